@@ -1,0 +1,196 @@
+public import ShoalCore
+
+/// The director's whole state, as the kernel's IPVS keeps it: services with their real servers and
+/// schedulers, the connection table with persistence templates, timeouts, and the dest trash.
+///
+/// A value type: copying it is cheap until one copy changes, which is how a batch of rules is
+/// applied all or nothing.
+public struct DirectorTable: Sendable {
+    /// Services in the order they were added.
+    public internal(set) var services: [VirtualService] = []
+    public internal(set) var timeouts = Timeouts()
+    /// The seed random schedulers (twos) start from.
+    public var randomSeed: UInt64 = 0x5eed
+
+    var serviceIndex: [VirtualServiceKey: Int] = [:]
+    var serviceByUID: [Int: Int] = [:]
+    /// Deleted servers that connections or templates still reference (ipvs->dest_trash).
+    var trash: [ServerID: (service: VirtualServiceKey, server: RealServer)] = [:]
+    var connections: [ConnectionID: Connection] = [:]
+    var byTuple: [ConnectionTuple: ConnectionID] = [:]
+    var templates: [TemplateKey: ConnectionID] = [:]
+    var timers = TimerHeap()
+    var nextServiceUID = 1
+    var nextServerID: UInt32 = 1
+    var nextConnectionID: UInt64 = 1
+    /// The latest time the table has been advanced to.
+    public internal(set) var now = DirectorTime.zero
+
+    public init(timeouts: Timeouts = Timeouts()) { self.timeouts = timeouts }
+
+    // MARK: Reading
+
+    /// The service with this key.
+    public func service(_ key: VirtualServiceKey) -> VirtualService? { serviceIndex[key].map { services[$0] } }
+
+    /// Every connection and template, oldest first.
+    public var connectionEntries: [Connection] { connections.values.sorted { $0.id < $1.id } }
+
+    /// How many entries the connection table holds (templates included).
+    public var connectionCount: Int { connections.count }
+
+    /// A connection by its identity.
+    public func connection(_ id: ConnectionID) -> Connection? { connections[id] }
+
+    // MARK: Rules
+
+    /// Applies one table-changing command; a failure leaves the table unchanged.
+    public mutating func apply(_ command: IPVSCommand) throws(ConfigError) {
+        switch command {
+        case let .addService(config): try addService(config)
+        case let .editService(config): try editService(config)
+        case let .deleteService(key): try deleteService(key)
+        case .flush: for key in services.map(\.key) { try deleteService(key) }
+        case let .zero(key): try zero(key)
+        case let .addServer(key, config): try addServer(key, config)
+        case let .editServer(key, config): try editServer(key, config)
+        case let .deleteServer(key, endpoint): try deleteServer(key, endpoint)
+        case let .setTimeouts(tcp, tcpFin, udp): timeouts.set(tcp: tcp, tcpFin: tcpFin, udp: udp)
+        case .list, .save, .restore:
+            throw ConfigError("this command does not change the table")
+        case .syncDaemon:
+            throw ConfigError("connection synchronisation daemons are not part of the director core")
+        }
+    }
+
+    /// Applies commands in order, all or nothing: on the first failure the table is left as it was
+    /// and the error names the failing line.
+    public mutating func apply(batch: [(line: Int, command: IPVSCommand)], file: String? = nil) throws(ConfigError) {
+        var copy = self
+        for (line, command) in batch {
+            do {
+                try copy.apply(command)
+            } catch {
+                throw error.located(file: file, line: line)
+            }
+        }
+        self = copy
+    }
+
+    mutating func addService(_ config: VirtualServiceConfig) throws(ConfigError) {
+        guard serviceIndex[config.key] == nil else { throw ConfigError(field: config.key.ruleText, "Service already exists") }
+        let uid = nextServiceUID
+        nextServiceUID += 1
+        services.append(VirtualService(uid: uid, config: config, randomSeed: randomSeed &+ UInt64(uid)))
+        rebuildServiceIndex()
+    }
+
+    mutating func editService(_ config: VirtualServiceConfig) throws(ConfigError) {
+        guard let i = serviceIndex[config.key] else { throw ConfigError(field: config.key.ruleText, "No such service") }
+        services[i].update(config, randomSeed: randomSeed &+ UInt64(services[i].uid))
+    }
+
+    mutating func deleteService(_ key: VirtualServiceKey) throws(ConfigError) {
+        guard let i = serviceIndex[key] else { throw ConfigError(field: key.ruleText, "No such service") }
+        for var server in services[i].servers {
+            server.isAvailable = false
+            if server.isReferenced { trash[server.id] = (key, server) }
+        }
+        services.remove(at: i)
+        rebuildServiceIndex()
+    }
+
+    mutating func zero(_ key: VirtualServiceKey?) throws(ConfigError) {
+        var targets: [Int]
+        if let key {
+            guard let i = serviceIndex[key] else { throw ConfigError(field: key.ruleText, "No such service") }
+            targets = [i]
+        } else {
+            targets = Array(services.indices)
+        }
+        for i in targets {
+            services[i].stats = TrafficStats()
+            services[i].estimator = RateEstimator()
+            for j in services[i].servers.indices {
+                services[i].servers[j].stats = TrafficStats()
+                services[i].servers[j].estimator = RateEstimator()
+            }
+        }
+    }
+
+    static func validate(_ config: RealServerConfig) throws(ConfigError) {
+        guard (0...65535).contains(config.weight) else { throw ConfigError(field: "-w", "server weight out of range 0-65535") }
+        guard config.upperThreshold >= 0, config.lowerThreshold >= 0 else {
+            throw ConfigError(field: "-x", "thresholds cannot be negative")
+        }
+        guard config.lowerThreshold <= config.upperThreshold else {
+            throw ConfigError(field: "-y", "lower threshold is higher than upper threshold")
+        }
+    }
+
+    mutating func addServer(_ key: VirtualServiceKey, _ config: RealServerConfig) throws(ConfigError) {
+        guard let i = serviceIndex[key] else { throw ConfigError(field: key.ruleText, "Service not defined") }
+        try Self.validate(config)
+        guard services[i].index(of: config.endpoint) == nil else {
+            throw ConfigError(field: "-r \(config.endpoint)", "Destination already exists")
+        }
+        var server: RealServer
+        if let (id, entry) = trash.first(where: { $0.value.service == key && $0.value.server.endpoint == config.endpoint }) {
+            // ip_vs_trash_get_dest: a deleted server that still has connections comes back with its counters.
+            trash[id] = nil
+            server = entry.server
+            server.update(config)
+            server.lastWeight = config.weight
+        } else {
+            server = RealServer(id: ServerID(nextServerID), config: config)
+            nextServerID += 1
+        }
+        server.isAvailable = true
+        services[i].insertAtHead(server)
+    }
+
+    mutating func editServer(_ key: VirtualServiceKey, _ config: RealServerConfig) throws(ConfigError) {
+        guard let i = serviceIndex[key] else { throw ConfigError(field: key.ruleText, "Service not defined") }
+        try Self.validate(config)
+        guard let j = services[i].index(of: config.endpoint) else {
+            throw ConfigError(field: "-r \(config.endpoint)", "No such destination")
+        }
+        services[i].updateServer(at: j, config)
+    }
+
+    mutating func deleteServer(_ key: VirtualServiceKey, _ endpoint: Endpoint) throws(ConfigError) {
+        guard let i = serviceIndex[key] else { throw ConfigError(field: key.ruleText, "Service not defined") }
+        guard let j = services[i].index(of: endpoint) else {
+            throw ConfigError(field: "-r \(endpoint)", "No such destination")
+        }
+        let removed = services[i].remove(at: j)
+        if removed.isReferenced { trash[removed.id] = (key, removed) }
+    }
+
+    mutating func rebuildServiceIndex() {
+        serviceIndex.removeAll(keepingCapacity: true)
+        serviceByUID.removeAll(keepingCapacity: true)
+        for (i, s) in services.enumerated() {
+            serviceIndex[s.key] = i
+            serviceByUID[s.uid] = i
+        }
+    }
+
+    // MARK: Load bookkeeping
+
+    /// Changes the counters of a server, wherever it is: in its service's list, or in the trash.
+    mutating func changeLoad(service uid: Int, server id: ServerID, _ body: (inout RealServer) -> Void) {
+        if let si = serviceByUID[uid], let index = services[si].indexByID[id] {
+            services[si].changeLoad(at: index, body)
+        } else if var entry = trash[id] {
+            body(&entry.server)
+            trash[id] = entry.server.isReferenced ? entry : nil
+        }
+    }
+
+    /// The real server a connection or template is bound to, if it is still listed.
+    func listedServer(service uid: Int, server id: ServerID) -> RealServer? {
+        guard let si = serviceByUID[uid] else { return nil }
+        return services[si].server(id)
+    }
+}

@@ -1,0 +1,64 @@
+public import ShoalCore
+
+/// What a scheduler may look at for one new connection.
+public struct SchedulingRequest: Sendable {
+    /// The client's address and port (sh and mh hash them).
+    public var client: Endpoint
+    /// The packet's destination (dh and lblc/lblcr key on its address).
+    public var destination: Endpoint
+    /// The time of the decision (lblc/lblcr age their entries).
+    public var now: DirectorTime
+
+    public init(client: Endpoint, destination: Endpoint, now: DirectorTime = .zero) {
+        self.client = client
+        self.destination = destination
+        self.now = now
+    }
+}
+
+/// One IPVS scheduling algorithm: kernel semantics, called with the service's server list in kernel order.
+///
+/// The hooks mirror `struct ip_vs_scheduler`: `reset` is init_service, then add_dest, del_dest and
+/// upd_dest. `loadChanged` is Shoal's own: it lets a scheduler keep an index instead of scanning.
+public protocol Scheduler: Sendable {
+    /// init_service: start from nothing with the current list.
+    mutating func reset(servers: [RealServer])
+    /// add_dest: `servers[index]` was just inserted (always at the head).
+    mutating func serverAdded(at index: Int, servers: [RealServer])
+    /// del_dest: the server that was at `index` was just unlinked.
+    mutating func serverRemoved(at index: Int, servers: [RealServer])
+    /// upd_dest: `servers[index]` was edited (weight, thresholds, forwarding).
+    mutating func serverUpdated(at index: Int, servers: [RealServer])
+    /// The counters or overload flag of `servers[index]` changed.
+    mutating func loadChanged(at index: Int, servers: [RealServer])
+    /// Picks a server for a new connection: an index into `servers`, or nil when none can take it.
+    mutating func schedule(_ request: SchedulingRequest, servers: [RealServer], flags: SchedulerFlags) -> Int?
+}
+
+extension Scheduler {
+    public mutating func reset(servers: [RealServer]) {}
+    public mutating func serverAdded(at index: Int, servers: [RealServer]) {}
+    public mutating func serverRemoved(at index: Int, servers: [RealServer]) {}
+    public mutating func serverUpdated(at index: Int, servers: [RealServer]) {}
+    public mutating func loadChanged(at index: Int, servers: [RealServer]) {}
+}
+
+/// A new scheduler of the named algorithm in its initial state.
+public func makeScheduler(_ name: SchedulerName, seed: UInt64 = 0x5eed) -> any Scheduler {
+    switch name {
+    case .rr: return RoundRobinScheduler()
+    case .wrr: return WeightedRoundRobinScheduler()
+    case .lc: return IndexedScheduler<LeastConnectionRule>()
+    case .wlc: return IndexedScheduler<WeightedLeastConnectionRule>()
+    case .sed: return IndexedScheduler<ShortestExpectedDelayRule>()
+    case .nq: return IndexedScheduler<NeverQueueRule>()
+    case .fo: return IndexedScheduler<WeightedFailoverRule>()
+    case .ovf: return IndexedScheduler<WeightedOverflowRule>()
+    case .lblc: return LocalityScheduler()
+    case .lblcr: return ReplicatedLocalityScheduler()
+    case .dh: return DestinationHashScheduler()
+    case .sh: return SourceHashScheduler()
+    case .mh: return MaglevScheduler()
+    case .twos: return TwoChoiceScheduler(seed: seed)
+    }
+}

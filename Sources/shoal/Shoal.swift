@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `shoal` command: the director's tools and, as they land, its servers.
+@main
+struct Shoal: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shoal",
+        abstract: "Scalable network services in the Linux Virtual Server style.",
+        subcommands: []
+    )
+}
