@@ -1,0 +1,15 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Benchmarks for Shoal, kept out of the test run: `make bench` builds and runs them in release mode.
+let package = Package(
+    name: "ShoalBenchmarks",
+    dependencies: [.package(name: "Shoal", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "DirectorBench",
+            dependencies: [.product(name: "Director", package: "Shoal"), .product(name: "ShoalCore", package: "Shoal")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+    ]
+)

@@ -1,0 +1,40 @@
+# Shoal — the two commands of the README, and the benchmarks.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+# Debian packages each target needs (installed when run as root, named otherwise).
+TEST_PACKAGES := ca-certificates
+DEMO_PACKAGES := ca-certificates
+BENCH_PACKAGES := ca-certificates
+
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: all build demo test bench check-swift clean
+
+all: build
+
+check-swift:
+	@command -v swift >/dev/null || { echo "error: swift not found (expected Swift 6.3 at /opt/swift/usr/bin)" >&2; exit 1; }
+
+build: check-swift
+	swift build $(SWIFT_BUILD_FLAGS)
+
+## make demo: the director core on an embedded example (rules + trace in Demo/).
+demo: check-swift
+	@scripts/ensure-packages.sh $(DEMO_PACKAGES)
+	swift build $(SWIFT_BUILD_FLAGS) --product shoal
+	@scripts/demo.sh "$$(swift build --show-bin-path)/shoal"
+
+## make test: every unit and CLI test.
+test: check-swift
+	@scripts/ensure-packages.sh $(TEST_PACKAGES)
+	swift build $(SWIFT_BUILD_FLAGS) --build-tests
+	swift test $(SWIFT_BUILD_FLAGS) --skip-build
+
+## make bench: scheduling decision cost, Shoal against the kernel's scans (see BENCHMARKS.md).
+bench: check-swift
+	@scripts/ensure-packages.sh $(BENCH_PACKAGES)
+	cd Benchmarks && swift run -c release -Xswiftc -enable-testing --scratch-path ../.build-bench DirectorBench
+
+clean:
+	rm -rf .build .build-bench
