@@ -163,14 +163,26 @@ extension DirectorTable {
         let id = ConnectionID(rawValue: nextConnectionID)
         nextConnectionID += 1
         let server = services[si].servers[serverIndex]
-        let isFwmark: Bool
-        if case .fwmark = services[si].key { isFwmark = true } else { isFwmark = false }
-        let virtual: Endpoint = isFwmark
-            ? Endpoint(.v4(services[si].key.fwmark), 0)
-            : Endpoint(request.virtual.address, services[si].key.port)
+        // ip_vs_sched_persist's template tuples:
+        //   <protocol, caddr, 0, vaddr, vport, daddr, dport> for ordinary services,
+        //   <protocol, caddr, 0, vaddr, 0, daddr, 0> for FTP (port 21) and port-zero services,
+        //   <IPPROTO_IP, caddr, 0, fwmark, 0, daddr, 0> for fwmark services (the mark as an address).
+        let key0 = services[si].key
+        let virtual: Endpoint
+        var proto = request.proto
+        var ordinary = false
+        switch key0 {
+        case let .fwmark(mark, family):
+            proto = .ip
+            virtual = Endpoint(family == .inet ? .v4(mark) : .v6(UInt64(mark) << 32, 0), 0)
+        case let .address(_, endpoint):
+            ordinary = endpoint.port != 0 && endpoint.port != 21
+            virtual = Endpoint(request.virtual.address, ordinary ? endpoint.port : 0)
+        }
         let template = Connection(
-            id: id, proto: isFwmark ? .ip : request.proto, client: Endpoint(key.clientNetwork, 0), virtual: virtual,
-            destination: server.endpoint, state: .template, isActive: false, expires: now.adding(seconds: timeout),
+            id: id, proto: proto, client: Endpoint(key.clientNetwork, 0), virtual: virtual,
+            destination: Endpoint(server.endpoint.address, ordinary ? server.endpoint.port : 0),
+            state: .template, isActive: false, expires: now.adding(seconds: timeout),
             timeout: timeout, controller: nil, serviceUID: services[si].uid, serverID: server.id,
             activeUntil: nil, templateKey: key)
         connections[id] = template

@@ -138,10 +138,13 @@ public enum IPVSListing {
         var name: String
         switch key {
         case let .fwmark(mark, family):
+            // ipvsadm prints the mark with %d, so marks of 2^31 and up come out negative; a rules file
+            // (read back by Shoal) keeps the unsigned value.
+            let markText = keepThresholds ? String(mark) : String(Int32(bitPattern: mark))
             if format == .rule {
-                name = family == .inet6 ? "-f \(mark) -6" : "-f \(mark)"
+                name = family == .inet6 ? "-f \(markText) -6" : "-f \(markText)"
             } else {
-                name = family == .inet6 ? "FWM  \(mark) IPv6" : "FWM  \(mark)"
+                name = family == .inet6 ? "FWM  \(markText) IPv6" : "FWM  \(markText)"
             }
         case let .address(proto, endpoint):
             if format == .rule {
@@ -307,9 +310,14 @@ public enum IPVSListing {
             }
             return 0
         default:
-            // A tunnelling server of the other family: libipvs reads the IPv4 word of both.
-            return wrappingDifference(a.family == .inet ? a.foldedWord : UInt32(truncatingIfNeeded: a.ipv6FirstWord),
-                                      b.family == .inet ? b.foldedWord : UInt32(truncatingIfNeeded: b.ipv6FirstWord))
+            // A tunnelling server of the other family: libipvs reads as many words as the first argument's
+            // family has (IPv4: one, IPv6: four), and an IPv4 address is its word followed by zeros.
+            let aw = a.comparisonWords, bw = b.comparisonWords
+            for i in 0..<(a.family == .inet ? 1 : 4) {
+                let r = wrappingDifference(aw[i], bw[i])
+                if r != 0 { return r }
+            }
+            return 0
         }
     }
 
@@ -348,8 +356,13 @@ public enum IPVSListing {
 }
 
 extension IPAddress {
-    var ipv6FirstWord: UInt64 {
-        if case let .v6(hi, _) = self { return hi >> 32 }
-        return 0
+    /// The four 32-bit words of union nf_inet_addr in host order: an IPv4 address is its word then zeros.
+    var comparisonWords: [UInt32] {
+        switch self {
+        case let .v4(v): return [v, 0, 0, 0]
+        case let .v6(hi, lo):
+            return [UInt32(truncatingIfNeeded: hi >> 32), UInt32(truncatingIfNeeded: hi),
+                    UInt32(truncatingIfNeeded: lo >> 32), UInt32(truncatingIfNeeded: lo)]
+        }
     }
 }
