@@ -13,72 +13,89 @@ public struct KernelScanScheduler: Scheduler {
     public mutating func schedule(_ request: SchedulingRequest, servers: [RealServer], flags: SchedulerFlags) -> Int? {
         switch algorithm {
         case .lc: return Self.lc(servers)
-        case .wlc: return Self.weighted(servers) { $0.overhead }
-        case .sed: return Self.weighted(servers) { $0.activeConnections + 1 }
+        case .wlc: return Self.weighted(servers) { $0.pointee.overhead }
+        case .sed: return Self.weighted(servers) { $0.pointee.activeConnections + 1 }
         case .nq: return Self.nq(servers)
         case .fo: return Self.fo(servers)
         default: return Self.ovf(servers)
         }
     }
 
+    // The scans read fields in place through the buffer, as the kernel reads each dest struct.
+
     /// ip_vs_lc_schedule.
     static func lc(_ servers: [RealServer]) -> Int? {
-        var least: Int? = nil
-        var loh = 0
-        for (i, d) in servers.enumerated() {
-            if d.isOverloaded || d.weight == 0 { continue }
-            let doh = d.overhead
-            if least == nil || doh < loh { least = i; loh = doh }
+        servers.withUnsafeBufferPointer { d in
+            var least: Int? = nil
+            var loh = 0
+            for i in d.indices {
+                if d[i].isOverloaded || d[i].config.weight == 0 { continue }
+                let doh = d[i].overhead
+                if least == nil || doh < loh { least = i; loh = doh }
+            }
+            return least
         }
-        return least
     }
 
     /// ip_vs_wlc_schedule and ip_vs_sed_schedule: first usable server, then strictly smaller overhead/weight.
-    static func weighted(_ servers: [RealServer], overhead: (RealServer) -> Int) -> Int? {
-        guard let first = servers.firstIndex(where: { !$0.isOverloaded && $0.weight > 0 }) else { return nil }
-        var least = first
-        var loh = overhead(servers[first])
-        for i in (first + 1)..<servers.count {
-            let d = servers[i]
-            if d.isOverloaded { continue }
-            let doh = overhead(d)
-            if loh * d.weight > doh * servers[least].weight { least = i; loh = doh }
+    static func weighted(_ servers: [RealServer], overhead: (UnsafePointer<RealServer>) -> Int) -> Int? {
+        servers.withUnsafeBufferPointer { d in
+            guard let base = d.baseAddress else { return nil }
+            var i = 0
+            while i < d.count && (d[i].isOverloaded || d[i].config.weight <= 0) { i += 1 }
+            guard i < d.count else { return nil }
+            var least = i
+            var loh = overhead(base + i)
+            i += 1
+            while i < d.count {
+                if !d[i].isOverloaded {
+                    let doh = overhead(base + i)
+                    if loh * d[i].config.weight > doh * d[least].config.weight { least = i; loh = doh }
+                }
+                i += 1
+            }
+            return least
         }
-        return least
     }
 
     /// ip_vs_nq_schedule: an idle server is returned at once.
     static func nq(_ servers: [RealServer]) -> Int? {
-        var least: Int? = nil
-        var loh = 0
-        for (i, d) in servers.enumerated() {
-            if d.isOverloaded || d.weight == 0 { continue }
-            let doh = d.activeConnections + 1
-            if d.activeConnections == 0 { return i }
-            if least == nil || loh * d.weight > doh * servers[least!].weight { least = i; loh = doh }
+        servers.withUnsafeBufferPointer { d in
+            var least: Int? = nil
+            var loh = 0
+            for i in d.indices {
+                if d[i].isOverloaded || d[i].config.weight == 0 { continue }
+                let doh = d[i].activeConnections + 1
+                if d[i].activeConnections == 0 { return i }
+                if least == nil || loh * d[i].config.weight > doh * d[least!].config.weight { least = i; loh = doh }
+            }
+            return least
         }
-        return least
     }
 
     /// ip_vs_fo_schedule.
     static func fo(_ servers: [RealServer]) -> Int? {
-        var best: Int? = nil
-        var hw = 0
-        for (i, d) in servers.enumerated() where !d.isOverloaded && d.weight > hw {
-            best = i
-            hw = d.weight
+        servers.withUnsafeBufferPointer { d in
+            var best: Int? = nil
+            var hw = 0
+            for i in d.indices where !d[i].isOverloaded && d[i].config.weight > hw {
+                best = i
+                hw = d[i].config.weight
+            }
+            return best
         }
-        return best
     }
 
     /// ip_vs_ovf_schedule.
     static func ovf(_ servers: [RealServer]) -> Int? {
-        var h: Int? = nil
-        for (i, d) in servers.enumerated() {
-            let w = d.weight
-            if d.isOverloaded || d.activeConnections > w || w == 0 { continue }
-            if h == nil || w > servers[h!].weight { h = i }
+        servers.withUnsafeBufferPointer { d in
+            var h: Int? = nil
+            for i in d.indices {
+                let w = d[i].config.weight
+                if d[i].isOverloaded || d[i].activeConnections > w || w == 0 { continue }
+                if h == nil || w > d[h!].config.weight { h = i }
+            }
+            return h
         }
-        return h
     }
 }

@@ -7,7 +7,7 @@ enum Locality {
 
     /// The wlc-style choice both use when their entry is missing or unusable.
     static func leastWeighted(_ servers: [RealServer]) -> Int? {
-        KernelScanScheduler.weighted(servers) { $0.overhead }
+        KernelScanScheduler.weighted(servers) { $0.pointee.overhead }
     }
 
     /// is_overloaded: busier than its weight while some server is under half of its own.

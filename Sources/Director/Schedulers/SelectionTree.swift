@@ -8,10 +8,15 @@ struct SelectionTree: Sendable {
     let rule: IndexedRule
     /// Winner per node (1-based heap layout, leaves from `leafBase`); -1 when no eligible server.
     private var winners: [Int32] = [-1, -1]
-    /// Per server: the cost numerator and denominator the rule assigns.
-    private var numerators: [Int64] = []
-    private var denominators: [Int64] = []
+    /// Per server: the cost fraction the rule assigns.
+    private var costs: [Cost] = []
     private var leafBase = 1
+
+    /// A cost as a fraction, compared by cross-multiplication as the kernel compares loads.
+    struct Cost: Sendable {
+        var numerator: Int64
+        var denominator: Int64
+    }
 
     init(rule: IndexedRule) { self.rule = rule }
 
@@ -21,13 +26,13 @@ struct SelectionTree: Sendable {
         return w < 0 ? nil : Int(w)
     }
 
-    /// True when the server at `r` is strictly cheaper than the one at `l` (cross-multiplied, as the kernel does).
+    /// The winner of two subtrees: the right one only when it is strictly cheaper (ties keep the left).
     @inline(__always)
-    private func combine(_ l: Int32, _ r: Int32) -> Int32 {
+    private static func combine(_ l: Int32, _ r: Int32, _ costs: UnsafeBufferPointer<Cost>) -> Int32 {
         if l < 0 { return r }
         if r < 0 { return l }
-        let li = Int(l), ri = Int(r)
-        return numerators[li] &* denominators[ri] > numerators[ri] &* denominators[li] ? r : l
+        let cl = costs[Int(l)], cr = costs[Int(r)]
+        return cl.numerator &* cr.denominator > cr.numerator &* cl.denominator ? r : l
     }
 
     mutating func rebuild(_ servers: [RealServer]) {
@@ -35,36 +40,44 @@ struct SelectionTree: Sendable {
         while base < max(1, servers.count) { base <<= 1 }
         leafBase = base
         winners = Array(repeating: -1, count: 2 * base)
-        numerators = Array(repeating: 0, count: servers.count)
-        denominators = Array(repeating: 1, count: servers.count)
-        for (i, s) in servers.enumerated() {
-            if let (n, d) = rule.cost(of: s) {
-                numerators[i] = n
-                denominators[i] = d
+        costs = Array(repeating: Cost(numerator: 0, denominator: 1), count: servers.count)
+        for i in servers.indices {
+            if let (n, d) = rule.cost(of: servers, i) {
+                costs[i] = Cost(numerator: n, denominator: d)
                 winners[base + i] = Int32(i)
             }
         }
-        var k = base - 1
-        while k >= 1 {
-            winners[k] = combine(winners[2 * k], winners[2 * k + 1])
-            k -= 1
+        costs.withUnsafeBufferPointer { c in
+            var k = base - 1
+            while k >= 1 {
+                winners[k] = Self.combine(winners[2 * k], winners[2 * k + 1], c)
+                k -= 1
+            }
         }
     }
 
     mutating func update(_ index: Int, _ servers: [RealServer]) {
-        guard index < numerators.count, servers.count == numerators.count else { return rebuild(servers) }
-        var k = leafBase + index
-        if let (n, d) = rule.cost(of: servers[index]) {
-            numerators[index] = n
-            denominators[index] = d
-            winners[k] = Int32(index)
+        guard index < costs.count, servers.count == costs.count else { return rebuild(servers) }
+        let leaf = leafBase + index
+        if let (n, d) = rule.cost(of: servers, index) {
+            costs[index] = Cost(numerator: n, denominator: d)
+            winners[leaf] = Int32(index)
         } else {
-            winners[k] = -1
+            winners[leaf] = -1
         }
-        k >>= 1
-        while k >= 1 {
-            winners[k] = combine(winners[2 * k], winners[2 * k + 1])
-            k >>= 1
+        let changed = Int32(index)
+        costs.withUnsafeBufferPointer { c in
+            winners.withUnsafeMutableBufferPointer { w in
+                var k = leaf >> 1
+                while k >= 1 {
+                    let previous = w[k]
+                    let next = Self.combine(w[2 * k], w[2 * k + 1], c)
+                    w[k] = next
+                    // Above a node whose winner is unchanged and is not the server that changed, nothing can change.
+                    if next == previous && next != changed { return }
+                    k >>= 1
+                }
+            }
         }
     }
 }
@@ -87,17 +100,20 @@ public enum IndexedRule: Sendable {
 
     /// The server's cost as a fraction, or nil when the rule skips it (overloaded or quiesced, and for
     /// ovf, busier than its weight).
+    /// (Reads the fields in place: copying a whole `RealServer` per update costs more than the tree walk.)
     @inline(__always)
-    func cost(of s: RealServer) -> (Int64, Int64)? {
-        guard s.isUsable else { return nil }
-        let w = Int64(s.weight)
+    func cost(of servers: [RealServer], _ i: Int) -> (Int64, Int64)? {
+        let weight = servers[i].config.weight
+        guard weight > 0, !servers[i].isOverloaded else { return nil }
+        let w = Int64(weight)
+        let active = servers[i].activeConnections
         switch self {
-        case .leastConnection: return (Int64(s.overhead), 1)
-        case .weightedLeastConnection: return (Int64(s.overhead), w)
-        case .shortestExpectedDelay: return (Int64(s.activeConnections + 1), w)
-        case .neverQueue: return (s.activeConnections == 0 ? 0 : Int64(s.activeConnections + 1), w)
+        case .leastConnection: return (Int64((active << 8) + servers[i].inactiveConnections), 1)
+        case .weightedLeastConnection: return (Int64((active << 8) + servers[i].inactiveConnections), w)
+        case .shortestExpectedDelay: return (Int64(active + 1), w)
+        case .neverQueue: return (active == 0 ? 0 : Int64(active + 1), w)
         case .weightedFailover: return (1, w)
-        case .weightedOverflow: return s.activeConnections <= s.weight ? (1, w) : nil
+        case .weightedOverflow: return active <= weight ? (1, w) : nil
         }
     }
 }
