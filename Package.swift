@@ -14,24 +14,49 @@ let package = Package(
     products: [
         .library(name: "ShoalCore", targets: ["ShoalCore"]),
         .library(name: "Director", targets: ["Director"]),
+        .library(name: "Directory", targets: ["Directory"]),
+        .library(name: "ShoalTestFixtures", targets: ["ShoalTestFixtures"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(name: "ShoalCore", swiftSettings: sharedSettings),
         .target(name: "Director", dependencies: ["ShoalCore"], swiftSettings: sharedSettings),
+        .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .target(
+            name: "Directory",
+            dependencies: [
+                "ShoalCore", "CLDAP", "CCrypt",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(name: "ShoalTestFixtures", swiftSettings: sharedSettings),
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "Director",
+                "ShoalCore", "Director", "Directory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: sharedSettings),
         .testTarget(name: "DirectorTests", dependencies: ["Director", "ShoalCore"], swiftSettings: sharedSettings),
-        .testTarget(name: "CLITests", dependencies: ["shoal"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "DirectoryTests", dependencies: ["Directory", "ShoalCore", "ShoalTestFixtures"],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "CLITests", dependencies: ["shoal", "ShoalTestFixtures"], swiftSettings: sharedSettings),
     ]
 )
