@@ -3,9 +3,10 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 # Debian packages each target needs (installed when run as root, named otherwise).
-TEST_PACKAGES := ca-certificates
-DEMO_PACKAGES := ca-certificates
-BENCH_PACKAGES := ca-certificates
+BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev pkg-config
+TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3
+DEMO_PACKAGES := $(BUILD_PACKAGES)
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl
 
 SWIFT_BUILD_FLAGS ?=
 

@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Director", targets: ["Director"]),
         .library(name: "Directory", targets: ["Directory"]),
         .library(name: "ShoalTestFixtures", targets: ["ShoalTestFixtures"]),
+        .library(name: "MailStore", targets: ["MailStore"]),
+        .library(name: "SMTPServer", targets: ["SMTPServer"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -24,9 +26,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        .target(name: "ShoalCore", swiftSettings: sharedSettings),
+        .target(
+            name: "ShoalCore",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "Yams", package: "Yams")],
+            swiftSettings: sharedSettings
+        ),
         .target(name: "Director", dependencies: ["ShoalCore"], swiftSettings: sharedSettings),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
@@ -43,6 +51,15 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(name: "ShoalTestFixtures", swiftSettings: sharedSettings),
+        .target(
+            name: "MailStore",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .executableTarget(
             name: "shoal",
             dependencies: [
@@ -55,6 +72,22 @@ let package = Package(
         .testTarget(name: "DirectorTests", dependencies: ["Director", "ShoalCore"], swiftSettings: sharedSettings),
         .testTarget(
             name: "DirectoryTests", dependencies: ["Directory", "ShoalCore", "ShoalTestFixtures"],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore"], swiftSettings: sharedSettings),
+        .target(
+            name: "SMTPServer",
+            dependencies: [
+                "ShoalCore", "Directory", "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "SMTPServerTests", dependencies: ["SMTPServer", "ShoalCore", "Directory", "MailStore", "ShoalTestFixtures"],
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "CLITests", dependencies: ["shoal", "ShoalTestFixtures"], swiftSettings: sharedSettings),

@@ -94,4 +94,16 @@ static inline void shoal_ldap_mods_free(LDAPMod **mods) {
 static inline int shoal_ldap_op_add(void) { return LDAP_MOD_ADD; }
 static inline int shoal_ldap_op_replace(void) { return LDAP_MOD_REPLACE; }
 static inline int shoal_ldap_op_delete(void) { return LDAP_MOD_DELETE; }
+
+/* Search scopes: LDAP_SCOPE_* are cast macros Swift does not import. */
+static inline int shoal_ldap_scope_base(void) { return LDAP_SCOPE_BASE; }
+static inline int shoal_ldap_scope_one(void) { return LDAP_SCOPE_ONELEVEL; }
+static inline int shoal_ldap_scope_sub(void) { return LDAP_SCOPE_SUBTREE; }
+
+/* The server's diagnostic message for the last operation, or NULL; free it with ldap_memfree. */
+static inline char *shoal_ldap_diagnostic(LDAP *ld) {
+    char *message = NULL;
+    if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &message) != LDAP_OPT_SUCCESS) return NULL;
+    return message;
+}
 #endif

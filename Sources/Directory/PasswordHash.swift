@@ -77,8 +77,10 @@ public enum PasswordHash {
         }
     }
 
-    /// crypt(3) through crypt_r; nil when the setting is not one libcrypt accepts.
+    /// crypt(3) through crypt_r; nil when the setting is not one libcrypt accepts, or when either contains a
+    /// NUL (C would stop reading there, so "secret\0junk" would match the hash of "secret").
     static func crypt(_ password: String, setting: String) -> String? {
+        guard !password.utf8.contains(0), !setting.utf8.contains(0) else { return nil }
         var buffer = [CChar](repeating: 0, count: 512)
         let rc = buffer.withUnsafeMutableBufferPointer { out in
             shoal_crypt(password, setting, out.baseAddress, out.count)

@@ -1,0 +1,82 @@
+/// Lists a folder: `dovecot-uidlist` joined with the files in `new/` and `cur/` (never `tmp/`); files without
+/// a UID yet (a crash between rename and record, or another writer) get one under the lock, as Dovecot's sync does.
+struct Listing: Sendable {
+    let store: MailStore
+    let folder: String
+    let folderPath: String
+
+    init(mailbox: Mailbox, folder: String) throws(MailStoreError) {
+        store = mailbox.store
+        self.folder = folder
+        folderPath = try mailbox.maildir.folderPath(folder)
+    }
+
+    func run() async throws(MailStoreError) -> FolderListing {
+        let uidlistPath = folderPath + "/dovecot-uidlist"
+        let first = try await store.blocking("list folder", folderPath) { [self] () throws(MailStoreError) in
+            try snapshot()
+        }
+        if first.unlisted.isEmpty { return first.listing }
+        let fsync = store.configuration.fsync
+        return try await store.withLocks([store.dotLock(uidlistPath)], operation: "assign UIDs") {
+            [self] (held) throws(MailStoreError) in
+            let current = try snapshot()
+            guard !current.unlisted.isEmpty else { return current.listing }
+            let list = current.list ?? UIDList(
+                uidValidity: UInt32(truncatingIfNeeded: POSIX.now().seconds), guid: UIDList.newGUID())
+            var next = list.nextUID
+            var records: [UIDList.Record] = []
+            for base in current.unlisted.sorted(by: MaildirName.deliveryOrder) {
+                records.append(UIDList.Record(uid: next, extensions: [], filename: base))
+                next += 1
+            }
+            try UIDList.addRecords(records, to: list, existed: current.list != nil, lock: held[0],
+                                    folderPath: folderPath, fsync: fsync)
+            store.logger.info("assigned UIDs to unlisted messages",
+                              metadata: ["folder": "\(folderPath)", "count": "\(records.count)"])
+            return try snapshot().listing
+        }
+    }
+
+    /// What one read of the folder found.
+    struct Snapshot {
+        var list: UIDList?
+        var listing: FolderListing
+        /// Base names on disk that the uidlist does not know.
+        var unlisted: [String]
+    }
+
+    private func snapshot() throws(MailStoreError) -> Snapshot {
+        let uidlistPath = folderPath + "/dovecot-uidlist"
+        guard try POSIX.status(folderPath + "/cur") != nil || FolderName.isInbox(folder) else {
+            throw .noSuchFolder(name: folder, path: folderPath)
+        }
+        let list = try POSIX.readFile(uidlistPath).map { (bytes) throws(MailStoreError) in
+            try UIDList.parse(bytes, path: uidlistPath)
+        }
+        // new/ before cur/: a file moved between the two reads is then seen at least once; cur/ wins.
+        var files: [String: (name: MaildirName, directory: String)] = [:]
+        for directory in ["new", "cur"] {
+            for entry in try POSIX.listDirectory(folderPath + "/" + directory) ?? [] where !entry.hasPrefix(".") {
+                let name = MaildirName(parsing: entry)
+                files[name.base] = (name, directory)
+            }
+        }
+        let keywords = KeywordTable.parse(try POSIX.readFile(folderPath + "/dovecot-keywords") ?? [])
+        var messages: [StoredMessage] = []
+        for record in list?.records ?? [] {
+            guard let (name, directory) = files.removeValue(forKey: record.filename) else { continue }
+            let path = folderPath + "/" + directory + "/" + name.fullName
+            var size = name.size
+            if size == nil, let info = try POSIX.status(path) { size = UInt64(info.st_size) }
+            guard let size else { continue }
+            messages.append(StoredMessage(
+                uid: record.uid, filename: name.fullName, path: path, size: size, virtualSize: name.virtualSize,
+                flags: name.flags, keywords: name.keywordIndices.compactMap { keywords.names[$0] },
+                isNew: directory == "new"))
+        }
+        let listing = FolderListing(
+            uidValidity: list?.uidValidity ?? 0, nextUID: list?.nextUID ?? 1, messages: messages)
+        return Snapshot(list: list, listing: listing, unlisted: Array(files.keys))
+    }
+}

@@ -1,0 +1,2 @@
+/// SMTP and LMTP for Shoal mail nodes.
+public enum SMTPServerModule {}
