@@ -63,8 +63,9 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "Director", "Directory",
+                "ShoalCore", "Director", "Directory", "SMTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: sharedSettings
         ),

@@ -1,0 +1,125 @@
+public import Directory
+public import NIOSSL
+public import ShoalCore
+import NIOCore
+
+/// A mail node's configuration file (YAML): listeners, the directory, the store, TLS and limits.
+///
+/// ```yaml
+/// hostname: mx1.shoal.test
+/// directory: sqlite:/var/lib/shoal/users.db      # or ldap://host:389 (then an `ldap:` block)
+/// store: { root: /srv/mail, fsync: true }
+/// smtp: { listen: 127.0.0.1:2525 }
+/// lmtp: { listen: 127.0.0.1:2424 }
+/// tls: { certificate: cert.pem, key: key.pem }   # enables STARTTLS
+/// local_domains: [shoal.test]
+/// relay_host: 127.0.0.1:10025                      # authenticated users may relay through it
+/// limits: { message_size: 26214400, recipients: 100, errors: 10, idle_timeout: 300 }
+/// auth: { allow_plaintext: false, require_tls: false }
+/// over_quota: temporary                            # or permanent (552 instead of 452)
+/// ```
+public struct MailNodeConfiguration: Sendable {
+    public var hostname: String
+    public var directory: DirectorySpec
+    public var ldap: DirectorySpec.LDAPOptions
+    public var storeRoot: String
+    public var fsync: Bool
+    public var smtp: Endpoint?
+    public var lmtp: Endpoint?
+    public var certificateFile: String?
+    public var keyFile: String?
+    public var localDomains: [String]
+    public var relayHost: Endpoint?
+    public var maximumMessageSize: Int
+    public var maximumRecipients: Int
+    public var maximumErrors: Int
+    public var idleTimeoutSeconds: Int
+    public var allowPlaintextAuthentication: Bool
+    public var requireTLS: Bool
+    public var overQuotaIsPermanent: Bool
+
+    static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "tls", "local_domains",
+                                        "relay_host", "limits", "auth", "over_quota"]
+
+    /// Reads a configuration file; every error names the file, line and field.
+    public static func load(path: String) throws(ConfigError) -> MailNodeConfiguration {
+        try parse(ConfigDocument.load(path: path))
+    }
+
+    public static func parse(_ doc: ConfigNode) throws(ConfigError) -> MailNodeConfiguration {
+        try doc.allowOnly(topLevel)
+        let hostname = try doc.required("hostname").string()
+        let directoryNode = try doc.required("directory")
+        let directoryText = try directoryNode.string()
+        let directory: DirectorySpec
+        do throws(DirectoryError) {
+            directory = try DirectorySpec(parsing: directoryText)
+        } catch {
+            throw directoryNode.error(error.message)
+        }
+        var ldap = DirectorySpec.LDAPOptions()
+        if let node = try doc.optional("ldap") {
+            try node.allowOnly(["base", "bind_dn", "bind_password_file", "auth_mode", "starttls", "ca_file"])
+            ldap.base = try node.optional("base")?.string()
+            ldap.bindDN = try node.optional("bind_dn")?.string()
+            ldap.bindPasswordFile = try node.optional("bind_password_file")?.string()
+            if let mode = try node.optional("auth_mode") {
+                ldap.authMode = LDAPConfiguration.AuthMode(rawValue: try mode.choice(["bind", "verify"]))
+            }
+            ldap.startTLS = try node.optional("starttls")?.bool() ?? false
+            ldap.caFile = try node.optional("ca_file")?.string()
+        }
+        let store = try doc.required("store")
+        try store.allowOnly(["root", "fsync"])
+        func listener(_ name: String) throws(ConfigError) -> Endpoint? {
+            guard let node = try doc.optional(name) else { return nil }
+            try node.allowOnly(["listen"])
+            return try node.required("listen").endpoint()
+        }
+        let smtp = try listener("smtp"), lmtp = try listener("lmtp")
+        if smtp == nil && lmtp == nil { throw doc.error("configure at least one of smtp and lmtp") }
+        var certificate: String?, key: String?
+        if let tls = try doc.optional("tls") {
+            try tls.allowOnly(["certificate", "key"])
+            certificate = try tls.required("certificate").string()
+            key = try tls.required("key").string()
+        }
+        let limits = try doc.optional("limits")
+        try limits?.allowOnly(["message_size", "recipients", "errors", "idle_timeout"])
+        let auth = try doc.optional("auth")
+        try auth?.allowOnly(["allow_plaintext", "require_tls"])
+        let domains = try doc.optional("local_domains")?.list().map { (n: ConfigNode) throws(ConfigError) -> String in try n.string().lowercased() } ?? []
+        return MailNodeConfiguration(
+            hostname: hostname, directory: directory, ldap: ldap,
+            storeRoot: try store.required("root").string(), fsync: try store.optional("fsync")?.bool() ?? true,
+            smtp: smtp, lmtp: lmtp, certificateFile: certificate, keyFile: key, localDomains: domains,
+            relayHost: try doc.optional("relay_host")?.endpoint(),
+            maximumMessageSize: try limits?.optional("message_size")?.int(in: 1024...(1 << 31)) ?? 25 * 1024 * 1024,
+            maximumRecipients: try limits?.optional("recipients")?.int(in: 1...10_000) ?? 100,
+            maximumErrors: try limits?.optional("errors")?.int(in: 1...1000) ?? 10,
+            idleTimeoutSeconds: try limits?.optional("idle_timeout")?.int(in: 1...86_400) ?? 300,
+            allowPlaintextAuthentication: try auth?.optional("allow_plaintext")?.bool() ?? false,
+            requireTLS: try auth?.optional("require_tls")?.bool() ?? false,
+            overQuotaIsPermanent: (try doc.optional("over_quota")?.choice(["temporary", "permanent"]) ?? "temporary") == "permanent")
+    }
+
+    /// The session settings for one of the two protocols.
+    public func session(_ mode: SMTPSessionConfiguration.Mode) -> SMTPSessionConfiguration {
+        SMTPSessionConfiguration(
+            mode: mode, hostname: hostname, maximumMessageSize: maximumMessageSize, maximumRecipients: maximumRecipients,
+            maximumErrors: maximumErrors, requireTLS: requireTLS, allowPlaintextAuthentication: allowPlaintextAuthentication,
+            localDomains: localDomains, relayHost: relayHost?.description, overQuotaIsPermanent: overQuotaIsPermanent)
+    }
+
+    /// The STARTTLS context, when a certificate is configured.
+    public func tlsContext() throws(ConfigError) -> NIOSSLContext? {
+        guard let certificateFile, let keyFile else { return nil }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+            return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        } catch {
+            throw ConfigError(file: certificateFile, field: "tls", "cannot load the certificate or key (\(keyFile)): \(error)")
+        }
+    }
+}

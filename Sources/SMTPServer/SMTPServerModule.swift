@@ -1,2 +1,0 @@
-/// SMTP and LMTP for Shoal mail nodes.
-public enum SMTPServerModule {}
