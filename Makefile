@@ -4,7 +4,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 # Debian packages each target needs (installed when run as root, named otherwise).
 BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev pkg-config
-TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3
+TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd postfix
 DEMO_PACKAGES := $(BUILD_PACKAGES)
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl
 
@@ -32,10 +32,13 @@ test: check-swift
 	swift build $(SWIFT_BUILD_FLAGS) --build-tests
 	swift test $(SWIFT_BUILD_FLAGS) --skip-build
 
-## make bench: scheduling decision cost, Shoal against the kernel's scans (see BENCHMARKS.md).
+## make bench: every benchmark in BENCHMARKS.md, in release builds.
 bench: check-swift
-	@scripts/ensure-packages.sh $(BENCH_PACKAGES)
+	@scripts/ensure-packages.sh $(BENCH_PACKAGES) postfix bc
 	cd Benchmarks && swift run -c release -Xswiftc -enable-testing --scratch-path ../.build-bench DirectorBench
+	cd Benchmarks && swift run -c release -Xswiftc -enable-testing --scratch-path ../.build-bench DirectoryBench
+	swift build -c release --product shoal
+	scripts/bench-mail.sh "$$(swift build -c release --show-bin-path)/shoal" 2000 10
 
 clean:
 	rm -rf .build .build-bench

@@ -7,6 +7,11 @@ let package = Package(
     dependencies: [.package(name: "Shoal", path: "..")],
     targets: [
         .executableTarget(
+            name: "DirectoryBench",
+            dependencies: [.product(name: "Directory", package: "Shoal"), .product(name: "ShoalTestFixtures", package: "Shoal")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "DirectorBench",
             dependencies: [.product(name: "Director", package: "Shoal"), .product(name: "ShoalCore", package: "Shoal")],
             swiftSettings: [.swiftLanguageMode(.v6)]

@@ -18,5 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Postfix and slapd ask questions on install; answer them so that nothing is configured or started for us.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -27,6 +27,13 @@ actor LDAPConnectionPool {
         self.logger = logger
     }
 
+    deinit {
+        let connections = idle.map(\.connection)
+        guard !connections.isEmpty else { return }
+        let threadPool = self.threadPool
+        Task { _ = try? await threadPool.runIfActive { connections.forEach { $0.close() } } }
+    }
+
     /// Runs `body` on the thread pool with a service-account connection.
     func withConnection<T: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (LDAPConnection) throws(LDAPFailure) -> T

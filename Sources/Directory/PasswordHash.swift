@@ -28,7 +28,8 @@ public enum PasswordHash {
     }
 
     /// True when `password` matches the stored value. Unknown schemes and malformed values never match.
-    /// `{CLEARTEXT}` and a value without a scheme are compared as plain text, as slapd does.
+    /// `{PLAIN}`, `{CLEARTEXT}` and a value without a scheme are compared as plain text (slapd itself takes
+    /// only the bare value as cleartext in bind mode).
     public static func verify(_ password: String, against stored: String) -> Bool {
         guard stored.hasPrefix("{"), let close = stored.firstIndex(of: "}") else {
             return constantTimeEqual(Array(password.utf8), Array(stored.utf8))
@@ -86,7 +87,7 @@ public enum PasswordHash {
             shoal_crypt(password, setting, out.baseAddress, out.count)
         }
         guard rc == 0 else { return nil }
-        return String(cString: buffer)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {

@@ -42,6 +42,8 @@ public struct LocalDeliveryAgent: MailAgent {
                 return localDomains.isEmpty ? .remote : .unknown
             }
             guard user.enabled else { return .disabled }
+            // Only users with a quota need their usage read (a mailbox without maildirsize is counted file by file).
+            guard user.quotaBytes != nil || user.quotaMessages != nil else { return .local(user, overQuota: false) }
             let usage = try await store.mailbox(for: owner(user, address: address)).usage()
             return .local(user, overQuota: usage.isOverQuota)
         } catch {

@@ -38,6 +38,12 @@ extension Shoal {
 
 /// Suspends until SIGTERM or SIGINT arrives.
 func waitForTerminationSignal() async {
+    // A parent that started us from a thread blocking SIGTERM (Dispatch workers do) passes that mask on.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGTERM)
+    sigaddset(&unblock, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
     signal(SIGTERM, SIG_IGN)
     signal(SIGINT, SIG_IGN)
     let queue = DispatchQueue(label: "shoal.signals")
