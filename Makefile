@@ -5,7 +5,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 # Debian packages each target needs (installed when run as root, named otherwise).
 BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd postfix
-DEMO_PACKAGES := $(BUILD_PACKAGES)
+DEMO_PACKAGES := $(BUILD_PACKAGES) python3
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl
 
 SWIFT_BUILD_FLAGS ?=

@@ -88,7 +88,11 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .testTarget(
-            name: "SMTPServerTests", dependencies: ["SMTPServer", "ShoalCore", "Directory", "MailStore", "ShoalTestFixtures"],
+            name: "SMTPServerTests",
+            dependencies: [
+                "SMTPServer", "ShoalCore", "Directory", "MailStore", "ShoalTestFixtures",
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "CLITests", dependencies: ["shoal", "ShoalTestFixtures"], swiftSettings: sharedSettings),

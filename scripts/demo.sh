@@ -39,3 +39,42 @@ echo
 step "wrr over 12 connections from the demo rules built above"
 for i in $(seq 1 12); do echo "$i,198.51.100.$i:4000$((i % 10)),tcp,10.0.0.1:80,60"; done > "$work/trace.csv"
 "$shoal" simulate --rules "$rules" --trace "$work/trace.csv"
+
+step "The mail tier: a user in the embedded SQLite directory, one mail node, one message over SMTP and one over LMTP"
+echo "s3cret" | "$shoal" users add alice --address alice@shoal.test --address postmaster@shoal.test --directory "sqlite:$work/users.db"
+"$shoal" users list --directory "sqlite:$work/users.db"
+echo "s3cret" | "$shoal" users check alice --directory "sqlite:$work/users.db"
+smtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+lmtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+cat > "$work/node.yaml" <<YAML
+hostname: mx1.shoal.test
+directory: sqlite:$work/users.db
+store: { root: $work/mail }
+smtp: { listen: 127.0.0.1:$smtp_port }
+lmtp: { listen: 127.0.0.1:$lmtp_port }
+local_domains: [shoal.test]
+YAML
+"$shoal" mail-node --config "$work/node.yaml" 2>"$work/node.log" &
+node=$!
+trap 'kill $node 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
+python3 - "$smtp_port" "$lmtp_port" <<'PY'
+import smtplib, sys
+smtp_port, lmtp_port = int(sys.argv[1]), int(sys.argv[2])
+with smtplib.SMTP("127.0.0.1", smtp_port) as s:
+    print("EHLO:", s.ehlo()[1].decode().replace("\n", " "))
+    s.sendmail("bob@example.org", ["postmaster@shoal.test"], "Subject: hello over SMTP\r\n\r\nHi Alice.\r\n")
+    try:
+        s.sendmail("bob@example.org", ["someone@elsewhere.example"], "Subject: relay?\r\n\r\nno\r\n")
+    except smtplib.SMTPRecipientsRefused as e:
+        print("relay to a foreign domain refused:", e.recipients)
+with smtplib.LMTP("127.0.0.1", lmtp_port) as s:
+    s.sendmail("bob@example.org", ["alice@shoal.test"], "Subject: hello over LMTP\r\n\r\nHi again.\r\n")
+print("sent")
+PY
+echo
+echo "alice's Maildir++ (shared store) and Dovecot's uidlist:"
+(cd "$work/mail" && find . -type f | sort)
+cat "$work/mail/shoal.test/alice/dovecot-uidlist"
+echo
+sed -n '1,12p' "$(ls "$work"/mail/shoal.test/alice/new/* | head -1)"
