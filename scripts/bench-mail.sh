@@ -67,7 +67,7 @@ message_size_limit = 10485760
 CF
 sed -e "s/^smtp      inet  n       -       y/127.0.0.1:$pf_port inet n - n/" \
     -e 's/^\([a-z]*  *unix  *[-n]  *[-n]  *\)y/\1n/' /etc/postfix/master.cf > "$pf/config/master.cf"
-postfix -c "$pf/config" set-permissions >/dev/null 2>&1 || true
+postfix -c "$pf/config" check >/dev/null 2>&1 || true  # creates the queue with the right owners
 postfix -c "$pf/config" start >/dev/null 2>&1 || { echo "postfix did not start; its log:" >&2; cat "$pf/maillog" >&2; exit 1; }
 wait_for_port "$pf_port"
 
