@@ -24,13 +24,13 @@ public final class MailNode: Sendable {
             if let smtp = configuration.smtp {
                 listeners.append(try await SMTPListener.bind(
                     SMTPListenerConfiguration(address: smtp, session: configuration.session(.smtp),
-                                              idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)), tls: tls),
+                                              timeouts: configuration.timeouts, tls: tls),
                     agent: agent, group: group, logger: logger))
             }
             if let lmtp = configuration.lmtp {
                 listeners.append(try await SMTPListener.bind(
                     SMTPListenerConfiguration(address: lmtp, session: configuration.session(.lmtp),
-                                              idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)), tls: tls),
+                                              timeouts: configuration.timeouts, tls: tls),
                     agent: agent, group: group, logger: logger))
             }
         } catch {

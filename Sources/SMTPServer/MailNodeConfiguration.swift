@@ -14,7 +14,7 @@ import NIOCore
 /// tls: { certificate: cert.pem, key: key.pem }   # enables STARTTLS
 /// local_domains: [shoal.test]
 /// relay_host: 127.0.0.1:10025                      # authenticated users may relay through it
-/// limits: { message_size: 26214400, recipients: 100, errors: 10, idle_timeout: 300 }
+/// limits: { message_size: 26214400, recipients: 100, errors: 10, command_timeout: 300, data_timeout: 180 }
 /// auth: { allow_plaintext: false, require_tls: false }
 /// over_quota: temporary                            # or permanent (552 instead of 452)
 /// ```
@@ -33,7 +33,8 @@ public struct MailNodeConfiguration: Sendable {
     public var maximumMessageSize: Int
     public var maximumRecipients: Int
     public var maximumErrors: Int
-    public var idleTimeoutSeconds: Int
+    public var commandTimeoutSeconds: Int
+    public var dataTimeoutSeconds: Int
     public var allowPlaintextAuthentication: Bool
     public var requireTLS: Bool
     public var overQuotaIsPermanent: Bool
@@ -85,7 +86,7 @@ public struct MailNodeConfiguration: Sendable {
             key = try tls.required("key").string()
         }
         let limits = try doc.optional("limits")
-        try limits?.allowOnly(["message_size", "recipients", "errors", "idle_timeout"])
+        try limits?.allowOnly(["message_size", "recipients", "errors", "command_timeout", "data_timeout"])
         let auth = try doc.optional("auth")
         try auth?.allowOnly(["allow_plaintext", "require_tls"])
         let domains = try doc.optional("local_domains")?.list().map { (n: ConfigNode) throws(ConfigError) -> String in try n.string().lowercased() } ?? []
@@ -97,10 +98,16 @@ public struct MailNodeConfiguration: Sendable {
             maximumMessageSize: try limits?.optional("message_size")?.int(in: 1024...(1 << 31)) ?? 25 * 1024 * 1024,
             maximumRecipients: try limits?.optional("recipients")?.int(in: 1...10_000) ?? 100,
             maximumErrors: try limits?.optional("errors")?.int(in: 1...1000) ?? 10,
-            idleTimeoutSeconds: try limits?.optional("idle_timeout")?.int(in: 1...86_400) ?? 300,
+            commandTimeoutSeconds: try limits?.optional("command_timeout")?.int(in: 1...86_400) ?? 300,
+            dataTimeoutSeconds: try limits?.optional("data_timeout")?.int(in: 1...86_400) ?? 180,
             allowPlaintextAuthentication: try auth?.optional("allow_plaintext")?.bool() ?? false,
             requireTLS: try auth?.optional("require_tls")?.bool() ?? false,
             overQuotaIsPermanent: (try doc.optional("over_quota")?.choice(["temporary", "permanent"]) ?? "temporary") == "permanent")
+    }
+
+    /// The command and data timeouts.
+    public var timeouts: SMTPTimeouts {
+        SMTPTimeouts(command: .seconds(Int64(commandTimeoutSeconds)), data: .seconds(Int64(dataTimeoutSeconds)))
     }
 
     /// The session settings for one of the two protocols.

@@ -19,19 +19,38 @@ final class SMTPChannelHandler: ChannelInboundHandler {
     private let logger: Logger
     private var unflushed = false
     private var readPaused = false
+    private let timeouts: SMTPTimeouts
+    private var timer: Scheduled<Void>?
 
-    init(session: SMTPSession, agent: any MailAgent, tls: NIOSSLContext?, maximumLineLength: Int, logger: Logger) {
+    init(session: SMTPSession, agent: any MailAgent, tls: NIOSSLContext?, maximumLineLength: Int, timeouts: SMTPTimeouts, logger: Logger) {
         self.session = session
         self.decoder = CRLFLineDecoder(maximumLineLength: maximumLineLength)
         self.agent = agent
         self.tls = tls
+        self.timeouts = timeouts
         self.logger = logger
     }
 
     func channelActive(context: ChannelHandlerContext) {
         perform(session.start(), context: context)
         flushIfNeeded(context: context)
+        armTimer(context: context)
         context.fireChannelActive()
+    }
+
+    /// RFC 5321 §4.5.3.2: one timeout while waiting for a command, another while message data comes in;
+    /// restarted by every read. Nothing runs while the node itself is busy (a lookup or a delivery).
+    private func armTimer(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        guard !session.isClosed, !session.isWaiting else { return }
+        let delay = session.isReceivingMessage ? timeouts.data : timeouts.command
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: delay) {
+            let (handler, context) = bound.value
+            handler.timer = nil
+            handler.feed(.timeout, context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -46,16 +65,10 @@ final class SMTPChannelHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
         _ = session.receive(.eof)
         context.fireChannelInactive()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            feed(.timeout, context: context)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -76,6 +89,7 @@ final class SMTPChannelHandler: ChannelInboundHandler {
         if let b = buffer, b.readableBytes == 0 { buffer = nil } else { buffer?.discardReadBytes() }
         updateReading(context: context)
         flushIfNeeded(context: context)
+        armTimer(context: context)
     }
 
     /// Feeds an answer (or a timeout) and carries on with any pipelined input.

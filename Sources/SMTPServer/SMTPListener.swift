@@ -8,16 +8,26 @@ public import ShoalCore
 public struct SMTPListenerConfiguration: Sendable {
     public var address: Endpoint
     public var session: SMTPSessionConfiguration
-    /// Seconds a client may stay silent before 421 (RFC 5321 §4.5.3.2: at least 5 minutes for commands).
-    public var idleTimeout: TimeAmount
+    /// How long a client may stay silent before 421.
+    public var timeouts: SMTPTimeouts
     /// The STARTTLS certificate, when TLS is configured.
     public var tls: NIOSSLContext?
 
-    public init(address: Endpoint, session: SMTPSessionConfiguration, idleTimeout: TimeAmount = .minutes(5), tls: NIOSSLContext? = nil) {
+    public init(address: Endpoint, session: SMTPSessionConfiguration, timeouts: SMTPTimeouts = SMTPTimeouts(), tls: NIOSSLContext? = nil) {
         self.address = address
         self.session = session
-        self.idleTimeout = idleTimeout
+        self.timeouts = timeouts
         self.tls = tls
+    }
+}
+
+/// Client silence limits (RFC 5321 §4.5.3.2 asks for at least 5 minutes for commands, 3 for data blocks).
+public struct SMTPTimeouts: Sendable, Hashable {
+    public var command: TimeAmount
+    public var data: TimeAmount
+    public init(command: TimeAmount = .minutes(5), data: TimeAmount = .minutes(3)) {
+        self.command = command
+        self.data = data
     }
 }
 
@@ -47,8 +57,7 @@ public final class SMTPListener: Sendable {
                     let handler = SMTPChannelHandler(
                         session: SMTPSession(configuration: sessionConfiguration, peer: peer, secure: false),
                         agent: agent, tls: configuration.tls, maximumLineLength: sessionConfiguration.maximumLineLength,
-                        logger: connectionLogger)
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+                        timeouts: configuration.timeouts, logger: connectionLogger)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

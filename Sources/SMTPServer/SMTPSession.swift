@@ -81,6 +81,14 @@ public struct SMTPSession: Sendable {
     /// True while a mail transaction is open (after MAIL, until the end of its data or RSET).
     public var inTransaction: Bool { transaction != nil }
 
+    /// True while message content is being read (after 354, or inside a BDAT chunk): the data timeout applies.
+    public var isReceivingMessage: Bool {
+        switch state {
+        case .data, .chunk: return true
+        default: return false
+        }
+    }
+
     /// The 220 greeting (RFC 5321 §4.3.1; no enhanced status code, RFC 2034).
     public mutating func start() -> [SMTPAction] {
         guard case .initial = state else { return [] }

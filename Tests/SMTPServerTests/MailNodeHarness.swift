@@ -298,7 +298,7 @@ struct MailNodeSpec {
     var listenAddress = "127.0.0.1"
     var tls: (certificate: String, key: String)?
     var localDomains = ["shoal.test"]
-    /// `limits:` fields (message_size, recipients, errors, idle_timeout).
+    /// `limits:` fields (message_size, recipients, errors, command_timeout, data_timeout).
     var limits: [(String, Int)] = []
     /// `auth:` fields (allow_plaintext, require_tls).
     var auth: [(String, Bool)] = []
