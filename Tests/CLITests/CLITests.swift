@@ -1,39 +1,18 @@
 import Foundation
+import ShoalTestFixtures
 import Testing
 
 /// Runs the real `shoal` binary: `shoal ipvsadm --rules` and `shoal simulate`.
 @Suite struct CLITests {
-    static let binary: String = {
-        if let explicit = ProcessInfo.processInfo.environment["SHOAL_BIN"] { return explicit }
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("shoal").path
-        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/shoal").path
-    }()
-
-    static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Demo")
-
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    typealias Run = ShoalBinary.Result
 
     @discardableResult
     static func shoal(_ arguments: [String], stdin: String? = nil) throws -> Run {
-        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the shoal binary first (swift build)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try ShoalBinary.run(arguments, stdin: stdin)
     }
+
+    static let demo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Demo")
 
     static func tempFile(_ name: String, _ contents: String? = nil) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-cli-\(UUID().uuidString)")

@@ -1,39 +1,16 @@
 import Foundation
+import ShoalTestFixtures
 import Testing
 
 /// Runs the real `shoal users` against a fresh SQLite directory per test.
 @Suite struct UsersCLITests {
     /// Runs `shoal` with `arguments`, writing `stdin` to it, and collects its status and output.
     enum UsersCLI {
-        static let binary: String = {
-            if let explicit = ProcessInfo.processInfo.environment["SHOAL_BIN"] { return explicit }
-            let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("shoal").path
-            if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            return root.appendingPathComponent(".build/debug/shoal").path
-        }()
-
-        struct Result { var status: Int32; var stdout: String; var stderr: String }
+        typealias Result = ShoalBinary.Result
 
         @discardableResult
         static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Result {
-            #expect(FileManager.default.isExecutableFile(atPath: binary), "build the shoal binary first (swift build)")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
-            if let environment { process.environment = environment }
-            let out = Pipe(), err = Pipe(), input = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = input
-            try process.run()
-            if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-            try input.fileHandleForWriting.close()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                          stderr: String(decoding: e, as: UTF8.self))
+            try ShoalBinary.run(arguments, stdin: stdin, environment: environment)
         }
 
         /// A path in a new temporary directory (the directory itself is left for shoal to create).
