@@ -84,6 +84,9 @@ final class HeldDotLock {
 
     deinit { if fd >= 0 { _ = close(fd) } }
 
+    /// False once released, or consumed by `replaceTarget` (which ends the lock as Dovecot's replace does).
+    var isHeld: Bool { fd >= 0 }
+
     /// Whether the lock file at `path` is still the one created here (not taken over as stale).
     var isStillOurs: Bool {
         guard fd >= 0, let info = try? POSIX.status(path) else { return false }

@@ -18,7 +18,8 @@ struct Listing: Sendable {
         }
         if first.unlisted.isEmpty { return first.listing }
         let fsync = store.configuration.fsync
-        return try await store.withLocks([store.dotLock(uidlistPath)], operation: "assign UIDs") {
+        // Through the folder's commit queue, so it takes its turn with this store's deliveries instead of polling.
+        let outcome = try await store.commitQueues.submit(.exclusive(operation: "assign UIDs") {
             [self] (held) throws(MailStoreError) in
             let current = try snapshot()
             guard !current.unlisted.isEmpty else { return current.listing }
@@ -30,12 +31,14 @@ struct Listing: Sendable {
                 records.append(UIDList.Record(uid: next, extensions: [], filename: base))
                 next += 1
             }
-            try UIDList.addRecords(records, to: list, existed: current.list != nil, lock: held[0],
+            try UIDList.addRecords(records, to: list, existed: current.list != nil, lock: held,
                                     folderPath: folderPath, fsync: fsync)
             store.logger.info("assigned UIDs to unlisted messages",
                               metadata: ["folder": "\(folderPath)", "count": "\(records.count)"])
             return try snapshot().listing
-        }
+        }, uidlistPath: uidlistPath, store: store).get()
+        guard case .listed(let listing) = outcome else { fatalError("an exclusive job yields a listing") }
+        return listing
     }
 
     /// What one read of the folder found.

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 public import Logging
 public import NIOPosix
 
@@ -6,11 +9,13 @@ public final class MailStore: Sendable {
     public let configuration: MailStoreConfiguration
     let threadPool: NIOThreadPool
     let logger: Logger
+    /// Per-folder queues through which this store's tasks reach `dovecot-uidlist.lock` (see `FolderCommitQueues`).
+    let commitQueues = FolderCommitQueues()
 
-    /// `threadPool` must be started; it defaults to NIO's shared blocking pool.
+    /// `threadPool` must be started; it defaults to the stores' own `fileThreadPool`.
     public init(
         configuration: MailStoreConfiguration,
-        threadPool: NIOThreadPool = .singleton,
+        threadPool: NIOThreadPool = MailStore.fileThreadPool,
         logger: Logger = Logger(label: "shoal.mailstore")
     ) {
         self.configuration = configuration
@@ -38,6 +43,16 @@ public final class MailStore: Sendable {
         }
         return results
     }
+
+    /// The default pool for the stores' blocking file work, started on first use and never stopped (like NIO's
+    /// singleton pool). Its threads mostly wait for `fsync`, so it has more of them than there are cores (NIO's
+    /// shared pool has one per core): concurrent deliveries flush their files in parallel, which the disk
+    /// handles better than one after another, and the store's waiting does not hold up other users of NIO's pool.
+    public static let fileThreadPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(8, 2 * sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        pool.start()
+        return pool
+    }()
 
     var posix: POSIX { POSIX(permissions: configuration.permissions) }
 

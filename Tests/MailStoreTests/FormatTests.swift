@@ -62,6 +62,20 @@ import Testing
         #expect(MaildirName.info(flags: [.trashed, .draft, .seen, .passed, .replied, .flagged], keywordIndices: [25, 0])
             == "DFPRSTaz")
         #expect(MaildirName.virtualSize(of: Array("a\nb\r\nc\n".utf8)) == 9)
+        for (text, size) in [("", 0), ("\n", 2), ("\r\n", 2), ("\r\r\n\n", 5), ("\n\n", 4), ("x\r", 2)] {
+            #expect(MaildirName.virtualSize(of: Array(text.utf8)) == UInt64(size), "\(Array(text.utf8))")
+        }
+        // Against the byte loop it replaces, on random CR/LF-heavy data.
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let bytes = (0..<Int.random(in: 0...300, using: &generator)).map { _ in [10, 13, 65][Int.random(in: 0...2, using: &generator)] as UInt8 }
+            var expected = UInt64(bytes.count), previous: UInt8 = 0
+            for byte in bytes {
+                if byte == 10 && previous != 13 { expected += 1 }
+                previous = byte
+            }
+            #expect(MaildirName.virtualSize(of: bytes) == expected)
+        }
         #expect(MaildirName.deliveryOrder("9.M10P1.h", "10.M1P1.h") && MaildirName.deliveryOrder("9.M9P1.h", "9.M10P1.h"))
     }
 
