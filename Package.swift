@@ -18,6 +18,10 @@ let package = Package(
         .library(name: "ShoalTestFixtures", targets: ["ShoalTestFixtures"]),
         .library(name: "MailStore", targets: ["MailStore"]),
         .library(name: "SMTPServer", targets: ["SMTPServer"]),
+        .library(name: "HealthCheck", targets: ["HealthCheck"]),
+        .library(name: "DirectorProxy", targets: ["DirectorProxy"]),
+        .library(name: "DirectorAdmin", targets: ["DirectorAdmin"]),
+        .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -28,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -63,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "Director", "Directory", "SMTPServer",
+                "ShoalCore", "Director", "Directory", "SMTPServer", "DirectorNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,5 +101,61 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "CLITests", dependencies: ["shoal", "ShoalTestFixtures"], swiftSettings: sharedSettings),
+        .target(
+            name: "HealthCheck",
+            dependencies: [
+                "ShoalCore", "Director",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "ShoalCore"], swiftSettings: sharedSettings),
+        .target(
+            name: "DirectorProxy",
+            dependencies: [
+                "ShoalCore", "Director",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "DirectorProxyTests",
+            dependencies: ["DirectorProxy", "Director", "ShoalCore", .product(name: "NIOTestUtils", package: "swift-nio")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "DirectorAdmin",
+            dependencies: [
+                "ShoalCore", "Director", "HealthCheck",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "DirectorAdminTests", dependencies: ["DirectorAdmin", "Director", "HealthCheck", "ShoalCore"], swiftSettings: sharedSettings),
+        .target(
+            name: "DirectorNode",
+            dependencies: [
+                "ShoalCore", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "DirectorNodeTests",
+            dependencies: ["DirectorNode", "DirectorProxy", "DirectorAdmin", "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures"],
+            swiftSettings: sharedSettings
+        ),
     ]
 )

@@ -1,0 +1,27 @@
+public import Director
+public import HealthCheck
+public import ShoalCore
+
+/// What the admin API reads: the live table and the health of every checked server.
+public struct DirectorSnapshot: Sendable {
+    public var table: DirectorTable
+    public var health: [HealthKey: ServerHealthReport]
+    /// Wall-clock seconds since 1970 when the director started.
+    public var startedAt: Double
+
+    public init(table: DirectorTable, health: [HealthKey: ServerHealthReport] = [:], startedAt: Double) {
+        self.table = table
+        self.health = health
+        self.startedAt = startedAt
+    }
+}
+
+/// The running director as the admin API sees it: read a snapshot, apply ipvsadm-style changes.
+///
+/// `apply` is all or nothing: when one command fails, nothing changes and the error says which.
+/// Changes go to the director's desired configuration (health checks still decide whether a server
+/// takes traffic), and established connections are never dropped by them.
+public protocol DirectorControl: Sendable {
+    func snapshot() async -> DirectorSnapshot
+    func apply(_ commands: [IPVSCommand]) async throws(ConfigError)
+}
