@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "ShoalCore", "Director",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,6 +148,7 @@ let package = Package(
             dependencies: [
                 "ShoalCore", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
