@@ -42,8 +42,12 @@ public struct ServerHealthReport: Hashable, Sendable {
     public var history: [CheckResult]
     /// When the server last changed state (wall-clock seconds), if it ever did.
     public var lastChange: Double?
+    /// The weight a command check with dynamic_weight last asked for, if any.
+    public var dynamicWeight: Int?
 
-    public init(isUp: Bool, checkKind: String? = nil, lastResult: CheckResult? = nil, history: [CheckResult] = [], lastChange: Double? = nil) {
+    public init(isUp: Bool, checkKind: String? = nil, lastResult: CheckResult? = nil, history: [CheckResult] = [], lastChange: Double? = nil,
+                dynamicWeight: Int? = nil) {
+        self.dynamicWeight = dynamicWeight
         self.isUp = isUp
         self.checkKind = checkKind
         self.lastResult = lastResult

@@ -1,0 +1,107 @@
+import Foundation
+public import Logging
+
+/// Runs `/bin/sh -c COMMAND` as a child process with a timeout, without blocking any thread while it runs.
+public enum ShellCommand {
+    /// How a command ended.
+    public enum Outcome: Hashable, Sendable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
+        case timedOut(Double)
+        case failedToStart(String)
+
+        public var description: String {
+            switch self {
+            case let .exited(code): return "exit \(code)"
+            case let .signaled(signal): return "killed by signal \(signal)"
+            case let .timedOut(seconds): return "timeout after \(CheckText.seconds(seconds))"
+            case let .failedToStart(reason): return "could not start: \(reason)"
+            }
+        }
+    }
+
+    /// Runs `command`; after `timeout` seconds the shell is killed (SIGKILL) and the outcome is `.timedOut`.
+    /// Standard input, output and error are /dev/null.
+    public static func run(_ command: String, timeout: Double) async -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let run = RunningCommand(process)
+        return await withCheckedContinuation { continuation in
+            run.setContinuation(continuation)
+            process.terminationHandler = { finished in
+                let outcome: Outcome = finished.terminationReason == .exit
+                    ? .exited(finished.terminationStatus) : .signaled(finished.terminationStatus)
+                run.resume(outcome)
+            }
+            do {
+                try process.run()
+            } catch {
+                run.resume(.failedToStart("\(error)"))
+                return
+            }
+            let nanoseconds = UInt64(max(0, timeout) * 1_000_000_000)
+            run.setTimer(Task {
+                try? await Task.sleep(nanoseconds: nanoseconds)
+                guard !Task.isCancelled else { return }
+                run.kill()
+                run.resume(.timedOut(timeout))
+            })
+        }
+    }
+
+    /// Runs a quorum_up / quorum_down (or other notify) command off the event loops and logs how it ended.
+    @discardableResult
+    public static func notify(_ command: String, timeout: Double = 30, logger: Logger) async -> Outcome {
+        let outcome = await run(command, timeout: timeout)
+        if outcome == .exited(0) {
+            logger.info("notify command finished", metadata: ["command": "\(command)", "outcome": "\(outcome)"])
+        } else {
+            logger.warning("notify command failed", metadata: ["command": "\(command)", "outcome": "\(outcome)"])
+        }
+        return outcome
+    }
+}
+
+/// A started command: resumes its waiter exactly once, from the exit or from the timer.
+private final class RunningCommand: @unchecked Sendable {
+    private let lock = NSLock()
+    private let process: Process
+    private var continuation: CheckedContinuation<ShellCommand.Outcome, Never>?
+    private var timer: Task<Void, Never>?
+    private var finished = false
+
+    init(_ process: Process) { self.process = process }
+
+    func setContinuation(_ continuation: CheckedContinuation<ShellCommand.Outcome, Never>) {
+        lock.withLock { self.continuation = continuation }
+    }
+
+    func setTimer(_ task: Task<Void, Never>) {
+        let cancel = lock.withLock { () -> Bool in
+            if finished { return true }
+            timer = task
+            return false
+        }
+        if cancel { task.cancel() }
+    }
+
+    func resume(_ outcome: ShellCommand.Outcome) {
+        let (waiter, timer) = lock.withLock { () -> (CheckedContinuation<ShellCommand.Outcome, Never>?, Task<Void, Never>?) in
+            guard !finished else { return (nil, nil) }
+            finished = true
+            defer { continuation = nil; self.timer = nil }
+            return (continuation, self.timer)
+        }
+        timer?.cancel()
+        waiter?.resume(returning: outcome)
+    }
+
+    func kill() {
+        let pid = process.processIdentifier
+        if pid > 0 && process.isRunning { _ = Foundation.kill(pid, SIGKILL) }
+    }
+}
