@@ -1,0 +1,449 @@
+import Director
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ShoalCore
+
+/// The client side of one HTTP connection through the content switch: routes each request, keeps or
+/// opens the server connection, relays both ways with backpressure, and answers 503/502 itself.
+final class HTTPSwitchingHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// One request and its response.
+    struct Exchange {
+        var head: HTTPRequestHead
+        var clientVersion: HTTPVersion
+        var clientKeepAlive: Bool
+        var serviceKey: VirtualServiceKey
+        var request: ConnectionRequest
+        var cookieToken: String?
+        var cookieServer: Endpoint?
+        var excluded: Set<Endpoint> = []
+        var attempts = 0
+        /// Parts read while the server connection is being set up.
+        var pending: [HTTPClientRequestPart] = []
+        var connecting = false
+        var requestEnded = false
+        var responseStarted = false
+        var responseKeepAlive = true
+        /// An answer of the proxy's own, sent once the request has been read to its end.
+        var errorStatus: HTTPResponseStatus?
+    }
+
+    private let proxy: HTTPSwitchingProxy
+    private var context: ChannelHandlerContext?
+    private var client: Endpoint?
+    private var backend: HTTPBackendLink?
+    private var exchange: Exchange?
+    private var readPending = false
+    private var inputClosed = false
+    private var isClosed = false
+    /// Bumped whenever a connect attempt becomes stale.
+    private var generation = 0
+
+    init(proxy: HTTPSwitchingProxy) {
+        self.proxy = proxy
+    }
+
+    private var scheduler: any ConnectionScheduler { proxy.scheduler }
+
+    var clientIsWritable: Bool { context?.channel.isWritable ?? false }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if client == nil { client = Endpoint(context.channel.remoteAddress) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        shutdown()
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if client == nil { client = Endpoint(context.channel.remoteAddress) }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        shutdown()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let received as ProxyProtocolReceived:
+            if let source = received.header.source { client = source }
+        case ChannelEvent.inputClosed:
+            inputClosed = true
+            if exchange == nil { context.close(promise: nil) }
+        case is IdleStateHandler.IdleStateEvent:
+            proxy.logger.debug("closing an idle HTTP connection", metadata: ["client": "\(client.map { "\($0)" } ?? "?")"])
+            context.close(promise: nil)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Parse errors were answered with 400 by NIO's HTTPServerProtocolErrorHandler; all errors end the connection.
+        proxy.logger.debug("HTTP client connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { backend?.handler?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if canReadClient {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    /// Reading from the client is held back while a server connection is being set up or cannot take more.
+    private var canReadClient: Bool {
+        guard let exchange, !exchange.requestEnded, exchange.errorStatus == nil else { return true }
+        if exchange.connecting { return false }
+        return backend?.channel.isWritable ?? true
+    }
+
+    private func resumeClientReading() {
+        guard readPending, canReadClient, let context else { return }
+        readPending = false
+        context.read()
+    }
+
+    // MARK: Requests
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case let .head(head):
+            requestHead(head, context: context)
+        case let .body(body):
+            guard var ex = exchange, !ex.requestEnded else { return }
+            if ex.errorStatus != nil { return }
+            if ex.connecting {
+                ex.pending.append(.body(.byteBuffer(body)))
+                exchange = ex
+            } else if let backend {
+                backend.inBytes &+= UInt64(body.readableBytes)
+                backend.handler?.send(.body(.byteBuffer(body)))
+            }
+        case let .end(trailers):
+            guard var ex = exchange, !ex.requestEnded else { return }
+            ex.requestEnded = true
+            exchange = ex
+            if let status = ex.errorStatus {
+                respond(status, context: context)
+            } else if ex.connecting {
+                exchange!.pending.append(.end(trailers))
+            } else if let backend {
+                backend.handler?.send(.end(trailers))
+                backend.handler?.flush()
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        backend?.handler?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    private func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard exchange == nil else {
+            // NIO's pipeline handler delivers one request at a time; anything else is a bug: give up.
+            context.close(promise: nil)
+            return
+        }
+        let facts = HTTPRequestFacts(head)
+        let route = proxy.config.route(facts)
+        let key = route.serviceKey(virtual: proxy.virtual)
+        let clientEndpoint = client ?? Endpoint(.v4(0), 0)
+
+        var forwarded = head
+        forwarded.version = .http1_1
+        HTTPHopByHop.strip(&forwarded.headers)
+        if proxy.config.forwardedFor {
+            HTTPForwardingHeaders.add(client: clientEndpoint, proxy: proxy.virtual, to: &forwarded.headers)
+        }
+        var ex = Exchange(
+            head: forwarded, clientVersion: head.version, clientKeepAlive: head.isKeepAlive, serviceKey: key,
+            request: route.connectionRequest(client: clientEndpoint, virtual: proxy.virtual))
+        if let cookies = proxy.cookies, let token = cookies.token(in: head.headers) {
+            ex.cookieToken = token
+            if let server = cookies.server(for: token), scheduler.accepts(server, in: key) {
+                ex.cookieServer = server
+            }
+        }
+        exchange = ex
+
+        if let link = backend {
+            let reusable = link.keepAlive && link.channel.isActive && link.serviceKey == key
+                && (ex.cookieServer == nil || ex.cookieServer == link.destination)
+                && scheduler.accepts(link.destination, in: key)
+            if reusable {
+                sendHead(on: link)
+                return
+            }
+            backend = nil
+            link.release(to: scheduler)
+        }
+        scheduleAndConnect(context: context)
+    }
+
+    private func sendHead(on link: HTTPBackendLink) {
+        guard let ex = exchange else { return }
+        link.inBytes &+= Self.size(of: ex.head)
+        link.handler?.send(.head(ex.head))
+        for part in ex.pending {
+            if case let .body(.byteBuffer(body)) = part { link.inBytes &+= UInt64(body.readableBytes) }
+            link.handler?.send(part)
+        }
+        exchange!.pending = []
+        link.handler?.flush()
+    }
+
+    /// Picks a server (the cookie's while it accepts, else the scheduler's) and connects to it.
+    private func scheduleAndConnect(context: ChannelHandlerContext) {
+        guard var ex = exchange else { return }
+        var lease: ProxyLease? = nil
+        if ex.attempts < proxy.maximumAttempts {
+            if let server = ex.cookieServer, !ex.excluded.contains(server) {
+                lease = scheduler.schedule(ex.request, to: server, in: ex.serviceKey)
+            }
+            if lease == nil {
+                lease = scheduler.schedule(ex.request, excluding: ex.excluded)
+            }
+        }
+        guard let lease else {
+            fail(.serviceUnavailable, context: context)
+            return
+        }
+        ex.attempts += 1
+        ex.connecting = true
+        exchange = ex
+        generation += 1
+        let attempt = generation
+        let header = proxy.outgoingProxyProtocol.map { version in
+            (ProxyProtocolHeader(source: ex.request.client, destination: proxy.virtual), version)
+        }
+        let address: SocketAddress
+        do {
+            address = try lease.destination.socketAddress()
+        } catch {
+            connected(.failure(error), lease: lease, attempt: attempt)
+            return
+        }
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(proxy.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let (header, version) = header {
+                        try channel.pipeline.syncOperations.addHandler(ProxyProtocolSender(header, version: version))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                }
+            }
+            .connect(to: address)
+            .assumeIsolated()
+            .whenComplete { result in
+                self.connected(result, lease: lease, attempt: attempt)
+            }
+    }
+
+    private func connected(_ result: Result<any Channel, any Error>, lease: ProxyLease, attempt: Int) {
+        guard attempt == generation, !isClosed, let context, var ex = exchange, ex.connecting else {
+            // The client went away (or moved on) meanwhile.
+            switch result {
+            case let .success(channel):
+                channel.close(promise: nil)
+                scheduler.closed(lease)
+            case .failure:
+                scheduler.abandon(lease)
+            }
+            return
+        }
+        switch result {
+        case let .failure(error):
+            proxy.logger.debug("server refused", metadata: ["server": "\(lease.destination)", "error": "\(error)"])
+            scheduler.abandon(lease)
+            ex.excluded.insert(lease.destination)
+            ex.connecting = false
+            exchange = ex
+            scheduleAndConnect(context: context)
+        case let .success(channel):
+            let link = HTTPBackendLink(channel: channel, lease: lease, serviceKey: ex.serviceKey)
+            let handler = HTTPBackendHandler(owner: self, link: link)
+            link.handler = handler
+            do {
+                try channel.pipeline.syncOperations.addHandler(handler)
+            } catch {
+                link.release(to: scheduler)
+                fail(.badGateway, context: context)
+                return
+            }
+            ex.connecting = false
+            exchange = ex
+            backend = link
+            sendHead(on: link)
+            resumeClientReading()
+        }
+    }
+
+    // MARK: Responses
+
+    func backendRead(_ part: HTTPClientResponsePart, from link: HTTPBackendLink) {
+        guard let context, link === backend, var ex = exchange, !ex.connecting else {
+            // A response nobody asked for: the connection cannot be trusted.
+            if link === backend { backend = nil }
+            link.release(to: scheduler)
+            return
+        }
+        switch part {
+        case let .head(head):
+            guard !ex.responseStarted else { return }
+            ex.responseStarted = true
+            link.keepAlive = head.isKeepAlive
+            var out = head
+            HTTPHopByHop.strip(&out.headers)
+            var keepAlive = ex.clientKeepAlive && !inputClosed
+            out.version = ex.clientVersion.minor == 0 ? .http1_0 : .http1_1
+            if ex.clientVersion.minor == 0 {
+                out.headers.remove(name: "transfer-encoding")
+                if !out.headers.contains(name: "content-length") { keepAlive = false }
+            }
+            if let cookies = proxy.cookies, ex.cookieToken != HTTPCookiePersistence.token(for: link.destination) {
+                out.headers.add(name: "Set-Cookie", value: cookies.setCookie(for: link.destination))
+            }
+            if !keepAlive {
+                out.headers.replaceOrAdd(name: "Connection", value: "close")
+            } else if ex.clientVersion.minor == 0 {
+                out.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+            }
+            ex.responseKeepAlive = keepAlive
+            exchange = ex
+            link.outBytes &+= Self.size(of: out)
+            context.write(wrapOutboundOut(.head(out)), promise: nil)
+        case let .body(body):
+            link.outBytes &+= UInt64(body.readableBytes)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        case let .end(trailers):
+            exchange = nil
+            let keepClient = ex.responseKeepAlive && ex.requestEnded && !inputClosed
+            if !ex.requestEnded { link.keepAlive = false }
+            link.reportTraffic(to: scheduler)
+            if !link.keepAlive {
+                backend = nil
+                link.release(to: scheduler)
+            }
+            let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+            if !keepClient {
+                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            }
+            resumeClientReading()
+        }
+    }
+
+    func backendReadComplete() {
+        context?.flush()
+    }
+
+    func backendBecameWritable() {
+        resumeClientReading()
+    }
+
+    func backendClosed(_ link: HTTPBackendLink) {
+        guard link === backend else {
+            link.release(to: scheduler)
+            return
+        }
+        backend = nil
+        link.release(to: scheduler)
+        guard let context, let ex = exchange, !ex.connecting else { return }
+        if ex.responseStarted {
+            // The response is cut short: the client can only learn it from the connection closing.
+            exchange = nil
+            context.close(promise: nil)
+        } else {
+            fail(.badGateway, context: context)
+        }
+    }
+
+    // MARK: The proxy's own answers
+
+    /// Answers `status` once the request has been read (its remaining body is discarded).
+    private func fail(_ status: HTTPResponseStatus, context: ChannelHandlerContext) {
+        guard var ex = exchange else { return }
+        ex.connecting = false
+        ex.errorStatus = status
+        ex.pending = []
+        exchange = ex
+        if ex.requestEnded {
+            respond(status, context: context)
+        } else {
+            resumeClientReading()
+        }
+    }
+
+    private func respond(_ status: HTTPResponseStatus, context: ChannelHandlerContext) {
+        guard let ex = exchange else { return }
+        exchange = nil
+        let keepAlive = ex.clientKeepAlive && status == .serviceUnavailable && !inputClosed
+        let text: String
+        switch status {
+        case .serviceUnavailable: text = "503 Service Unavailable: no server can take this request\n"
+        case .badGateway: text = "502 Bad Gateway: the server closed the connection without a response\n"
+        default: text = "\(status.code) \(status.reasonPhrase)\n"
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: "\(text.utf8.count)")
+        headers.add(name: "Cache-Control", value: "no-store")
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let version: HTTPVersion = ex.clientVersion.minor == 0 ? .http1_0 : .http1_1
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+        resumeClientReading()
+    }
+
+    // MARK: Teardown
+
+    private func shutdown() {
+        guard !isClosed else { return }
+        isClosed = true
+        generation += 1
+        exchange = nil
+        if let link = backend {
+            backend = nil
+            link.release(to: scheduler)
+        }
+    }
+
+    /// Roughly the bytes of a head on the wire (for traffic counters).
+    static func size(of head: HTTPRequestHead) -> UInt64 {
+        UInt64(head.method.rawValue.utf8.count + head.uri.utf8.count + 12 + headerBytes(head.headers))
+    }
+
+    static func size(of head: HTTPResponseHead) -> UInt64 {
+        UInt64(17 + head.status.reasonPhrase.utf8.count + headerBytes(head.headers))
+    }
+
+    static func headerBytes(_ headers: HTTPHeaders) -> Int {
+        headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 } + 2
+    }
+}
+
+@available(*, unavailable)
+extension HTTPSwitchingHandler: Sendable {}

@@ -1,0 +1,73 @@
+import Director
+public import Logging
+public import NIOCore
+import NIOHTTP1
+public import ShoalCore
+
+/// L7 HTTP content switching for one virtual service: parses requests on accepted client connections,
+/// routes each to a pool, picks a real server (persistence cookie or the director's scheduler), and
+/// relays request and response, reusing a server connection while requests keep going to it.
+public struct HTTPSwitchingProxy: Sendable {
+    public let config: HTTPServiceConfig
+    public let scheduler: any ConnectionScheduler
+    /// The virtual endpoint clients connect to (the default pool's `-t` key, and `by=` in Forwarded).
+    public let virtual: Endpoint
+    public let connectTimeout: TimeAmount
+    /// A client connection with no traffic either way for this long is closed.
+    public let idleTimeout: TimeAmount
+    /// Send a PROXY header with the real client on every server connection.
+    public let outgoingProxyProtocol: ProxyProtocolVersion?
+    /// Servers tried per request before answering 503.
+    public let maximumAttempts: Int
+    public let logger: Logger
+    let cookies: HTTPCookiePersistence?
+
+    public init(config: HTTPServiceConfig, scheduler: any ConnectionScheduler, virtual: Endpoint,
+                connectTimeout: TimeAmount = .seconds(5), idleTimeout: TimeAmount = .seconds(60),
+                outgoingProxyProtocol: ProxyProtocolVersion? = nil, maximumAttempts: Int = 4,
+                logger: Logger = Logger(label: "shoal.proxy.http")) {
+        self.config = config
+        self.scheduler = scheduler
+        self.virtual = virtual
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.outgoingProxyProtocol = outgoingProxyProtocol
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.logger = logger
+        self.cookies = config.cookie.map { HTTPCookiePersistence(name: $0) }
+    }
+
+    /// Adds the HTTP server codec and the switching handler to an accepted client channel, after any
+    /// handlers already there (e.g. a `ProxyProtocolReceiver`). Call on the channel's event loop.
+    public func configure(_ channel: any Channel) throws {
+        try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = config.maximumHeaderBytes
+        limits.maxHeaderFieldSize = config.maximumHeaderBytes
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: true,
+            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        try pipeline.addHandler(HTTPSwitchingHandler(proxy: self))
+    }
+
+    /// `configure` as a future, for `ServerBootstrap.childChannelInitializer` (runs on the channel's loop).
+    public func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.makeCompletedFuture { try self.configure(channel) }
+    }
+}
+
+extension Endpoint {
+    /// The endpoint of a socket address (nil for Unix sockets).
+    init?(_ address: SocketAddress?) {
+        guard let address, let ip = address.ipAddress, let port = address.port,
+              let parsed = IPAddress(ip), let p = UInt16(exactly: port) else { return nil }
+        self.init(parsed, p)
+    }
+
+    /// The socket address of this endpoint.
+    func socketAddress() throws -> SocketAddress {
+        try SocketAddress(ipAddress: "\(address)", port: Int(port))
+    }
+}
