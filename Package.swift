@@ -68,8 +68,9 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "Director", "Directory", "SMTPServer", "DirectorNode",
+                "ShoalCore", "Director", "Directory", "SMTPServer", "DirectorNode", "DirectorAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: sharedSettings

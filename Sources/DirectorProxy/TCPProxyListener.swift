@@ -14,6 +14,7 @@ public final class TCPProxyListener: Sendable {
     private let tracker: ProxyConnectionTracker
     private let logger: Logger
     private let currentSettings: NIOLockedValueBox<ProxySettings>
+    private let currentHTTP = NIOLockedValueBox<HTTPSwitchingProxy?>(nil)
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
 
     public init(service: VirtualServiceKey, listen: Endpoint, settings: ProxySettings, scheduler: any ConnectionScheduler,
@@ -32,6 +33,20 @@ public final class TCPProxyListener: Sendable {
         set { currentSettings.withLockedValue { $0 = newValue } }
     }
 
+    /// HTTP content switching for new connections, or nil to splice bytes (L4).
+    public var http: HTTPServiceConfig? {
+        get { currentHTTP.withLockedValue { $0?.config } }
+        set {
+            let settings = self.settings
+            let proxy = newValue.map {
+                HTTPSwitchingProxy(config: $0, scheduler: scheduler, virtual: listen, connectTimeout: settings.connectTimeout,
+                                   idleTimeout: settings.idleTimeout, outgoingProxyProtocol: settings.sendProxyProtocol,
+                                   maximumAttempts: settings.maxAttempts, logger: logger)
+            }
+            currentHTTP.withLockedValue { $0 = proxy }
+        }
+    }
+
     /// The address actually bound (useful with port 0).
     public var localAddress: SocketAddress? { channel.withLockedValue { $0?.localAddress } }
 
@@ -39,6 +54,7 @@ public final class TCPProxyListener: Sendable {
     public func start(group: any EventLoopGroup) async throws {
         let service = self.service, listen = self.listen, scheduler = self.scheduler
         let tracker = self.tracker, logger = self.logger, currentSettings = self.currentSettings
+        let currentHTTP = self.currentHTTP
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -46,16 +62,21 @@ public final class TCPProxyListener: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { child in
                 let settings = currentSettings.withLockedValue { $0 }
+                let http = currentHTTP.withLockedValue { $0 }
                 tracker.track(child)
                 do {
                     let ops = child.pipeline.syncOperations
-                    try ops.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
-                    try ops.addHandler(IdleConnectionCloser())
                     if settings.acceptProxyProtocol {
                         try ops.addHandler(ProxyProtocolReceiver(onError: { error in
                             logger.info("bad PROXY header from the load balancer", metadata: ["error": "\(error)"])
                         }))
                     }
+                    if let http {
+                        try http.configure(child)
+                        return child.eventLoop.makeSucceededVoidFuture()
+                    }
+                    try ops.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
+                    try ops.addHandler(IdleConnectionCloser())
                     try ops.addHandler(TCPProxyFrontend(service: service, virtual: listen, scheduler: scheduler,
                                                         settings: settings, logger: logger))
                     return child.eventLoop.makeSucceededVoidFuture()

@@ -1,0 +1,82 @@
+public import Director
+public import DirectorProxy
+public import HealthCheck
+public import ShoalCore
+
+/// Everything `shoal director` runs: the admin endpoint, timeouts, and the virtual services.
+public struct DirectorConfiguration: Sendable {
+    /// The admin API's address and bearer token, when the admin API is on.
+    public var admin: AdminSettings?
+    public var timeouts = Timeouts()
+    /// How long SIGTERM waits for established connections before closing them.
+    public var drainTimeout: Double = 30
+    public var services: [ServiceDefinition] = []
+
+    public init() {}
+}
+
+/// The admin API's settings.
+public struct AdminSettings: Sendable, Hashable {
+    public var listen: Endpoint
+    public var token: String?
+
+    public init(listen: Endpoint, token: String? = nil) {
+        self.listen = listen
+        self.token = token
+    }
+}
+
+/// How a service's connections are handled: spliced TCP, UDP flows, or HTTP/1.1 requests switched by content.
+public enum ServiceMode: String, Sendable, Hashable, CaseIterable {
+    case tcp, udp, http
+}
+
+/// One virtual service as configured: its table settings, servers, health checks and proxy settings.
+public struct ServiceDefinition: Sendable {
+    public var name: String?
+    public var mode: ServiceMode
+    public var listen: Endpoint
+    public var config: VirtualServiceConfig
+    public var servers: [ServerDefinition]
+    /// The check of servers that have none of their own.
+    public var check: CheckSpec?
+    /// Servers start down until a check proves them up.
+    public var alpha = false
+    public var health = ServiceHealthOptions()
+    public var proxy = ProxySettings()
+    /// HTTP mode: the extra pools, each a fwmark service of its own in the table.
+    public var pools: [PoolDefinition] = []
+    /// HTTP mode: the content-switching rules.
+    public var http: HTTPServiceConfig?
+
+    public init(name: String? = nil, mode: ServiceMode, listen: Endpoint, config: VirtualServiceConfig, servers: [ServerDefinition]) {
+        self.name = name
+        self.mode = mode
+        self.listen = listen
+        self.config = config
+        self.servers = servers
+    }
+
+    /// The service and its pools as table services with their configured servers.
+    var tableServices: [(config: VirtualServiceConfig, servers: [ServerDefinition])] {
+        [(config, servers)] + pools.map { ($0.config, $0.servers) }
+    }
+}
+
+/// A named pool of an HTTP service (rules send requests to it).
+public struct PoolDefinition: Sendable {
+    public var name: String
+    public var config: VirtualServiceConfig
+    public var servers: [ServerDefinition]
+}
+
+/// A real server as configured: its table settings and its own check, if any.
+public struct ServerDefinition: Sendable {
+    public var config: RealServerConfig
+    public var check: CheckSpec?
+
+    public init(config: RealServerConfig, check: CheckSpec? = nil) {
+        self.config = config
+        self.check = check
+    }
+}

@@ -1,0 +1,48 @@
+public import Director
+public import DirectorAdmin
+import HealthCheck
+public import ShoalCore
+
+/// The admin API's view: snapshots of the live table and changes to the desired one.
+extension DirectorRuntime: DirectorControl {
+    public func snapshot() async -> DirectorSnapshot {
+        let reports = await reportSource.withLockedValue { $0 }?() ?? [:]
+        return DirectorSnapshot(table: liveTable, health: reports, startedAt: startedAt)
+    }
+
+    /// Applies admin changes to the desired table, all or nothing, then reconciles the live table.
+    /// Established connections are untouched: a removed server's connections drain from the trash.
+    public func apply(_ commands: [IPVSCommand]) async throws(ConfigError) {
+        let outcome = state.withLockedValue { (state) -> Result<[String], ConfigError> in
+          do throws(ConfigError) {
+            var next = state
+            try next.desired.apply(batch: commands.enumerated().map { ($0.offset + 1, $0.element) })
+            let wanted = Set(next.desired.services.map(\.key))
+            next.health = next.health.filter { wanted.contains($0.key.service) }
+            next.policies = next.policies.filter { wanted.contains($0.key) }
+            // Timeouts set through the admin API apply to the live table too.
+            let t = next.desired.timeouts
+            try next.live.apply(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp))
+            let notify = try reconcile(&next)
+            state = next
+            return .success(notify)
+          } catch {
+            return .failure(error)
+          }
+        }
+        let notify = try outcome.get()
+        for command in commands {
+            logger.notice("admin change", metadata: ["command": "\(command)"])
+        }
+        runNotify(notify)
+    }
+
+    /// Runs quorum notify commands off the caller's thread.
+    func runNotify(_ commands: [String]) {
+        guard !commands.isEmpty else { return }
+        let logger = self.logger
+        Task {
+            for command in commands { _ = await ShellCommand.notify(command, logger: logger) }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+public import DirectorAdmin
+public import DirectorProxy
+import Director
+import Foundation
+import HealthCheck
+public import Logging
+public import NIOCore
+public import ShoalCore
+
+/// `shoal director`: the runtime, one listener per virtual service, the health monitor, the admin API,
+/// and the operations around them (reload applies only the difference; drain lets connections finish).
+public actor DirectorServer {
+    /// A listener's identity: reload keeps a listener whose protocol and address stay the same.
+    struct ListenerKey: Hashable {
+        var mode: ServiceMode
+        var listen: Endpoint
+    }
+
+    enum Listener {
+        case stream(TCPProxyListener)
+        case datagram(UDPProxyListener)
+    }
+
+    public nonisolated let runtime: DirectorRuntime
+    private let load: @Sendable () throws -> DirectorConfiguration
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let tracker = ProxyConnectionTracker()
+    private let monitor: HealthMonitor
+    private var configuration = DirectorConfiguration()
+    private var listeners: [ListenerKey: Listener] = [:]
+    private var admin: AdminServer?
+    private var adminSettings: AdminSettings?
+    private var ticker: RepeatedTask?
+    private var healthTask: Task<Void, Never>?
+
+    /// - Parameter load: reads the configuration (at start and on every reload).
+    public init(group: any EventLoopGroup, logger: Logger, load: @escaping @Sendable () throws -> DirectorConfiguration) {
+        self.group = group
+        self.logger = logger
+        self.load = load
+        self.runtime = DirectorRuntime(logger: logger, wallClock: Date().timeIntervalSince1970)
+        self.monitor = HealthMonitor(group: group, logger: logger)
+    }
+
+    /// Loads the configuration and starts everything; a bad configuration or a busy address throws.
+    public func start() async throws {
+        let configuration = try load()
+        let notify = try runtime.load(configuration)
+        self.configuration = configuration
+        let monitor = self.monitor, runtime = self.runtime
+        runtime.reportSource.withLockedValue { $0 = { await monitor.reports() } }
+        healthTask = Task {
+            for await event in monitor.events {
+                runtime.runNotify(runtime.healthChanged(event))
+            }
+        }
+        await monitor.update(runtime.checkTargets(configuration))
+        try await applyListeners(configuration)
+        try await applyAdmin(configuration.admin)
+        ticker = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in runtime.tick() }
+        runtime.runNotify(notify)
+        logger.notice("director started", metadata: ["services": "\(configuration.services.count)"])
+    }
+
+    /// Re-reads the configuration and applies only what changed; on error the running state stays.
+    @discardableResult
+    public func reload() async -> Bool {
+        do {
+            let next = try load()
+            let notify = try runtime.load(next)
+            configuration = next
+            await monitor.update(runtime.checkTargets(next))
+            try await applyListeners(next)
+            if next.admin != adminSettings { try await applyAdmin(next.admin) }
+            runtime.runNotify(notify)
+            logger.notice("configuration reloaded", metadata: ["services": "\(next.services.count)"])
+            return true
+        } catch {
+            logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Stops accepting, waits up to the drain timeout for established connections, then closes the rest.
+    public func drain() async {
+        logger.notice("draining", metadata: ["connections": "\(tracker.count)"])
+        for listener in listeners.values { await stop(listener) }
+        listeners = [:]
+        let deadline = Date().addingTimeInterval(configuration.drainTimeout)
+        while tracker.count > 0 && Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if tracker.count > 0 {
+            logger.notice("drain timeout: closing the remaining connections", metadata: ["connections": "\(tracker.count)"])
+            tracker.closeAll()
+        }
+        await shutdown()
+    }
+
+    /// Stops everything at once.
+    public func shutdown() async {
+        for listener in listeners.values { await stop(listener) }
+        listeners = [:]
+        tracker.closeAll()
+        ticker?.cancel()
+        ticker = nil
+        await monitor.stop()
+        healthTask?.cancel()
+        await admin?.shutdown()
+        admin = nil
+        logger.notice("director stopped")
+    }
+
+    /// The admin API's bound address, when it runs.
+    public var adminAddress: Endpoint? {
+        get async { await admin?.boundAddress }
+    }
+
+    /// How many client connections are open.
+    public nonisolated var openConnections: Int { tracker.count }
+
+    // MARK: Listeners and admin
+
+    private func applyListeners(_ configuration: DirectorConfiguration) async throws {
+        var wanted: [ListenerKey: ServiceDefinition] = [:]
+        for service in configuration.services { wanted[ListenerKey(mode: service.mode, listen: service.listen)] = service }
+        for (key, listener) in listeners where wanted[key] == nil {
+            await stop(listener)
+            listeners[key] = nil
+        }
+        for (key, service) in wanted.sorted(by: { $0.key.listen.description < $1.key.listen.description }) {
+            if let existing = listeners[key] {
+                switch existing {
+                case let .stream(listener):
+                    listener.settings = service.proxy
+                    listener.http = service.http
+                case let .datagram(listener):
+                    listener.settings = service.proxy
+                }
+                continue
+            }
+            switch service.mode {
+            case .tcp, .http:
+                let listener = TCPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
+                                                scheduler: runtime, tracker: tracker, logger: logger)
+                listener.http = service.http
+                try await listener.start(group: group)
+                listeners[key] = .stream(listener)
+            case .udp:
+                let listener = UDPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
+                                                scheduler: runtime, logger: logger)
+                try await listener.start(group: group)
+                listeners[key] = .datagram(listener)
+            }
+        }
+    }
+
+    private func stop(_ listener: Listener) async {
+        switch listener {
+        case let .stream(l): await l.stop()
+        case let .datagram(l): await l.stop()
+        }
+    }
+
+    private func applyAdmin(_ settings: AdminSettings?) async throws {
+        await admin?.shutdown()
+        admin = nil
+        adminSettings = settings
+        guard let settings else { return }
+        let server = AdminServer(configuration: AdminServerConfiguration(listen: settings.listen, token: settings.token),
+                                 control: runtime, group: group, logger: logger)
+        try await server.start()
+        admin = server
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import DirectorNode
+import Dispatch
+import Foundation
+import Logging
+import NIOPosix
+import ShoalCore
+
+extension Shoal {
+    /// `shoal director --config FILE` (or `--rules FILE`): the director with its userspace dataplane.
+    struct DirectorCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "director",
+            abstract: "Run the director: proxy every virtual service to its real servers, check their health, serve the admin API.",
+            discussion: """
+                The configuration is YAML (see the README), or an ipvsadm -S rules file with --rules.
+                SIGHUP re-reads the file and applies only the difference; SIGTERM/SIGINT stop accepting,
+                let established connections finish (director.drain_timeout, default 30 s), then exit.
+                """
+        )
+
+        @Option(name: .long, help: "The director's configuration file (YAML).")
+        var config: String?
+
+        @Option(name: .long, help: "An ipvsadm -S rules file to proxy instead of a YAML configuration.")
+        var rules: String?
+
+        @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+        var logLevel: String = "info"
+
+        func validate() throws {
+            guard (config == nil) != (rules == nil) else { throw ValidationError("give exactly one of --config and --rules") }
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        }
+
+        func run() async throws {
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "shoal.director")
+            let config = self.config, rules = self.rules
+            let load: @Sendable () throws -> DirectorConfiguration = {
+                if let config { return try DirectorConfiguration.load(path: config) }
+                return try DirectorConfiguration.load(rulesPath: rules!)
+            }
+            let server = DirectorServer(group: MultiThreadedEventLoopGroup.singleton, logger: logger, load: load)
+            do {
+                try await server.start()
+            } catch {
+                await server.shutdown()
+                try exitWithError(error)
+            }
+            let reloads = SignalStream(SIGHUP)
+            let reloader = Task {
+                for await _ in reloads.events { await server.reload() }
+            }
+            await waitForTerminationSignal()
+            reloader.cancel()
+            await server.drain()
+        }
+    }
+}
+
+/// Delivers a signal as an async sequence of events (the default action is disabled).
+final class SignalStream: @unchecked Sendable {  // the source is only resumed, never mutated after init
+    let events: AsyncStream<Void>
+    private let source: any DispatchSourceSignal
+
+    init(_ signo: Int32) {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, signo)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        signal(signo, SIG_IGN)
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        events = stream
+        source = DispatchSource.makeSignalSource(signal: signo, queue: DispatchQueue(label: "shoal.signal.\(signo)"))
+        source.setEventHandler { continuation.yield() }
+        source.resume()
+    }
+}
