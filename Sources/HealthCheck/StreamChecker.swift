@@ -93,9 +93,13 @@ final class StreamConversationHandler<Conversation: StreamConversation>: Channel
         } else {
             pending!.writeBuffer(&bytes)
         }
-        let step = conversation.received(&pending!)
-        pending!.discardReadBytes()
-        apply(step, context: context)
+        // A step that sent something may leave bytes the next step understands (a pipelining peer).
+        while !done {
+            let step = conversation.received(&pending!)
+            apply(step, context: context)
+            guard !step.send.isEmpty, pending!.readableBytes > 0 else { break }
+        }
+        pending?.discardReadBytes()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
