@@ -113,7 +113,16 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "ShoalCore"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "HealthCheckTests",
+            dependencies: [
+                "HealthCheck", "Director", "ShoalCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .target(
             name: "DirectorProxy",
             dependencies: [
@@ -157,7 +166,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DirectorNodeTests",
-            dependencies: ["DirectorNode", "DirectorProxy", "DirectorAdmin", "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures"],
+            dependencies: [
+                "DirectorNode", "DirectorProxy", "DirectorAdmin", "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: sharedSettings
         ),
     ]
