@@ -1,0 +1,143 @@
+import Director
+import DirectorNode
+import Foundation
+import ShoalCore
+import Testing
+
+/// The TCP and UDP dataplane against real servers and clients on loopback (127.0.41.x - 127.0.45.x).
+@Suite(.serialized) struct L4ProxyTests {
+    @Test func roundRobinSplitsConnectionsAndTheTableShowsThem() async throws {
+        let a = try Backend("http", "127.0.41.2", 8001, name: "A")
+        let b = try Backend("http", "127.0.41.3", 8001, name: "B")
+        defer { a.kill(); b.kill() }
+        let director = try await DirectorHarness("""
+            services:
+              - listen: 127.0.41.1:8080
+                scheduler: rr
+                servers: [{address: 127.0.41.2:8001}, {address: 127.0.41.3:8001}]
+            """)
+        let lines = try httpGets("http://127.0.41.1:8080/x", count: 10)
+        await director.stop()
+        #expect(tally(lines) == ["A": 5, "B": 5])
+        let entries = director.table.connectionEntries
+        #expect(entries.count == 10)
+        #expect(Set(entries.map(\.destination)) == [Endpoint("127.0.41.2:8001")!, Endpoint("127.0.41.3:8001")!])
+        #expect(entries.allSatisfy { $0.virtual == Endpoint("127.0.41.1:8080")! })
+        let listing = try IPVSListing.render(.list({ var o = ListOptions(); o.numeric = true; o.connections = true; return o }()),
+                                             table: director.table) ?? ""
+        let rows = listing.split(separator: "\n").filter { $0.hasPrefix("TCP") && $0.contains("FIN_WAIT") && $0.contains("127.0.41.1:8080") }
+        #expect(rows.count == 10)
+    }
+
+    @Test func aRefusingServerIsSkippedBeforeTheClientSeesAnError() async throws {
+        let a = try Backend("http", "127.0.42.2", 8001, name: "A")
+        defer { a.kill() }
+        // 127.0.42.3:8001 and .4 have no listener and no health check: every connection there is refused.
+        let director = try await DirectorHarness("""
+            services:
+              - listen: 127.0.42.1:8080
+                scheduler: rr
+                servers: [{address: 127.0.42.2:8001}, {address: 127.0.42.3:8001}, {address: 127.0.42.4:8001}]
+            """)
+        let lines = try httpGets("http://127.0.42.1:8080/", count: 12)
+        await director.stop()
+        #expect(tally(lines) == ["A": 12])
+        // Refused attempts leave nothing in the table.
+        #expect(director.table.connectionEntries.allSatisfy { $0.destination == Endpoint("127.0.42.2:8001")! })
+    }
+
+    @Test func aClientHalfCloseReachesTheServerAndTheAnswerStillComesBack() async throws {
+        let a = try Backend("eof", "127.0.43.2", 8001, name: "A")
+        defer { a.kill() }
+        let director = try await DirectorHarness("""
+            services:
+              - listen: 127.0.43.1:8080
+                scheduler: rr
+                servers: [{address: 127.0.43.2:8001}]
+            """)
+        defer { Task { await director.stop() } }
+        // Send 100,000 bytes, shut down our sending side, then read the answer the server gives after EOF.
+        let script = """
+            import socket
+            s = socket.create_connection(("127.0.43.1", 8080))
+            s.sendall(b"y" * 100000)
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                b = s.recv(65536)
+                if not b: break
+                data += b
+            print(data.decode().strip())
+            """
+        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        client.wait()
+        #expect(client.output == ["A got 100000 bytes"])
+    }
+
+    @Test func aClientThatDoesNotReadHoldsBackTheServerInsteadOfFillingMemory() async throws {
+        let a = try Backend("flood", "127.0.44.2", 8001, name: "A")
+        defer { a.kill() }
+        let director = try await DirectorHarness("""
+            services:
+              - listen: 127.0.44.1:8080
+                scheduler: rr
+                servers: [{address: 127.0.44.2:8001}]
+            """)
+        defer { Task { await director.stop() } }
+        // Connect and never read: the server's writes must stall once the socket buffers on both sides
+        // and the proxy's bounded in-flight data are full.
+        let script = """
+            import socket, time
+            s = socket.create_connection(("127.0.44.1", 8080))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            time.sleep(3)
+            print("done")
+            """
+        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        client.wait()
+        let written = a.child.output.compactMap { Int($0) }.max() ?? 0
+        // Without backpressure the proxy would read everything the server can send in 3 s (gigabytes on
+        // loopback). With it, the server only got rid of what socket buffers hold (a few MiB at most).
+        #expect(written > 0)
+        #expect(written < 64 * 1024 * 1024, "the server wrote \(written) bytes to a client that never read")
+    }
+
+    @Test func udpFlowsStickToOneServerAndDifferentClientsAreSpread() async throws {
+        let a = try Backend("udp", "127.0.45.2", 5300, name: "A")
+        let b = try Backend("udp", "127.0.45.3", 5300, name: "B")
+        defer { a.kill(); b.kill() }
+        let director = try await DirectorHarness("""
+            services:
+              - listen: 127.0.45.1:5353
+                protocol: udp
+                scheduler: rr
+                servers: [{address: 127.0.45.2:5300}, {address: 127.0.45.3:5300}]
+            """)
+        defer { Task { await director.stop() } }
+        try await Task.sleep(for: .milliseconds(300))
+        let script = """
+            import socket
+            socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+            for s in socks: s.settimeout(5)
+            for i in range(3):
+                for n, s in enumerate(socks):
+                    s.sendto(b"c%d-%d" % (n, i), ("127.0.45.1", 5353))
+                    data, _ = s.recvfrom(1000)
+                    print(data.decode())
+            """
+        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        client.wait()
+        let replies = client.output
+        #expect(replies.count == 12)
+        // Each client socket always got the same server, and the four clients were split 2/2.
+        var serverOf: [String: Set<String>] = [:]
+        for reply in replies {
+            let parts = reply.split(separator: ":")
+            let clientName = String(parts[1].split(separator: "-")[0])
+            serverOf[clientName, default: []].insert(String(parts[0]))
+        }
+        #expect(serverOf.count == 4 && serverOf.values.allSatisfy { $0.count == 1 })
+        #expect(tally(serverOf.values.map { $0.first! }) == ["A": 2, "B": 2])
+        #expect(director.table.connectionEntries.filter { $0.proto == .udp }.count == 4)
+    }
+}
