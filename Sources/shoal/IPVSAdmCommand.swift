@@ -4,28 +4,55 @@ import Foundation
 import ShoalCore
 
 extension Shoal {
-    /// `shoal ipvsadm --rules FILE [ipvsadm arguments]`: ipvsadm's language against a rules file.
+    /// `shoal ipvsadm --rules FILE [ipvsadm arguments]`: ipvsadm's language against a rules file;
+    /// `shoal ipvsadm --director URL [--token-file FILE] [ipvsadm arguments]`: against a running director.
     struct IPVSAdm: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ipvsadm",
-            abstract: "Apply ipvsadm commands to a rules file in -S format (created if missing).",
+            abstract: "Apply ipvsadm commands to a rules file in -S format (created if missing) or to a running director.",
             discussion: """
                 Examples:
                   shoal ipvsadm --rules lvs.rules -A -t 10.0.0.1:80 -s wrr
                   shoal ipvsadm --rules lvs.rules -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 3
                   shoal ipvsadm --rules lvs.rules -L -n
                   shoal ipvsadm --rules lvs.rules -R < saved.rules
-                -R reads rules from standard input and applies them all or none.
+                  shoal ipvsadm --director http://127.0.0.1:9180 --token-file admin.token -L -n -c
+                -R reads rules from standard input and applies them all or none (rules files only).
+                With --director the arguments go to the director's admin API (POST /api/ipvsadm).
                 """
         )
 
         @Option(name: .long, help: "The rules file (ipvsadm -S format).")
-        var rules: String
+        var rules: String?
+
+        @Option(name: .long, help: "The admin URL of a running director, e.g. http://127.0.0.1:9180.")
+        var director: String?
+
+        @Option(name: .customLong("token-file"), help: "A file holding the director's admin bearer token.")
+        var tokenFile: String?
 
         @Argument(parsing: .allUnrecognized, help: "ipvsadm arguments, e.g. -A -t 10.0.0.1:80 -s rr")
         var arguments: [String] = []
 
+        func validate() throws {
+            guard (rules == nil) != (director == nil) else {
+                throw ValidationError("give exactly one of --rules FILE or --director URL")
+            }
+            if tokenFile != nil && director == nil { throw ValidationError("--token-file goes with --director") }
+        }
+
         func run() async throws {
+            if let director {
+                do {
+                    let client = try DirectorAdminClient(baseURL: director, tokenFile: tokenFile)
+                    let text = try await client.ipvsadm(arguments)
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                } catch {
+                    try exitWithError(error)
+                }
+                return
+            }
+            guard let rules else { return }
             let file = RulesFile(path: rules)
             do {
                 // Like ipvsadm, no arguments at all lists the table.

@@ -1,0 +1,26 @@
+public import ShoalCore
+
+/// How the admin server listens and whom it lets in; every field has a default.
+public struct AdminServerConfiguration: Sendable {
+    /// Where to listen (port 0 picks a free port; `start()` returns the bound one).
+    public var listen: Endpoint
+    /// When set, every route needs `Authorization: Bearer TOKEN` (the status page also takes `?token=`).
+    public var token: String?
+    /// How often the status page's script refreshes the tables, in seconds.
+    public var statusRefreshSeconds: Double
+    /// Request bodies larger than this are refused with 413.
+    public var maxBodyBytes: Int
+    /// The most request-body bytes read and discarded after a 413 to answer cleanly before closing.
+    public var maxDrainBytes: Int
+
+    public static let defaultListen = Endpoint(.v4(0x7f00_0001), 9180)
+
+    public init(listen: Endpoint = AdminServerConfiguration.defaultListen, token: String? = nil, statusRefreshSeconds: Double = 2,
+                maxBodyBytes: Int = 64 * 1024, maxDrainBytes: Int = 4 * 1024 * 1024) {
+        self.listen = listen
+        self.token = token
+        self.statusRefreshSeconds = statusRefreshSeconds
+        self.maxBodyBytes = maxBodyBytes
+        self.maxDrainBytes = maxDrainBytes
+    }
+}
