@@ -1,0 +1,368 @@
+import Director
+import DirectorProxy
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ShoalCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Fixtures for the L7/PROXY tests: real nginx and haproxy processes, a scheduler over a real DirectorTable,
+// a loopback proxy listener, and real clients (curl, python3). Names start with `l7` to stay clear of
+// other test files of this target. Addresses are 127.77.X.Y, X picked per test.
+
+struct L7Error: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+func l7Endpoint(_ text: String) -> Endpoint {
+    guard let endpoint = Endpoint(text) else { preconditionFailure("bad endpoint literal \(text)") }
+    return endpoint
+}
+
+/// The path of a tool, or an error naming the Debian package that provides it.
+func l7Tool(_ name: String, package: String) throws -> String {
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/sbin", "/bin"] {
+        let path = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    if let found = try? l7Run("/bin/sh", ["-c", "command -v \(name)"]).trimmingCharacters(in: .whitespacesAndNewlines), !found.isEmpty {
+        return found
+    }
+    throw L7Error("\(name) is not installed: apt-get install -y --no-install-recommends \(package)")
+}
+
+/// Runs a program to its end; returns its standard output (standard error is appended on failure).
+@discardableResult
+func l7Run(_ path: String, _ arguments: [String], stdin: String? = nil) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+    try process.run()
+    if let stdin {
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try? input.fileHandleForWriting.close()
+    }
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let errors = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: output, as: UTF8.self)
+    guard process.terminationStatus == 0 else {
+        throw L7Error("\(path) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)\(String(decoding: errors, as: UTF8.self))")
+    }
+    return text
+}
+
+func l7TempDirectory(_ tag: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-l7-\(tag)-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// True when something accepts TCP connections at `endpoint`.
+func l7Accepts(_ endpoint: Endpoint) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = endpoint.port.bigEndian
+    guard case let .v4(v) = endpoint.address else { return false }
+    addr.sin_addr = in_addr(s_addr: v.bigEndian)
+    let result = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    return result == 0
+}
+
+/// A long-running helper process (nginx, haproxy), stopped by PID with SIGKILL.
+final class L7Daemon: @unchecked Sendable {
+    let process: Process
+    let directory: URL
+    let name: String
+
+    init(name: String, path: String, arguments: [String], directory: URL, waitFor endpoints: [Endpoint]) throws {
+        self.name = name
+        self.directory = directory
+        let log = directory.appendingPathComponent("\(name).out")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        var none = sigset_t(), saved = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !endpoints.allSatisfy(l7Accepts) {
+            guard process.isRunning else {
+                throw L7Error("\(name) exited with status \(process.terminationStatus): \(logText())")
+            }
+            guard Date() < deadline else {
+                stop()
+                throw L7Error("\(name) did not listen on \(endpoints) within 30 s: \(logText())")
+            }
+            usleep(20_000)
+        }
+    }
+
+    func logText() -> String {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".out") || $0 == "err" }
+            .map { "\($0): " + ((try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8)) ?? "") }
+            .joined(separator: "\n")
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// nginx (Debian nginx-light) as a single foreground process serving `servers` blocks.
+func l7Nginx(_ tag: String, servers: String, listening: [Endpoint]) throws -> L7Daemon {
+    let nginx = try l7Tool("nginx", package: "nginx-light")
+    let dir = try l7TempDirectory("nginx-\(tag)")
+    let p = dir.path
+    let conf = """
+        user root;
+        pid \(p)/pid;
+        error_log \(p)/err;
+        master_process off;
+        worker_processes 1;
+        events { worker_connections 256; }
+        http {
+            access_log off;
+            client_body_temp_path \(p)/body;
+            proxy_temp_path \(p)/proxy;
+            fastcgi_temp_path \(p)/fastcgi;
+            uwsgi_temp_path \(p)/uwsgi;
+            scgi_temp_path \(p)/scgi;
+            default_type text/plain;
+            \(servers)
+        }
+        """
+    try conf.write(to: dir.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+    return try L7Daemon(name: "nginx", path: nginx, arguments: ["-c", "\(p)/nginx.conf", "-p", p, "-g", "daemon off;"],
+                        directory: dir, waitFor: listening)
+}
+
+/// A `server` block answering `backend-NAME URI xff=… fwd=…` on `endpoint`.
+func l7BackendServer(_ name: String, _ endpoint: Endpoint) -> String {
+    """
+    server {
+        listen \(endpoint);
+        location / { return 200 "backend-\(name) $request_uri xff=$http_x_forwarded_for fwd=$http_forwarded proto=$http_x_forwarded_proto\\n"; }
+    }
+    """
+}
+
+/// A ConnectionScheduler over a real DirectorTable behind a lock, recording what the proxy asked of it.
+///
+/// The table keys connections by (protocol, client, virtual); an L7 proxy opens several server
+/// connections for one client connection, so each schedule gets a fresh client port here (the
+/// address, which schedulers and persistence look at, is the client's).
+final class L7TableScheduler: ConnectionScheduler, @unchecked Sendable {
+    private let lock = NIOLock()
+    private var table = DirectorTable()
+    private var nextPort: UInt16 = 1024
+    private let start = Date()
+    private(set) var leases: [ProxyLease] = []
+    private(set) var abandoned: [ProxyLease] = []
+    private(set) var closedLeases: [ProxyLease] = []
+    private(set) var requests: [ConnectionRequest] = []
+    private(set) var inBytes: UInt64 = 0
+    private(set) var outBytes: UInt64 = 0
+
+    func apply(_ command: IPVSCommand) throws {
+        try lock.withLock { try table.apply(command) }
+    }
+
+    private var now: DirectorTime { DirectorTime(microseconds: Int64(Date().timeIntervalSince(start) * 1_000_000)) }
+
+    func snapshot<T>(_ body: (L7TableScheduler) -> T) -> T { lock.withLock { body(self) } }
+
+    func schedule(_ request: ConnectionRequest, excluding: Set<Endpoint>) -> ProxyLease? {
+        lock.withLock {
+            requests.append(request)
+            // The table cannot exclude servers: a refused one is closed and the scheduler asked again.
+            for _ in 0..<8 {
+                var r = request
+                nextPort = nextPort == .max ? 1024 : nextPort + 1
+                r.client.port = nextPort
+                guard case let .forwarded(connection, destination, _) = table.connect(r, at: now) else { return nil }
+                if excluding.contains(destination) {
+                    if let connection { table.close(connection, at: now) }
+                    continue
+                }
+                let lease = ProxyLease(connection: connection, destination: destination)
+                leases.append(lease)
+                return lease
+            }
+            return nil
+        }
+    }
+
+    func abandon(_ lease: ProxyLease) {
+        lock.withLock {
+            abandoned.append(lease)
+            if let id = lease.connection { table.close(id, at: now) }
+        }
+    }
+
+    func traffic(_ lease: ProxyLease, inBytes: UInt64, outBytes: UInt64) {
+        lock.withLock {
+            self.inBytes += inBytes
+            self.outBytes += outBytes
+            if let id = lease.connection { table.recordTraffic(id, inBytes: inBytes, outBytes: outBytes) }
+        }
+    }
+
+    func closed(_ lease: ProxyLease) {
+        lock.withLock {
+            closedLeases.append(lease)
+            if let id = lease.connection { table.close(id, at: now) }
+        }
+    }
+
+    func accepts(_ server: Endpoint, in service: VirtualServiceKey) -> Bool {
+        lock.withLock {
+            table.service(service)?.servers.contains { $0.endpoint == server && $0.isUsable && $0.isAvailable } ?? false
+        }
+    }
+
+    func schedule(_ request: ConnectionRequest, to server: Endpoint, in service: VirtualServiceKey) -> ProxyLease? {
+        lock.withLock {
+            requests.append(request)
+            guard table.service(service)?.servers.contains(where: { $0.endpoint == server && $0.isUsable }) ?? false else { return nil }
+            // The table has no way to bind a connection to a named server: the lease carries no entry.
+            let lease = ProxyLease(connection: nil, destination: server)
+            leases.append(lease)
+            return lease
+        }
+    }
+}
+
+/// `-A` of a round-robin service and `-a` of its servers (masquerading, weight 1).
+func l7AddService(_ scheduler: L7TableScheduler, _ key: VirtualServiceKey, servers: [Endpoint]) throws {
+    try scheduler.apply(.addService(VirtualServiceConfig(key: key, scheduler: .rr)))
+    for server in servers {
+        try scheduler.apply(.addServer(key, RealServerConfig(endpoint: server, forwarding: .masquerade, weight: 1)))
+    }
+}
+
+/// An HTTPSwitchingProxy listening on `address` (port 0: the kernel picks), one event loop thread.
+final class L7ProxyListener: @unchecked Sendable {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let channel: any Channel
+    let endpoint: Endpoint
+
+    init(address: String, receiveProxyProtocol: Bool = false,
+         make: (Endpoint) -> HTTPSwitchingProxy) async throws {
+        // Bind first to learn the port, then build the proxy for that virtual endpoint.
+        let box = NIOLockedValueBox<HTTPSwitchingProxy?>(nil)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                guard let proxy = box.withLockedValue({ $0 }) else {
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    if receiveProxyProtocol {
+                        try channel.pipeline.syncOperations.addHandler(ProxyProtocolReceiver())
+                    }
+                    try proxy.configure(channel)
+                }
+            }
+        channel = try await bootstrap.bind(host: address, port: 0).get()
+        endpoint = Endpoint(IPAddress(address)!, UInt16(channel.localAddress!.port!))
+        let proxy = make(endpoint)
+        box.withLockedValue { $0 = proxy }
+    }
+
+    func stop() async {
+        try? await channel.close().get()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// curl's output (`-s`, extra arguments first).
+func l7Curl(_ arguments: [String]) throws -> String {
+    let curl = try l7Tool("curl", package: "curl")
+    return try l7Run(curl, ["-s", "--max-time", "60"] + arguments)
+}
+
+/// Runs a python3 script (its stdout).
+func l7Python(_ script: String) throws -> String {
+    let python = try l7Tool("python3", package: "python3")
+    return try l7Run(python, ["-c", script])
+}
+
+/// Waits (up to a generous cap, not a timing assertion) until `condition` holds.
+func l7Eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<600 {
+        if condition() { return true }
+        try? await Task.sleep(nanoseconds: 50_000_000)
+    }
+    return condition()
+}
+
+/// Sends `bytes` to `endpoint` over a plain TCP connection and returns all it answers until it closes.
+func l7RawExchange(_ endpoint: Endpoint, send bytes: ByteBuffer, halfClose: Bool = false) async throws -> String {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let collected = NIOLockedValueBox(ByteBuffer())
+    let done = group.next().makePromise(of: Void.self)
+    let channel = try await ClientBootstrap(group: group)
+        .channelOption(.allowRemoteHalfClosure, value: true)
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(L7Collector(collected: collected, done: done))
+            }
+        }
+        .connect(host: "\(endpoint.address)", port: Int(endpoint.port)).get()
+    try await channel.writeAndFlush(bytes).get()
+    if halfClose { try await channel.close(mode: .output).get() }
+    try await done.futureResult.get()
+    try? await group.shutdownGracefully()
+    return String(buffer: collected.withLockedValue { $0 })
+}
+
+final class L7Collector: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let collected: NIOLockedValueBox<ByteBuffer>
+    let done: EventLoopPromise<Void>
+
+    init(collected: NIOLockedValueBox<ByteBuffer>, done: EventLoopPromise<Void>) {
+        self.collected = collected
+        self.done = done
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        _ = collected.withLockedValue { $0.writeBuffer(&buffer) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event { context.close(promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) { done.succeed(()) }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}
