@@ -1,6 +1,6 @@
 public import Director
-public import DirectorAdmin
-public import DirectorProxy
+import DirectorAdmin
+import DirectorProxy
 public import HealthCheck
 public import Logging
 import NIOConcurrencyHelpers

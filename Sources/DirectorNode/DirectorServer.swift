@@ -1,5 +1,5 @@
-public import DirectorAdmin
-public import DirectorProxy
+import DirectorAdmin
+import DirectorProxy
 import Director
 import Foundation
 import HealthCheck

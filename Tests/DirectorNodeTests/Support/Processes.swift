@@ -122,7 +122,7 @@ final class LoopingClient: @unchecked Sendable {
 
     /// Stops the loop and returns every result line.
     func stop() -> [String] {
-        FileManager.default.createFile(atPath: stopFile, contents: Data())
+        _ = FileManager.default.createFile(atPath: stopFile, contents: Data())
         child.wait()
         try? FileManager.default.removeItem(atPath: stopFile)
         return child.output
