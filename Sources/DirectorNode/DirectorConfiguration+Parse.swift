@@ -29,6 +29,7 @@ extension DirectorConfiguration {
             if let drain = try director.optional("drain_timeout") { configuration.drainTimeout = try drain.seconds(in: 0...86_400) }
         }
         defaults.udpTimeout = .seconds(Int64(configuration.timeouts.udp))
+        configuration.proxyDefaults = defaults
         var seen: [VirtualServiceKey: Int] = [:]
         var nextMark: UInt32 = 0x5348_0001
         for node in try root.required("services").list() {

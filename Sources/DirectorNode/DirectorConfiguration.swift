@@ -10,6 +10,8 @@ public struct DirectorConfiguration: Sendable {
     public var timeouts = Timeouts()
     /// How long SIGTERM waits for established connections before closing them.
     public var drainTimeout: Double = 30
+    /// The proxy settings of services that do not set their own (and of services added through the admin API).
+    public var proxyDefaults = ProxySettings()
     public var services: [ServiceDefinition] = []
 
     public init() {}

@@ -35,6 +35,9 @@ extension DirectorRuntime: DirectorControl {
             logger.notice("admin change", metadata: ["command": "\(command)"])
         }
         runNotify(notify)
+        if commands.contains(where: { if case .addService = $0 { return true }; if case .deleteService = $0 { return true }; if case .flush = $0 { return true }; return false }) {
+            onServicesChanged.withLockedValue { $0 }?()
+        }
     }
 
     /// Runs quorum notify commands off the caller's thread.

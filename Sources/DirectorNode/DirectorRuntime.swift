@@ -32,6 +32,8 @@ public final class DirectorRuntime: Sendable {
     private let start = NIODeadline.now()
     public let startedAt: Double
     let logger: Logger
+    /// Called after the admin API added or removed services (the server then adjusts its listeners).
+    let onServicesChanged = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
     let reportSource: NIOLockedValueBox<(@Sendable () async -> [HealthKey: ServerHealthReport])?> = NIOLockedValueBox(nil)
 
     public init(logger: Logger, wallClock: Double) {
@@ -157,6 +159,9 @@ public final class DirectorRuntime: Sendable {
         }
         return targets
     }
+
+    /// The desired table: configured services and servers with configured weights, plus admin changes.
+    public var desiredTable: DirectorTable { state.withLockedValue { $0.desired } }
 
     /// The live table (for listings and tests).
     public var liveTable: DirectorTable {

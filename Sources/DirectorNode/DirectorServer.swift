@@ -49,6 +49,7 @@ public actor DirectorServer {
         let notify = try runtime.load(configuration)
         self.configuration = configuration
         let monitor = self.monitor, runtime = self.runtime
+        runtime.onServicesChanged.withLockedValue { $0 = { [weak self] in Task { await self?.syncListeners() } } }
         runtime.reportSource.withLockedValue { $0 = { await monitor.reports() } }
         healthTask = Task {
             for await event in monitor.events {
@@ -122,9 +123,29 @@ public actor DirectorServer {
 
     // MARK: Listeners and admin
 
+    /// Services added through the admin API (not in the configuration) get a listener with the default
+    /// settings; services removed through it lose theirs. Established connections are not touched.
+    func syncListeners() async {
+        do {
+            try await applyListeners(configuration)
+        } catch {
+            logger.error("cannot listen for a service added through the admin API", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func applyListeners(_ configuration: DirectorConfiguration) async throws {
+        let table = runtime.desiredTable
         var wanted: [ListenerKey: ServiceDefinition] = [:]
-        for service in configuration.services { wanted[ListenerKey(mode: service.mode, listen: service.listen)] = service }
+        for service in configuration.services where table.service(service.config.key) != nil {
+            wanted[ListenerKey(mode: service.mode, listen: service.listen)] = service
+        }
+        let configured = Set(configuration.services.flatMap { $0.tableServices.map(\.config.key) })
+        for service in table.services where !configured.contains(service.key) {
+            guard case let .address(proto, vip) = service.key, proto == .tcp || proto == .udp, vip.port != 0 else { continue }
+            var definition = ServiceDefinition(mode: proto == .udp ? .udp : .tcp, listen: vip, config: service.config, servers: [])
+            definition.proxy = configuration.proxyDefaults
+            wanted[ListenerKey(mode: definition.mode, listen: vip)] = definition
+        }
         for (key, listener) in listeners where wanted[key] == nil {
             await stop(listener)
             listeners[key] = nil
