@@ -97,12 +97,18 @@ import Testing
         defer { Task { await h.stop() } }
         let big = #"{"address": "127.0.0.5", "port": 80, "scheduler": "rr", "persistence_engine": null, "servers": [], "protocol": "tcp\#(String(repeating: " ", count: 4000))"}"#
         // curl sends Expect: 100-continue for bodies over 1 KiB: refused before the body is sent.
-        let r = try await Self.refused(h, "POST", "/api/services", json: big, status: 413)
+        let r = try await Self.refused(h, "POST", "/api/services", json: big, extra: ["-H", "Expect: 100-continue"], status: 413)
         #expect((r["error"] as? String)?.contains("1024") == true)
         // Without Expect the body is read (and dropped) before the answer.
         try await Self.refused(h, "POST", "/api/services", json: big, extra: ["-H", "Expect:"], status: 413)
         // Chunked, no length declared.
         try await Self.refused(h, "POST", "/api/services", json: big, extra: ["-H", "Transfer-Encoding: chunked", "-H", "Expect:"], status: 413)
+        // Over 1 KiB but under the default 64 KiB: curl's Expect: 100-continue gets its 100 and the body goes through.
+        let roomy = try await ServerHarness.start(host: "127.0.77.9")
+        let padded = #"{"address": "127.0.0.5", "port": 81\#(String(repeating: " ", count: 4000))}"#
+        let accepted = try await Curl.request("POST", roomy.url("/api/services"), json: padded, extra: ["-H", "Expect: 100-continue"])
+        await roomy.stop()
+        #expect(accepted.status == 201, "\(accepted.body)")
         // Just under the limit is fine.
         let small = try await Curl.request("POST", h.url("/api/services"), json: #"{"address": "127.0.0.5", "port": 80}"#)
         #expect(small.status == 201)
