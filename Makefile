@@ -6,7 +6,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd postfix
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
 
@@ -39,6 +39,7 @@ bench: check-swift
 	cd Benchmarks && swift run -c release -Xswiftc -enable-testing --scratch-path ../.build-bench DirectoryBench
 	swift build -c release --product shoal
 	scripts/bench-mail.sh "$$(swift build -c release --show-bin-path)/shoal" 2000 10
+	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 
 clean:
 	rm -rf .build .build-bench
