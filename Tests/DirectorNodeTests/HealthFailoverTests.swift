@@ -26,18 +26,23 @@ import Testing
         let removed = await eventually { director.weight("127.0.47.1:8080", "127.0.47.3:8001") == nil }
         #expect(removed)
         try await Task.sleep(for: .milliseconds(500))
-        let during = load.stop()
-        #expect(during.filter { $0.hasPrefix("FAIL") }.isEmpty, "failures: \(during.filter { $0.hasPrefix("FAIL") }.prefix(3))")
+        let during = await load.finish()
+        // No client is refused: connections the director accepts after B died are retried on A. The only
+        // failure allowed is the one request that may have been in flight on B when it was SIGKILLed
+        // (its established connection dies with the server, as with any L4 balancer).
+        let failures = during.filter { $0.hasPrefix("FAIL") }
+        #expect(failures.count <= 1, "failures: \(failures.prefix(3))")
+        #expect(!failures.contains { $0.contains("Refused") }, "failures: \(failures)")
         #expect(tally(during)["A", default: 0] > 0)
         // From now on every connection goes to A.
-        let after = try httpGets("http://127.0.47.1:8080/", count: 10)
+        let after = try await offPool { try httpGets("http://127.0.47.1:8080/", count: 10) }
         #expect(tally(after) == ["A": 10])
 
         // B answers again: it is checked back into the table and gets traffic.
         b = try Backend("http", "127.0.47.3", 8001, name: "B")
         let back = await eventually { director.weight("127.0.47.1:8080", "127.0.47.3:8001") == 1 }
         #expect(back)
-        #expect(tally(try httpGets("http://127.0.47.1:8080/", count: 10)) == ["A": 5, "B": 5])
+        #expect(tally(try await offPool { try httpGets("http://127.0.47.1:8080/", count: 10) }) == ["A": 5, "B": 5])
     }
 
     @Test func inhibitOnFailureKeepsTheServerWithWeightZeroAndTheSorryServerTakesOverWhenAllFail() async throws {
@@ -56,11 +61,11 @@ import Testing
         defer { Task { await director.stop() } }
         #expect(await eventually { director.weight("127.0.48.1:8080", "127.0.48.3:8001") == 0 })
         #expect(director.weight("127.0.48.1:8080", "127.0.48.2:8001") == 1)
-        #expect(tally(try httpGets("http://127.0.48.1:8080/", count: 4)) == ["A": 4])
+        #expect(tally(try await offPool { try httpGets("http://127.0.48.1:8080/", count: 4) }) == ["A": 4])
         a.kill()
         #expect(await eventually { director.weight("127.0.48.1:8080", "127.0.48.9:8001") == 1 })
         #expect(director.weight("127.0.48.1:8080", "127.0.48.2:8001") == 0)
-        #expect(tally(try httpGets("http://127.0.48.1:8080/", count: 4)) == ["SORRY": 4])
+        #expect(tally(try await offPool { try httpGets("http://127.0.48.1:8080/", count: 4) }) == ["SORRY": 4])
     }
 
     @Test func alphaServersStartDownUntilTheirFirstGoodCheck() async throws {

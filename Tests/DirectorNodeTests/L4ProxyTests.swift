@@ -16,7 +16,7 @@ import Testing
                 scheduler: rr
                 servers: [{address: 127.0.41.2:8001}, {address: 127.0.41.3:8001}]
             """)
-        let lines = try httpGets("http://127.0.41.1:8080/x", count: 10)
+        let lines = try await offPool { try httpGets("http://127.0.41.1:8080/x", count: 10) }
         await director.stop()
         #expect(tally(lines) == ["A": 5, "B": 5])
         let entries = director.table.connectionEntries
@@ -39,7 +39,7 @@ import Testing
                 scheduler: rr
                 servers: [{address: 127.0.42.2:8001}, {address: 127.0.42.3:8001}, {address: 127.0.42.4:8001}]
             """)
-        let lines = try httpGets("http://127.0.42.1:8080/", count: 12)
+        let lines = try await offPool { try httpGets("http://127.0.42.1:8080/", count: 12) }
         await director.stop()
         #expect(tally(lines) == ["A": 12])
         // Refused attempts leave nothing in the table.
@@ -70,7 +70,7 @@ import Testing
             print(data.decode().strip())
             """
         let client = try Child(try tool("python3", package: "python3"), ["-c", script])
-        client.wait()
+        await client.finished()
         #expect(client.output == ["A got 100000 bytes"])
     }
 
@@ -94,7 +94,7 @@ import Testing
             print("done")
             """
         let client = try Child(try tool("python3", package: "python3"), ["-c", script])
-        client.wait()
+        await client.finished()
         let written = a.child.output.compactMap { Int($0) }.max() ?? 0
         // Without backpressure the proxy would read everything the server can send in 3 s (gigabytes on
         // loopback). With it, the server only got rid of what socket buffers hold (a few MiB at most).
@@ -126,7 +126,7 @@ import Testing
                     print(data.decode())
             """
         let client = try Child(try tool("python3", package: "python3"), ["-c", script])
-        client.wait()
+        await client.finished()
         let replies = client.output
         #expect(replies.count == 12)
         // Each client socket always got the same server, and the four clients were split 2/2.

@@ -19,6 +19,7 @@ final class Child: @unchecked Sendable {
     let process = Process()
     private let lines = NIOLockedValueBox<[String]>([])
     private let pipe = Pipe()
+    private let drained = DispatchSemaphore(value: 0)
 
     init(_ executable: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: executable)
@@ -26,12 +27,17 @@ final class Child: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         let handle = pipe.fileHandleForReading
-        let lines = self.lines
+        let lines = self.lines, drained = self.drained
         Thread.detachNewThread {
+            defer { drained.signal() }
             var pending = Data()
             while true {
                 let chunk = handle.availableData
-                if chunk.isEmpty { break }
+                if chunk.isEmpty {
+                    // The last line may lack its newline.
+                    if !pending.isEmpty { lines.withLockedValue { $0.append(String(decoding: pending, as: UTF8.self)) } }
+                    break
+                }
                 pending.append(chunk)
                 while let nl = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
@@ -46,8 +52,17 @@ final class Child: @unchecked Sendable {
     /// Every line printed so far.
     var output: [String] { lines.withLockedValue { $0 } }
 
-    /// Waits for the child to exit on its own.
-    func wait() { process.waitUntilExit() }
+    /// Waits for the child to exit on its own and for its output to be read to the end.
+    func wait() {
+        process.waitUntilExit()
+        drained.wait()
+        drained.signal()
+    }
+
+    /// `wait()` without holding a thread of the concurrency pool.
+    func finished() async {
+        _ = try? await offPool { self.wait() }
+    }
 
     /// Kills the child at once (SIGKILL) and reaps it.
     func kill() {
@@ -120,6 +135,11 @@ final class LoopingClient: @unchecked Sendable {
         child = try Child(try tool("python3", package: "python3"), ["-c", PythonScripts.client, "loop", url, stopFile])
     }
 
+    /// `stop()` without holding a thread of the concurrency pool.
+    func finish() async -> [String] {
+        (try? await offPool { self.stop() }) ?? []
+    }
+
     /// Stops the loop and returns every result line.
     func stop() -> [String] {
         _ = FileManager.default.createFile(atPath: stopFile, contents: Data())
@@ -132,4 +152,12 @@ final class LoopingClient: @unchecked Sendable {
 /// Counts of each distinct line.
 func tally(_ lines: [String]) -> [String: Int] {
     lines.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+}
+
+/// Runs blocking work (waiting for a child process) on a thread of its own, so that the concurrency
+/// pool stays free for the code under test (the admin server runs its connections there).
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
 }
