@@ -28,6 +28,8 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         var requestEnded = false
         var responseStarted = false
         var responseKeepAlive = true
+        /// The server answered before the request was read to its end (e.g. without reading a body).
+        var responseEnded = false
         /// An answer of the proxy's own, sent once the request has been read to its end.
         var errorStatus: HTTPResponseStatus?
     }
@@ -38,6 +40,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
     private var backend: HTTPBackendLink?
     private var exchange: Exchange?
     private var readPending = false
+    private var lastResponseEnd: EventLoopFuture<Void>?
     private var inputClosed = false
     private var isClosed = false
     /// Bumped whenever a connect attempt becomes stale.
@@ -142,6 +145,10 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
             exchange = ex
             if let status = ex.errorStatus {
                 respond(status, context: context)
+            } else if ex.responseEnded {
+                backend?.handler?.send(.end(trailers))
+                backend?.handler?.flush()
+                finishAfterResponse(ex, context: context)
             } else if ex.connecting {
                 exchange!.pending.append(.end(trailers))
             } else if let backend {
@@ -336,20 +343,55 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
             link.outBytes &+= UInt64(body.readableBytes)
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         case let .end(trailers):
-            exchange = nil
-            let keepClient = ex.responseKeepAlive && ex.requestEnded && !inputClosed
-            if !ex.requestEnded { link.keepAlive = false }
+            guard !ex.responseEnded else { return }
+            ex.responseEnded = true
+            if ex.requestEnded {
+                // State first: writing the end lets NIO's pipeline handler deliver the next request
+                // at once, re-entering channelRead.
+                let closeClient = finish(ex)
+                let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+                if closeClient {
+                    written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                } else {
+                    resumeClientReading()
+                }
+            } else {
+                // The rest of the request body still goes to the server (which discards it), so the
+                // client connection and the server connection stay in step.
+                exchange = ex
+                link.reportTraffic(to: scheduler)
+                lastResponseEnd = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+                resumeClientReading()
+            }
+        }
+    }
+
+    /// The request has been read to its end after the response was written.
+    private func finishAfterResponse(_ ex: Exchange, context: ChannelHandlerContext) {
+        if finish(ex) {
+            if let written = lastResponseEnd {
+                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
+        } else {
+            resumeClientReading()
+        }
+        lastResponseEnd = nil
+    }
+
+    /// Both the request and the response are complete: ends the exchange, keeps or releases the server
+    /// connection; true when the client connection must close once the response is out.
+    private func finish(_ ex: Exchange) -> Bool {
+        exchange = nil
+        if let link = backend {
             link.reportTraffic(to: scheduler)
             if !link.keepAlive {
                 backend = nil
                 link.release(to: scheduler)
             }
-            let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
-            if !keepClient {
-                written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            }
-            resumeClientReading()
         }
+        return !(ex.responseKeepAlive && !inputClosed)
     }
 
     func backendReadComplete() {
@@ -367,7 +409,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         }
         backend = nil
         link.release(to: scheduler)
-        guard let context, let ex = exchange, !ex.connecting else { return }
+        guard let context, let ex = exchange, !ex.connecting, !ex.responseEnded else { return }
         if ex.responseStarted {
             // The response is cut short: the client can only learn it from the connection closing.
             exchange = nil
