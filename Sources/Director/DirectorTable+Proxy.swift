@@ -13,7 +13,13 @@ extension DirectorTable {
         advance(to: now)
         let tuple = ConnectionTuple(proto: request.proto, client: request.client, virtual: request.virtual)
         if request.proto != .udp, let id = byTuple[tuple], let old = connections[id] {
-            remove(old)
+            if old.isActive {
+                // Still open: an L7 proxy opens one server connection per pool for the same client
+                // connection. Both entries stay; only the lookup index moves to the new one.
+                byTuple[tuple] = nil
+            } else {
+                remove(old)
+            }
         }
         guard !excluding.isEmpty, let si = findService(request) else { return connect(request, at: now) }
 
@@ -49,7 +55,9 @@ extension DirectorTable {
             services[si].changeLoad(at: k) { $0.isOverloaded = true }
         }
         let tuple = ConnectionTuple(proto: request.proto, client: request.client, virtual: request.virtual)
-        if let id = byTuple[tuple], let old = connections[id] { remove(old) }
+        if let id = byTuple[tuple], let old = connections[id] {
+            if old.isActive { byTuple[tuple] = nil } else { remove(old) }
+        }
         let outcome = connect(request, at: now)
         for (k, was) in others.reversed() {
             services[si].changeLoad(at: k) { $0.isOverloaded = was }

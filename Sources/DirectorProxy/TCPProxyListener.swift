@@ -3,6 +3,9 @@ public import Logging
 public import NIOCore
 import NIOConcurrencyHelpers
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 public import ShoalCore
 
 /// A listening socket on a virtual service address whose connections are scheduled by the Director
@@ -15,7 +18,7 @@ public final class TCPProxyListener: Sendable {
     private let logger: Logger
     private let currentSettings: NIOLockedValueBox<ProxySettings>
     private let currentHTTP = NIOLockedValueBox<HTTPSwitchingProxy?>(nil)
-    private let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    private let channels = NIOLockedValueBox<[any Channel]>([])
 
     public init(service: VirtualServiceKey, listen: Endpoint, settings: ProxySettings, scheduler: any ConnectionScheduler,
                 tracker: ProxyConnectionTracker, logger: Logger) {
@@ -48,16 +51,35 @@ public final class TCPProxyListener: Sendable {
     }
 
     /// The address actually bound (useful with port 0).
-    public var localAddress: SocketAddress? { channel.withLockedValue { $0?.localAddress } }
+    public var localAddress: SocketAddress? { channels.withLockedValue { $0.first?.localAddress } }
 
-    /// Binds the listening socket and starts accepting.
+    /// Binds one listening socket per event loop (SO_REUSEPORT: the kernel spreads new connections over
+    /// them, and each connection and its server connection stay on the loop that accepted it).
     public func start(group: any EventLoopGroup) async throws {
+        var bound: [any Channel] = []
+        var address = listen.socketAddress
+        do {
+            for loop in group.makeIterator() {
+                let channel = try await bind(loop, address)
+                if bound.isEmpty, let local = channel.localAddress { address = local }
+                bound.append(channel)
+            }
+        } catch {
+            for channel in bound { try? await channel.close() }
+            throw error
+        }
+        channels.withLockedValue { $0 = bound }
+        logger.info("listening", metadata: ["service": "\(service)", "address": "\(listen)", "sockets": "\(bound.count)"])
+    }
+
+    private func bind(_ loop: any EventLoop, _ address: SocketAddress) async throws -> any Channel {
         let service = self.service, listen = self.listen, scheduler = self.scheduler
         let tracker = self.tracker, logger = self.logger, currentSettings = self.currentSettings
         let currentHTTP = self.currentHTTP
-        let server = try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: loop, childGroup: loop)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { child in
@@ -84,16 +106,14 @@ public final class TCPProxyListener: Sendable {
                     return child.eventLoop.makeFailedFuture(error)
                 }
             }
-            .bind(to: listen.socketAddress)
+            .bind(to: address)
             .get()
-        channel.withLockedValue { $0 = server }
-        logger.info("listening", metadata: ["service": "\(service)", "address": "\(listen)"])
     }
 
     /// Stops accepting; established connections carry on.
     public func stop() async {
-        guard let server = channel.withLockedValue({ c in defer { c = nil }; return c }) else { return }
-        try? await server.close()
+        let open = channels.withLockedValue { c in defer { c = [] }; return c }
+        for channel in open { try? await channel.close() }
     }
 }
 
