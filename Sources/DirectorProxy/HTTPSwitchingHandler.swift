@@ -58,7 +58,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if client == nil { client = Endpoint(context.channel.remoteAddress) }
+        if client == nil { client = context.channel.remoteAddress.flatMap(Endpoint.init(socketAddress:)) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -67,7 +67,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        if client == nil { client = Endpoint(context.channel.remoteAddress) }
+        if client == nil { client = context.channel.remoteAddress.flatMap(Endpoint.init(socketAddress:)) }
         context.fireChannelActive()
     }
 
@@ -241,13 +241,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         let header = proxy.outgoingProxyProtocol.map { version in
             (ProxyProtocolHeader(source: ex.request.client, destination: proxy.virtual), version)
         }
-        let address: SocketAddress
-        do {
-            address = try lease.destination.socketAddress()
-        } catch {
-            connected(.failure(error), lease: lease, attempt: attempt)
-            return
-        }
+        let address = lease.destination.socketAddress
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(proxy.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)

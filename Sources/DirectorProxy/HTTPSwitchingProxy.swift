@@ -57,17 +57,3 @@ public struct HTTPSwitchingProxy: Sendable {
         channel.eventLoop.makeCompletedFuture { try self.configure(channel) }
     }
 }
-
-extension Endpoint {
-    /// The endpoint of a socket address (nil for Unix sockets).
-    init?(_ address: SocketAddress?) {
-        guard let address, let ip = address.ipAddress, let port = address.port,
-              let parsed = IPAddress(ip), let p = UInt16(exactly: port) else { return nil }
-        self.init(parsed, p)
-    }
-
-    /// The socket address of this endpoint.
-    func socketAddress() throws -> SocketAddress {
-        try SocketAddress(ipAddress: "\(address)", port: Int(port))
-    }
-}
