@@ -40,6 +40,48 @@ step "wrr over 12 connections from the demo rules built above"
 for i in $(seq 1 12); do echo "$i,198.51.100.$i:4000$((i % 10)),tcp,10.0.0.1:80,60"; done > "$work/trace.csv"
 "$shoal" simulate --rules "$rules" --trace "$work/trace.csv"
 
+step "The director, running: two real servers, health checks, the admin API and ipvsadm against it"
+for n in 2 3; do
+    mkdir -p "$work/www$n"; echo "hello from real server 127.0.99.$n" > "$work/www$n/index.html"
+    (cd "$work/www$n" && exec python3 -m http.server 8001 --bind "127.0.99.$n" >/dev/null 2>&1) &
+    eval "web$n=$!"
+done
+for n in 2 3; do for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.99.$n/8001") 2>/dev/null && break; sleep 0.1; done; done
+cat > "$work/director.yaml" <<'YAML'
+director:
+  admin: {listen: 127.0.99.1:9900}
+services:
+  - name: web
+    listen: 127.0.99.1:8080
+    scheduler: rr
+    check: {type: http, path: /index.html, status: 200, delay_loop: 1, connect_timeout: 1, retry: 0}
+    servers:
+      - {address: 127.0.99.2:8001}
+      - {address: 127.0.99.3:8001}
+YAML
+cat "$work/director.yaml"
+"$shoal" director --config "$work/director.yaml" 2>"$work/director.log" &
+director=$!
+trap 'kill $director $web2 $web3 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.99.1/8080") 2>/dev/null && break; sleep 0.1; done
+sleep 1.5
+for i in 1 2 3 4; do curl -s --noproxy '*' http://127.0.99.1:8080/; done
+echo "\$ shoal ipvsadm --director http://127.0.99.1:9900 -L -n --stats"
+"$shoal" ipvsadm --director http://127.0.99.1:9900 -L -n --stats
+echo "\$ shoal ipvsadm --director http://127.0.99.1:9900 -L -n -c"
+"$shoal" ipvsadm --director http://127.0.99.1:9900 -L -n -c
+echo "\$ shoal ipvsadm --director http://127.0.99.1:9900 -e -t 127.0.99.1:8080 -r 127.0.99.3:8001 -m -w 3   (live, no connection dropped)"
+"$shoal" ipvsadm --director http://127.0.99.1:9900 -e -t 127.0.99.1:8080 -r 127.0.99.3:8001 -m -w 3
+echo "Real server 127.0.99.2 dies; its health check takes it out within one check interval:"
+kill "$web2"; sleep 2.5
+"$shoal" ipvsadm --director http://127.0.99.1:9900 -L -n
+for i in 1 2 3; do curl -s --noproxy '*' http://127.0.99.1:8080/; done
+echo "State changes the director logged:"
+grep -E "real server (up|down)|admin change|quorum" "$work/director.log" | sed 's/^[^ ]* //' || true
+echo "(status page: http://127.0.99.1:9900/ , metrics: http://127.0.99.1:9900/metrics)"
+curl -s --noproxy '*' http://127.0.99.1:9900/metrics | grep -E '^shoal_server_(weight|up)' | head -4
+kill -TERM "$director"; wait "$director" 2>/dev/null || true
+
 step "The mail tier: a user in the embedded SQLite directory, one mail node, one message over SMTP and one over LMTP"
 echo "s3cret" | "$shoal" users add alice --address alice@shoal.test --address postmaster@shoal.test --directory "sqlite:$work/users.db"
 "$shoal" users list --directory "sqlite:$work/users.db"
@@ -56,7 +98,7 @@ local_domains: [shoal.test]
 YAML
 "$shoal" mail-node --config "$work/node.yaml" 2>"$work/node.log" &
 node=$!
-trap 'kill $node 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $node $web3 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break; sleep 0.1; done
 python3 - "$smtp_port" "$lmtp_port" <<'PY'
 import smtplib, sys

@@ -125,14 +125,8 @@ public final class DirectorRuntime: Sendable {
     public func healthChanged(_ event: HealthEvent) -> [String] {
         state.withLockedValue { state in
             guard state.desired.service(event.key.service) != nil else { return [] }
-            let old = state.health[event.key]
+            // The health monitor logged the change (one line per state change); this applies it.
             state.health[event.key] = MemberHealth(isUp: event.isUp, dynamicWeight: event.dynamicWeight)
-            if old?.isUp != event.isUp {
-                logger.notice("real server \(event.isUp ? "up" : "down")", metadata: [
-                    "service": "\(event.key.service)", "server": "\(event.key.server)",
-                    "check": "\(event.report.lastResult?.message ?? "")",
-                ])
-            }
             do {
                 return try reconcile(&state)
             } catch {
