@@ -206,8 +206,10 @@ public struct AdminAPI: Sendable {
         APIError(.notFound, "no such service: \(id)", field: "id")
     }
 
+    /// The service as configured (the base of edits).
     func service(_ key: VirtualServiceKey) async throws(APIError) -> VirtualService {
-        guard let service = await control.snapshot().table.service(key) else { throw noSuchService(key) }
+        let snapshot = await control.snapshot()
+        guard let service = (snapshot.configured ?? snapshot.table).service(key) else { throw noSuchService(key) }
         return service
     }
 
@@ -227,7 +229,9 @@ public struct AdminAPI: Sendable {
 
     func serverResponse(_ key: VirtualServiceKey, _ endpoint: Endpoint, status: HTTPResponseStatus) async throws(APIError) -> AdminResponse {
         let snapshot = await control.snapshot()
-        guard let service = snapshot.table.service(key) else { throw noSuchService(key) }
+        // A server that health checks took out of the live table is answered as configured.
+        let live = snapshot.table.service(key).flatMap { $0.index(of: endpoint) == nil ? nil : $0 }
+        guard let service = live ?? (snapshot.configured ?? snapshot.table).service(key) else { throw noSuchService(key) }
         guard let i = service.index(of: endpoint) else {
             throw APIError(.notFound, "no such server: \(endpoint) in \(ServiceKeyText.text(key))", field: "server")
         }

@@ -5,12 +5,16 @@ public import ShoalCore
 /// What the admin API reads: the live table and the health of every checked server.
 public struct DirectorSnapshot: Sendable {
     public var table: DirectorTable
+    /// The table as configured (weights before health checks adjust them), when it differs from `table`:
+    /// edits start from it, so that a server down or at weight 0 for health reasons keeps its own weight.
+    public var configured: DirectorTable?
     public var health: [HealthKey: ServerHealthReport]
     /// Wall-clock seconds since 1970 when the director started.
     public var startedAt: Double
 
-    public init(table: DirectorTable, health: [HealthKey: ServerHealthReport] = [:], startedAt: Double) {
+    public init(table: DirectorTable, configured: DirectorTable? = nil, health: [HealthKey: ServerHealthReport] = [:], startedAt: Double) {
         self.table = table
+        self.configured = configured
         self.health = health
         self.startedAt = startedAt
     }

@@ -7,7 +7,7 @@ public import ShoalCore
 extension DirectorRuntime: DirectorControl {
     public func snapshot() async -> DirectorSnapshot {
         let reports = await reportSource.withLockedValue { $0 }?() ?? [:]
-        return DirectorSnapshot(table: liveTable, health: reports, startedAt: startedAt)
+        return DirectorSnapshot(table: liveTable, configured: desiredTable, health: reports, startedAt: startedAt)
     }
 
     /// Applies admin changes to the desired table, all or nothing, then reconciles the live table.
