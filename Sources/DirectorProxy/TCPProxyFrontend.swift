@@ -30,6 +30,8 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     private var bufferedBytes = 0
     private var refused: Set<Endpoint> = []
     private var readPending = false
+    /// Counts traffic and the time of the last read on either side (the idle timer reads it).
+    private let meter: TrafficMeter
 
     init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings, logger: Logger) {
         self.service = service
@@ -37,10 +39,12 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         self.scheduler = scheduler
         self.settings = settings
         self.logger = logger
+        self.meter = TrafficMeter(scheduler: scheduler)
     }
 
     func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
+        watchIdleness(context.channel, meter: meter, timeout: settings.idleTimeout)
         guard !settings.acceptProxyProtocol else { return }
         guard let remote = context.channel.remoteAddress.flatMap(Endpoint.init(socketAddress:)) else {
             context.close(promise: nil)
@@ -65,6 +69,7 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        meter.touch()
         buffered.append(buffer)
         bufferedBytes += buffer.readableBytes
     }
@@ -107,12 +112,12 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
             context.read()
         }
         let header = settings.sendProxyProtocol.map { version in (version, ProxyProtocolHeader(source: client, destination: virtual)) }
+        // ClientBootstrap sets TCP_NODELAY by default.
         let bootstrap = ClientBootstrap(group: context.eventLoop)
             .connectTimeout(settings.connectTimeout)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        bootstrap.connect(to: lease.destination.socketAddress).hop(to: context.eventLoop).whenComplete { result in
+        bootstrap.connect(to: lease.destination.socketAddress).whenComplete { result in
             let (frontend, context) = bound.value
             frontend.connected(result, context: context, lease: lease, header: header, attempt: attempt)
         }
@@ -146,7 +151,8 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         state = .spliced
-        let meter = TrafficMeter(lease: lease, scheduler: scheduler)
+        let meter = self.meter
+        meter.lease = lease
         let boundMeter = NIOLoopBound(meter, eventLoop: context.eventLoop)
         context.channel.closeFuture.whenComplete { _ in boundMeter.value.finish() }
         let clientGlue = TCPProxyGlue(onRead: { meter.inbound($0) })
@@ -180,25 +186,50 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Counts a spliced connection's bytes and reports them to the Director core in batches.
+/// Closes `channel` once nothing was read on either side for `timeout`: one timer per connection,
+/// re-armed from the last activity (cheaper than an IdleStateHandler in the data path).
+func watchIdleness(_ channel: any Channel, meter: TrafficMeter, timeout: TimeAmount) {
+    let loop = channel.eventLoop
+    let bound = NIOLoopBound(meter, eventLoop: loop)
+    @Sendable func arm(at deadline: NIODeadline) {
+        loop.scheduleTask(deadline: deadline) {
+            guard channel.isActive else { return }
+            let due = bound.value.lastActivity + timeout
+            if due <= .now() {
+                channel.close(promise: nil)
+            } else {
+                arm(at: due)
+            }
+        }
+    }
+    arm(at: .now() + timeout)
+}
+
+/// Counts a spliced connection's bytes, reports them to the Director core in batches, and remembers
+/// when the connection last carried data.
 final class TrafficMeter {
-    private let lease: ProxyLease
+    /// The lease, once a server is connected.
+    var lease: ProxyLease?
     private let scheduler: any ConnectionScheduler
     private var inBytes: UInt64 = 0
     private var outBytes: UInt64 = 0
     private var finished = false
+    private(set) var lastActivity = NIODeadline.now()
 
-    init(lease: ProxyLease, scheduler: any ConnectionScheduler) {
-        self.lease = lease
+    init(scheduler: any ConnectionScheduler) {
         self.scheduler = scheduler
     }
 
+    func touch() { lastActivity = .now() }
+
     func inbound(_ count: Int) {
+        lastActivity = .now()
         inBytes &+= UInt64(count)
         reportIfLarge()
     }
 
     func outbound(_ count: Int) {
+        lastActivity = .now()
         outBytes &+= UInt64(count)
         reportIfLarge()
     }
@@ -208,7 +239,7 @@ final class TrafficMeter {
     }
 
     private func report() {
-        guard inBytes + outBytes > 0 else { return }
+        guard let lease, inBytes + outBytes > 0 else { return }
         scheduler.traffic(lease, inBytes: inBytes, outBytes: outBytes)
         inBytes = 0
         outBytes = 0
@@ -216,7 +247,7 @@ final class TrafficMeter {
 
     /// The client connection closed: last counts, then the close.
     func finish() {
-        guard !finished else { return }
+        guard !finished, let lease else { return }
         finished = true
         report()
         scheduler.closed(lease)

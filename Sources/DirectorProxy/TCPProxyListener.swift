@@ -81,7 +81,6 @@ public final class TCPProxyListener: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { child in
                 let settings = currentSettings.withLockedValue { $0 }
                 let http = currentHTTP.withLockedValue { $0 }
@@ -97,8 +96,6 @@ public final class TCPProxyListener: Sendable {
                         try http.configure(child)
                         return child.eventLoop.makeSucceededVoidFuture()
                     }
-                    try ops.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
-                    try ops.addHandler(IdleConnectionCloser())
                     try ops.addHandler(TCPProxyFrontend(service: service, virtual: listen, scheduler: scheduler,
                                                         settings: settings, logger: logger))
                     return child.eventLoop.makeSucceededVoidFuture()
@@ -114,18 +111,5 @@ public final class TCPProxyListener: Sendable {
     public func stop() async {
         let open = channels.withLockedValue { c in defer { c = [] }; return c }
         for channel in open { try? await channel.close() }
-    }
-}
-
-/// Closes a connection when `IdleStateHandler` reports it idle.
-final class IdleConnectionCloser: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
     }
 }

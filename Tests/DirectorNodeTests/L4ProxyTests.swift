@@ -102,6 +102,35 @@ import Testing
         #expect(written < 64 * 1024 * 1024, "the server wrote \(written) bytes to a client that never read")
     }
 
+    @Test func anIdleConnectionIsClosedAfterTheIdleTimeout() async throws {
+        let a = try Backend("eof", "127.0.43.12", 8001, name: "A")
+        defer { a.kill() }
+        let director = try await DirectorHarness("""
+            director: {idle_timeout: 0.5}
+            services:
+              - listen: 127.0.43.11:8080
+                scheduler: rr
+                servers: [{address: 127.0.43.12:8001}]
+            """)
+        defer { Task { await director.stop() } }
+        // One connection says nothing at all, another talks for a while and then stops: both are closed
+        // by the director (the server would wait for EOF forever).
+        let script = """
+            import socket, time
+            quiet = socket.create_connection(("127.0.43.11", 8080))
+            chatty = socket.create_connection(("127.0.43.11", 8080))
+            for _ in range(6):
+                chatty.sendall(b"x")
+                time.sleep(0.2)
+            for s in (quiet, chatty):
+                s.settimeout(30)
+                print("CLOSED" if s.recv(100) == b"" else "DATA")
+            """
+        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        await client.finished()
+        #expect(client.output == ["CLOSED", "CLOSED"])
+    }
+
     @Test func udpFlowsStickToOneServerAndDifferentClientsAreSpread() async throws {
         let a = try Backend("udp", "127.0.45.2", 5300, name: "A")
         let b = try Backend("udp", "127.0.45.3", 5300, name: "B")
