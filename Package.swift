@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "HealthCheckTests",
             dependencies: [
-                "HealthCheck", "Director", "ShoalCore",
+                "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,7 +137,15 @@ let package = Package(
         ),
         .testTarget(
             name: "DirectorProxyTests",
-            dependencies: ["DirectorProxy", "Director", "ShoalCore", .product(name: "NIOTestUtils", package: "swift-nio")],
+            dependencies: [
+                "DirectorProxy", "Director", "ShoalCore", "ShoalTestFixtures",
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: sharedSettings
         ),
         .target(

@@ -1,3 +1,4 @@
+import ShoalTestFixtures
 import Director
 import DirectorProxy
 import Foundation
@@ -142,26 +143,9 @@ func l7Nginx(_ tag: String, servers: String, listening: [Endpoint]) throws -> L7
     let nginx = try l7Tool("nginx", package: "nginx-light")
     let dir = try l7TempDirectory("nginx-\(tag)")
     let p = dir.path
-    let conf = """
-        user root;
-        pid \(p)/pid;
-        error_log \(p)/err;
-        master_process off;
-        worker_processes 1;
-        events { worker_connections 256; }
-        http {
-            access_log off;
-            client_body_temp_path \(p)/body;
-            proxy_temp_path \(p)/proxy;
-            fastcgi_temp_path \(p)/fastcgi;
-            uwsgi_temp_path \(p)/uwsgi;
-            scgi_temp_path \(p)/scgi;
-            default_type text/plain;
-            \(servers)
-        }
-        """
+    let conf = NginxConfig.text(directory: p, servers: servers)
     try conf.write(to: dir.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-    return try L7Daemon(name: "nginx", path: nginx, arguments: ["-c", "\(p)/nginx.conf", "-p", p, "-g", "daemon off;"],
+    return try L7Daemon(name: "nginx", path: nginx, arguments: NginxConfig.arguments(directory: p),
                         directory: dir, waitFor: listening)
 }
 

@@ -1,3 +1,4 @@
+import ShoalTestFixtures
 import Foundation
 import HealthCheck
 import NIOCore
@@ -106,36 +107,22 @@ final class NginxServer: @unchecked Sendable {
         try Self.vhostPage.write(to: vhost.appendingPathComponent("vh.txt"), atomically: true, encoding: .utf8)
         endpoint = try await closedPort(on: host)
         let d = directory.path
-        let conf = """
-            worker_processes 1;
-            pid \(d)/nginx.pid;
-            error_log \(d)/err.log;
-            user root;
-            events { worker_connections 64; }
-            http {
-              access_log off;
-              client_body_temp_path \(d)/body;
-              proxy_temp_path \(d)/proxy;
-              fastcgi_temp_path \(d)/fastcgi;
-              uwsgi_temp_path \(d)/uwsgi;
-              scgi_temp_path \(d)/scgi;
-              default_type text/plain;
-              server {
+        let conf = NginxConfig.text(directory: d, servers: """
+            server {
                 listen \(endpoint) default_server;
                 server_name _;
                 root \(d)/www;
                 location = /fail { return 503 "down\\n"; }
-              }
-              server {
+            }
+            server {
                 listen \(endpoint);
                 server_name vhost.shoal.test;
                 root \(d)/vhost;
-              }
             }
-            """
+            """, workerConnections: 64)
         try conf.write(to: directory.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-c", "\(d)/nginx.conf", "-p", d, "-g", "daemon off;"]
+        process.arguments = NginxConfig.arguments(directory: d)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -151,8 +138,10 @@ final class NginxServer: @unchecked Sendable {
     }
 
     func stop() {
+        // SIGKILL: nginx runs as one process (master_process off) and inherits the test runner's
+        // blocked SIGTERM, so only SIGKILL is sure to stop it.
         if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)

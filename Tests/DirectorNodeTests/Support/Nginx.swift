@@ -1,4 +1,5 @@
 import Foundation
+import ShoalTestFixtures
 
 /// A real nginx (Debian `nginx-light`) with a generated configuration in a temporary directory.
 final class Nginx: @unchecked Sendable {
@@ -10,31 +11,14 @@ final class Nginx: @unchecked Sendable {
         let nginx = try tool("nginx", package: "nginx-light")
         directory = NSTemporaryDirectory() + "shoal-nginx-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let conf = """
-            user root;
-            worker_processes 1;
-            pid \(directory)/nginx.pid;
-            error_log \(directory)/error.log;
-            events { worker_connections 1024; }
-            http {
-                access_log off;
-                client_body_temp_path \(directory)/body;
-                proxy_temp_path \(directory)/proxy;
-                fastcgi_temp_path \(directory)/fastcgi;
-                uwsgi_temp_path \(directory)/uwsgi;
-                scgi_temp_path \(directory)/scgi;
-                default_type text/plain;
-                \(servers)
-            }
-            """
+        let conf = NginxConfig.text(directory: directory, servers: servers)
         try conf.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        child = try Child(nginx, ["-c", directory + "/nginx.conf", "-p", directory, "-g", "daemon off;"])
+        child = try Child(nginx, NginxConfig.arguments(directory: directory))
         for (host, port) in listeners { try waitForListener(host, port) }
     }
 
     func stop() {
         child.kill()
-        // The master is gone; its worker exits when it notices. Kill stragglers by pid file if any.
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
