@@ -160,7 +160,10 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "DirectorAdminTests", dependencies: ["DirectorAdmin", "Director", "HealthCheck", "ShoalCore"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "DirectorAdminTests", dependencies: ["DirectorAdmin", "Director", "HealthCheck", "ShoalCore", "ShoalTestFixtures"],
+            swiftSettings: sharedSettings
+        ),
         .target(
             name: "DirectorNode",
             dependencies: [

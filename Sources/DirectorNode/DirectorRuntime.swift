@@ -67,17 +67,19 @@ public final class DirectorRuntime: Sendable {
             let t = configuration.timeouts
             try next.live.apply(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp))
             next.options = [:]
+            var checked: [HealthKey: MemberHealth] = [:]
             for service in configuration.services {
                 for (config, servers) in service.tableServices {
                     next.options[config.key] = service.health
                     for server in servers where (server.check ?? service.check) != nil {
                         let key = HealthKey(service: config.key, server: server.config.endpoint)
-                        if next.health[key] == nil { next.health[key] = MemberHealth(isUp: !service.alpha) }
+                        checked[key] = next.health[key] ?? MemberHealth(isUp: !service.alpha)
                     }
                 }
             }
+            // A server whose check was removed is up again (it has no verdict any more).
+            next.health = checked
             let wanted = Set(next.desired.services.map(\.key))
-            next.health = next.health.filter { wanted.contains($0.key.service) }
             next.policies = next.policies.filter { wanted.contains($0.key) }
             let notify = try reconcile(&next)
             state = next

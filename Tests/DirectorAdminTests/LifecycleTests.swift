@@ -1,5 +1,6 @@
 import DirectorAdmin
 import Foundation
+import ShoalTestFixtures
 import ShoalCore
 import Testing
 
@@ -62,16 +63,16 @@ import Testing
         process.standardInput = input
         try process.run()
         let reader = out.fileHandleForReading
-        let ready = try await Task.detached { () throws -> String in
+        let ready = try await offPool { () throws -> String in
             var text = ""
             while !text.contains("\n"), let chunk = try reader.read(upToCount: 1), !chunk.isEmpty { text += String(decoding: chunk, as: UTF8.self) }
             return text
-        }.value
+        }
         #expect(ready == "READY\n")
         // Shutdown returns although a connection is open (it was idle, so it is closed).
         await h.server.shutdown()
         input.fileHandleForWriting.write(Data("go\n".utf8))
-        let verdict = try await Task.detached { () throws -> String in String(decoding: try reader.readToEnd() ?? Data(), as: UTF8.self) }.value
+        let verdict = try await offPool { () throws -> String in String(decoding: try reader.readToEnd() ?? Data(), as: UTF8.self) }
         process.waitUntilExit()
         #expect(verdict == "CLOSED\n")
         // Nothing listens any more.

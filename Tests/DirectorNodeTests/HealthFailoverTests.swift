@@ -1,6 +1,7 @@
 import Director
 import DirectorNode
 import Foundation
+import ShoalTestFixtures
 import ShoalCore
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalTestFixtures
 import Testing
 
 /// The status page of a running director, rendered by headless Chromium (127.0.56.x).

@@ -1,5 +1,6 @@
 import Directory
 import Foundation
+import ShoalTestFixtures
 import NIOCore
 import NIOPosix
 @testable import SMTPServer
@@ -15,7 +16,12 @@ import Testing
         func deliver(_ envelope: SMTPEnvelope) async -> [DeliveryOutcome] { envelope.recipients.map { _ in .delivered } }
     }
 
-    static func client(port: Int, script: String) throws -> String {
+    /// Runs a Python client to completion on a thread of its own (the server under test needs the pool).
+    static func client(port: Int, script: String) async throws -> String {
+        try await offPool { try runClient(port: port, script: script) }
+    }
+
+    static func runClient(port: Int, script: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script, String(port)]
@@ -47,7 +53,7 @@ import Testing
         defer { Task { await listener.close() } }
 
         // Silent after the greeting: 421 within the command timeout, then the connection closes.
-        let idle = try Self.client(port: port, script: Self.prelude + """
+        let idle = try await Self.client(port: port, script: Self.prelude + """
             print(line())
             t = time.time()
             print(line())
@@ -60,7 +66,7 @@ import Testing
         #expect(idle.contains("waited True"))
 
         // In DATA the longer data timeout applies: a pause longer than the command timeout is fine.
-        let data = try Self.client(port: port, script: Self.prelude + """
+        let data = try await Self.client(port: port, script: Self.prelude + """
             line()
             send("EHLO c\\r\\n")
             while True:

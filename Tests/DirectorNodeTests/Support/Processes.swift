@@ -1,4 +1,5 @@
 import Foundation
+import ShoalTestFixtures
 import NIOConcurrencyHelpers
 
 /// Something a test needs is missing: the message names what to install.
@@ -154,10 +155,3 @@ func tally(_ lines: [String]) -> [String: Int] {
     lines.reduce(into: [:]) { $0[$1, default: 0] += 1 }
 }
 
-/// Runs blocking work (waiting for a child process) on a thread of its own, so that the concurrency
-/// pool stays free for the code under test (the admin server runs its connections there).
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
