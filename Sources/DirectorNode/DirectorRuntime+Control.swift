@@ -13,9 +13,7 @@ extension DirectorRuntime: DirectorControl {
     /// Applies admin changes to the desired table, all or nothing, then reconciles the live table.
     /// Established connections are untouched: a removed server's connections drain from the trash.
     public func apply(_ commands: [IPVSCommand]) async throws(ConfigError) {
-        let outcome = state.withLockedValue { (state) -> Result<[String], ConfigError> in
-          do throws(ConfigError) {
-            var next = state
+        let notify = try transaction { (next: inout State) throws(ConfigError) -> [String] in
             try next.desired.apply(batch: commands.enumerated().map { ($0.offset + 1, $0.element) })
             let wanted = Set(next.desired.services.map(\.key))
             next.health = next.health.filter { wanted.contains($0.key.service) }
@@ -23,20 +21,22 @@ extension DirectorRuntime: DirectorControl {
             // Timeouts set through the admin API apply to the live table too.
             let t = next.desired.timeouts
             try next.live.apply(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp))
-            let notify = try reconcile(&next)
-            state = next
-            return .success(notify)
-          } catch {
-            return .failure(error)
-          }
+            return try reconcile(&next)
         }
-        let notify = try outcome.get()
         for command in commands {
             logger.notice("admin change", metadata: ["command": "\(command)"])
         }
         runNotify(notify)
-        if commands.contains(where: { if case .addService = $0 { return true }; if case .deleteService = $0 { return true }; if case .flush = $0 { return true }; return false }) {
+        if commands.contains(where: Self.changesServices) {
             onServicesChanged.withLockedValue { $0 }?()
+        }
+    }
+
+    /// True for commands that add or remove services (listeners follow them).
+    static func changesServices(_ command: IPVSCommand) -> Bool {
+        switch command {
+        case .addService, .deleteService, .flush: return true
+        default: return false
         }
     }
 

@@ -60,9 +60,7 @@ public final class DirectorRuntime: Sendable {
         }
         try desired.apply(batch: batch)
         let frozen = desired
-        let outcome = state.withLockedValue { (state) -> Result<[String], ConfigError> in
-          do throws(ConfigError) {
-            var next = state
+        return try transaction { (next: inout State) throws(ConfigError) -> [String] in
             next.desired = frozen
             let t = configuration.timeouts
             try next.live.apply(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp))
@@ -81,12 +79,21 @@ public final class DirectorRuntime: Sendable {
             next.health = checked
             let wanted = Set(next.desired.services.map(\.key))
             next.policies = next.policies.filter { wanted.contains($0.key) }
-            let notify = try reconcile(&next)
-            state = next
-            return .success(notify)
-          } catch {
-            return .failure(error)
-          }
+            return try reconcile(&next)
+        }
+    }
+
+    /// Runs `body` on a copy of the state under the lock and keeps the copy only when it succeeds.
+    func transaction(_ body: (inout State) throws(ConfigError) -> [String]) throws(ConfigError) -> [String] {
+        let outcome = state.withLockedValue { (state) -> Result<[String], ConfigError> in
+            var next = state
+            do throws(ConfigError) {
+                let notify = try body(&next)
+                state = next
+                return .success(notify)
+            } catch {
+                return .failure(error)
+            }
         }
         return try outcome.get()
     }
