@@ -30,6 +30,8 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     private var bufferedBytes = 0
     private var refused: Set<Endpoint> = []
     private var readPending = false
+    /// The client half-closed before the server connection was up: pass it on once spliced.
+    private var clientInputClosed = false
     /// Counts traffic and the time of the last read on either side (the idle timer reads it).
     private let meter: TrafficMeter
 
@@ -62,6 +64,8 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             connect(context: context, attempt: 1)
+        } else if let event = event as? ChannelEvent, case .inputClosed = event {
+            clientInputClosed = true
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -177,6 +181,7 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         }
         buffered = []
         backend.flush()
+        if clientInputClosed { clientGlue.inputWasClosed() }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 

@@ -47,12 +47,18 @@ final class TCPProxyGlue: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
-            inputClosed = true
-            partner?.partnerCloseOutput()
-            if outputClosed { afterPendingWrites(context) { $0.close(promise: nil) } }
+            inputWasClosed()
         } else {
             context.fireUserInboundEventTriggered(event)
         }
+    }
+
+    /// This side's peer half-closed (now, or before the glue was installed): half-close the partner.
+    func inputWasClosed() {
+        guard !inputClosed, let context else { return }
+        inputClosed = true
+        partner?.partnerCloseOutput()
+        if outputClosed { afterPendingWrites(context) { $0.close(promise: nil) } }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -55,6 +55,10 @@ import Testing
               - listen: 127.0.43.1:8080
                 scheduler: rr
                 servers: [{address: 127.0.43.2:8001}]
+              - listen: 127.0.43.1:8081
+                scheduler: rr
+                accept_proxy_protocol: true
+                servers: [{address: 127.0.43.2:8001}]
             """)
         defer { Task { await director.stop() } }
         // Send 100,000 bytes, shut down our sending side, then read the answer the server gives after EOF.
@@ -73,6 +77,20 @@ import Testing
         let client = try Child(try tool("python3", package: "python3"), ["-c", script])
         await client.finished()
         #expect(client.output == ["A got 100000 bytes"])
+        // A client (behind a load balancer speaking PROXY) whose header, data and FIN all arrive before
+        // the server connection is up: the FIN must still reach the server once it is.
+        let early = """
+            import socket
+            for _ in range(20):
+                s = socket.create_connection(("127.0.43.1", 8081))
+                s.sendall(b"PROXY TCP4 192.0.2.7 127.0.43.1 40000 8081\\r\\nearly")
+                s.shutdown(socket.SHUT_WR)
+                s.settimeout(10)
+                print(s.makefile().read().strip())
+            """
+        let quick = try Child(try tool("python3", package: "python3"), ["-c", early])
+        await quick.finished()
+        #expect(quick.output == Array(repeating: "A got 5 bytes", count: 20))
     }
 
     @Test func aClientThatDoesNotReadHoldsBackTheServerInsteadOfFillingMemory() async throws {
