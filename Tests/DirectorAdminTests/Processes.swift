@@ -1,4 +1,5 @@
 import Foundation
+import ShoalTestFixtures
 
 /// Runs real client programs (curl, python3, chromium, shoal) without blocking a Swift concurrency thread.
 enum Processes {
@@ -8,21 +9,9 @@ enum Processes {
         var stderr: String
     }
 
-    /// A required program is not installed: names the Debian package to install.
-    struct Missing: Error, CustomStringConvertible {
-        var program: String
-        var package: String
-        var description: String { "\(program) is not installed: apt-get install -y --no-install-recommends \(package)" }
-    }
-
-    /// The absolute path of `program` on PATH (plus /usr/bin), or a Missing error naming `package`.
+    /// The absolute path of `program`, or an error naming `package`.
     static func find(_ program: String, package: String) throws -> String {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "") + ":/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = "\(dir)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw Missing(program: program, package: package)
+        try requiredTool(program, package: package)
     }
 
     /// Runs to completion; output goes through temporary files so no pipe can fill up.

@@ -78,7 +78,7 @@ import Testing
             s.shutdown(socket.SHUT_WR)
             print(s.makefile().read().strip(), flush=True)
             """
-        let client = try InteractiveChild(try tool("python3", package: "python3"), ["-c", script])
+        let client = try InteractiveChild(try requiredTool("python3", package: "python3"), ["-c", script])
         #expect(client.readLine() == "SENT")
         #expect(try await director.reload(first + """
 
@@ -122,7 +122,7 @@ import Testing
                 print("%s:%d" % s.getsockname())
                 print(data.split("\\r\\n\\r\\n", 1)[1].strip())
                 """
-            let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+            let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
             await client.finished()
             await director.stop()
             let lines = client.output
@@ -154,7 +154,7 @@ import Testing
         #expect(tally(try await offPool { try httpGets("http://127.0.53.1:8080/static/x.css", count: 4) }) == ["S": 4])
         #expect(tally(try await offPool { try httpGets("http://127.0.53.1:8080/page", count: 4) }) == ["A": 2, "B": 2])
         // With the cookie jar, every request of the client goes to the server that answered first.
-        let curl = try tool("curl", package: "curl")
+        let curl = try requiredTool("curl", package: "curl")
         let jar = NSTemporaryDirectory() + "shoal-jar-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: jar) }
         var seen: [String] = []

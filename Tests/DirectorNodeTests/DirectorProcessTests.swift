@@ -41,7 +41,7 @@ import Testing
             s.shutdown(socket.SHUT_WR)
             print(s.makefile().read().strip(), flush=True)
             """
-        let client = try InteractiveChild(try tool("python3", package: "python3"), ["-c", script])
+        let client = try InteractiveChild(try requiredTool("python3", package: "python3"), ["-c", script])
         #expect(client.readLine() == "SENT")
         kill(director.process.processIdentifier, SIGTERM)
         #expect(await eventually { !canConnect("127.0.55.1", 8080) })

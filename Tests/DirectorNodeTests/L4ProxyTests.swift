@@ -74,7 +74,7 @@ import Testing
                 data += b
             print(data.decode().strip())
             """
-        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
         await client.finished()
         #expect(client.output == ["A got 100000 bytes"])
         // A client (behind a load balancer speaking PROXY) whose header, data and FIN all arrive before
@@ -88,7 +88,7 @@ import Testing
                 s.settimeout(10)
                 print(s.makefile().read().strip())
             """
-        let quick = try Child(try tool("python3", package: "python3"), ["-c", early])
+        let quick = try Child(try requiredTool("python3", package: "python3"), ["-c", early])
         await quick.finished()
         #expect(quick.output == Array(repeating: "A got 5 bytes", count: 20))
     }
@@ -112,7 +112,7 @@ import Testing
             time.sleep(3)
             print("done")
             """
-        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
         await client.finished()
         let written = a.child.output.compactMap { Int($0) }.max() ?? 0
         // Without backpressure the proxy would read everything the server can send in 3 s (gigabytes on
@@ -145,7 +145,7 @@ import Testing
                 s.settimeout(30)
                 print("CLOSED" if s.recv(100) == b"" else "DATA")
             """
-        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
         await client.finished()
         #expect(client.output == ["CLOSED", "CLOSED"])
     }
@@ -173,7 +173,7 @@ import Testing
                     data, _ = s.recvfrom(1000)
                     print(data.decode())
             """
-        let client = try Child(try tool("python3", package: "python3"), ["-c", script])
+        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
         await client.finished()
         let replies = client.output
         #expect(replies.count == 12)

@@ -28,7 +28,7 @@ import Testing
         // Without the token the API refuses.
         #expect(try await offPool { try admin("GET", "http://127.0.56.1:9900/api/services") }.status == 401)
 
-        let chromium = try tool("chromium", package: "chromium")
+        let chromium = try requiredTool("chromium", package: "chromium")
         let profile = NSTemporaryDirectory() + "shoal-chromium-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: profile) }
         let browser = try Child(chromium, [

@@ -26,14 +26,7 @@ func l7Endpoint(_ text: String) -> Endpoint {
 
 /// The path of a tool, or an error naming the Debian package that provides it.
 func l7Tool(_ name: String, package: String) throws -> String {
-    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/sbin", "/bin"] {
-        let path = "\(dir)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    if let found = try? l7Run("/bin/sh", ["-c", "command -v \(name)"]).trimmingCharacters(in: .whitespacesAndNewlines), !found.isEmpty {
-        return found
-    }
-    throw L7Error("\(name) is not installed: apt-get install -y --no-install-recommends \(package)")
+    try requiredTool(name, package: package)
 }
 
 /// Runs a program to its end; returns its standard output (standard error is appended on failure).

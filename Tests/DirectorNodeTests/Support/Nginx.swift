@@ -8,7 +8,7 @@ final class Nginx: @unchecked Sendable {
 
     /// `servers` is the body of the `http {}` block (one or more `server {}` blocks).
     init(servers: String, waitFor listeners: [(String, Int)]) throws {
-        let nginx = try tool("nginx", package: "nginx-light")
+        let nginx = try requiredTool("nginx", package: "nginx-light")
         directory = NSTemporaryDirectory() + "shoal-nginx-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let conf = NginxConfig.text(directory: directory, servers: servers)

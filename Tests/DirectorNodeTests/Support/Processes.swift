@@ -2,17 +2,9 @@ import Foundation
 import ShoalTestFixtures
 import NIOConcurrencyHelpers
 
-/// Something a test needs is missing: the message names what to install.
-struct MissingTool: Error, CustomStringConvertible {
+/// A peer the test started did not come up.
+struct PeerFailed: Error, CustomStringConvertible {
     var description: String
-}
-
-/// The path of a tool, or an error naming the Debian package that provides it.
-func tool(_ name: String, package: String) throws -> String {
-    for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
-        return "\(dir)/\(name)"
-    }
-    throw MissingTool(description: "\(name) not found: apt-get install -y \(package)")
 }
 
 /// A child process whose standard output is collected line by line.
@@ -87,7 +79,7 @@ final class Backend: @unchecked Sendable {
         self.name = name
         self.host = host
         self.port = port
-        child = try Child(try tool("python3", package: "python3"), ["-c", PythonScripts.backend, mode, host, String(port), name])
+        child = try Child(try requiredTool("python3", package: "python3"), ["-c", PythonScripts.backend, mode, host, String(port), name])
         if mode != "udp" { try waitForListener(host, port) }
     }
 
@@ -102,7 +94,7 @@ func waitForListener(_ host: String, _ port: Int) throws {
         if canConnect(host, port) { return }
         Thread.sleep(forTimeInterval: 0.05)
     }
-    throw MissingTool(description: "nothing listens on \(host):\(port) after 10 s")
+    throw PeerFailed(description: "nothing listens on \(host):\(port) after 10 s")
 }
 
 /// True when a TCP connection to host:port succeeds.
@@ -121,7 +113,7 @@ func canConnect(_ host: String, _ port: Int) -> Bool {
 
 /// Runs the Python HTTP client (see `PythonScripts.client`) to completion; its output lines.
 func httpGets(_ url: String, count: Int) throws -> [String] {
-    let child = try Child(try tool("python3", package: "python3"), ["-c", PythonScripts.client, "get", url, String(count)])
+    let child = try Child(try requiredTool("python3", package: "python3"), ["-c", PythonScripts.client, "get", url, String(count)])
     child.wait()
     return child.output
 }
@@ -133,7 +125,7 @@ final class LoopingClient: @unchecked Sendable {
 
     init(_ url: String) throws {
         stopFile = NSTemporaryDirectory() + "shoal-stop-\(UUID().uuidString)"
-        child = try Child(try tool("python3", package: "python3"), ["-c", PythonScripts.client, "loop", url, stopFile])
+        child = try Child(try requiredTool("python3", package: "python3"), ["-c", PythonScripts.client, "loop", url, stopFile])
     }
 
     /// `stop()` without holding a thread of the concurrency pool.
