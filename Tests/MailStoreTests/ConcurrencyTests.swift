@@ -101,9 +101,9 @@ import Testing
         let lock = mailbox.path + "/dovecot-uidlist.lock"
         try TestSupport.write("4242:elsewhere", to: lock)
         TestSupport.age(lock, seconds: 121)
-        let started = ContinuousClock.now
+        // The foreign lock never goes away: only taking it over lets this delivery succeed (waiting for it
+        // would end in a lock timeout error). No timing assertion: the machine is shared and noisy.
         #expect(try await mailbox.deliver(TestSupport.message("second")).uid == 2)
-        #expect(ContinuousClock.now - started < .seconds(2))
         #expect(!FileManager.default.fileExists(atPath: lock))
     }
 
