@@ -15,9 +15,12 @@ let package = Package(
         .library(name: "ShoalCore", targets: ["ShoalCore"]),
         .library(name: "Director", targets: ["Director"]),
         .library(name: "Directory", targets: ["Directory"]),
+        .library(name: "ShoalServer", targets: ["ShoalServer"]),
         .library(name: "ShoalTestFixtures", targets: ["ShoalTestFixtures"]),
         .library(name: "MailStore", targets: ["MailStore"]),
+        .library(name: "MailAccess", targets: ["MailAccess"]),
         .library(name: "SMTPServer", targets: ["SMTPServer"]),
+        .library(name: "MailNode", targets: ["MailNode"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .library(name: "DirectorProxy", targets: ["DirectorProxy"]),
         .library(name: "DirectorAdmin", targets: ["DirectorAdmin"]),
@@ -33,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -41,6 +45,32 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(name: "Director", dependencies: ["ShoalCore"], swiftSettings: sharedSettings),
+        .target(
+            name: "ShoalServer",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "ShoalServerTests",
+            dependencies: [
+                "ShoalServer", "ShoalCore", "ShoalTestFixtures",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(
@@ -68,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "Director", "Directory", "SMTPServer", "DirectorNode", "DirectorAdmin",
+                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,9 +113,30 @@ let package = Package(
         ),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore"], swiftSettings: sharedSettings),
         .target(
-            name: "SMTPServer",
+            name: "MailAccess",
             dependencies: [
                 "ShoalCore", "Directory", "MailStore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "MailAccessTests", dependencies: ["MailAccess", "Directory"], swiftSettings: sharedSettings),
+        .target(
+            name: "MailNode",
+            dependencies: [
+                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "SMTPServer",
+            dependencies: [
+                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -96,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "SMTPServerTests",
             dependencies: [
-                "SMTPServer", "ShoalCore", "Directory", "MailStore", "ShoalTestFixtures",
+                "SMTPServer", "MailNode", "MailAccess", "ShoalServer", "ShoalCore", "Directory", "MailStore", "ShoalTestFixtures",
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             swiftSettings: sharedSettings
@@ -126,7 +177,7 @@ let package = Package(
         .target(
             name: "DirectorProxy",
             dependencies: [
-                "ShoalCore", "Director",
+                "ShoalCore", "ShoalServer", "Director",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -167,7 +218,8 @@ let package = Package(
         .target(
             name: "DirectorNode",
             dependencies: [
-                "ShoalCore", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

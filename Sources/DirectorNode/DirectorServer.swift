@@ -5,11 +5,15 @@ import Foundation
 import HealthCheck
 public import Logging
 public import NIOCore
+public import ServiceLifecycle
 public import ShoalCore
+import ShoalServer
 
 /// `shoal director`: the runtime, one listener per virtual service, the health monitor, the admin API,
 /// and the operations around them (reload applies only the difference; drain lets connections finish).
-public actor DirectorServer {
+///
+/// As a `Service`, it runs until graceful shutdown (SIGTERM in `shoal director`) and then drains.
+public actor DirectorServer: Service {
     /// A listener's identity: reload keeps a listener whose protocol and address stay the same.
     struct ListenerKey: Hashable {
         var mode: ServiceMode
@@ -25,7 +29,8 @@ public actor DirectorServer {
     private let load: @Sendable () throws -> DirectorConfiguration
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let tracker = ProxyConnectionTracker()
+    /// Every proxied client connection, of every listener (including listeners removed by a reload).
+    private let registry = ConnectionRegistry()
     private let monitor: HealthMonitor
     private var configuration = DirectorConfiguration()
     private var listeners: [ListenerKey: Listener] = [:]
@@ -83,18 +88,24 @@ public actor DirectorServer {
         }
     }
 
+    /// Serves until graceful shutdown (then drains) or cancellation (then stops at once).
+    public func run() async throws {
+        do {
+            try await gracefulShutdown()
+            await drain()
+        } catch {
+            await shutdown()
+        }
+    }
+
     /// Stops accepting, waits up to the drain timeout for established connections, then closes the rest.
     public func drain() async {
-        logger.notice("draining", metadata: ["connections": "\(tracker.count)"])
+        logger.notice("draining", metadata: ["connections": "\(registry.count)"])
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
-        let deadline = Date().addingTimeInterval(configuration.drainTimeout)
-        while tracker.count > 0 && Date() < deadline {
-            try? await Task.sleep(for: .milliseconds(100))
-        }
-        if tracker.count > 0 {
-            logger.notice("drain timeout: closing the remaining connections", metadata: ["connections": "\(tracker.count)"])
-            tracker.closeAll()
+        let closed = await registry.drain(timeout: .nanoseconds(Int64(configuration.drainTimeout * 1_000_000_000)))
+        if closed > 0 {
+            logger.notice("drain timeout: closed the remaining connections", metadata: ["connections": "\(closed)"])
         }
         await shutdown()
     }
@@ -103,7 +114,7 @@ public actor DirectorServer {
     public func shutdown() async {
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
-        tracker.closeAll()
+        registry.closeAll()
         ticker?.cancel()
         ticker = nil
         await monitor.stop()
@@ -119,7 +130,7 @@ public actor DirectorServer {
     }
 
     /// How many client connections are open.
-    public nonisolated var openConnections: Int { tracker.count }
+    public nonisolated var openConnections: Int { registry.count }
 
     // MARK: Listeners and admin
 
@@ -164,7 +175,7 @@ public actor DirectorServer {
             switch service.mode {
             case .tcp, .http:
                 let listener = TCPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
-                                                scheduler: runtime, tracker: tracker, logger: logger)
+                                                scheduler: runtime, registry: registry, logger: logger)
                 listener.http = service.http
                 try await listener.start(group: group)
                 listeners[key] = .stream(listener)

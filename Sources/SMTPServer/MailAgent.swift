@@ -1,12 +1,14 @@
 public import Directory
 public import Logging
+public import MailAccess
 public import MailStore
 import NIOCore
 
 /// What an SMTP/LMTP session asks of the outside world: recipient checks, logins and delivery.
 public protocol MailAgent: Sendable {
     func checkRecipient(address: String, mailFrom: String) async -> RecipientCheck
-    func authenticate(login: String, password: String) async -> SMTPAuthenticationResult
+    /// Checks a login; `peer` (the client's address) lets failures from one address be slowed down.
+    func authenticate(login: String, password: String, peer: String) async -> SMTPAuthenticationResult
     func deliver(_ envelope: SMTPEnvelope) async -> [DeliveryOutcome]
 }
 
@@ -18,21 +20,20 @@ public struct LocalDeliveryAgent: MailAgent {
     /// Domains this node receives mail for; empty means every domain the directory knows users in.
     public let localDomains: Set<String>
     public let relay: RelayClient?
+    public let authenticator: MailAuthenticator
     let logger: Logger
 
     public init(directory: any UserDirectory, store: MailStore, localDomains: [String], relay: RelayClient? = nil,
-                logger: Logger = Logger(label: "shoal.smtp.agent")) {
+                authenticator: MailAuthenticator? = nil, logger: Logger = Logger(label: "shoal.smtp.agent")) {
         self.directory = directory
+        self.authenticator = authenticator ?? MailAuthenticator(directory: directory, logger: logger)
         self.store = store
         self.localDomains = Set(localDomains.map { $0.lowercased() })
         self.relay = relay
         self.logger = logger
     }
 
-    static func domain(of address: String) -> String {
-        guard let at = address.lastIndex(of: "@") else { return "" }
-        return String(address[address.index(after: at)...]).lowercased()
-    }
+    static func domain(of address: String) -> String { MailboxLocator.domainPart(of: address) }
 
     public func checkRecipient(address: String, mailFrom: String) async -> RecipientCheck {
         let domain = Self.domain(of: address)
@@ -52,15 +53,11 @@ public struct LocalDeliveryAgent: MailAgent {
         }
     }
 
-    public func authenticate(login: String, password: String) async -> SMTPAuthenticationResult {
-        do {
-            switch try await directory.authenticate(login: login, password: password) {
-            case let .success(user): return .success(user: user.login)
-            case .unknownUser, .wrongPassword, .disabled: return .failure
-            }
-        } catch {
-            logger.warning("authentication lookup failed", metadata: ["login": "\(login)", "error": "\(error)"])
-            return .temporaryFailure
+    public func authenticate(login: String, password: String, peer: String) async -> SMTPAuthenticationResult {
+        switch await authenticator.authenticate(login: login, password: password, peer: peer) {
+        case let .success(user): .success(user: user.login)
+        case .failure: .failure
+        case .temporaryFailure: .temporaryFailure
         }
     }
 
@@ -98,9 +95,7 @@ public struct LocalDeliveryAgent: MailAgent {
     }
 
     func owner(_ user: DirectoryUser, address: String) -> MailboxOwner {
-        let domain = user.login.contains("@") ? nil : Self.domain(of: user.primaryAddress ?? address)
-        return MailboxOwner(login: user.login, domain: domain?.isEmpty == true ? nil : domain, location: user.mailbox,
-                            quotaBytes: user.quotaBytes, quotaMessages: user.quotaMessages)
+        MailboxLocator.owner(of: user, address: address)
     }
 }
 

@@ -1,3 +1,4 @@
+import MailAccess
 import NIOCore
 
 /// The SMTP / LMTP protocol of one connection as a pure state machine: inputs in, actions out, no I/O.
@@ -89,6 +90,12 @@ public struct SMTPSession: Sendable {
         }
     }
 
+    /// True between commands (not inside DATA, BDAT or an AUTH exchange, not waiting for an answer).
+    public var isAwaitingCommand: Bool {
+        if case .command = state { return true }
+        return false
+    }
+
     /// The 220 greeting (RFC 5321 §4.3.1; no enhanced status code, RFC 2034).
     public mutating func start() -> [SMTPAction] {
         guard case .initial = state else { return [] }
@@ -117,9 +124,9 @@ public struct SMTPSession: Sendable {
         case let (.awaitingRecipient(mailbox), .recipientChecked(check)):
             state = .command
             return recipientChecked(mailbox, check)
-        case let (.authResponse(step), .line(line)):
+        case let (.authResponse(exchange), .line(line)):
             state = .command
-            return authResponse(step, line)
+            return authResponse(exchange, line)
         case (.authResponse, .lineTooLong):
             state = .command
             return fail(.authLineTooLong)
@@ -155,11 +162,6 @@ public struct SMTPSession: Sendable {
 
     private enum Hello { case none, helo, ehlo, lhlo }
 
-    private enum AuthStep: Hashable, Sendable {
-        case plainResponse
-        case loginUsername
-        case loginPassword(username: String)
-    }
 
     private struct Chunk: Hashable, Sendable {
         var remaining: Int
@@ -174,7 +176,7 @@ public struct SMTPSession: Sendable {
         case initial
         case command
         case awaitingRecipient(SMTPMailbox)
-        case authResponse(AuthStep)
+        case authResponse(SASLExchange)
         case awaitingAuthentication
         case data
         case chunk(Chunk)
@@ -578,57 +580,38 @@ public struct SMTPSession: Sendable {
         guard hello != .none else { return fail(.sendHelloFirst(lmtp: lmtp)) }
         guard authenticatedUser == nil else { return fail(.alreadyAuthenticated) }
         guard transaction == nil else { return fail(.authInTransaction) }
-        guard let mechanism = SMTPSessionConfiguration.AuthenticationMechanism(rawValue: mechanismName),
+        guard let mechanism = SASLMechanism(rawValue: mechanismName),
               configuration.authenticationMechanisms.contains(mechanism)
         else { return fail(.unrecognizedMechanism) }
         guard isSecure || configuration.allowPlaintextAuthentication else { return fail(.encryptionRequired) }
         if tlsGate { return fail(.startTLSFirst) }
-        // RFC 4954 §4: "=" is an empty initial response.
-        let initial = initialResponse.map { $0 == "=" ? "" : $0 }
-        switch mechanism {
-        case .plain:
-            if let initial { return authResponse(.plainResponse, text: initial) }
-            state = .authResponse(.plainResponse)
-            return [.reply(.authChallenge(""))]
-        case .login:
-            if let initial { return authResponse(.loginUsername, text: initial) }
-            state = .authResponse(.loginUsername)
-            return [.reply(.authChallenge(SMTPBase64.encode("Username:".utf8)))]
-        }
+        var exchange = SASLExchange(mechanism: mechanism)
+        return sasl(exchange.start(initialResponse: initialResponse), exchange)
     }
 
-    private mutating func authResponse(_ step: AuthStep, _ line: ByteBuffer) -> [SMTPAction] {
+    private mutating func authResponse(_ exchange: SASLExchange, _ line: ByteBuffer) -> [SMTPAction] {
         guard let text = validUTF8(line.readableBytesView), !Self.scan(line).bareLineEnding else {
             return fail(.cannotDecodeResponse)
         }
-        if text == "*" { return fail(.authenticationCancelled) }
-        return authResponse(step, text: text)
+        var exchange = exchange
+        return sasl(exchange.respond(text), exchange)
     }
 
-    private mutating func authResponse(_ step: AuthStep, text: String) -> [SMTPAction] {
-        guard let decoded = SMTPBase64.decode(text) else { return fail(.cannotDecodeResponse) }
+    /// Turns a step of the SASL exchange into replies (RFC 4954: 334 challenges, 501 and 535 failures).
+    private mutating func sasl(_ step: SASLExchange.Step, _ exchange: SASLExchange) -> [SMTPAction] {
         switch step {
-        case .plainResponse:
-            // RFC 4616: [authzid] NUL authcid NUL passwd; a different authzid (proxy login) is not supported.
-            let parts = decoded.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3,
-                  let authzid = validUTF8(parts[0]),
-                  let login = validUTF8(parts[1]),
-                  let password = validUTF8(parts[2]),
-                  !login.isEmpty, authzid.isEmpty || authzid == login
-            else { return fail(.authenticationFailed) }
+        case let .challenge(text):
+            state = .authResponse(exchange)
+            return [.reply(.authChallenge(text))]
+        case let .credentials(login, password):
             state = .awaitingAuthentication
             return [.authenticate(login: login, password: password)]
-        case .loginUsername:
-            guard let login = validUTF8(decoded), !login.isEmpty, !login.contains("\0") else {
-                return fail(.cannotDecodeResponse)
-            }
-            state = .authResponse(.loginPassword(username: login))
-            return [.reply(.authChallenge(SMTPBase64.encode("Password:".utf8)))]
-        case let .loginPassword(login):
-            guard let password = validUTF8(decoded) else { return fail(.cannotDecodeResponse) }
-            state = .awaitingAuthentication
-            return [.authenticate(login: login, password: password)]
+        case .failed(.cancelled):
+            return fail(.authenticationCancelled)
+        case .failed(.cannotDecode):
+            return fail(.cannotDecodeResponse)
+        case .failed(.malformedCredentials):
+            return fail(.authenticationFailed)
         }
     }
 

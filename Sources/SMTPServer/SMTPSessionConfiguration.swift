@@ -1,3 +1,4 @@
+public import MailAccess
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -32,10 +33,10 @@ public struct SMTPSessionConfiguration: Sendable {
     }
 
     /// SASL mechanisms (RFC 4954) the session can run.
-    public enum AuthenticationMechanism: String, Hashable, Sendable, CaseIterable {
-        case plain = "PLAIN"
-        case login = "LOGIN"
-    }
+    public typealias AuthenticationMechanism = SASLMechanism
+
+    /// The message size limit when none is configured: 25 MiB (the one default of the session and the node's YAML).
+    public static let defaultMaximumMessageSize = 25 * 1024 * 1024
 
     /// SMTP or LMTP.
     public var mode: Mode
@@ -83,7 +84,7 @@ public struct SMTPSessionConfiguration: Sendable {
         mode: Mode = .smtp,
         hostname: String,
         banner: String? = nil,
-        maximumMessageSize: Int = 50 * 1024 * 1024,
+        maximumMessageSize: Int = SMTPSessionConfiguration.defaultMaximumMessageSize,
         maximumRecipients: Int = 100,
         maximumErrors: Int = 10,
         maximumLineLength: Int = 1000,

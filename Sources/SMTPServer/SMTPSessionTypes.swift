@@ -1,6 +1,7 @@
 public import Directory
 public import NIOCore
 public import ShoalCore
+public import ShoalServer
 
 /// What the glue feeds an ``SMTPSession``.
 public enum SMTPInput: Hashable, Sendable {
@@ -52,13 +53,8 @@ public enum SMTPAction: Hashable, Sendable {
     case close
 }
 
-/// What the glue should read next.
-public enum SMTPInputMode: Hashable, Sendable {
-    /// CR LF lines.
-    case line
-    /// This many raw octets of a BDAT chunk (set ``CRLFLineDecoder/pendingChunk`` to it).
-    case chunk(remaining: Int)
-}
+/// What the glue should read next: CR LF lines, or the rest of a BDAT chunk.
+public typealias SMTPInputMode = LineInputMode
 
 /// The answer of the directory about one recipient.
 public enum RecipientCheck: Hashable, Sendable {

@@ -1,10 +1,9 @@
 import ArgumentParser
 import DirectorNode
-import Dispatch
-import Foundation
 import Logging
 import NIOPosix
 import ShoalCore
+import ShoalServer
 
 extension Shoal {
     /// `shoal director --config FILE` (or `--rules FILE`): the director with its userspace dataplane.
@@ -53,32 +52,7 @@ extension Shoal {
                 await server.shutdown()
                 try exitWithError(error)
             }
-            let reloads = SignalStream(SIGHUP)
-            let reloader = Task {
-                for await _ in reloads.events { await server.reload() }
-            }
-            await waitForTerminationSignal()
-            reloader.cancel()
-            await server.drain()
+            try await NodeRunner.run([server], reload: { await server.reload() }, logger: logger)
         }
-    }
-}
-
-/// Delivers a signal as an async sequence of events (the default action is disabled).
-final class SignalStream: @unchecked Sendable {  // the source is only resumed, never mutated after init
-    let events: AsyncStream<Void>
-    private let source: any DispatchSourceSignal
-
-    init(_ signo: Int32) {
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, signo)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        signal(signo, SIG_IGN)
-        let (stream, continuation) = AsyncStream<Void>.makeStream()
-        events = stream
-        source = DispatchSource.makeSignalSource(signal: signo, queue: DispatchQueue(label: "shoal.signal.\(signo)"))
-        source.setEventHandler { continuation.yield() }
-        source.resume()
     }
 }

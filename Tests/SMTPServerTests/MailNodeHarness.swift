@@ -432,15 +432,7 @@ final class MailTestbed: @unchecked Sendable {
 
     /// A self-signed certificate for 127.0.0.1/localhost made by openssl, for the nodes' STARTTLS.
     func selfSignedCertificate() async throws -> (certificate: String, key: String) {
-        let openssl = try Tools.require("openssl", candidates: ["/usr/bin/openssl"], package: "openssl")
-        let key = dir.file("node.key"), certificate = dir.file("node.pem")
-        let result = try await Tools.run(openssl, [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-            "-out", certificate, "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ])
-        guard result.status == 0 else { throw HarnessError("openssl could not make a certificate: \(result)") }
-        return (certificate, key)
+        try await offPool { try SelfSignedCertificate.make() }
     }
 
     // MARK: The store

@@ -80,12 +80,21 @@ final class Backend: @unchecked Sendable {
         self.host = host
         self.port = port
         child = try Child(try requiredTool("python3", package: "python3"), ["-c", PythonScripts.backend, mode, host, String(port), name])
-        if mode != "udp" { try waitForListener(host, port) }
+        if mode == "udp" { try waitForReady(child, "\(host):\(port)") } else { try waitForListener(host, port) }
     }
 
     var endpoint: String { "\(host):\(port)" }
 
     func kill() { child.kill() }
+}
+
+/// Waits until a UDP backend printed that it is bound (10 s at most): a datagram sent before is lost.
+func waitForReady(_ child: Child, _ address: String) throws {
+    for _ in 0..<200 {
+        if child.output.contains("ready") { return }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    throw PeerFailed(description: "the UDP backend on \(address) did not start in 10 s")
 }
 
 /// Polls until something accepts TCP connections at host:port (10 s at most).

@@ -28,6 +28,7 @@ enum PythonScripts {
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((host, port))
+        print("ready", flush=True)
         while True:
             data, addr = s.recvfrom(65535)
             s.sendto(name.encode() + b":" + data, addr)

@@ -1,86 +1,67 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOSSL
 import ShoalCore
 
-/// The child-channel glue of an SMTP or LMTP connection: raw bytes in, the pure `SMTPSession` decides,
-/// replies out. It owns the line decoder so that BDAT chunks and STARTTLS switch input modes exactly at
-/// the right byte, holds further pipelined commands while a directory or store answer is pending, and
-/// stops reading meanwhile (backpressure).
-final class SMTPChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// The channel handler of every line protocol: raw bytes in, the pure ``LineSession`` decides, text out.
+///
+/// It owns the ``CRLFLineDecoder`` so that counted chunks (SMTP BDAT, IMAP literals) and STARTTLS switch the
+/// input mode exactly at the right byte; holds pipelined input and stops reading (backpressure) while the
+/// session waits for its work; drops input that arrived after a STARTTLS command; enforces the command and
+/// data idle timeouts with one timer; and on a server shutdown (`ChannelShouldQuiesceEvent`) lets the
+/// session finish what is under way and end at the next command boundary.
+public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
-    private var session: SMTPSession
+    /// Runs a session's work off the event loop and returns the input to feed back.
+    public typealias Performer = @Sendable (Session.Work) async -> Session.Input
+
+    private var session: Session
     private var decoder: CRLFLineDecoder
     private var buffer: ByteBuffer?
     /// Changes whenever buffered input is dropped (STARTTLS), so a decoding loop knows not to go on with it.
     private var inputGeneration = 0
-    private let agent: any MailAgent
-    private let tls: NIOSSLContext?
+    private let perform: Performer
+    private let tls: TLSContextSource?
+    private let configuration: LineProtocolConfiguration
     private let logger: Logger
     private var unflushed = false
     private var readPaused = false
-    private let timeouts: SMTPTimeouts
+    private var quiescing = false
     private var timer: Scheduled<Void>?
     /// The timeout `timer` enforces, and the last read (or answer) it counts from.
     private var timerDelay: TimeAmount = .zero
-    private var lastActivity: NIODeadline = .now()
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
 
-    init(session: SMTPSession, agent: any MailAgent, tls: NIOSSLContext?, maximumLineLength: Int, timeouts: SMTPTimeouts, logger: Logger) {
+    /// - Parameters:
+    ///   - tls: the context STARTTLS upgrades with (nil: the session should not offer it).
+    ///   - perform: runs the session's work off the event loop.
+    public init(session: Session, configuration: LineProtocolConfiguration, tls: TLSContextSource?, logger: Logger,
+                perform: @escaping Performer) {
         self.session = session
-        self.decoder = CRLFLineDecoder(maximumLineLength: maximumLineLength)
-        self.agent = agent
+        self.decoder = CRLFLineDecoder(maximumLineLength: configuration.maximumLineLength)
+        self.configuration = configuration
         self.tls = tls
-        self.timeouts = timeouts
         self.logger = logger
+        self.perform = perform
     }
 
-    func channelActive(context: ChannelHandlerContext) {
-        perform(session.start(), context: context)
+    public func channelActive(context: ChannelHandlerContext) {
+        run(session.start(), context: context)
         flushIfNeeded(context: context)
         armTimer(context: context)
         context.fireChannelActive()
     }
 
-    /// RFC 5321 §4.5.3.2: one timeout while waiting for a command, another while message data comes in;
-    /// restarted by every read. Nothing runs while the node itself is busy (a lookup or a delivery).
-    ///
-    /// A read only notes its time: the scheduled task, when it comes due, re-schedules itself for the rest of the
-    /// timeout if there was activity meanwhile. (Cancelling and scheduling a task on every read of a message
-    /// cost more than the timeout is worth.)
-    private func armTimer(context: ChannelHandlerContext) {
-        guard !session.isClosed, !session.isWaiting else {
-            timer?.cancel()
-            timer = nil
-            return
-        }
-        let delay = session.isReceivingMessage ? timeouts.data : timeouts.command
-        lastActivity = .now()
-        if timer != nil && timerDelay == delay { return }
-        timer?.cancel()
-        timerDelay = delay
-        scheduleTimer(at: lastActivity + delay, context: context)
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { channelActive(context: context) }
     }
 
-    private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = bound.value
-            let due = handler.lastActivity + handler.timerDelay
-            if due > .now() {
-                handler.scheduleTimer(at: due, context: context)
-                return
-            }
-            handler.timer = nil
-            handler.feed(.timeout, context: context)
-        }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         guard var pending = buffer.take(), pending.readableBytes > 0 else {
             buffer = incoming
@@ -131,19 +112,29 @@ final class SMTPChannelHandler: ChannelInboundHandler {
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
+    public func channelReadComplete(context: ChannelHandlerContext) {
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
-        _ = session.receive(.eof)
+        _ = session.receive(Session.input(.eof))
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            shutDownIfIdle(context: context)
+            flushIfNeeded(context: context)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
@@ -161,6 +152,7 @@ final class SMTPChannelHandler: ChannelInboundHandler {
                 buffer = rest
             }
         }
+        shutDownIfIdle(context: context)
         updateReading(context: context)
         flushIfNeeded(context: context)
         armTimer(context: context)
@@ -175,11 +167,11 @@ final class SMTPChannelHandler: ChannelInboundHandler {
         while !session.isWaiting && !session.isClosed && input.readableBytes > 0 {
             if case let .chunk(remaining) = session.inputMode { decoder.pendingChunk = remaining } else { decoder.pendingChunk = 0 }
             guard let item = decoder.decode(buffer: &input) else { break }
-            let actions = session.receive(SMTPInput(item))
+            let actions = session.receive(Session.input(LineEvent(item)))
             if actions.isEmpty { continue }
             buffer = input
             let generation = inputGeneration
-            perform(actions, context: context)
+            run(actions, context: context)
             guard inputGeneration == generation else { return false }  // dropped (STARTTLS)
             input = buffer.take() ?? ByteBuffer()
         }
@@ -187,29 +179,28 @@ final class SMTPChannelHandler: ChannelInboundHandler {
         return true
     }
 
+    /// Once shutdown began: ends the session at a command boundary with nothing buffered that it has not seen.
+    private func shutDownIfIdle(context: ChannelHandlerContext) {
+        guard quiescing, !session.isClosed, !session.isWaiting, session.canShutDown else { return }
+        run(session.receive(Session.input(.shutdown)), context: context)
+    }
+
     /// Feeds an answer (or a timeout) and carries on with any pipelined input.
-    private func feed(_ input: SMTPInput, context: ChannelHandlerContext) {
-        perform(session.receive(input), context: context)
+    private func feed(_ input: Session.Input, context: ChannelHandlerContext) {
+        run(session.receive(input), context: context)
         process(context: context)
     }
 
-    private func perform(_ actions: [SMTPAction], context: ChannelHandlerContext) {
+    private func run(_ actions: [Session.Action], context: ChannelHandlerContext) {
         for action in actions {
-            switch action {
-            case let .reply(reply):
-                var out = context.channel.allocator.buffer(capacity: 64)
-                out.writeString(reply.rendered())
+            switch Session.step(action) {
+            case let .send(text):
+                var out = context.channel.allocator.buffer(capacity: text.utf8.count)
+                out.writeString(text)
                 context.write(wrapOutboundOut(out), promise: nil)
                 unflushed = true
-            case let .checkRecipient(address, mailFrom):
-                let agent = self.agent
-                answer(context: context) { .recipientChecked(await agent.checkRecipient(address: address, mailFrom: mailFrom)) }
-            case let .authenticate(login, password):
-                let agent = self.agent
-                answer(context: context) { .authenticationResult(await agent.authenticate(login: login, password: password)) }
-            case let .deliver(envelope):
-                let agent = self.agent
-                answer(context: context) { .delivered(await agent.deliver(envelope)) }
+            case let .perform(work):
+                answer(work, context: context)
             case .startTLS:
                 startTLS(context: context)
             case .close:
@@ -219,11 +210,12 @@ final class SMTPChannelHandler: ChannelInboundHandler {
         }
     }
 
-    /// Runs `work` off the event loop and feeds its result back on it.
-    private func answer(context: ChannelHandlerContext, _ work: @escaping @Sendable () async -> SMTPInput) {
+    /// Runs `work` off the event loop and feeds its answer back on it.
+    private func answer(_ work: Session.Work, context: ChannelHandlerContext) {
         flushIfNeeded(context: context)
-        let promise = context.eventLoop.makePromise(of: SMTPInput.self)
-        promise.completeWithTask(work)
+        let perform = self.perform
+        let promise = context.eventLoop.makePromise(of: Session.Input.self)
+        promise.completeWithTask { await perform(work) }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { input in
             let (handler, context) = bound.value
@@ -232,7 +224,7 @@ final class SMTPChannelHandler: ChannelInboundHandler {
         }
     }
 
-    /// RFC 3207: the 220 goes out in plaintext, bytes already buffered after STARTTLS are dropped, then TLS.
+    /// RFC 3207: the reply goes out in plaintext, bytes already buffered after the command are dropped, then TLS.
     private func startTLS(context: ChannelHandlerContext) {
         flushIfNeeded(context: context)
         if let dropped = buffer?.readableBytes, dropped > 0 {
@@ -246,17 +238,17 @@ final class SMTPChannelHandler: ChannelInboundHandler {
             return
         }
         do {
-            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+            try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context), position: .first)
         } catch {
             logger.error("cannot start TLS", metadata: ["error": "\(error)"])
             context.close(promise: nil)
             return
         }
-        perform(session.receive(.tlsStarted), context: context)
+        run(session.receive(Session.input(.tlsStarted)), context: context)
     }
 
     private func updateReading(context: ChannelHandlerContext) {
-        let shouldPause = session.isWaiting || (buffer?.readableBytes ?? 0) > 1 << 20
+        let shouldPause = session.isWaiting || (buffer?.readableBytes ?? 0) > configuration.maximumBufferedInput
         guard shouldPause != readPaused else { return }
         readPaused = shouldPause
         context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }
@@ -267,6 +259,56 @@ final class SMTPChannelHandler: ChannelInboundHandler {
         if unflushed {
             unflushed = false
             context.flush()
+        }
+    }
+
+    // MARK: Idle timer
+
+    /// One timeout while waiting for a command, another inside a message; restarted by every read. Nothing
+    /// runs while the session waits for its own work.
+    ///
+    /// A read only notes its time: the scheduled task, when it comes due, re-schedules itself for the rest of
+    /// the timeout if there was activity meanwhile (cancelling and scheduling a task on every read of a
+    /// message costs more than the timeout is worth).
+    private func armTimer(context: ChannelHandlerContext) {
+        guard !session.isClosed, !session.isWaiting else {
+            timer?.cancel()
+            timer = nil
+            return
+        }
+        let delay = configuration.timeout(session.timeoutKind)
+        lastActivity = context.eventLoop.now
+        if timer != nil && timerDelay == delay { return }
+        timer?.cancel()
+        timerDelay = delay
+        scheduleTimer(at: lastActivity + delay, context: context)
+    }
+
+    private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = bound.value
+            let due = handler.lastActivity + handler.timerDelay
+            if due > context.eventLoop.now {
+                handler.scheduleTimer(at: due, context: context)
+                return
+            }
+            handler.timer = nil
+            handler.feed(Session.input(.timeout), context: context)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension LineProtocolHandler: Sendable {}
+
+extension LineEvent {
+    /// The event for a decoder output.
+    init(_ line: CRLFLineDecoder.Line) {
+        switch line {
+        case let .line(buffer): self = .line(buffer)
+        case .tooLong: self = .lineTooLong
+        case let .chunk(buffer): self = .chunk(buffer)
         }
     }
 }

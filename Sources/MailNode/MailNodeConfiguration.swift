@@ -1,6 +1,7 @@
 public import Directory
-public import NIOSSL
+public import SMTPServer
 public import ShoalCore
+public import ShoalServer
 import NIOCore
 
 /// A mail node's configuration file (YAML): listeners, the directory, the store, TLS and limits.
@@ -95,7 +96,7 @@ public struct MailNodeConfiguration: Sendable {
             storeRoot: try store.required("root").string(), fsync: try store.optional("fsync")?.bool() ?? true,
             smtp: smtp, lmtp: lmtp, certificateFile: certificate, keyFile: key, localDomains: domains,
             relayHost: try doc.optional("relay_host")?.endpoint(),
-            maximumMessageSize: try limits?.optional("message_size")?.int(in: 1024...(1 << 31)) ?? 25 * 1024 * 1024,
+            maximumMessageSize: try limits?.optional("message_size")?.int(in: 1024...(1 << 31)) ?? SMTPSessionConfiguration.defaultMaximumMessageSize,
             maximumRecipients: try limits?.optional("recipients")?.int(in: 1...10_000) ?? 100,
             maximumErrors: try limits?.optional("errors")?.int(in: 1...1000) ?? 10,
             commandTimeoutSeconds: try limits?.optional("command_timeout")?.int(in: 1...86_400) ?? 300,
@@ -105,9 +106,9 @@ public struct MailNodeConfiguration: Sendable {
             overQuotaIsPermanent: (try doc.optional("over_quota")?.choice(["temporary", "permanent"]) ?? "temporary") == "permanent")
     }
 
-    /// The command and data timeouts.
-    public var timeouts: SMTPTimeouts {
-        SMTPTimeouts(command: .seconds(Int64(commandTimeoutSeconds)), data: .seconds(Int64(dataTimeoutSeconds)))
+    /// The line limits and idle timeouts of every listener.
+    public var lineProtocol: LineProtocolConfiguration {
+        LineProtocolConfiguration(commandTimeout: .seconds(Int64(commandTimeoutSeconds)), dataTimeout: .seconds(Int64(dataTimeoutSeconds)))
     }
 
     /// The session settings for one of the two protocols.
@@ -118,15 +119,9 @@ public struct MailNodeConfiguration: Sendable {
             localDomains: localDomains, relayHost: relayHost?.description, overQuotaIsPermanent: overQuotaIsPermanent)
     }
 
-    /// The STARTTLS context, when a certificate is configured.
-    public func tlsContext() throws(ConfigError) -> NIOSSLContext? {
+    /// The STARTTLS certificate, when one is configured (reloaded on SIGHUP).
+    public func tlsSource() throws(ConfigError) -> TLSContextSource? {
         guard let certificateFile, let keyFile else { return nil }
-        do {
-            let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
-            let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
-            return try NIOSSLContext(configuration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
-        } catch {
-            throw ConfigError(file: certificateFile, field: "tls", "cannot load the certificate or key (\(keyFile)): \(error)")
-        }
+        return try TLSContextSource(certificatePath: certificateFile, keyPath: keyFile)
     }
 }

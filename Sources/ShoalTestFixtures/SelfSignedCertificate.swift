@@ -1,0 +1,32 @@
+import Foundation
+
+/// A self-signed certificate for 127.0.0.1 and localhost, made by openssl in a temporary directory, for
+/// servers under test that speak TLS.
+public enum SelfSignedCertificate {
+    /// Creates the key and certificate (PEM) and returns their paths.
+    public static func make() throws -> (certificate: String, key: String) {
+        let openssl = try requiredTool("openssl", package: "openssl")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let key = directory.appendingPathComponent("node.key").path, certificate = directory.appendingPathComponent("node.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: openssl)
+        process.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+            "-out", certificate, "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CertificateFailed(description: "openssl req exited with \(process.terminationStatus)")
+        }
+        return (certificate, key)
+    }
+}
+
+/// openssl could not make the certificate.
+public struct CertificateFailed: Error, CustomStringConvertible {
+    public var description: String
+}
