@@ -368,6 +368,30 @@ struct MailNodeIntegrationTests {
         #expect(bed.storedMessageFiles().isEmpty, "\(bed.storedMessageFiles())")
     }
 
+    // MARK: - SIGTERM drains
+
+    @Test func sigtermLetsAMessageInDATAFinishThenEndsTheSessionAndExits() async throws {
+        let (bed, node) = try await Self.sqliteNode("mail-drain")
+        defer { bed.shutdown() }
+        let marker = bed.dir.file("in-data")
+        let message = MailText.message(from: Self.sender, to: "alice@shoal.test", subject: "drained", body: "finished after SIGTERM\n")
+        async let conversation = bed.raw(port: node.smtpPort, RawStep.command("EHLO drain.client.test") + [
+            .send("MAIL FROM:<\(Self.sender)>\r\nRCPT TO:<alice@shoal.test>\r\nDATA\r\n"), .read(3),
+            .send(String(message.prefix(20))), .mark(marker), .sleep(1.5),
+            .send(String(message.dropFirst(20)) + ".\r\n"), .read(1), .drain(seconds: 10),
+        ])
+        try await node.child.waitUntil("the client inside DATA", timeout: 30) { FileManager.default.fileExists(atPath: marker) }
+        _ = kill(node.child.pid, SIGTERM)
+        let result = try await conversation
+        #expect(result.replies.map(\.code) == [220, 250, 250, 250, 354, 250], "\(result)")
+        #expect(result.drained?.hasPrefix("421 4.3.2") == true, "\(result)")
+        #expect(try await node.child.wait(timeout: 30) == 0, "\(node.log)")
+        let stored = try await bed.waitForMessages(1, in: bed.maildir("alice"))
+        #expect(stored.messages(subject: "drained").count == 1)
+        // New connections are refused once the node drains.
+        #expect(!Ports.accepts(node.smtpPort))
+    }
+
     // MARK: - A crash in the middle of DATA
 
     @Test func nodeKilledDuringDataLeavesNoPartialMessage() async throws {
