@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ShoalCore
+import ShoalServer
 
 /// The first handler of an accepted client connection: learns the client (from the socket or a PROXY
 /// header), asks the Director core for a server, connects (trying the next choice when one refuses),
@@ -191,23 +192,14 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     }
 }
 
-/// Closes `channel` once nothing was read on either side for `timeout`: one timer per connection,
-/// re-armed from the last activity (cheaper than an IdleStateHandler in the data path).
+/// Closes `channel` once nothing was read on either side for `timeout` (the meter notes every read); the
+/// timer is cancelled when the channel closes, so a closed connection is freed at once, not at the timeout.
 func watchIdleness(_ channel: any Channel, meter: TrafficMeter, timeout: TimeAmount) {
-    let loop = channel.eventLoop
-    let bound = NIOLoopBound(meter, eventLoop: loop)
-    @Sendable func arm(at deadline: NIODeadline) {
-        loop.scheduleTask(deadline: deadline) {
-            guard channel.isActive else { return }
-            let due = bound.value.lastActivity + timeout
-            if due <= .now() {
-                channel.close(promise: nil)
-            } else {
-                arm(at: due)
-            }
-        }
-    }
-    arm(at: .now() + timeout)
+    let timer = IdleTimer(eventLoop: channel.eventLoop) { channel.close(promise: nil) }
+    meter.idleTimer = timer
+    timer.arm(timeout: timeout)
+    let bound = NIOLoopBound(timer, eventLoop: channel.eventLoop)
+    channel.closeFuture.whenComplete { _ in bound.value.cancel() }
 }
 
 /// Counts a spliced connection's bytes, reports them to the Director core in batches, and remembers
@@ -219,22 +211,23 @@ final class TrafficMeter {
     private var inBytes: UInt64 = 0
     private var outBytes: UInt64 = 0
     private var finished = false
-    private(set) var lastActivity = NIODeadline.now()
+    /// The connection's idle timer, told of every read.
+    var idleTimer: IdleTimer?
 
     init(scheduler: any ConnectionScheduler) {
         self.scheduler = scheduler
     }
 
-    func touch() { lastActivity = .now() }
+    func touch() { idleTimer?.touch() }
 
     func inbound(_ count: Int) {
-        lastActivity = .now()
+        idleTimer?.touch()
         inBytes &+= UInt64(count)
         reportIfLarge()
     }
 
     func outbound(_ count: Int) {
-        lastActivity = .now()
+        idleTimer?.touch()
         outBytes &+= UInt64(count)
         reportIfLarge()
     }

@@ -4,6 +4,7 @@ public import NIOCore
 import NIOConcurrencyHelpers
 import NIOPosix
 public import ShoalCore
+import ShoalServer
 
 /// A UDP virtual service: each client endpoint is a flow bound to one real server (chosen by the
 /// Director core) until no datagram has passed either way for the udp timeout.
@@ -13,7 +14,7 @@ public final class UDPProxyListener: Sendable {
     private let scheduler: any ConnectionScheduler
     private let logger: Logger
     private let currentSettings: NIOLockedValueBox<ProxySettings>
-    private let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    private let listener = NIOLockedValueBox<DatagramListener?>(nil)
 
     public init(service: VirtualServiceKey, listen: Endpoint, settings: ProxySettings, scheduler: any ConnectionScheduler, logger: Logger) {
         self.service = service
@@ -30,28 +31,23 @@ public final class UDPProxyListener: Sendable {
     }
 
     /// The address actually bound.
-    public var localAddress: SocketAddress? { channel.withLockedValue { $0?.localAddress } }
+    public var boundAddress: Endpoint? { listener.withLockedValue { $0?.boundAddress } }
 
     /// Binds the socket and starts relaying.
     public func start(group: any EventLoopGroup) async throws {
         let handler: @Sendable () -> UDPProxyHandler = { [listen, scheduler, logger, currentSettings] in
             UDPProxyHandler(virtual: listen, scheduler: scheduler, settings: currentSettings, logger: logger)
         }
-        let bound = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) }
-            }
-            .bind(to: listen.socketAddress)
-            .get()
-        channel.withLockedValue { $0 = bound }
+        let bound = try await DatagramListener.bind(listen, group: group, logger: logger) { channel in
+            try channel.pipeline.syncOperations.addHandler(handler())
+        }
+        listener.withLockedValue { $0 = bound }
         logger.info("listening", metadata: ["service": "\(service)", "address": "\(listen)", "protocol": "udp"])
     }
 
     /// Stops relaying and forgets every flow.
     public func stop() async {
-        guard let c = channel.withLockedValue({ c in defer { c = nil }; return c }) else { return }
-        try? await c.close()
+        await listener.withLockedValue { listener in defer { listener = nil }; return listener }?.close()
     }
 }
 

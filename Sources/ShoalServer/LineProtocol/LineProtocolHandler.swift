@@ -32,10 +32,7 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     private var unflushed = false
     private var readPaused = false
     private var quiescing = false
-    private var timer: Scheduled<Void>?
-    /// The timeout `timer` enforces, and the last read (or answer) it counts from.
-    private var timerDelay: TimeAmount = .zero
-    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
+    private var timer: IdleTimer?
 
     /// - Parameters:
     ///   - tls: the context STARTTLS upgrades with (nil: the session should not offer it).
@@ -51,6 +48,11 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     }
 
     public func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        timer = IdleTimer(eventLoop: context.eventLoop) {
+            let (handler, context) = bound.value
+            handler.feed(Session.input(.timeout), context: context)
+        }
         run(session.start(), context: context)
         flushIfNeeded(context: context)
         armTimer(context: context)
@@ -119,7 +121,6 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
 
     public func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
-        timer = nil
         _ = session.receive(Session.input(.eof))
         context.fireChannelInactive()
     }
@@ -266,36 +267,12 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
 
     /// One timeout while waiting for a command, another inside a message; restarted by every read. Nothing
     /// runs while the session waits for its own work.
-    ///
-    /// A read only notes its time: the scheduled task, when it comes due, re-schedules itself for the rest of
-    /// the timeout if there was activity meanwhile (cancelling and scheduling a task on every read of a
-    /// message costs more than the timeout is worth).
     private func armTimer(context: ChannelHandlerContext) {
         guard !session.isClosed, !session.isWaiting else {
             timer?.cancel()
-            timer = nil
             return
         }
-        let delay = configuration.timeout(session.timeoutKind)
-        lastActivity = context.eventLoop.now
-        if timer != nil && timerDelay == delay { return }
-        timer?.cancel()
-        timerDelay = delay
-        scheduleTimer(at: lastActivity + delay, context: context)
-    }
-
-    private func scheduleTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = bound.value
-            let due = handler.lastActivity + handler.timerDelay
-            if due > context.eventLoop.now {
-                handler.scheduleTimer(at: due, context: context)
-                return
-            }
-            handler.timer = nil
-            handler.feed(Session.input(.timeout), context: context)
-        }
+        timer?.arm(timeout: configuration.timeout(session.timeoutKind))
     }
 }
 
