@@ -241,19 +241,13 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         let header = proxy.outgoingProxyProtocol.map { version in
             (ProxyProtocolHeader(source: ex.request.client, destination: proxy.virtual), version)
         }
-        let address = lease.destination.socketAddress
-        ClientBootstrap(group: context.eventLoop)
-            .connectTimeout(proxy.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let (header, version) = header {
-                        try channel.pipeline.syncOperations.addHandler(ProxyProtocolSender(header, version: version))
-                    }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                }
+        let options = BackendConnector.Options(connectTimeout: proxy.connectTimeout, allowRemoteHalfClosure: false)
+        proxy.connector.connect(context.eventLoop, lease.destination, options) { channel in
+            if let (header, version) = header {
+                try channel.pipeline.syncOperations.addHandler(ProxyProtocolSender(header, version: version))
             }
-            .connect(to: address)
+            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+        }
             .assumeIsolated()
             .whenComplete { result in
                 self.connected(result, lease: lease, attempt: attempt)

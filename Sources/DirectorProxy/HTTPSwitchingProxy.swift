@@ -20,12 +20,15 @@ public struct HTTPSwitchingProxy: Sendable {
     /// Servers tried per request before answering 503.
     public let maximumAttempts: Int
     public let logger: Logger
+    /// How server connections are opened (sockets, or test channels).
+    public let connector: BackendConnector
     let cookies: HTTPCookiePersistence?
 
     public init(config: HTTPServiceConfig, scheduler: any ConnectionScheduler, virtual: Endpoint,
                 connectTimeout: TimeAmount = .seconds(5), idleTimeout: TimeAmount = .seconds(60),
                 outgoingProxyProtocol: ProxyProtocolVersion? = nil, maximumAttempts: Int = 4,
-                logger: Logger = Logger(label: "shoal.proxy.http")) {
+                logger: Logger = Logger(label: "shoal.proxy.http"), connector: BackendConnector = .sockets) {
+        self.connector = connector
         self.config = config
         self.scheduler = scheduler
         self.virtual = virtual

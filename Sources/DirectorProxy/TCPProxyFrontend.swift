@@ -25,6 +25,7 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     private let scheduler: any ConnectionScheduler
     private let settings: ProxySettings
     private let logger: Logger
+    private let connector: BackendConnector
     private var state = State.awaitingClient
     private var client: Endpoint?
     private var buffered: [ByteBuffer] = []
@@ -36,7 +37,9 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     /// Counts traffic and the time of the last read on either side (the idle timer reads it).
     private let meter: TrafficMeter
 
-    init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings, logger: Logger) {
+    init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings, logger: Logger,
+         connector: BackendConnector = .sockets) {
+        self.connector = connector
         self.service = service
         self.virtual = virtual
         self.scheduler = scheduler
@@ -117,12 +120,9 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
             context.read()
         }
         let header = settings.sendProxyProtocol.map { version in (version, ProxyProtocolHeader(source: client, destination: virtual)) }
-        // ClientBootstrap sets TCP_NODELAY by default.
-        let bootstrap = ClientBootstrap(group: context.eventLoop)
-            .connectTimeout(settings.connectTimeout)
-            .channelOption(.allowRemoteHalfClosure, value: true)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        bootstrap.connect(to: lease.destination.socketAddress).whenComplete { result in
+        let options = BackendConnector.Options(connectTimeout: settings.connectTimeout, allowRemoteHalfClosure: true)
+        connector.connect(context.eventLoop, lease.destination, options) { _ in }.whenComplete { result in
             let (frontend, context) = bound.value
             frontend.connected(result, context: context, lease: lease, header: header, attempt: attempt)
         }
