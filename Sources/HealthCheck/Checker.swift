@@ -71,15 +71,3 @@ enum CheckText {
 
     static var now: Double { Date().timeIntervalSince1970 }
 }
-
-extension Endpoint {
-    /// The NIO socket address of this endpoint.
-    var socketAddress: SocketAddress {
-        get throws {
-            switch address {
-            case .v4: return try SocketAddress(ipAddress: "\(address)", port: Int(port))
-            case .v6: return try SocketAddress(ipAddress: "\(address)", port: Int(port))
-            }
-        }
-    }
-}

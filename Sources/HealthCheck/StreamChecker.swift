@@ -28,13 +28,7 @@ struct StreamChecker<Conversation: StreamConversation>: Checker {
         let loop = group.next()
         let promise = loop.makePromise(of: Verdict.self)
         let conversation = makeConversation(target)
-        let address: SocketAddress
-        do {
-            address = try target.socketAddress
-        } catch {
-            promise.succeed(.down("bad address \(target)"))
-            return .down("bad address \(target)")
-        }
+        let address = target.socketAddress
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(amount)
             .channelInitializer { channel in
