@@ -23,6 +23,12 @@ public struct SecretFileError: Error, Hashable, Sendable, CustomStringConvertibl
     public var what: String
     public var reason: Reason
 
+    public init(path: String, what: String, reason: Reason) {
+        self.path = path
+        self.what = what
+        self.reason = reason
+    }
+
     public var description: String {
         switch reason {
         case let .unreadable(why): return "cannot read the \(what) '\(path)': \(why)"
