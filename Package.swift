@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .library(name: "ShoalCore", targets: ["ShoalCore"]),
         .library(name: "Director", targets: ["Director"]),
+        .library(name: "ICP", targets: ["ICP"]),
         .library(name: "Directory", targets: ["Directory"]),
         .library(name: "ShoalServer", targets: ["ShoalServer"]),
         .library(name: "ShoalTestFixtures", targets: ["ShoalTestFixtures"]),
@@ -71,6 +72,7 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        .target(name: "ICP", swiftSettings: sharedSettings),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(
@@ -107,6 +109,7 @@ let package = Package(
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: sharedSettings),
         .testTarget(name: "DirectorTests", dependencies: ["Director", "ShoalCore"], swiftSettings: sharedSettings),
+        .testTarget(name: "ICPTests", dependencies: ["ICP"], swiftSettings: sharedSettings),
         .testTarget(
             name: "DirectoryTests", dependencies: ["Directory", "ShoalCore", "ShoalTestFixtures"],
             swiftSettings: sharedSettings
@@ -156,8 +159,10 @@ let package = Package(
         .target(
             name: "HealthCheck",
             dependencies: [
-                "ShoalCore", "Director",
+                "ShoalCore", "Director", "ICP",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -169,6 +174,8 @@ let package = Package(
             dependencies: [
                 "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -118,13 +118,17 @@ public struct DirectorTable: Sendable {
         }
     }
 
+    /// The kernel's check of a server's settings, with ipvsadm's option as the field.
     static func validate(_ config: RealServerConfig) throws(ConfigError) {
-        guard (0...65535).contains(config.weight) else { throw ConfigError(field: "-w", "server weight out of range 0-65535") }
-        guard config.upperThreshold >= 0, config.lowerThreshold >= 0 else {
-            throw ConfigError(field: "-x", "thresholds cannot be negative")
-        }
-        guard config.lowerThreshold <= config.upperThreshold else {
-            throw ConfigError(field: "-y", "lower threshold is higher than upper threshold")
+        do {
+            try config.validate()
+        } catch {
+            let field = switch error.setting {
+            case .weight: "-w"
+            case .upperThreshold: "-x"
+            case .lowerThreshold: "-y"
+            }
+            throw ConfigError(field: field, error.message)
         }
     }
 

@@ -105,23 +105,9 @@ public enum IPVSListing {
         }
     }
 
-    /// print_sched_flags: the names sh/mh give their flags, flag-N for the others.
+    /// print_sched_flags, from the one name table on ``SchedulerFlags``.
     static func schedulerFlagsText(_ config: VirtualServiceConfig) -> String {
-        var names: [String] = []
-        let f = config.schedulerFlags
-        switch config.scheduler {
-        case .sh:
-            if f.contains(.flag1) { names.append("sh-fallback") }
-            if f.contains(.flag2) { names.append("sh-port") }
-        case .mh:
-            if f.contains(.flag1) { names.append("mh-fallback") }
-            if f.contains(.flag2) { names.append("mh-port") }
-        default:
-            if f.contains(.flag1) { names.append("flag-1") }
-            if f.contains(.flag2) { names.append("flag-2") }
-            if f.contains(.flag3) { names.append("flag-3") }
-        }
-        return names.joined(separator: ",")
+        config.schedulerFlags.names(for: config.scheduler).joined(separator: ",")
     }
 
     static func netmaskText(_ config: VirtualServiceConfig) -> String? {

@@ -22,7 +22,7 @@ extension IPVSRuleParser {
         var persistent = false
         var persistentTimeout = 0
         /// IPv4: the mask in host order; IPv6: the prefix length (ce.svc.netmask, default /32 mask).
-        var netmask: UInt32 = 0xffff_ffff
+        var netmask: UInt32 = PersistenceNetmask.defaultValue(for: .inet)
         var onePacket = false
         var persistenceEngine = ""
         var schedulerFlagsArgument = ""
@@ -180,7 +180,7 @@ extension IPVSRuleParser {
                 }
                 family = parsed.address.family
                 address = parsed.address
-                if parsed.address.family == .inet6 { netmask = 128 }
+                if parsed.address.family == .inet6 { netmask = PersistenceNetmask.defaultValue(for: .inet6) }
                 if let p = parsed.port { port = p }
             case .fwmark:
                 try setOption(Opt.service, display)
@@ -474,6 +474,13 @@ extension IPVSRuleParser {
                     onePacket: onePacket, schedulerFlags: schedulerFlags,
                     persistenceEngine: persistenceEngine.isEmpty ? nil : persistenceEngine)
                 config.netmask = netmask
+                // -M was read in ipvsadm's syntax (inet_aton / atoi); the value rule is the one YAML and JSON apply.
+                // Checked here, on the final value, because a later IPv6 service or -6 resets an earlier -M.
+                if (try? PersistenceNetmask.validate(netmask, family: key.family)) == nil {
+                    throw ConfigError(field: field(Opt.netmask) ?? "-M", key.family == .inet
+                        ? "illegal virtual server persistent mask specified (not a contiguous netmask)"
+                        : "illegal ipv6 netmask specified")
+                }
                 return command == .add ? .addService(config) : .editService(config)
             case .del:
                 guard let key = serviceKey else { throw ConfigError(field: commandDisplay, "no service specified") }

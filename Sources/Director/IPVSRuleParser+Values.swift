@@ -205,21 +205,10 @@ extension IPVSRuleParser {
     static func parseSchedulerFlags(scheduler: String, _ text: String, field: String?) throws(ConfigError) -> SchedulerFlags {
         let names = text.split(separator: ",")
         guard !names.isEmpty else { throw ConfigError(field: field, "invalid scheduler flag `\(text)'") }
-        var flags: SchedulerFlags = []
-        for name in names {
-            switch name {
-            case "flag-1": flags.insert(.flag1)
-            case "flag-2": flags.insert(.flag2)
-            case "flag-3": flags.insert(.flag3)
-            case "sh-fallback", "sh-port", "mh-fallback", "mh-port":
-                flags.insert(name.hasSuffix("fallback") ? .fallback : .port)
-                if scheduler != String(name.prefix(2)) {
-                    throw ConfigError(field: field, "incompatible scheduler flag `\(name)'")
-                }
-            default:
-                throw ConfigError(field: field, "invalid scheduler flag `\(name)'")
-            }
+        do {
+            return try SchedulerFlags.parse(names, scheduler: scheduler)
+        } catch {
+            throw ConfigError(field: field, error.description)
         }
-        return flags
     }
 }

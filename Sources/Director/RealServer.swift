@@ -31,6 +31,32 @@ public struct RealServerConfig: Hashable, Sendable {
     }
 }
 
+/// Why a real server's settings were refused, naming the setting (front ends map it to their own field name).
+public struct RealServerConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The settings a front end can point at.
+    public enum Setting: Hashable, Sendable { case weight, upperThreshold, lowerThreshold }
+    public var setting: Setting
+    public var message: String
+    public var description: String { message }
+}
+
+extension RealServerConfig {
+    /// The one check of weight and thresholds (ip_vs_add_dest / ip_vs_edit_dest): weight 0...65535,
+    /// thresholds 0...Int32.max, and the lower threshold not above the upper (also when the upper is 0).
+    public func validate() throws(RealServerConfigError) {
+        guard (0...65535).contains(weight) else { throw RealServerConfigError(setting: .weight, message: "server weight out of range 0-65535") }
+        guard (0...Int(Int32.max)).contains(upperThreshold) else {
+            throw RealServerConfigError(setting: .upperThreshold, message: "upper threshold out of range 0-\(Int32.max)")
+        }
+        guard (0...Int(Int32.max)).contains(lowerThreshold) else {
+            throw RealServerConfigError(setting: .lowerThreshold, message: "lower threshold out of range 0-\(Int32.max)")
+        }
+        guard lowerThreshold <= upperThreshold else {
+            throw RealServerConfigError(setting: .lowerThreshold, message: "lower threshold is higher than upper threshold")
+        }
+    }
+}
+
 /// How a connection counts against its real server (ip_vs_bind_dest).
 public enum ConnectionLoad: Sendable {
     case active, inactive, template

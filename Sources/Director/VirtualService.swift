@@ -5,19 +5,6 @@ public enum SchedulerName: String, Hashable, Sendable, CaseIterable {
     case rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos
 }
 
-/// The three scheduler flag bits (`-b`): sh/mh read flag-1 as fallback and flag-2 as port.
-public struct SchedulerFlags: OptionSet, Hashable, Sendable {
-    public var rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-    public static let flag1 = SchedulerFlags(rawValue: 0x0008)
-    public static let flag2 = SchedulerFlags(rawValue: 0x0010)
-    public static let flag3 = SchedulerFlags(rawValue: 0x0020)
-    /// sh-fallback / mh-fallback: look further round the table when the hashed server is unavailable.
-    public static let fallback = flag1
-    /// sh-port / mh-port: hash the client port too.
-    public static let port = flag2
-}
-
 /// Persistence (`-p`, `-M`): connections from one client network stick to one server through a template.
 public struct Persistence: Hashable, Sendable {
     /// Template timeout in seconds (ipvsadm's default for a bare `-p` is 360).
@@ -58,7 +45,7 @@ public struct VirtualServiceConfig: Hashable, Sendable {
         self.key = key
         self.scheduler = scheduler
         self.persistence = persistence
-        self.netmask = persistence?.netmask ?? (key.family == .inet ? 0xffff_ffff : 128)
+        self.netmask = persistence?.netmask ?? PersistenceNetmask.defaultValue(for: key.family)
         self.onePacket = onePacket
         self.schedulerFlags = schedulerFlags
         self.persistenceEngine = persistenceEngine

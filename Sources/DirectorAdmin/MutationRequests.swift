@@ -82,7 +82,7 @@ enum MutationRequests {
         }
         if fields.isNull("persistence") {
             config.persistence = nil
-            config.netmask = family == .inet ? 0xffff_ffff : 128
+            config.netmask = PersistenceNetmask.defaultValue(for: family)
         } else if let value = fields.value("persistence") {
             let p: JSONFields
             if case .bool(true) = value {
@@ -91,29 +91,31 @@ enum MutationRequests {
                 p = try JSONFields(value, allowed: ["timeout", "netmask"], prefix: "persistence.", what: "persistence")
             }
             let timeout = try p.int("timeout", in: 1...Int(Int32.max)) ?? config.persistence?.timeout ?? Persistence.defaultTimeout
-            var netmask = config.persistence?.netmask ?? (family == .inet ? 0xffff_ffff : 128)
+            var netmask = config.persistence?.netmask ?? PersistenceNetmask.defaultValue(for: family)
             if let v = p.value("netmask"), v != .null {
                 let text: String
                 switch v {
                 case let .string(s): text = s
-                case let .number(n) where n.rounded() == n && n >= 0: text = String(Int(n))
+                case let .number(n) where n.rounded() == n && n >= 0 && n < 1e9: text = String(Int(n))
                 default: throw APIError(.badRequest, "expected a netmask", field: "persistence.netmask")
                 }
-                guard let mask = NetmaskText.netmask(text, family: family) else {
-                    throw APIError(.badRequest, family == .inet ? "expected an IPv4 netmask such as 255.255.255.0" : "expected a prefix length 0...128",
-                                   field: "persistence.netmask")
+                do {
+                    netmask = try PersistenceNetmask.parse(text, family: family)
+                } catch {
+                    throw APIError(.badRequest, error.description, field: "persistence.netmask")
                 }
-                netmask = mask
             }
             config.persistence = Persistence(timeout: timeout, netmask: netmask)
             config.netmask = netmask
         }
         if let one = try fields.bool("one_packet") { config.onePacket = one }
         if let names = try fields.strings("scheduler_flags") {
-            guard let flags = SchedulerFlagNames.flags(names) else {
-                throw APIError(.badRequest, "expected flag-1, flag-2, flag-3, sh-fallback, sh-port, mh-fallback or mh-port", field: "scheduler_flags")
+            do {
+                config.schedulerFlags = try SchedulerFlags.parse(names, scheduler: config.scheduler.rawValue)
+            } catch {
+                throw APIError(.badRequest, "\(error) (expected one of: \(SchedulerFlags.acceptedNames.joined(separator: ", ")); sh-/mh- names need their scheduler)",
+                               field: "scheduler_flags")
             }
-            config.schedulerFlags = flags
         }
         if fields.isNull("persistence_engine") {
             config.persistenceEngine = nil
@@ -168,8 +170,15 @@ enum MutationRequests {
         }
         if let upper = try fields.int("upper_threshold", in: 0...Int(Int32.max)) { config.upperThreshold = upper }
         if let lower = try fields.int("lower_threshold", in: 0...Int(Int32.max)) { config.lowerThreshold = lower }
-        if config.lowerThreshold > config.upperThreshold {
-            throw APIError(.badRequest, "lower threshold is higher than upper threshold", field: fields.field("lower_threshold"))
+        do {
+            try config.validate()
+        } catch {
+            let name = switch error.setting {
+            case .weight: "weight"
+            case .upperThreshold: "upper_threshold"
+            case .lowerThreshold: "lower_threshold"
+            }
+            throw APIError(.badRequest, error.message, field: fields.field(name))
         }
     }
 }

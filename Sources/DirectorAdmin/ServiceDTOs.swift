@@ -120,7 +120,7 @@ public struct ServerDTO: Codable, Hashable, Sendable {
     }
 }
 
-/// Service flags: one-packet scheduling, scheduler flags (`flag-1`…`flag-3`) and persistence engine.
+/// Service flags: one-packet scheduling, scheduler flags (named as ipvsadm lists them) and persistence engine.
 public struct ServiceFlagsDTO: Codable, Hashable, Sendable {
     public var onePacket: Bool
     public var schedulerFlags: [String]
@@ -168,7 +168,7 @@ public struct ServiceDTO: Codable, Hashable, Sendable {
         }
         flags = ServiceFlagsDTO(
             onePacket: service.config.onePacket,
-            schedulerFlags: SchedulerFlagNames.names(service.config.schedulerFlags),
+            schedulerFlags: service.config.schedulerFlags.names(for: service.config.scheduler),
             persistenceEngine: service.config.persistenceEngine)
         activeConnections = service.servers.reduce(0) { $0 + $1.activeConnections }
         inactiveConnections = service.servers.reduce(0) { $0 + $1.inactiveConnections }
@@ -211,43 +211,14 @@ public enum ForwardingNames {
     }
 }
 
-/// Scheduler flag names in JSON: `flag-1`, `flag-2`, `flag-3` (sh/mh read them as fallback and port).
-public enum SchedulerFlagNames {
-    static let table: [(String, SchedulerFlags)] = [("flag-1", .flag1), ("flag-2", .flag2), ("flag-3", .flag3)]
-
-    public static func names(_ flags: SchedulerFlags) -> [String] { table.filter { flags.contains($0.1) }.map(\.0) }
-
-    /// Reads names; `sh-fallback`/`mh-fallback` and `sh-port`/`mh-port` are accepted as in ipvsadm.
-    public static func flags(_ names: [String]) -> SchedulerFlags? {
-        var flags: SchedulerFlags = []
-        for name in names {
-            switch name.lowercased() {
-            case "flag-1", "sh-fallback", "mh-fallback": flags.insert(.flag1)
-            case "flag-2", "sh-port", "mh-port": flags.insert(.flag2)
-            case "flag-3": flags.insert(.flag3)
-            default: return nil
-            }
-        }
-        return flags
-    }
-}
-
-/// Persistence netmasks as text: IPv4 as a dotted quad, IPv6 as a prefix length.
+/// Persistence netmasks as JSON text: the dotted quad or prefix length of ``PersistenceNetmask``.
 public enum NetmaskText {
     public static func text(_ netmask: UInt32, family: AddressFamily) -> String {
-        family == .inet6 ? "\(netmask)" : IPAddress.v4(netmask).description
+        PersistenceNetmask.text(netmask, family: family)
     }
 
-    /// Reads a netmask for this family; nil when malformed (IPv4 masks must be contiguous).
+    /// Reads a netmask for this family; nil when ``PersistenceNetmask`` refuses it (IPv4 masks must be contiguous).
     public static func netmask(_ text: String, family: AddressFamily) -> UInt32? {
-        if family == .inet6 {
-            guard let n = UInt32(text), n <= 128 else { return nil }
-            return n
-        }
-        if let prefix = UInt32(text), prefix <= 32 { return prefix == 0 ? 0 : ~UInt32(0) << (32 - prefix) }
-        guard case let .v4(mask)? = IPAddress(text) else { return nil }
-        let inverted = ~mask
-        guard inverted & (inverted &+ 1) == 0 else { return nil }
-        return mask
+        try? PersistenceNetmask.parse(text, family: family)
     }
 }

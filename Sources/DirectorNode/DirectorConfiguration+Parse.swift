@@ -50,11 +50,12 @@ extension DirectorConfiguration {
         var settings = AdminSettings(listen: try node.required("listen").endpoint())
         if let tokenNode = try node.optional("token_file") {
             let path = try tokenNode.string()
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw tokenNode.error("cannot read the admin token file '\(path)'")
+            let token: String
+            do {
+                token = try SecretFile.read(path, what: "admin token file")
+            } catch {
+                throw tokenNode.error(error.description)
             }
-            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !token.isEmpty else { throw tokenNode.error("the admin token file '\(path)' is empty") }
             settings.token = token
         }
         return settings
@@ -140,26 +141,24 @@ extension DirectorConfiguration {
         if let p = try node.optional("persistence") {
             try p.allowOnly(["timeout", "netmask"])
             let timeout = try p.optional("timeout")?.int(in: 1...Int(Int32.max)) ?? Persistence.defaultTimeout
-            var netmask: UInt32 = key.family == .inet ? 0xffff_ffff : 128
+            var netmask = PersistenceNetmask.defaultValue(for: key.family)
             if let maskNode = try p.optional("netmask") {
                 let text = try maskNode.string()
-                if key.family == .inet {
-                    guard let mask = IPAddress(text), case let .v4(bits) = mask else { throw maskNode.error("'\(text)' is not an IPv4 netmask") }
-                    netmask = bits
-                } else {
-                    netmask = UInt32(try maskNode.int(in: 1...128))
+                do {
+                    netmask = try PersistenceNetmask.parse(text, family: key.family)
+                } catch {
+                    throw maskNode.error(error.description)
                 }
             }
             persistence = Persistence(timeout: timeout, netmask: netmask)
         }
         var flags: SchedulerFlags = []
-        if let list = try node.optional("scheduler_flags") {
-            for item in try list.list() {
-                switch try item.choice(["sh-fallback", "sh-port", "mh-fallback", "mh-port", "flag-1", "flag-2", "flag-3"]) {
-                case "sh-fallback", "mh-fallback", "flag-1": flags.insert(.flag1)
-                case "sh-port", "mh-port", "flag-2": flags.insert(.flag2)
-                default: flags.insert(.flag3)
-                }
+        for item in try node.optional("scheduler_flags")?.list() ?? [] {
+            let name = try item.string()
+            do {
+                flags.insert(try SchedulerFlags.named(name, scheduler: scheduler.rawValue))
+            } catch {
+                throw item.error("\(error) (expected one of: \(SchedulerFlags.acceptedNames.joined(separator: ", ")); sh-/mh- names need their scheduler)")
             }
         }
         return VirtualServiceConfig(key: key, scheduler: scheduler, persistence: persistence, schedulerFlags: flags)
@@ -183,8 +182,10 @@ extension DirectorConfiguration {
                 weight: try item.optional("weight")?.int(in: 0...65535) ?? 1,
                 upperThreshold: try item.optional("upper_threshold")?.int(in: 0...Int(Int32.max)) ?? 0,
                 lowerThreshold: try item.optional("lower_threshold")?.int(in: 0...Int(Int32.max)) ?? 0)
-            if config.lowerThreshold > config.upperThreshold {
-                throw item.error("lower_threshold is higher than upper_threshold")
+            do {
+                try config.validate()
+            } catch {
+                throw item.error(error.message)
             }
             let check = try item.optional("check").map { (n) throws(ConfigError) in try CheckSpec.parse(n) }
             servers.append(ServerDefinition(config: config, check: check))

@@ -15,7 +15,7 @@ public enum Checkers {
     public static func make(_ spec: CheckSpec, group: any EventLoopGroup) -> any Checker {
         switch spec.kind {
         case .tcp: return StreamChecker(spec: spec, group: group) { _ in TCPConnectConversation() }
-        case let .http(http): return StreamChecker(spec: spec, group: group) { target in HTTPConversation(check: http, target: target) }
+        case let .http(http): return HTTPChecker(spec: spec, check: http, group: group)
         case let .smtp(helo): return StreamChecker(spec: spec, group: group) { _ in SMTPConversation(heloName: helo) }
         case .pop3: return StreamChecker(spec: spec, group: group) { _ in POP3Conversation() }
         case .imap: return StreamChecker(spec: spec, group: group) { _ in IMAPConversation() }
@@ -70,16 +70,4 @@ enum CheckText {
     }
 
     static var now: Double { Date().timeIntervalSince1970 }
-}
-
-extension Endpoint {
-    /// The NIO socket address of this endpoint.
-    var socketAddress: SocketAddress {
-        get throws {
-            switch address {
-            case .v4: return try SocketAddress(ipAddress: "\(address)", port: Int(port))
-            case .v6: return try SocketAddress(ipAddress: "\(address)", port: Int(port))
-            }
-        }
-    }
 }

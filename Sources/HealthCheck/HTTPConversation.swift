@@ -1,107 +1,94 @@
 import Crypto
 public import NIOCore
+public import NIOHTTP1
 public import ShoalCore
 
-/// An HTTP check: one HTTP/1.0 GET with `Connection: close`, then status, body substring and MD5 digest.
+/// An HTTP check as a pure state machine over NIOHTTP1's decoded response parts: one HTTP/1.0 GET with
+/// `Connection: close`, then status, body substring and MD5 digest.
 ///
-/// The head is capped at ``maximumHeadBytes`` and the body at ``maximumBodyBytes``; the body is read only
-/// when a substring or digest must be checked.
-public struct HTTPConversation: StreamConversation {
+/// The bytes are parsed by NIOHTTP1's `HTTPResponseDecoder` (llhttp) with ``decoderLimits``; this type only
+/// judges what it decodes. The body is kept only when a substring or digest must be checked, up to
+/// ``maximumBodyBytes``.
+public struct HTTPConversation: Sendable {
     public static let maximumHeadBytes = 16 * 1024
     public static let maximumBodyBytes = 1024 * 1024
 
+    /// The decoder's limits: the response head (all header lines) within ``maximumHeadBytes``.
+    public static var decoderLimits: NIOHTTPDecoderLimitConfiguration {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maximumHeadBytes
+        limits.maxHeaderListSize = maximumHeadBytes
+        limits.maxHeaderFieldCount = 256
+        return limits
+    }
+
+    /// Adds NIOHTTP1's request encoder and response decoder (1xx responses dropped, limits above) to a pipeline.
+    ///
+    /// The decoder learns the request method from the request head written through it, so the conversation's
+    /// ``requestHead`` must be written as an `HTTPClientRequestPart`.
+    public static func addCodec(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        try pipeline.addHandler(HTTPRequestEncoder())
+        try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(
+            leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: decoderLimits)))
+    }
+
     let check: HTTPCheck
-    let request: [UInt8]
+    /// The request to send once connected (then `.end`): an HTTP/1.0 GET with `Connection: close`.
+    public let requestHead: HTTPRequestHead
     var status: Int?
     var contentLength: Int?
     var body: [UInt8] = []
-    var finished = false
 
     public init(check: HTTPCheck, target: Endpoint) {
         self.check = check
         let host = check.virtualhost ?? target.description
-        request = Array("GET \(check.path) HTTP/1.0\r\nHost: \(host)\r\nUser-Agent: shoal-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n".utf8)
+        requestHead = HTTPRequestHead(version: .http1_0, method: .GET, uri: check.path, headers: [
+            "Host": host, "User-Agent": "shoal-healthcheck", "Accept": "*/*", "Connection": "close",
+        ])
     }
 
-    public func opened() -> ConversationStep { ConversationStep(send: request) }
-
-    public mutating func received(_ buffer: inout ByteBuffer) -> ConversationStep {
-        guard !finished else {
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-            return .wait
-        }
-        if status == nil {
-            let view = buffer.readableBytesView
-            guard let end = Self.headEnd(view) else {
-                if view.count > Self.maximumHeadBytes { return finish(.down("response head over \(Self.maximumHeadBytes) bytes")) }
-                return .wait
+    /// A decoded part arrived; a verdict once the response is judged.
+    public mutating func received(_ part: HTTPClientResponsePart) -> Verdict? {
+        switch part {
+        case let .head(head):
+            guard status == nil else { return nil }
+            let code = Int(head.status.code)
+            guard (100...599).contains(code) else { return .down("malformed status code \(code)") }
+            status = code
+            if let text = head.headers.first(name: "content-length") {
+                guard let length = Int(text), length >= 0 else { return .down("malformed Content-Length '\(CheckText.quote(text))'") }
+                contentLength = length
             }
-            guard end <= Self.maximumHeadBytes else { return finish(.down("response head over \(Self.maximumHeadBytes) bytes")) }
-            let head = Array(view.prefix(end))
-            buffer.moveReaderIndex(forwardBy: end + 4)
-            if let verdict = parseHead(head) { return finish(verdict) }
-            if !check.needsBody { return finish(evaluate()) }
+            return check.needsBody ? nil : evaluate()
+        case let .body(chunk):
+            guard body.count + chunk.readableBytes <= Self.maximumBodyBytes else {
+                return .down("response body over \(Self.maximumBodyBytes) bytes")
+            }
+            body.append(contentsOf: chunk.readableBytesView)
+            return nil
+        case .end:
+            return evaluate()
         }
-        let chunk = buffer.readableBytesView
-        buffer.moveReaderIndex(to: buffer.writerIndex)
-        body.append(contentsOf: chunk)
-        if body.count > Self.maximumBodyBytes { return finish(.down("response body over \(Self.maximumBodyBytes) bytes")) }
-        if let contentLength, body.count >= contentLength {
-            body.removeLast(body.count - contentLength)
-            return finish(evaluate())
-        }
-        return .wait
     }
 
-    public mutating func closed() -> Verdict {
+    /// The decoder refused the bytes (or the connection ended mid-body).
+    public func failed(_ error: any Error) -> Verdict {
+        if status != nil, let contentLength, body.count < contentLength, let parse = error as? HTTPParserError, parse == .invalidEOFState {
+            return .down("body truncated (\(body.count) of \(contentLength) bytes)")
+        }
+        if let parse = error as? HTTPParserError, parse == .headerOverflow {
+            return .down("response head over \(Self.maximumHeadBytes) bytes")
+        }
+        return .down("malformed HTTP response (\(error))")
+    }
+
+    /// The peer closed before the response was complete.
+    public func closed() -> Verdict {
         guard status != nil else { return .down("connection closed without a response") }
         if let contentLength, body.count < contentLength {
             return .down("body truncated (\(body.count) of \(contentLength) bytes)")
         }
-        return evaluate()
-    }
-
-    mutating func finish(_ verdict: Verdict) -> ConversationStep {
-        finished = true
-        return .finish(verdict)
-    }
-
-    /// The offset of the CR LF CR LF that ends the head, if it arrived.
-    static func headEnd(_ view: ByteBufferView) -> Int? {
-        let bytes = Array(view.prefix(maximumHeadBytes + 4))
-        guard bytes.count >= 4 else { return nil }
-        for i in 0...(bytes.count - 4) where bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 {
-            return i
-        }
-        return nil
-    }
-
-    /// Reads the status line and the Content-Length; a verdict when the head is malformed.
-    mutating func parseHead(_ head: [UInt8]) -> Verdict? {
-        let lines = head.split(separator: 10, omittingEmptySubsequences: false).map { line in
-            line.last == 13 ? Array(line.dropLast()) : Array(line)
-        }
-        let statusLine = lines.first ?? []
-        let text = String(decoding: statusLine, as: UTF8.self)
-        let parts = text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let code = Int(parts[1]),
-              (100...599).contains(code) else {
-            return (.down("malformed status line '\(CheckText.quote(statusLine))'"))
-        }
-        status = code
-        for line in lines.dropFirst() {
-            let header = String(decoding: line, as: UTF8.self)
-            guard let colon = header.firstIndex(of: ":") else { continue }
-            let name = header[..<colon].lowercased()
-            let value = header[header.index(after: colon)...].trimmingCharacters(in: " ")
-            if name == "content-length" {
-                guard let length = Int(value), length >= 0 else {
-                    return (.down("malformed Content-Length '\(CheckText.quote(String(value)))'"))
-                }
-                contentLength = length
-            }
-        }
-        return nil
+        return .down("connection closed before the end of the response")
     }
 
     /// The verdict for a complete response.

@@ -21,7 +21,7 @@ struct ICPChecker: Checker {
         let promise = loop.makePromise(of: Verdict.self)
         let probe = ICPProbe(requestNumber: UInt32.random(in: 1...UInt32.max), url: "http://\(target)/")
         do {
-            let address = try target.socketAddress
+            let address = target.socketAddress
             let channel = try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -73,7 +73,7 @@ final class ICPProbeHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        let bytes = Array(envelope.data.readableBytesView.prefix(ICPProbe.maximumLength + 1))
+        let bytes = Array(envelope.data.readableBytesView)
         if let verdict = probe.judge(bytes) { finish(verdict, context: context) }
     }
 

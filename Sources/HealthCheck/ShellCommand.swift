@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 public import Logging
 
 /// Runs `/bin/sh -c COMMAND` as a child process with a timeout, without blocking any thread while it runs.
@@ -68,33 +69,37 @@ public enum ShellCommand {
 
 /// A started command: resumes its waiter exactly once, from the exit or from the timer.
 private final class RunningCommand: @unchecked Sendable {
-    private let lock = NSLock()
+    /// What the exit and the timer race for, behind one lock.
+    private struct State {
+        var continuation: CheckedContinuation<ShellCommand.Outcome, Never>?
+        var timer: Task<Void, Never>?
+        var finished = false
+    }
+
+    private let state = NIOLockedValueBox(State())
     private let process: Process
-    private var continuation: CheckedContinuation<ShellCommand.Outcome, Never>?
-    private var timer: Task<Void, Never>?
-    private var finished = false
 
     init(_ process: Process) { self.process = process }
 
     func setContinuation(_ continuation: CheckedContinuation<ShellCommand.Outcome, Never>) {
-        lock.withLock { self.continuation = continuation }
+        state.withLockedValue { $0.continuation = continuation }
     }
 
     func setTimer(_ task: Task<Void, Never>) {
-        let cancel = lock.withLock { () -> Bool in
-            if finished { return true }
-            timer = task
+        let cancel = state.withLockedValue { state -> Bool in
+            if state.finished { return true }
+            state.timer = task
             return false
         }
         if cancel { task.cancel() }
     }
 
     func resume(_ outcome: ShellCommand.Outcome) {
-        let (waiter, timer) = lock.withLock { () -> (CheckedContinuation<ShellCommand.Outcome, Never>?, Task<Void, Never>?) in
-            guard !finished else { return (nil, nil) }
-            finished = true
-            defer { continuation = nil; self.timer = nil }
-            return (continuation, self.timer)
+        let (waiter, timer) = state.withLockedValue { state -> (CheckedContinuation<ShellCommand.Outcome, Never>?, Task<Void, Never>?) in
+            guard !state.finished else { return (nil, nil) }
+            state.finished = true
+            defer { state.continuation = nil; state.timer = nil }
+            return (state.continuation, state.timer)
         }
         timer?.cancel()
         waiter?.resume(returning: outcome)

@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -22,11 +23,10 @@ struct DirectorAdminClient {
         base = url
         if let tokenFile {
             do {
-                token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                token = try SecretFile.read(tokenFile, what: "token file")
             } catch {
-                throw Failure(description: "--token-file: cannot read \(tokenFile): \(error.localizedDescription)")
+                throw Failure(description: "--token-file: \(error)")
             }
-            if token?.isEmpty == true { throw Failure(description: "--token-file: \(tokenFile) is empty") }
         }
     }
 

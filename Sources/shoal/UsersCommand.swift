@@ -1,6 +1,7 @@
 import ArgumentParser
 import Directory
 import Foundation
+import ShoalCore
 
 extension Shoal {
     /// `shoal users add|del|passwd|list|show|check`: manages the mail users of a directory.
@@ -283,11 +284,7 @@ extension Shoal.Users {
         static func read(file: String?, prompt: String, confirm: Bool, allowEmpty: Bool = false) throws -> String {
             let password: String
             if let file {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw Failure(description: "\(file): cannot read the password file")
-                }
-                password = firstLine(String(decoding: data, as: UTF8.self))
-                if password.isEmpty, !allowEmpty { throw Failure(description: "\(file): the password file is empty") }
+                password = try SecretFile.read(file, what: "password file", allowEmpty: allowEmpty)
             } else if isatty(STDIN_FILENO) == 1 {
                 password = try typed(prompt)
                 if password.isEmpty, !allowEmpty { throw Failure(description: "empty password") }

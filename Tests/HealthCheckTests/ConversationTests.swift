@@ -40,32 +40,6 @@ import Testing
             == .down("EHLO reply '421 bye'"))
     }
 
-    @Test func httpResponsesInAnyChunking() {
-        let target = Endpoint("127.0.61.5:8080")!
-        let response = "HTTP/1.1 200 OK\r\nContent-Length: 11\r\nServer: t\r\n\r\nhello world"
-        for size in [1, 5, 64] {
-            let r = Self.run(HTTPConversation(check: HTTPCheck(body: "lo wo"), target: target), response, chunk: size)
-            #expect(r.verdict == .up("HTTP 200"), "chunk \(size)")
-            #expect(r.sent.hasPrefix("GET / HTTP/1.0\r\nHost: 127.0.61.5:8080\r\n"))
-            #expect(r.sent.contains("Connection: close\r\n"))
-        }
-        // MD5("hello world") = 5eb63bbbe01eeed093cb22bb8f5acdc3
-        let d = Self.run(HTTPConversation(check: HTTPCheck(digest: "5eb63bbbe01eeed093cb22bb8f5acdc3"), target: target), response, chunk: 4)
-        #expect(d.verdict == .up("HTTP 200"))
-        // Without Content-Length the body ends at EOF.
-        let eof = Self.run(HTTPConversation(check: HTTPCheck(body: "zzz"), target: target), "HTTP/1.0 200 OK\r\n\r\nabc", chunk: 3, eof: true)
-        #expect(eof.verdict == .down("body lacks 'zzz'"))
-        let truncated = Self.run(HTTPConversation(check: HTTPCheck(body: "x"), target: target),
-                                 "HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\nabc", chunk: 3, eof: true)
-        #expect(truncated.verdict == .down("body truncated (3 of 10 bytes)"))
-        let garbage = Self.run(HTTPConversation(check: HTTPCheck(), target: target), "SSH-2.0-OpenSSH\r\n\r\n", chunk: 100)
-        #expect(garbage.verdict == .down("malformed status line 'SSH-2.0-OpenSSH'"))
-        let huge = Self.run(HTTPConversation(check: HTTPCheck(), target: target), String(repeating: "a", count: 20_000), chunk: 4096)
-        #expect(huge.verdict == .down("response head over 16384 bytes"))
-        let vhost = Self.run(HTTPConversation(check: HTTPCheck(path: "/h", virtualhost: "www.test"), target: target), "", chunk: 1)
-        #expect(vhost.sent.hasPrefix("GET /h HTTP/1.0\r\nHost: www.test\r\n"))
-    }
-
     @Test func icpProbeEncodingAndReplies() {
         let probe = ICPProbe(requestNumber: 0x0102_0304, url: "http://a/")
         let request = probe.request
