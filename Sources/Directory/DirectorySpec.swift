@@ -1,4 +1,5 @@
 import Foundation
+import ShoalCore
 public import Logging
 
 /// Which user directory to use, as given to `--directory`: `sqlite:PATH` or `ldap[s]://HOST[:PORT][,...]`.
@@ -171,15 +172,12 @@ public enum DirectorySpec: Hashable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    /// The first line of a secret file, without its line ending.
+    /// The bind password, read with the one secret-file reader (one line, its line ending dropped).
     static func readSecret(_ file: String) throws(DirectoryError) -> String {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            let why = FileManager.default.fileExists(atPath: file) ? "cannot read the bind password file" : "no such bind password file"
-            throw DirectoryError(.configuration, why, location: file)
+        do {
+            return try SecretFile.read(file, what: "bind password file")
+        } catch {
+            throw DirectoryError(.configuration, error.problem, location: file)
         }
-        var line = String(decoding: data, as: UTF8.self)
-        if let end = line.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) { line = String(line[..<end]) }
-        guard !line.isEmpty else { throw DirectoryError(.configuration, "the bind password file is empty", location: file) }
-        return line
     }
 }

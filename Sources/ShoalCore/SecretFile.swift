@@ -29,12 +29,15 @@ public struct SecretFileError: Error, Hashable, Sendable, CustomStringConvertibl
         self.reason = reason
     }
 
-    public var description: String {
+    public var description: String { "\(path): \(problem)" }
+
+    /// What is wrong, without the path (for errors that carry the location separately).
+    public var problem: String {
         switch reason {
-        case let .unreadable(why): return "cannot read the \(what) '\(path)': \(why)"
-        case .empty: return "the \(what) '\(path)' is empty"
-        case .multipleLines: return "the \(what) '\(path)' has more than one line"
-        case .tooLarge: return "the \(what) '\(path)' is over \(SecretFile.maximumBytes) bytes"
+        case let .unreadable(why): return "cannot read the \(what): \(why)"
+        case .empty: return "the \(what) is empty"
+        case .multipleLines: return "the \(what) has more than one line"
+        case .tooLarge: return "the \(what) is over \(SecretFile.maximumBytes) bytes"
         }
     }
 }

@@ -329,7 +329,7 @@ import Testing
     @Test func buildsLDAPConfigurationsFromOptions() throws {
         let secret = Self.freshPath("bind.secret")
         try FileManager.default.createDirectory(atPath: (secret as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try "p4ss word\r\nsecond line\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        try "p4ss word\r\n".write(toFile: secret, atomically: true, encoding: .utf8)
         let spec = try DirectorySpec(parsing: "ldap://ldap1,ldap://ldap2:1389")
         var options = DirectorySpec.LDAPOptions(base: "dc=example,dc=com", bindDN: "cn=shoal,dc=example,dc=com",
                                                 bindPasswordFile: secret, authMode: .verify, startTLS: true)
@@ -354,7 +354,7 @@ import Testing
         #expect(fails(.init(base: "dc=x", bindDN: "cn=a")) == "--bind-dn needs --bind-password-file")
         #expect(fails(.init(base: "dc=x", bindPasswordFile: secret)) == "--bind-password-file needs --bind-dn")
         #expect(fails(.init(base: "dc=x", bindDN: "cn=a", bindPasswordFile: secret + ".missing"))
-            == "\(secret).missing: no such bind password file")
+            == "\(secret).missing: cannot read the bind password file: No such file or directory")
         #expect(fails(.init(base: "dc=x", caFile: "/nonexistent/ca.pem")) == "/nonexistent/ca.pem: cannot read the CA file (--ca-file)")
         #expect(fails(.init(base: "dc=x", startTLS: true), try DirectorySpec(parsing: "ldap://a,ldaps://b"))
             == "--starttls cannot be used with ldaps://b, which is TLS already")

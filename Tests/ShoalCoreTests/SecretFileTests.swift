@@ -31,19 +31,19 @@ import Testing
             try SecretFile.read(empty, what: "admin token file")
         }
         #expect(try SecretFile.read(empty, allowEmpty: true) == "")
-        #expect(SecretFileError(path: empty, what: "admin token file", reason: .empty).description == "the admin token file '\(empty)' is empty")
+        #expect(SecretFileError(path: empty, what: "admin token file", reason: .empty).description == "\(empty): the admin token file is empty")
 
         do {
             _ = try SecretFile.read("/nonexistent/shoal-token", what: "password file")
             Issue.record("read a missing file")
         } catch {
-            #expect(error.description == "cannot read the password file '/nonexistent/shoal-token': No such file or directory")
+            #expect(error.description == "/nonexistent/shoal-token: cannot read the password file: No such file or directory")
         }
         do {
             _ = try SecretFile.read(NSTemporaryDirectory(), what: "password file")
             Issue.record("read a directory")
         } catch {
-            #expect(error.description.hasPrefix("cannot read the password file"))
+            #expect(error.problem.hasPrefix("cannot read the password file"))
         }
         let big = try Self.file(Array(repeating: 0x61, count: SecretFile.maximumBytes + 10))
         defer { try? FileManager.default.removeItem(atPath: big) }
