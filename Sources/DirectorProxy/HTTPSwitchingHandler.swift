@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ShoalCore
+import ShoalServer
 
 /// The client side of one HTTP connection through the content switch: routes each request, keeps or
 /// opens the server connection, relays both ways with backpressure, and answers 503/502 itself.
@@ -83,7 +84,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         case ChannelEvent.inputClosed:
             inputClosed = true
             if exchange == nil { context.close(promise: nil) }
-        case is IdleStateHandler.IdleStateEvent:
+        case is IdleTimeoutHandler.Event:
             proxy.logger.debug("closing an idle HTTP connection", metadata: ["client": "\(client.map { "\($0)" } ?? "?")"])
             context.close(promise: nil)
         default:

@@ -3,6 +3,7 @@ public import Logging
 public import NIOCore
 import NIOHTTP1
 public import ShoalCore
+import ShoalServer
 
 /// L7 HTTP content switching for one virtual service: parses requests on accepted client connections,
 /// routes each to a pool, picks a real server (persistence cookie or the director's scheduler), and
@@ -48,7 +49,7 @@ public struct HTTPSwitchingProxy: Sendable {
         limits.maxHeaderListSize = config.maximumHeaderBytes
         limits.maxHeaderFieldSize = config.maximumHeaderBytes
         let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+        try pipeline.addHandler(IdleTimeoutHandler(timeout: idleTimeout))
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: true,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
