@@ -27,8 +27,9 @@ extension DirectorRuntime: DirectorControl {
             logger.notice("admin change", metadata: ["command": "\(command)"])
         }
         runNotify(notify)
-        if commands.contains(where: Self.changesServices) {
-            onServicesChanged.withLockedValue { $0 }?()
+        if commands.contains(where: Self.changesServices), let listenersFollow = onServicesChanged.withLockedValue({ $0 }) {
+            // The answer goes out once the listeners match the table.
+            await listenersFollow()
         }
     }
 

@@ -32,8 +32,8 @@ public final class DirectorRuntime: Sendable {
     private let start = NIODeadline.now()
     public let startedAt: Double
     let logger: Logger
-    /// Called after the admin API added or removed services (the server then adjusts its listeners).
-    let onServicesChanged = NIOLockedValueBox<(@Sendable () -> Void)?>(nil)
+    /// Called (and awaited) after the admin API added or removed services: the server adjusts its listeners.
+    let onServicesChanged = NIOLockedValueBox<(@Sendable () async -> Void)?>(nil)
     let reportSource: NIOLockedValueBox<(@Sendable () async -> [HealthKey: ServerHealthReport])?> = NIOLockedValueBox(nil)
 
     public init(logger: Logger, wallClock: Double) {

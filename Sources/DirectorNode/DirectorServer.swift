@@ -38,6 +38,8 @@ public actor DirectorServer: Service {
     private var adminSettings: AdminSettings?
     private var ticker: RepeatedTask?
     private var healthTask: Task<Void, Never>?
+    /// The last listener change under way (reloads and admin changes run one after another).
+    private var listenerChanges: Task<Void, Never>?
 
     /// - Parameter load: reads the configuration (at start and on every reload).
     public init(group: any EventLoopGroup, logger: Logger, load: @escaping @Sendable () throws -> DirectorConfiguration) {
@@ -54,7 +56,7 @@ public actor DirectorServer: Service {
         let notify = try runtime.load(configuration)
         self.configuration = configuration
         let monitor = self.monitor, runtime = self.runtime
-        runtime.onServicesChanged.withLockedValue { $0 = { [weak self] in Task { await self?.syncListeners() } } }
+        runtime.onServicesChanged.withLockedValue { $0 = { [weak self] in await self?.syncListeners() } }
         runtime.reportSource.withLockedValue { $0 = { await monitor.reports() } }
         healthTask = Task {
             for await event in monitor.events {
@@ -62,27 +64,47 @@ public actor DirectorServer: Service {
             }
         }
         await monitor.update(runtime.checkTargets(configuration))
-        try await applyListeners(configuration)
-        try await applyAdmin(configuration.admin)
+        let staged = try await bindMissing(wantedListeners(configuration, table: runtime.desiredTable))
+        commitListeners(staged, wanted: wantedListeners(configuration, table: runtime.desiredTable))
+        if let settings = configuration.admin {
+            admin = try await startAdmin(settings)
+        }
+        adminSettings = configuration.admin
         ticker = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in runtime.tick() }
         runtime.runNotify(notify)
         logger.notice("director started", metadata: ["services": "\(configuration.services.count)"])
     }
 
-    /// Re-reads the configuration and applies only what changed; on error the running state stays.
+    /// Re-reads the configuration and applies only what changed, all or nothing: new listeners (and a moved
+    /// admin API) are bound before anything changes, so a busy address or a bad file leaves the running
+    /// table, listeners and admin API exactly as they were.
     @discardableResult
     public func reload() async -> Bool {
+        await serializingListenerChanges { await self.reloadNow() }
+    }
+
+    private func reloadNow() async -> Bool {
+        var staged: [ListenerKey: Listener] = [:]
+        var stagedAdmin: AdminServer?
         do {
             let next = try load()
+            let wanted = wantedListeners(next, table: nil)
+            staged = try await bindMissing(wanted)
+            let adminMoves = next.admin != nil && next.admin?.listen != adminSettings?.listen
+            if adminMoves, let settings = next.admin { stagedAdmin = try await startAdmin(settings) }
             let notify = try runtime.load(next)
+            // Committed: from here on nothing fails.
             configuration = next
+            commitListeners(staged, wanted: wanted)
+            await retireListeners(keeping: wanted)
+            if next.admin != adminSettings { await replaceAdmin(next.admin, with: stagedAdmin) }
             await monitor.update(runtime.checkTargets(next))
-            try await applyListeners(next)
-            if next.admin != adminSettings { try await applyAdmin(next.admin) }
             runtime.runNotify(notify)
             logger.notice("configuration reloaded", metadata: ["services": "\(next.services.count)"])
             return true
         } catch {
+            for listener in staged.values { await stop(listener) }
+            await stagedAdmin?.shutdown()
             logger.error("reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
             return false
         }
@@ -134,22 +156,45 @@ public actor DirectorServer: Service {
 
     // MARK: Listeners and admin
 
+    /// The addresses listened on, one per service (for operations and tests).
+    public var listenerAddresses: [Endpoint] { listeners.keys.map(\.listen).sorted { $0.description < $1.description } }
+
+    /// Runs listener changes one after another: reloads and admin changes await each other, so two of them
+    /// never both bind (SO_REUSEPORT would let them) or both retire the same listener.
+    private func serializingListenerChanges<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+        let previous = listenerChanges
+        let task = Task { () -> T in
+            await previous?.value
+            return await body()
+        }
+        listenerChanges = Task { _ = await task.value }
+        return await task.value
+    }
+
     /// Services added through the admin API (not in the configuration) get a listener with the default
     /// settings; services removed through it lose theirs. Established connections are not touched.
     func syncListeners() async {
+        await serializingListenerChanges { await self.syncListenersNow() }
+    }
+
+    private func syncListenersNow() async {
+        let wanted = wantedListeners(configuration, table: runtime.desiredTable)
         do {
-            try await applyListeners(configuration)
+            commitListeners(try await bindMissing(wanted), wanted: wanted)
         } catch {
             logger.error("cannot listen for a service added through the admin API", metadata: ["error": "\(error)"])
         }
+        await retireListeners(keeping: wanted)
     }
 
-    private func applyListeners(_ configuration: DirectorConfiguration) async throws {
-        let table = runtime.desiredTable
+    /// The listeners a configuration asks for; with `table`, only for services in it, plus the TCP/UDP
+    /// services the admin API added (default settings).
+    private func wantedListeners(_ configuration: DirectorConfiguration, table: DirectorTable?) -> [ListenerKey: ServiceDefinition] {
         var wanted: [ListenerKey: ServiceDefinition] = [:]
-        for service in configuration.services where table.service(service.config.key) != nil {
+        for service in configuration.services where table?.service(service.config.key) != nil || table == nil {
             wanted[ListenerKey(mode: service.mode, listen: service.listen)] = service
         }
+        guard let table else { return wanted }
         let configured = Set(configuration.services.flatMap { $0.tableServices.map(\.config.key) })
         for service in table.services where !configured.contains(service.key) {
             guard case let .address(proto, vip) = service.key, proto == .tcp || proto == .udp, vip.port != 0 else { continue }
@@ -157,34 +202,60 @@ public actor DirectorServer: Service {
             definition.proxy = configuration.proxyDefaults
             wanted[ListenerKey(mode: definition.mode, listen: vip)] = definition
         }
-        for (key, listener) in listeners where wanted[key] == nil {
-            await stop(listener)
-            listeners[key] = nil
+        return wanted
+    }
+
+    /// Binds a listener for every wanted one not running yet (all or none: on error the new ones close).
+    private func bindMissing(_ wanted: [ListenerKey: ServiceDefinition]) async throws -> [ListenerKey: Listener] {
+        var bound: [ListenerKey: Listener] = [:]
+        do {
+            for (key, service) in wanted.sorted(by: { $0.key.listen.description < $1.key.listen.description })
+            where listeners[key] == nil {
+                bound[key] = try await makeListener(service)
+            }
+        } catch {
+            for listener in bound.values { await stop(listener) }
+            throw error
         }
-        for (key, service) in wanted.sorted(by: { $0.key.listen.description < $1.key.listen.description }) {
-            if let existing = listeners[key] {
-                switch existing {
-                case let .stream(listener):
-                    listener.settings = service.proxy
-                    listener.http = service.http
-                case let .datagram(listener):
-                    listener.settings = service.proxy
-                }
-                continue
-            }
-            switch service.mode {
-            case .tcp, .http:
-                let listener = TCPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
-                                                scheduler: runtime, registry: registry, logger: logger)
+        return bound
+    }
+
+    private func makeListener(_ service: ServiceDefinition) async throws -> Listener {
+        switch service.mode {
+        case .tcp, .http:
+            let listener = TCPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
+                                            scheduler: runtime, registry: registry, logger: logger)
+            listener.http = service.http
+            try await listener.start(group: group)
+            return .stream(listener)
+        case .udp:
+            let listener = UDPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
+                                            scheduler: runtime, logger: logger)
+            try await listener.start(group: group)
+            return .datagram(listener)
+        }
+    }
+
+    /// Takes the newly bound listeners in and gives the running ones their (possibly new) settings.
+    private func commitListeners(_ staged: [ListenerKey: Listener], wanted: [ListenerKey: ServiceDefinition]) {
+        listeners.merge(staged) { old, _ in old }
+        for (key, listener) in listeners {
+            guard let service = wanted[key] else { continue }
+            switch listener {
+            case let .stream(listener):
+                listener.settings = service.proxy
                 listener.http = service.http
-                try await listener.start(group: group)
-                listeners[key] = .stream(listener)
-            case .udp:
-                let listener = UDPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
-                                                scheduler: runtime, logger: logger)
-                try await listener.start(group: group)
-                listeners[key] = .datagram(listener)
+            case let .datagram(listener):
+                listener.settings = service.proxy
             }
+        }
+    }
+
+    /// Stops the listeners no longer wanted; their established connections carry on.
+    private func retireListeners(keeping wanted: [ListenerKey: ServiceDefinition]) async {
+        for (key, listener) in listeners where wanted[key] == nil {
+            listeners[key] = nil
+            await stop(listener)
         }
     }
 
@@ -195,14 +266,25 @@ public actor DirectorServer: Service {
         }
     }
 
-    private func applyAdmin(_ settings: AdminSettings?) async throws {
-        await admin?.shutdown()
-        admin = nil
-        adminSettings = settings
-        guard let settings else { return }
+    private func startAdmin(_ settings: AdminSettings) async throws -> AdminServer {
         let server = AdminServer(configuration: AdminServerConfiguration(listen: settings.listen, token: settings.token),
                                  control: runtime, group: group, logger: logger)
         try await server.start()
-        admin = server
+        return server
+    }
+
+    /// Swaps the admin API for the new settings: `staged` when it was bound already (a new address);
+    /// otherwise the old one closes first and the new one takes the same address.
+    private func replaceAdmin(_ settings: AdminSettings?, with staged: AdminServer?) async {
+        let old = admin
+        admin = staged
+        adminSettings = settings
+        await old?.shutdown()
+        guard staged == nil, let settings else { return }
+        do {
+            admin = try await startAdmin(settings)
+        } catch {
+            logger.error("the admin API could not restart on its address", metadata: ["error": "\(error)"])
+        }
     }
 }
