@@ -92,6 +92,7 @@ let package = Package(
             name: "MailStore",
             dependencies: [
                 "ShoalCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

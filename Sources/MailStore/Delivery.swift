@@ -127,7 +127,7 @@ struct Delivery: Sendable {
         let virtualSize = MaildirName.virtualSize(of: message)
         while true {
             let base = MaildirName.generate(
-                time: POSIX.now(), pid: getpid(), counter: DeliveryCounter.shared.next(),
+                time: POSIX.now(), pid: getpid(), counter: DeliveryCounter.next(),
                 hostname: config.hostname, size: UInt64(message.count), virtualSize: virtualSize)
             let path = tmp + "/" + base
             let fd: Int32

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -103,25 +104,25 @@ final class FolderCommitQueues: Sendable {
         var folders: [String: Folder] = [:]
     }
 
-    private let state = LockedState(State())
+    private let state = NIOLockedValueBox(State())
     /// What this store's commits last wrote to each folder's uidlist (used by `Delivery.commitBatch`).
     let uidLists = UIDListCache()
 
-    var statistics: Statistics { state.withLock { $0.statistics } }
+    var statistics: Statistics { state.withLockedValue { $0.statistics } }
 
     /// How many jobs wait in the queue of the folder whose uidlist is `uidlistPath` (not counting those being run).
     func queuedCount(uidlistPath: String) -> Int {
-        state.withLock { $0.folders[uidlistPath]?.pending.count ?? 0 }
+        state.withLockedValue { $0.folders[uidlistPath]?.pending.count ?? 0 }
     }
 
     /// Announces a delivery that will soon be submitted (or abandoned): a committer holding the lock waits for it.
     func expectDelivery(uidlistPath: String) {
-        state.withLock { $0.folders[uidlistPath, default: Folder()].inFlight += 1 }
+        state.withLockedValue { $0.folders[uidlistPath, default: Folder()].inFlight += 1 }
     }
 
     /// Withdraws an announcement of a delivery that failed before it was submitted.
     func abandonDelivery(uidlistPath: String) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             guard var folder = state.folders[uidlistPath] else { return nil }
             folder.inFlight -= 1
             let waiter = folder.inFlight == 0 ? folder.waiter.take()?.continuation : nil
@@ -136,14 +137,14 @@ final class FolderCommitQueues: Sendable {
     func submit(
         _ work: Work, expected: Bool = false, uidlistPath: String, store: MailStore
     ) async -> Result<Outcome, MailStoreError> {
-        let id = state.withLock { state -> UInt64 in
+        let id = state.withLockedValue { state -> UInt64 in
             state.nextID += 1
             return state.nextID
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Outcome, MailStoreError>, Never>) in
                 let job = Job(id: id, work: work, continuation: continuation)
-                let (cancelled, startCommitter, waiter) = state.withLock {
+                let (cancelled, startCommitter, waiter) = state.withLockedValue {
                     state -> (Bool, Bool, CheckedContinuation<Void, Never>?) in
                     var folder = state.folders[uidlistPath] ?? Folder()
                     if expected { folder.inFlight -= 1 }
@@ -167,7 +168,7 @@ final class FolderCommitQueues: Sendable {
                 }
             }
         } onCancel: {
-            let removed = state.withLock { state -> Job? in
+            let removed = state.withLockedValue { state -> Job? in
                 guard let index = state.folders[uidlistPath]?.pending.firstIndex(where: { $0.id == id }) else { return nil }
                 return state.folders[uidlistPath]!.pending.remove(at: index)
             }
@@ -222,7 +223,7 @@ final class FolderCommitQueues: Sendable {
             case .busy(let path, let holder):
                 // Only another process (or store) can hold the lock: wait for it with backoff, as Dovecot does.
                 let now = clock.now
-                let (expired, earliest) = state.withLock { state -> ([Job], ContinuousClock.Instant?) in
+                let (expired, earliest) = state.withLockedValue { state -> ([Job], ContinuousClock.Instant?) in
                     guard var folder = state.folders[uidlistPath] else { return ([], nil) }
                     let expired = folder.pending.filter { now - $0.enqueued >= timeout }
                     folder.pending.removeAll { now - $0.enqueued >= timeout }
@@ -235,7 +236,7 @@ final class FolderCommitQueues: Sendable {
                 if let earliest { pause = min(backoff, earliest + timeout - now) }
                 backoff = min(backoff * 2, .milliseconds(50))
             }
-            let finished = state.withLock { state -> Bool in
+            let finished = state.withLockedValue { state -> Bool in
                 guard var folder = state.folders[uidlistPath] else { return true }
                 guard folder.pending.isEmpty else { return false }
                 folder.committerRunning = false
@@ -254,7 +255,7 @@ final class FolderCommitQueues: Sendable {
     /// after the `maildirsize.lock` of each Maildir whose quota the queued deliveries check (in path order).
     private func acquire(uidlistPath: String, store: MailStore) -> Acquisition {
         let posix = store.posix, logger = store.logger
-        let plan = state.withLock { state -> (locks: [DotLock], deliveries: Bool)? in
+        let plan = state.withLockedValue { state -> (locks: [DotLock], deliveries: Bool)? in
             guard let head = state.folders[uidlistPath]?.pending.first else { return nil }
             guard case .delivery = head.work else { return ([store.dotLock(uidlistPath)], false) }
             var sizeLocks = Set<String>()
@@ -278,7 +279,7 @@ final class FolderCommitQueues: Sendable {
         } catch {
             // The lock cannot be made at all (e.g. an I/O error): the jobs it was for fail with that error.
             held.release(logger: logger)
-            let jobs = state.withLock { state -> [Job] in
+            let jobs = state.withLockedValue { state -> [Job] in
                 guard let pending = state.folders[uidlistPath]?.pending else { return [] }
                 let count = plan.deliveries ? pending.prefix { if case .delivery = $0.work { true } else { false } }.count : 1
                 state.folders[uidlistPath]!.pending.removeFirst(count)
@@ -287,7 +288,7 @@ final class FolderCommitQueues: Sendable {
             for job in jobs { job.resume(.failure(error)) }
             return .nothing
         }
-        state.withLock { $0.statistics.holds += 1 }
+        state.withLockedValue { $0.statistics.holds += 1 }
         return .held(held)
     }
 
@@ -302,7 +303,7 @@ final class FolderCommitQueues: Sendable {
     }
 
     private func next(uidlistPath: String, sizeTargets: Set<String>) -> Next {
-        state.withLock { state -> Next in
+        state.withLockedValue { state -> Next in
             guard let pending = state.folders[uidlistPath]?.pending, let head = pending.first else { return .idle }
             if case .exclusive = head.work {
                 state.folders[uidlistPath]!.pending.removeFirst()
@@ -335,7 +336,7 @@ final class FolderCommitQueues: Sendable {
     /// commit) unless other deliveries of this store are under way.
     private func finish(_ end: HoldEnd, _ locks: HeldLocks, uidlistPath: String, logger: Logger) -> HoldEnd {
         guard end == .goOn else { return end }
-        let idle = state.withLock { state -> Bool in
+        let idle = state.withLockedValue { state -> Bool in
             guard let folder = state.folders[uidlistPath] else { return true }
             return folder.pending.isEmpty && folder.inFlight == 0
         }
@@ -423,13 +424,13 @@ final class FolderCommitQueues: Sendable {
     /// With the lock held and nothing queued: waits until a delivery is queued, every announced delivery is
     /// queued or abandoned, or `deadline`. False when there was nothing to wait for.
     private func waitForDelivery(uidlistPath: String, until deadline: ContinuousClock.Instant) async -> Bool {
-        let token = state.withLock { state -> UInt64 in
+        let token = state.withLockedValue { state -> UInt64 in
             state.nextID += 1
             return state.nextID
         }
         var waited = false
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let wait = state.withLock { state -> Bool in
+            let wait = state.withLockedValue { state -> Bool in
                 guard let folder = state.folders[uidlistPath], folder.pending.isEmpty, folder.inFlight > 0 else {
                     return false
                 }
@@ -443,7 +444,7 @@ final class FolderCommitQueues: Sendable {
             waited = true
             Task.detached {
                 try? await Task.sleep(until: deadline, clock: .continuous)
-                let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                let waiter = self.state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
                     guard state.folders[uidlistPath]?.waiter?.token == token else { return nil }
                     return state.folders[uidlistPath]!.waiter.take()?.continuation
                 }
@@ -455,7 +456,7 @@ final class FolderCommitQueues: Sendable {
 
     /// Fails every queued job (the thread pool is gone) and ends the committer.
     private func failAll(uidlistPath: String, error: MailStoreError) {
-        let jobs = state.withLock { state -> [Job] in
+        let jobs = state.withLockedValue { state -> [Job] in
             guard var folder = state.folders[uidlistPath] else { return [] }
             let jobs = folder.pending
             folder.pending = []
@@ -464,27 +465,5 @@ final class FolderCommitQueues: Sendable {
             return jobs
         }
         for job in jobs { job.resume(.failure(error)) }
-    }
-}
-
-/// A value guarded by a pthread mutex; `withLock` must not suspend or call back into the same lock.
-final class LockedState<State>: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var state: State
-
-    init(_ state: State) {
-        self.state = state
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func withLock<T>(_ body: (inout State) throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&state)
     }
 }

@@ -44,7 +44,7 @@ struct Maildir: Sendable {
             for name in Self.subdirectories { try posix.makeDirectory(path + "/" + name) }
             return
         }
-        let staging = root + "/tmp/.shoal-folder.\(getpid()).\(DeliveryCounter.shared.next())"
+        let staging = root + "/tmp/.shoal-folder.\(getpid()).\(DeliveryCounter.next())"
         try posix.makeDirectory(staging)
         for name in Self.subdirectories { try posix.makeDirectory(staging + "/" + name) }
         let marker = try posix.open(staging + "/maildirfolder", O_WRONLY | O_CREAT | O_EXCL)
@@ -73,7 +73,7 @@ struct Maildir: Sendable {
         guard !folders.isEmpty else { return }
         let path = root + "/subscriptions"
         if try POSIX.status(path) != nil { return }
-        let stagingPath = root + "/tmp/.shoal-subscriptions.\(getpid()).\(DeliveryCounter.shared.next())"
+        let stagingPath = root + "/tmp/.shoal-subscriptions.\(getpid()).\(DeliveryCounter.next())"
         let staging = try posix.open(stagingPath, O_WRONLY | O_CREAT | O_EXCL)
         let names = folders.map {
             $0.split(whereSeparator: { $0 == "/" || $0 == "." }).map { FolderName.modifiedUTF7(String($0)) }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -121,17 +122,9 @@ struct MaildirName: Hashable, Sendable {
 }
 
 /// Process-wide delivery counter for the `Q` part of file names, unique across every store in the process.
-final class DeliveryCounter: @unchecked Sendable {
-    static let shared = DeliveryCounter()
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var value: UInt64 = 0
+enum DeliveryCounter {
+    private static let value = NIOLockedValueBox<UInt64>(0)
 
-    private init() { pthread_mutex_init(mutex, nil) }
-
-    func next() -> UInt64 {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        value += 1
-        return value
-    }
+    /// The next value (1, 2, ...).
+    static func next() -> UInt64 { value.withLockedValue { $0 += 1; return $0 } }
 }

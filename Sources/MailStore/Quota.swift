@@ -112,7 +112,7 @@ extension Maildir {
     func recalculateMaildirSize(definition: String, posix: POSIX, fsync: Bool) throws(MailStoreError) -> MaildirSize {
         let scanned = try scanUsage()
         let size = MaildirSize(definition: definition, bytes: Int64(scanned.bytes), messages: Int64(scanned.messages))
-        let staging = root + "/tmp/.shoal-maildirsize.\(getpid()).\(DeliveryCounter.shared.next())"
+        let staging = root + "/tmp/.shoal-maildirsize.\(getpid()).\(DeliveryCounter.next())"
         let fd = try posix.open(staging, O_WRONLY | O_CREAT | O_EXCL)
         do throws(MailStoreError) {
             try POSIX.writeAll(fd, size.serialized(), path: staging)

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,11 +69,11 @@ final class UIDListCache: Sendable {
 
     /// Folders remembered at most; beyond that the cache starts over.
     static let capacity = 4096
-    private let entries = LockedState([String: (identity: Identity, list: UIDList)]())
+    private let entries = NIOLockedValueBox([String: (identity: Identity, list: UIDList)]())
 
     /// The list remembered for `path` when the file is still exactly as last written here.
     func lookup(_ path: String) throws(MailStoreError) -> UIDList? {
-        guard let entry = entries.withLock({ $0[path] }) else { return nil }
+        guard let entry = entries.withLockedValue({ $0[path] }) else { return nil }
         guard let info = try POSIX.status(path), Identity(info) == entry.identity else {
             forget(path)
             return nil
@@ -89,13 +90,13 @@ final class UIDListCache: Sendable {
         }
         var kept = list
         kept.records = list.records.last.map { [$0] } ?? []
-        entries.withLock { entries in
+        entries.withLockedValue { entries in
             if entries.count >= Self.capacity && entries[path] == nil { entries.removeAll(keepingCapacity: true) }
             entries[path] = (Identity(info), kept)
         }
     }
 
     func forget(_ path: String) {
-        _ = entries.withLock { $0.removeValue(forKey: path) }
+        _ = entries.withLockedValue { $0.removeValue(forKey: path) }
     }
 }
