@@ -1,0 +1,97 @@
+import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import NIOPosix
+import ShoalCore
+import ShoalHTTP
+import Testing
+
+/// Over the connection cap a connection gets 503 and is closed; a real server on loopback keeps the cap
+/// and shuts down gracefully.
+@Suite struct ConnectionCapTests {
+    @Test func anOverloadedConnectionGets503AndIsClosed() async throws {
+        let channel = try await NIOAsyncTestingChannel { try HTTPServerPipeline.configureOverloaded($0) }
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).get()
+        let written = try await channel.waitForOutboundWrite(as: ByteBuffer.self)
+        let text = String(buffer: written)
+        #expect(text.hasPrefix("HTTP/1.1 503 Service Unavailable\r\n"))
+        #expect(text.contains("Connection: close\r\n"))
+        await channel.testingEventLoop.run()
+        #expect(!channel.isActive)
+    }
+
+    @Test func aRealServerRefusesConnectionsOverItsCapAndShutsDownGracefully() async throws {
+        let configuration = HTTPServerConfiguration(maxConnections: 2)
+        let server = HTTPServer(name: "test", listen: Endpoint(IPAddress("127.0.78.1")!, 0), configuration: configuration,
+                                responder: EchoResponder(), logger: Logger(label: "test"))
+        let address = try await server.start()
+        let a = try await RawClient.connect(address), b = try await RawClient.connect(address)
+        // Both admitted: each is served.
+        #expect(try await a.exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\n").contains("GET /a 0"))
+        #expect(try await b.exchange("GET /b HTTP/1.1\r\nHost: x\r\n\r\n").contains("GET /b 0"))
+        #expect(server.connectionCount == 2)
+        // A third is answered 503 and closed without being asked anything.
+        let c = try await RawClient.connect(address)
+        let refused = try await c.readUntilClosed()
+        #expect(refused.hasPrefix("HTTP/1.1 503"))
+        // One leaves: a new one is served again.
+        try await a.close()
+        while server.connectionCount > 1 { try await Task.sleep(for: .milliseconds(10)) }
+        let d = try await RawClient.connect(address)
+        #expect(try await d.exchange("GET /d HTTP/1.1\r\nHost: x\r\n\r\n").contains("GET /d 0"))
+        // Shutdown closes the idle kept-alive connections and returns.
+        await server.shutdown()
+        #expect(try await b.readUntilClosed() == "")
+        #expect(try await d.readUntilClosed() == "")
+        #expect(server.connectionCount == 0)
+        await #expect(throws: ConfigError.self) { try await server.start() }
+    }
+}
+
+/// A raw TCP client on NIO (nothing blocks a concurrency thread): send text, read what comes back.
+struct RawClient {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let inbound: InboundBox
+
+    static func connect(_ address: Endpoint) async throws -> RawClient {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "\(address.address)", port: Int(address.port)) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return RawClient(channel: channel, inbound: InboundBox(channel.inbound.makeAsyncIterator()))
+    }
+
+    /// Sends a request and reads until a whole response with a `Content-Length` body has come.
+    func exchange(_ request: String) async throws -> String {
+        try await channel.outbound.write(ByteBuffer(string: request))
+        var text = ""
+        while RawResponse.parse(text) == nil {
+            guard let chunk = try await inbound.next() else { throw TestFailure("closed after: \(text)") }
+            text += String(buffer: chunk)
+        }
+        return text
+    }
+
+    /// Everything the server sends until it closes.
+    func readUntilClosed() async throws -> String {
+        var text = ""
+        do {
+            while let chunk = try await inbound.next() { text += String(buffer: chunk) }
+        } catch {
+            // A reset after the answer counts as closed.
+        }
+        return text
+    }
+
+    func close() async throws { try await channel.channel.close() }
+}
+
+/// A shared, mutable inbound iterator (the client struct is passed around by value).
+final class InboundBox: @unchecked Sendable {
+    var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    init(_ iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) { self.iterator = iterator }
+    func next() async throws -> ByteBuffer? { try await iterator.next() }
+}
