@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# HTTP/1.1 server layer comparison (issue 9): ShoalHTTP against a minimal Hummingbird 2 application.
+# Builds both 4 KiB servers in release mode (timing each build), drives each with wrk on loopback with
+# keep-alive and with one connection per request, and prints a Markdown table.
+# Usage: scripts/bench-http.sh [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/opt/swift/usr/bin:$PATH
+DURATION=${1:-10}
+CONNECTIONS=${2:-50}
+ROUNDS=${3:-1}
+SCRATCH=../.build-bench
+command -v wrk >/dev/null || { echo "error: wrk not found: apt-get install -y wrk" >&2; exit 1; }
+
+cd Benchmarks
+build() {
+    local product=$1 start end
+    start=$(date +%s.%N)
+    swift build -c release --scratch-path "$SCRATCH" --product "$product" >&2
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc
+}
+# Shoal's own modules first, so that each timing below is what that product adds on top of them.
+swift build -c release --scratch-path "$SCRATCH" --product DirectorBench >&2
+shoal_build=$(build ShoalHTTPBench)
+hummingbird_build=$(build HummingbirdBench)
+bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+cd ..
+
+pid=""
+stop() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
+trap stop EXIT
+
+start_server() {
+    local product=$1 port=$2
+    "$bin/$product" "$port" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 1 100); do
+        if [[ "$(curl -s --noproxy '*' "http://127.0.0.1:$port/" | wc -c)" == 4096 ]]; then return 0; fi
+        sleep 0.1
+    done
+    echo "error: $product did not answer 4096 bytes on port $port" >&2
+    exit 1
+}
+
+# One wrk run; prints "requests/s|avg latency|p99 latency|errors".
+drive() {
+    local port=$1 mode=$2 out
+    local args=(-t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
+    [[ "$mode" == close ]] && args+=(-H 'Connection: close')
+    out=$(wrk "${args[@]}" "http://127.0.0.1:$port/")
+    local rps avg p99 errors
+    rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
+    avg=$(awk '$1 == "Latency" {print $2; exit}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    errors=$(awk '/Socket errors:/ {gsub(",", ""); s = $4 + $6 + $8 + $10} /Non-2xx/ {n = $5} END {print s + n + 0}' <<<"$out")
+    echo "$rps|$avg|$p99|$errors"
+}
+
+echo "HTTP/1.1, 4 KiB body, wrk -t2 -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS round(s), $(nproc) cores"
+echo
+echo "| server | connections | round | requests/s | avg latency | p99 latency | errors |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+for round in $(seq 1 "$ROUNDS"); do
+    for server in ShoalHTTPBench:8091 HummingbirdBench:8092; do
+        product=${server%%:*}
+        port=${server##*:}
+        start_server "$product" "$port"
+        for mode in keepalive close; do
+            IFS='|' read -r rps avg p99 errors <<<"$(drive "$port" "$mode")"
+            label=$([[ "$mode" == close ]] && echo "one per request" || echo "keep-alive")
+            echo "| ${product%Bench} | $label | $round | $rps | $avg | $p99 | $errors |"
+        done
+        stop
+    done
+done
+echo
+echo "release build time on top of Shoal's modules: ShoalHTTPBench ${shoal_build%.*} s, HummingbirdBench (with Hummingbird and its dependencies) ${hummingbird_build%.*} s"
