@@ -74,8 +74,9 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("HTTP connection error: \(error)", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
-        // Parse errors are answered 400 and closed by NIO's HTTPServerProtocolErrorHandler in front of us.
-        if !(error is HTTPParserError) { close(context) }
+        // Parse errors (a head over `maxHeaderBytes` among them) were answered 400 by NIO's
+        // HTTPServerProtocolErrorHandler in front of us; the connection cannot go on either way.
+        close(context)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -150,12 +151,13 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
             .assumeIsolated()
             .whenSuccess { response in
                 guard case .responding = self.phase else { return }
+                // The phase moves first: writing the end can hand us a pipelined next head at once.
+                self.phase = keepAlive ? .awaitingHead(idle: true) : .closing
                 let written = self.write(response, for: request.head, keepAlive: keepAlive, context: context)
-                if keepAlive {
-                    self.awaitNextRequest(context: context)
-                } else {
-                    self.phase = .closing
+                if !keepAlive {
                     written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                } else if case .awaitingHead(idle: true) = self.phase {
+                    self.arm(self.configuration.idleTimeout, context: context)
                 }
             }
     }
@@ -166,17 +168,18 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
     private func answerEarly(_ response: HTTPServerResponse, to head: HTTPRequestHead, body: BodyAnnouncement, keepAlive: Bool,
                              context: ChannelHandlerContext) {
         guard body.isAnnounced else {
-            _ = write(response, for: head, keepAlive: keepAlive, context: context)
             phase = .discardingBody(discarded: 0, closeAtEnd: !keepAlive)
+            _ = write(response, for: head, keepAlive: keepAlive, context: context)
             return
         }
-        let written = write(response, for: head, keepAlive: false, context: context)
         if body.expectsContinue || (body.declaredLength ?? 0) > configuration.maxDrainBytes {
             phase = .closing
+            let written = write(response, for: head, keepAlive: false, context: context)
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
         phase = .discardingBody(discarded: 0, closeAtEnd: true)
+        _ = write(response, for: head, keepAlive: false, context: context)
         arm(configuration.bodyReadTimeout, context: context)
     }
 

@@ -26,7 +26,9 @@ import Testing
         #expect(r.body.contains("16"))
         #expect(r.headers["connection"] == "close")
         #expect(await !c.isOpen)
-        #expect(try c.unreadOutput().isEmpty, "no 100 Continue")
+        let unread = try await c.unreadOutput()
+        // (A 400 may follow: NIO's decoder reports the unfinished request when the channel closes.)
+        #expect(!unread.contains("100 Continue"), "\(unread)")
         #expect(responder.calls.count == 0)
     }
 

@@ -50,9 +50,17 @@ import Testing
 }
 
 /// A raw TCP client on NIO (nothing blocks a concurrency thread): send text, read what comes back.
-struct RawClient {
+final class RawClient: Sendable {
     let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
     let inbound: InboundBox
+
+    init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, inbound: InboundBox) {
+        self.channel = channel
+        self.inbound = inbound
+    }
+
+    /// The writer must be finished before it goes away.
+    deinit { channel.outbound.finish() }
 
     static func connect(_ address: Endpoint) async throws -> RawClient {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -38,8 +38,8 @@ final class TestConnection: @unchecked Sendable {
     }
 
     /// Bytes written so far and not yet read as a response.
-    func unreadOutput() throws -> String {
-        while let data = try channel.readOutbound(as: IOData.self) {
+    func unreadOutput() async throws -> String {
+        while let data = try await channel.readOutbound(as: IOData.self) {
             if case let .byteBuffer(buffer) = data { pending += String(buffer: buffer) }
         }
         return pending
@@ -58,8 +58,8 @@ final class TestConnection: @unchecked Sendable {
         await channel.testingEventLoop.run()
     }
 
-    func fire(_ event: Any & Sendable) async {
-        await channel.testingEventLoop.executeInContext { self.channel.pipeline.fireUserInboundEventTriggered(event) }
+    func fire(_ event: any Sendable) async throws {
+        try await channel.testingEventLoop.executeInContext { self.channel.pipeline.fireUserInboundEventTriggered(event) }
         await settle()
     }
 }

@@ -16,13 +16,17 @@ import Testing
     }
 
     @Test func aSlowHeadIsCutOff() async throws {
-        let c = try await TestConnection(EchoResponder(), Self.timeouts)
+        let responder = EchoResponder()
+        let c = try await TestConnection(responder, Self.timeouts)
         try await c.send("GET / HTTP/1.1\r\nHo")
         await c.advance(.seconds(5))
         try await c.send("st: x\r\n")
         await c.advance(.seconds(6))
         #expect(await !c.isOpen)
-        #expect(try c.unreadOutput().isEmpty)
+        // Nothing was answered but, as the channel closed, NIO's 400 for the unfinished head.
+        let unread = try await c.unreadOutput()
+        #expect(unread.isEmpty || unread.hasPrefix("HTTP/1.1 400"), "\(unread)")
+        #expect(responder.calls.count == 0)
     }
 
     @Test func aBodyShorterThanItsLengthIsAnswered408() async throws {
