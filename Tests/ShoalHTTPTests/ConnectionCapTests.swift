@@ -51,33 +51,32 @@ import Testing
 
 /// A raw TCP client on NIO (nothing blocks a concurrency thread): send text, read what comes back.
 final class RawClient: Sendable {
-    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    let channel: any Channel
     let inbound: InboundBox
 
-    init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, inbound: InboundBox) {
+    init(channel: any Channel, inbound: InboundBox) {
         self.channel = channel
         self.inbound = inbound
     }
 
-    /// The writer must be finished before it goes away.
-    deinit { channel.outbound.finish() }
-
     static func connect(_ address: Endpoint) async throws -> RawClient {
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "\(address.address)", port: Int(address.port)) { channel in
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(StreamingHandler(continuation))
                 }
             }
-        return RawClient(channel: channel, inbound: InboundBox(channel.inbound.makeAsyncIterator()))
+            .connect(host: "\(address.address)", port: Int(address.port)).get()
+        return RawClient(channel: channel, inbound: InboundBox(stream.makeAsyncIterator()))
     }
 
     /// Sends a request and reads until a whole response with a `Content-Length` body has come.
     func exchange(_ request: String) async throws -> String {
-        try await channel.outbound.write(ByteBuffer(string: request))
+        try await channel.writeAndFlush(ByteBuffer(string: request))
         var text = ""
         while RawResponse.parse(text) == nil {
-            guard let chunk = try await inbound.next() else { throw TestFailure("closed after: \(text)") }
+            guard let chunk = await inbound.next() else { throw TestFailure("closed after: \(text)") }
             text += String(buffer: chunk)
         }
         return text
@@ -86,20 +85,29 @@ final class RawClient: Sendable {
     /// Everything the server sends until it closes.
     func readUntilClosed() async throws -> String {
         var text = ""
-        do {
-            while let chunk = try await inbound.next() { text += String(buffer: chunk) }
-        } catch {
-            // A reset after the answer counts as closed.
-        }
+        while let chunk = await inbound.next() { text += String(buffer: chunk) }
         return text
     }
 
-    func close() async throws { try await channel.channel.close() }
+    func close() async throws { try await channel.close() }
 }
 
-/// A shared, mutable inbound iterator (the client struct is passed around by value).
+/// Hands what the server sends to an async stream, and finishes it when the connection closes.
+final class StreamingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let continuation: AsyncStream<ByteBuffer>.Continuation
+
+    init(_ continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { continuation.yield(unwrapInboundIn(data)) }
+    func channelInactive(context: ChannelHandlerContext) { continuation.finish() }
+    // A reset after the answer counts as closed.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+}
+
+/// A shared, mutable stream iterator (tests pass the client around).
 final class InboundBox: @unchecked Sendable {
-    var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    init(_ iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) { self.iterator = iterator }
-    func next() async throws -> ByteBuffer? { try await iterator.next() }
+    var iterator: AsyncStream<ByteBuffer>.AsyncIterator
+    init(_ iterator: AsyncStream<ByteBuffer>.AsyncIterator) { self.iterator = iterator }
+    func next() async -> ByteBuffer? { await iterator.next() }
 }
