@@ -16,15 +16,16 @@ cd Benchmarks
 build() {
     local product=$1 start end
     start=$(date +%s.%N)
-    swift build -c release --scratch-path "$SCRATCH" --product "$product" >&2
+    swift build -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH" --product "$product" >&2
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }
-# Shoal's own modules first, so that each timing below is what that product adds on top of them.
-swift build -c release --scratch-path "$SCRATCH" --product DirectorBench >&2
+# Same flags as the other benchmarks in `make bench` (one scratch folder, no rebuilds between them).
+# ShoalHTTPBench first: the Hummingbird timing is then what Hummingbird and its dependencies add on top
+# of swift-nio, swift-log and Shoal's modules.
 shoal_build=$(build ShoalHTTPBench)
 hummingbird_build=$(build HummingbirdBench)
-bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+bin=$(swift build -c release -Xswiftc -enable-testing --scratch-path "$SCRATCH" --show-bin-path)
 cd ..
 
 pid=""
