@@ -147,7 +147,11 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
 
     private func respond(to request: HTTPServerRequest, keepAlive: Bool, context: ChannelHandlerContext) {
         let responder = self.responder
-        context.eventLoop.makeFutureWithTask { await responder.respond(to: request) }
+        let answer = context.eventLoop.makePromise(of: HTTPServerResponse.self)
+        // Started on this thread: a responder that does not suspend answers without leaving the event loop;
+        // one that does (an actor call, I/O) resumes on the concurrency pool and the answer hops back here.
+        Task.immediate { answer.succeed(await responder.respond(to: request)) }
+        answer.futureResult
             .assumeIsolated()
             .whenSuccess { response in
                 guard case .responding = self.phase else { return }
