@@ -2,6 +2,8 @@
 # HTTP/1.1 server layer comparison (issue 9): ShoalHTTP against a minimal Hummingbird 2 application.
 # Builds both 4 KiB servers in release mode (timing each build), drives each with wrk on loopback with
 # keep-alive and with one connection per request, and prints a Markdown table.
+# nginx (one worker, a 4 KiB static file) runs the same load as a reference. wrk's full output is kept in
+# $BENCH_LOG (default /tmp/bench-http).
 # Usage: scripts/bench-http.sh [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,9 @@ DURATION=${1:-10}
 CONNECTIONS=${2:-50}
 ROUNDS=${3:-1}
 SCRATCH=../.build-bench
+BENCH_LOG=${BENCH_LOG:-/tmp/bench-http}
+rm -rf "$BENCH_LOG"
+mkdir -p "$BENCH_LOG/nginx"
 command -v wrk >/dev/null || { echo "error: wrk not found: apt-get install -y wrk" >&2; exit 1; }
 
 cd Benchmarks
@@ -34,7 +39,29 @@ trap stop EXIT
 
 start_server() {
     local product=$1 port=$2
-    "$bin/$product" "$port" >/dev/null 2>&1 &
+    if [[ "$product" == nginx ]]; then
+        local dir="$BENCH_LOG/nginx"
+        head -c 4096 /dev/zero | tr '\0' x >"$dir/index.html"
+        cat >"$dir/nginx.conf" <<CONF
+user root;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+master_process off;
+worker_processes 1;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body; proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+    default_type text/plain;
+    keepalive_requests 1000000;
+    server { listen 127.0.0.1:$port; root $dir; index index.html; }
+}
+CONF
+        nginx -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' &
+    else
+        "$bin/$product" "$port" >/dev/null 2>&1 &
+    fi
     pid=$!
     for _ in $(seq 1 100); do
         if [[ "$(curl -s --noproxy '*' "http://127.0.0.1:$port/" | wc -c)" == 4096 ]]; then return 0; fi
@@ -49,7 +76,7 @@ drive() {
     local port=$1 mode=$2 out
     local args=(-t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ "$mode" == close ]] && args+=(-H 'Connection: close')
-    out=$(wrk "${args[@]}" "http://127.0.0.1:$port/")
+    out=$(wrk "${args[@]}" "http://127.0.0.1:$port/" | tee "$BENCH_LOG/$3-$mode-$4.txt")
     local rps avg p99 errors
     rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
     avg=$(awk '$1 == "Latency" {print $2; exit}' <<<"$out")
@@ -60,15 +87,17 @@ drive() {
 
 echo "HTTP/1.1, 4 KiB body, wrk -t2 -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS round(s), $(nproc) cores"
 echo
-echo "| server | connections | round | requests/s | avg latency | p99 latency | errors |"
+echo "| server | connections | round | requests/s | avg latency | p99 latency | wrk errors |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
-    for server in ShoalHTTPBench:8091 HummingbirdBench:8092; do
+    for server in ShoalHTTPBench:8091 HummingbirdBench:8092 nginx:8093; do
         product=${server%%:*}
         port=${server##*:}
+        [[ "$product" == nginx ]] && ! command -v nginx >/dev/null && continue
         start_server "$product" "$port"
+        wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/" >/dev/null  # warm-up
         for mode in keepalive close; do
-            IFS='|' read -r rps avg p99 errors <<<"$(drive "$port" "$mode")"
+            IFS='|' read -r rps avg p99 errors <<<"$(drive "$port" "$mode" "$product" "$round")"
             label=$([[ "$mode" == close ]] && echo "one per request" || echo "keep-alive")
             echo "| ${product%Bench} | $label | $round | $rps | $avg | $p99 | $errors |"
         done
@@ -76,4 +105,5 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 echo
+echo "wrk output: $BENCH_LOG"
 echo "release build time on top of Shoal's modules: ShoalHTTPBench ${shoal_build%.*} s, HummingbirdBench (with Hummingbird and its dependencies) ${hummingbird_build%.*} s"
