@@ -71,24 +71,31 @@ CONF
     exit 1
 }
 
-# One wrk run; prints "requests/s|avg latency|p99 latency|errors".
+# CPU time (user + system) the server process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+
+# One wrk run; prints "requests/s|avg latency|p99 latency|errors|server CPU µs per request".
 drive() {
-    local port=$1 mode=$2 out
+    local port=$1 mode=$2 out before after
     local args=(-t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
     [[ "$mode" == close ]] && args+=(-H 'Connection: close')
+    before=$(cpu_ticks)
     out=$(wrk "${args[@]}" "http://127.0.0.1:$port/" | tee "$BENCH_LOG/$3-$mode-$4.txt")
-    local rps avg p99 errors
+    after=$(cpu_ticks)
+    local rps avg p99 errors requests cpu
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    cpu=$(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
     rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
     avg=$(awk '$1 == "Latency" {print $2; exit}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     errors=$(awk '/Socket errors:/ {gsub(",", ""); s = $4 + $6 + $8 + $10} /Non-2xx/ {n = $5} END {print s + n + 0}' <<<"$out")
-    echo "$rps|$avg|$p99|$errors"
+    echo "$rps|$avg|$p99|$errors|$cpu"
 }
 
 echo "HTTP/1.1, 4 KiB body, wrk -t2 -c$CONNECTIONS -d${DURATION}s on loopback, $ROUNDS round(s), $(nproc) cores"
 echo
-echo "| server | connections | round | requests/s | avg latency | p99 latency | wrk errors |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| server | connections | round | requests/s | avg latency | p99 latency | server CPU µs/request | wrk errors |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
     for server in ShoalHTTPBench:8091 HummingbirdBench:8092 nginx:8093; do
         product=${server%%:*}
@@ -97,9 +104,9 @@ for round in $(seq 1 "$ROUNDS"); do
         start_server "$product" "$port"
         wrk -t2 -c"$CONNECTIONS" -d2s "http://127.0.0.1:$port/" >/dev/null  # warm-up
         for mode in keepalive close; do
-            IFS='|' read -r rps avg p99 errors <<<"$(drive "$port" "$mode" "$product" "$round")"
+            IFS='|' read -r rps avg p99 errors cpu <<<"$(drive "$port" "$mode" "$product" "$round")"
             label=$([[ "$mode" == close ]] && echo "one per request" || echo "keep-alive")
-            echo "| ${product%Bench} | $label | $round | $rps | $avg | $p99 | $errors |"
+            echo "| ${product%Bench} | $label | $round | $rps | $avg | $p99 | $cpu | $errors |"
         done
         stop
     done
