@@ -12,6 +12,8 @@ public protocol HTTPResponder: Sendable {
     func screen(_ head: HTTPRequestHead) -> HTTPServerResponse?
 
     /// Answers one whole request (body collected and capped). Never throws: failures are error responses.
+    /// It starts on the connection's event loop (`Task.immediate`) and stays there until its first
+    /// suspension, so it must not block: hand blocking work to a thread pool and await it.
     func respond(to request: HTTPServerRequest) async -> HTTPServerResponse
 
     /// The answer the layer itself gives (413 body too large, 408 body too slow), in the responder's format.
