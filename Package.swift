@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "MailNode", targets: ["MailNode"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .library(name: "DirectorProxy", targets: ["DirectorProxy"]),
+        .library(name: "ShoalHTTP", targets: ["ShoalHTTP"]),
         .library(name: "DirectorAdmin", targets: ["DirectorAdmin"]),
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .executable(name: "shoal", targets: ["shoal"]),
@@ -208,9 +209,32 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(
+            name: "ShoalHTTP",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "ShoalHTTPTests",
+            dependencies: [
+                "ShoalHTTP", "ShoalCore", "ShoalTestFixtures",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
             name: "DirectorAdmin",
             dependencies: [
-                "ShoalCore", "Director", "HealthCheck",
+                "ShoalCore", "Director", "HealthCheck", "ShoalHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -220,7 +244,11 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .testTarget(
-            name: "DirectorAdminTests", dependencies: ["DirectorAdmin", "Director", "HealthCheck", "ShoalCore", "ShoalTestFixtures"],
+            name: "DirectorAdminTests",
+            dependencies: [
+                "DirectorAdmin", "Director", "HealthCheck", "ShoalCore", "ShoalTestFixtures", "ShoalHTTP",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: sharedSettings
         ),
         .target(

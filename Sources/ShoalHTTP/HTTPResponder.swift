@@ -1,0 +1,61 @@
+public import NIOCore
+public import NIOHTTP1
+
+/// Answers the requests of one HTTP/1.1 server: first on the head alone (before any body byte is read), then
+/// on the whole request.
+///
+/// Responders are shared by every connection, so they are `Sendable`; the channel handlers that call them are not.
+public protocol HTTPResponder: Sendable {
+    /// Looks at a request head before its body is read. A response returned here is sent at once and the
+    /// body is never handed over (it is discarded, or the connection closes); nil lets the request through.
+    /// Use it for authentication, so an unauthenticated client cannot make the server buffer a body.
+    func screen(_ head: HTTPRequestHead) -> HTTPServerResponse?
+
+    /// Answers one whole request (body collected and capped). Never throws: failures are error responses.
+    /// It starts on the connection's event loop (`Task.immediate`) and stays there until its first
+    /// suspension, so it must not block: hand blocking work to a thread pool and await it.
+    func respond(to request: HTTPServerRequest) async -> HTTPServerResponse
+
+    /// The answer the layer itself gives (413 body too large, 408 body too slow), in the responder's format.
+    func errorResponse(_ status: HTTPResponseStatus, message: String) -> HTTPServerResponse
+}
+
+extension HTTPResponder {
+    /// Lets every head through.
+    public func screen(_ head: HTTPRequestHead) -> HTTPServerResponse? { nil }
+
+    /// Plain text: the message and a newline.
+    public func errorResponse(_ status: HTTPResponseStatus, message: String) -> HTTPServerResponse {
+        .text(status, message + "\n")
+    }
+}
+
+/// One whole HTTP request: the head and the collected body.
+public struct HTTPServerRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: ByteBuffer
+
+    public init(head: HTTPRequestHead, body: ByteBuffer = ByteBuffer()) {
+        self.head = head
+        self.body = body
+    }
+}
+
+/// One whole HTTP response. The layer sets `Content-Length` (unless the status forbids a body),
+/// `Connection`, and drops the body of answers to HEAD.
+public struct HTTPServerResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A plain-text response (`text/plain; charset=utf-8`).
+    public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPServerResponse {
+        HTTPServerResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: ByteBuffer(string: text))
+    }
+}

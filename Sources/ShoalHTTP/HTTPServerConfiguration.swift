@@ -1,0 +1,35 @@
+public import NIOCore
+
+/// Limits and timeouts of one HTTP/1.1 server; every field has a default.
+public struct HTTPServerConfiguration: Sendable {
+    /// The most bytes of header names and values in one request head; more is answered 400 and closed.
+    public var maxHeaderBytes: Int
+    /// Request bodies larger than this are answered 413.
+    public var maxBodyBytes: Int
+    /// After an early answer (413, or a refusal by `screen`), the most body bytes read and discarded so the
+    /// client can read the answer; past it the connection closes.
+    public var maxDrainBytes: Int
+    /// How long a client may take to send a whole request head, from its first byte (or from the accept).
+    public var headerReadTimeout: TimeAmount
+    /// How long a client may take to send a whole request body, from the end of its head; then 408 and close.
+    public var bodyReadTimeout: TimeAmount
+    /// How long a kept-alive connection may wait for the first byte of its next request.
+    public var idleTimeout: TimeAmount
+    /// After this many requests the connection answers with `Connection: close`.
+    public var maxRequestsPerConnection: Int
+    /// Connections over this many at once are answered 503 and closed.
+    public var maxConnections: Int
+
+    public init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 1024 * 1024, maxDrainBytes: Int = 4 * 1024 * 1024,
+                headerReadTimeout: TimeAmount = .seconds(10), bodyReadTimeout: TimeAmount = .seconds(30),
+                idleTimeout: TimeAmount = .seconds(60), maxRequestsPerConnection: Int = 1000, maxConnections: Int = 1024) {
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxBodyBytes = maxBodyBytes
+        self.maxDrainBytes = maxDrainBytes
+        self.headerReadTimeout = headerReadTimeout
+        self.bodyReadTimeout = bodyReadTimeout
+        self.idleTimeout = idleTimeout
+        self.maxRequestsPerConnection = maxRequestsPerConnection
+        self.maxConnections = maxConnections
+    }
+}

@@ -1,0 +1,27 @@
+public import Logging
+public import NIOCore
+import NIOHTTP1
+
+/// Installs ShoalHTTP's handlers on a server connection: byte observer, NIO's HTTP/1.1 codec with
+/// pipelining, quiescing and 400-on-parse-error, then the connection handler for `responder`.
+public enum HTTPServerPipeline {
+    /// Configures a new connection's pipeline; call on its event loop (as a child channel initializer does).
+    public static func configure<Responder: HTTPResponder>(
+        _ channel: any Channel, responder: Responder, configuration: HTTPServerConfiguration, logger: Logger
+    ) throws {
+        let pipeline = channel.pipeline.syncOperations
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = configuration.maxHeaderBytes
+        limits.maxHeaderFieldSize = configuration.maxHeaderBytes
+        try pipeline.addHandler(HTTPBytesReceivedObserver())
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: true,
+            withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
+        try pipeline.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger))
+    }
+
+    /// Configures a connection that is over the cap: it is answered 503 and closed.
+    public static func configureOverloaded(_ channel: any Channel) throws {
+        try channel.pipeline.syncOperations.addHandler(HTTPOverloadHandler())
+    }
+}
