@@ -211,7 +211,7 @@ let package = Package(
         .target(
             name: "ShoalHTTP",
             dependencies: [
-                "ShoalCore",
+                "ShoalCore", "ShoalServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -222,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "ShoalHTTPTests",
             dependencies: [
-                "ShoalHTTP", "ShoalCore", "ShoalTestFixtures",
+                "ShoalHTTP", "ShoalServer", "ShoalCore", "ShoalTestFixtures",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -234,7 +234,7 @@ let package = Package(
         .target(
             name: "DirectorAdmin",
             dependencies: [
-                "ShoalCore", "Director", "HealthCheck", "ShoalHTTP",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "ShoalHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -246,7 +246,7 @@ let package = Package(
         .testTarget(
             name: "DirectorAdminTests",
             dependencies: [
-                "DirectorAdmin", "Director", "HealthCheck", "ShoalCore", "ShoalTestFixtures", "ShoalHTTP",
+                "DirectorAdmin", "Director", "HealthCheck", "ShoalCore", "ShoalServer", "ShoalTestFixtures", "ShoalHTTP",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: sharedSettings

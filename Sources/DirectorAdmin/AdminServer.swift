@@ -3,6 +3,7 @@ public import NIOCore
 public import NIOPosix
 public import ShoalCore
 import ShoalHTTP
+import ShoalServer
 
 /// The director's HTTP admin server: JSON API, `/metrics` and the status page on the ShoalHTTP layer.
 ///
@@ -12,27 +13,27 @@ import ShoalHTTP
 /// The bearer token is checked on the request head, before any body byte is read.
 public actor AdminServer {
     public nonisolated let configuration: AdminServerConfiguration
-    nonisolated let server: HTTPServer<AdminAPI>
+    nonisolated let server: Server<HTTPServerChild<AdminAPI>>
 
     public init(configuration: AdminServerConfiguration = AdminServerConfiguration(), control: any DirectorControl,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger = Logger(label: "shoal.admin")) {
         self.configuration = configuration
         let api = AdminAPI(control: control, token: configuration.token, statusRefreshSeconds: configuration.statusRefreshSeconds)
-        self.server = HTTPServer(name: "admin", listen: configuration.listen, configuration: configuration.http,
-                                 responder: api, group: group, logger: logger)
+        self.server = HTTPServerChild.server(listen: configuration.listen, configuration: configuration.http, responder: api,
+                                             group: group, logger: logger)
     }
 
     /// Binds and starts serving in the background; returns the bound address (useful with port 0).
     @discardableResult
     public func start() async throws -> Endpoint { try await server.start() }
 
-    /// Starts (if needed) and waits until the server has shut down.
+    /// Starts (if needed) and serves until graceful shutdown (a swift-service-lifecycle service group's).
     public func run() async throws { try await server.run() }
 
     /// The bound address while running.
     public var boundAddress: Endpoint? { get async { await server.boundAddress } }
 
     /// Stops accepting, closes idle connections, lets requests in flight finish, then returns.
-    public func shutdown() async { await server.shutdown() }
+    public func shutdown() async { await server.shutdownGracefully() }
 }

@@ -18,7 +18,7 @@ public final class ConnectionRegistry: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
-    /// Connections beyond this many are refused (closed on accept); nil: no cap.
+    /// Connections beyond this many are refused (the listener closes them); nil: no cap.
     public let maximumConnections: Int?
 
     public init(maximumConnections: Int? = nil) {
@@ -34,7 +34,7 @@ public final class ConnectionRegistry: Sendable {
     /// Whether shutdown has begun.
     public var isQuiescing: Bool { state.withLockedValue { $0.quiescing } }
 
-    /// Tracks `channel` until it closes; false (and the channel is closed) when the registry is full.
+    /// Tracks `channel` until it closes; false (nothing is registered) when the registry is full.
     @discardableResult
     public func register(_ channel: any Channel) -> Bool {
         let id = ObjectIdentifier(channel)
@@ -44,10 +44,7 @@ public final class ConnectionRegistry: Sendable {
             state.accepted += 1
             return (true, state.quiescing)
         }
-        guard accepted else {
-            channel.close(promise: nil)
-            return false
-        }
+        guard accepted else { return false }
         channel.closeFuture.whenComplete { [self] _ in remove(id) }
         if quiescing { Self.sendQuiesce(to: channel) }
         return true

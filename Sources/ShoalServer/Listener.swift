@@ -24,16 +24,19 @@ public final class Listener: Sendable {
     }
 
     /// Binds every socket (all or none) and starts accepting.
-    /// - Parameter accept: called on the connection's event loop with the (TLS-wrapped) channel; throwing closes it.
+    /// - Parameters:
+    ///   - accept: called on the connection's event loop with the (TLS-wrapped) channel; throwing closes it.
+    ///   - refuse: called instead for a connection over the registry's cap (by default it is closed).
     public static func bind(_ configuration: ListenerConfiguration, group: any EventLoopGroup, registry: ConnectionRegistry,
-                            logger: Logger, accept: @escaping @Sendable (any Channel) throws -> Void) async throws -> Listener {
+                            logger: Logger, refuse: @escaping @Sendable (any Channel) -> Void = { $0.close(promise: nil) },
+                            accept: @escaping @Sendable (any Channel) throws -> Void) async throws -> Listener {
         let loops: [any EventLoop] = configuration.socketPerEventLoop ? Array(group.makeIterator()) : [group.next()]
         var bound: [any Channel] = []
         var address = configuration.address.socketAddress
         do {
             for loop in loops {
                 let channel = try await bootstrap(configuration, loop: loop, group: configuration.socketPerEventLoop ? loop : group,
-                                                  registry: registry, logger: logger, accept: accept)
+                                                  registry: registry, logger: logger, refuse: refuse, accept: accept)
                     .bind(to: address).get()
                 if bound.isEmpty, let local = channel.localAddress { address = local }
                 bound.append(channel)
@@ -47,7 +50,7 @@ public final class Listener: Sendable {
     }
 
     private static func bootstrap(_ configuration: ListenerConfiguration, loop: any EventLoop, group: any EventLoopGroup,
-                                  registry: ConnectionRegistry, logger: Logger,
+                                  registry: ConnectionRegistry, logger: Logger, refuse: @escaping @Sendable (any Channel) -> Void,
                                   accept: @escaping @Sendable (any Channel) throws -> Void) -> ServerBootstrap {
         var bootstrap = ServerBootstrap(group: loop, childGroup: group)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
@@ -62,6 +65,7 @@ public final class Listener: Sendable {
             guard registry.register(channel) else {
                 logger.notice("connection refused: too many open connections",
                               metadata: ["limit": "\(registry.maximumConnections ?? 0)", "listener": "\(configuration.address)"])
+                refuse(channel)
                 return channel.eventLoop.makeSucceededVoidFuture()
             }
             return channel.eventLoop.makeCompletedFuture {

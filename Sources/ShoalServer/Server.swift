@@ -47,7 +47,8 @@ public actor Server<Child: ServerChild>: Service {
         case .initial: break
         }
         let child = self.child, logger = self.logger, continuation = acceptedContinuation
-        let listener = try await Listener.bind(configuration, group: group, registry: registry, logger: logger) { channel in
+        let listener = try await Listener.bind(configuration, group: group, registry: registry, logger: logger,
+                                               refuse: { child.refuse(channel: $0, logger: logger) }) { channel in
             let value = try child.setup(channel: channel, logger: logger)
             if Child.servesAsynchronously { continuation.yield(value) }
         }

@@ -15,10 +15,17 @@ public protocol ServerChild: Sendable {
     func handle(_ value: Value, logger: Logger) async
     /// Whether `handle` needs running (false for pipeline-driven protocols).
     static var servesAsynchronously: Bool { get }
+    /// Deals with a connection over the listener's connection cap (not registered, not set up): by default
+    /// it is closed at once; HTTP answers 503 first.
+    func refuse(channel: any Channel, logger: Logger)
 }
 
 extension ServerChild {
     public static var servesAsynchronously: Bool { true }
+
+    public func refuse(channel: any Channel, logger: Logger) {
+        channel.close(promise: nil)
+    }
 }
 
 extension ServerChild where Value == Void {

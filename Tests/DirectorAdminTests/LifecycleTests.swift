@@ -2,6 +2,7 @@ import DirectorAdmin
 import Foundation
 import ShoalTestFixtures
 import ShoalCore
+import ShoalServer
 import Testing
 
 /// Keep-alive, HEAD, graceful shutdown, and the bound address.
@@ -91,7 +92,7 @@ import Testing
         #expect(refused.status == 7, "\(refused.stderr)")
         // A second shutdown is harmless; start after shutdown is refused.
         await h.server.shutdown()
-        await #expect(throws: ConfigError.self) { try await h.server.start() }
+        await #expect(throws: ServerStateError.self) { try await h.server.start() }
     }
 
     @Test func boundAddressIsReported() async throws {

@@ -26,54 +26,57 @@ import Testing
         deinit { close(fd) }
     }
 
-    static let base = """
-        director:
-          admin: {listen: 127.0.56.1:9900}
-        services:
-          - listen: 127.0.56.1:8080
-            scheduler: rr
-            servers: [{address: 127.0.56.2:8001}]
+    /// One director per test, each on its own loopback address (`net`.1), so no test waits for another's ports.
+    static func base(_ net: String) -> String {
         """
+        director:
+          admin: {listen: \(net).1:9900}
+        services:
+          - listen: \(net).1:8080
+            scheduler: rr
+            servers: [{address: \(net).2:8001}]
+        """
+    }
 
     @Test func aReloadAddingAServiceOnABusyAddressChangesNothing() async throws {
-        let squatter = try Squatter("127.0.56.1", 8081)
+        let squatter = try Squatter("127.0.91.1", 8081)
         defer { _ = squatter }
-        let director = try await DirectorHarness(Self.base)
+        let director = try await DirectorHarness(Self.base("127.0.91"))
         defer { Task { await director.stop() } }
-        #expect(try await director.reload(Self.base + """
+        #expect(try await director.reload(Self.base("127.0.91") + """
 
-              - listen: 127.0.56.1:8082
+              - listen: 127.0.91.1:8082
                 scheduler: rr
-                servers: [{address: 127.0.56.2:8001}]
-              - listen: 127.0.56.1:8081
+                servers: [{address: 127.0.91.2:8001}]
+              - listen: 127.0.91.1:8081
                 scheduler: rr
-                servers: [{address: 127.0.56.2:8001}]
+                servers: [{address: 127.0.91.2:8001}]
             """) == false)
-        #expect(await director.server.listenerAddresses == [Endpoint("127.0.56.1:8080")!])
-        #expect(director.table.services.map(\.key) == [.address(.tcp, Endpoint("127.0.56.1:8080")!)])
-        #expect(!canConnect("127.0.56.1", 8082), "the listener bound before the failure was not closed")
+        #expect(await director.server.listenerAddresses == [Endpoint("127.0.91.1:8080")!])
+        #expect(director.table.services.map(\.key) == [.address(.tcp, Endpoint("127.0.91.1:8080")!)])
+        #expect(!canConnect("127.0.91.1", 8082), "the listener bound before the failure was not closed")
     }
 
     @Test func aReloadMovingTheAdminAPIToABusyPortKeepsTheOldOne() async throws {
-        let squatter = try Squatter("127.0.56.1", 9901)
+        let squatter = try Squatter("127.0.92.1", 9901)
         defer { _ = squatter }
-        let director = try await DirectorHarness(Self.base)
+        let director = try await DirectorHarness(Self.base("127.0.92"))
         defer { Task { await director.stop() } }
-        let moved = Self.base.replacingOccurrences(of: "127.0.56.1:9900", with: "127.0.56.1:9901")
+        let moved = Self.base("127.0.92").replacingOccurrences(of: "127.0.92.1:9900", with: "127.0.92.1:9901")
         #expect(try await director.reload(moved) == false)
-        #expect(await director.server.adminAddress == Endpoint("127.0.56.1:9900")!)
-        #expect(canConnect("127.0.56.1", 9900))
+        #expect(await director.server.adminAddress == Endpoint("127.0.92.1:9900")!)
+        #expect(canConnect("127.0.92.1", 9900))
         // The same move to a free port works, and the old port closes.
-        let free = Self.base.replacingOccurrences(of: "127.0.56.1:9900", with: "127.0.56.1:9902")
+        let free = Self.base("127.0.92").replacingOccurrences(of: "127.0.92.1:9900", with: "127.0.92.1:9902")
         #expect(try await director.reload(free))
-        #expect(await director.server.adminAddress == Endpoint("127.0.56.1:9902")!)
-        #expect(!canConnect("127.0.56.1", 9900))
+        #expect(await director.server.adminAddress == Endpoint("127.0.92.1:9902")!)
+        #expect(!canConnect("127.0.92.1", 9900))
     }
 
     @Test func concurrentAdminAddsAndDeletesLeaveOneListenerPerService() async throws {
-        let director = try await DirectorHarness(Self.base)
+        let director = try await DirectorHarness(Self.base("127.0.93"))
         defer { Task { await director.stop() } }
-        let key = VirtualServiceKey.address(.tcp, Endpoint("127.0.56.1:8090")!)
+        let key = VirtualServiceKey.address(.tcp, Endpoint("127.0.93.1:8090")!)
         let runtime = director.server.runtime
         await withTaskGroup(of: Void.self) { group in
             for n in 0..<50 {
@@ -87,9 +90,9 @@ import Testing
             }
         }
         let inTable = director.table.service(key) != nil
-        #expect(await director.server.listenerAddresses.contains(Endpoint("127.0.56.1:8090")!) == inTable)
+        #expect(await director.server.listenerAddresses.contains(Endpoint("127.0.93.1:8090")!) == inTable)
         try? await runtime.apply([.deleteService(key)])
-        #expect(await director.server.listenerAddresses == [Endpoint("127.0.56.1:8080")!])
-        #expect(!canConnect("127.0.56.1", 8090), "a listener outlived its service")
+        #expect(await director.server.listenerAddresses == [Endpoint("127.0.93.1:8080")!])
+        #expect(!canConnect("127.0.93.1", 8090), "a listener outlived its service")
     }
 }

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import ShoalCore
 import ShoalHTTP
+import ShoalServer
 import Testing
 
 /// Over the connection cap a connection gets 503 and is closed; a real server on loopback keeps the cap
@@ -23,29 +24,29 @@ import Testing
 
     @Test func aRealServerRefusesConnectionsOverItsCapAndShutsDownGracefully() async throws {
         let configuration = HTTPServerConfiguration(maxConnections: 2)
-        let server = HTTPServer(name: "test", listen: Endpoint(IPAddress("127.0.78.1")!, 0), configuration: configuration,
-                                responder: EchoResponder(), logger: Logger(label: "test"))
+        let server = HTTPServerChild.server(listen: Endpoint(IPAddress("127.0.78.1")!, 0), configuration: configuration,
+                                            responder: EchoResponder(), group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
         let address = try await server.start()
         let a = try await RawClient.connect(address), b = try await RawClient.connect(address)
         // Both admitted: each is served.
         #expect(try await a.exchange("GET /a HTTP/1.1\r\nHost: x\r\n\r\n").contains("GET /a 0"))
         #expect(try await b.exchange("GET /b HTTP/1.1\r\nHost: x\r\n\r\n").contains("GET /b 0"))
-        #expect(server.connectionCount == 2)
+        #expect(server.registry.count == 2)
         // A third is answered 503 and closed without being asked anything.
         let c = try await RawClient.connect(address)
         let refused = try await c.readUntilClosed()
         #expect(refused.hasPrefix("HTTP/1.1 503"))
         // One leaves: a new one is served again.
         try await a.close()
-        while server.connectionCount > 1 { try await Task.sleep(for: .milliseconds(10)) }
+        while server.registry.count > 1 { try await Task.sleep(for: .milliseconds(10)) }
         let d = try await RawClient.connect(address)
         #expect(try await d.exchange("GET /d HTTP/1.1\r\nHost: x\r\n\r\n").contains("GET /d 0"))
         // Shutdown closes the idle kept-alive connections and returns.
-        await server.shutdown()
+        await server.shutdownGracefully()
         #expect(try await b.readUntilClosed() == "")
         #expect(try await d.readUntilClosed() == "")
-        #expect(server.connectionCount == 0)
-        await #expect(throws: ConfigError.self) { try await server.start() }
+        #expect(server.registry.count == 0)
+        await #expect(throws: ServerStateError.self) { try await server.start() }
     }
 }
 
