@@ -5,13 +5,43 @@ import Yams
 public struct ConfigDocument: Sendable {
     /// Reads and parses a configuration file.
     public static func load(path: String) throws(ConfigError) -> ConfigNode {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError(file: path, "cannot read the configuration file: \(error.localizedDescription)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigError(file: path, "no such configuration file")
         }
-        return try parse(text, file: path)
+        if isDirectory.boolValue { throw ConfigError(file: path, "is a directory, not a configuration file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, "cannot read the configuration file (permissions?)")
+        }
+        return try parse(bytes: Array(data), file: path)
+    }
+
+    /// Parses configuration bytes, which must be UTF-8: the first invalid byte is named by line and column.
+    public static func parse(bytes: [UInt8], file: String) throws(ConfigError) -> ConfigNode {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let (line, column) = firstInvalidUTF8(bytes)
+            throw ConfigError(file: file, line: line, "the file is not UTF-8 text (invalid byte at column \(column))")
+        }
+        return try parse(text, file: file)
+    }
+
+    /// The 1-based line and column (in bytes) of the first byte that breaks UTF-8.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> (line: Int, column: Int) {
+        var line = 1, lineStart = 0, index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
+            let end = index + length
+            if length == 0 || end > bytes.count || String(validating: bytes[index..<end], as: UTF8.self) == nil {
+                return (line, index - lineStart + 1)
+            }
+            if byte == 0x0A {
+                line += 1
+                lineStart = end
+            }
+            index = end
+        }
+        return (line, index - lineStart + 1)
     }
 
     /// Parses configuration text; `file` names it in errors.
@@ -23,11 +53,29 @@ public struct ConfigDocument: Sendable {
             return ConfigNode(node: node, file: file, path: "")
         } catch let error as ConfigError {
             throw error
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
+            let key = duplicates.sorted().first ?? ""
+            throw ConfigError(file: file, line: Self.secondOccurrence(of: key, in: text, from: context.mark.line) ?? context.mark.line,
+                              field: key, "the key appears twice in one mapping")
         } catch let error as YamlError {
             throw ConfigError(file: file, line: Self.line(of: error), "invalid YAML: \(Self.problem(of: error))")
         } catch {
             throw ConfigError(file: file, "invalid YAML: \(error)")
         }
+    }
+
+    /// The line of the second `key:` at the start of a line (after indentation or `- `) from line `start` on.
+    static func secondOccurrence(of key: String, in text: String, from start: Int) -> Int? {
+        var seen = 0
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where offset + 1 >= start {
+            var rest = line.drop { $0 == " " || $0 == "\t" }
+            if rest.hasPrefix("- ") { rest = rest.dropFirst(2).drop { $0 == " " } }
+            for candidate in [key, "\"\(key)\"", "'\(key)'"] where rest.hasPrefix(candidate + ":") {
+                seen += 1
+                if seen == 2 { return offset + 1 }
+            }
+        }
+        return nil
     }
 
     static func line(of error: YamlError) -> Int? {

@@ -58,3 +58,27 @@ import Testing
         #expect(throws: ConfigError(file: "e.yaml", line: 1, "the configuration is empty")) { try ConfigDocument.parse("", file: "e.yaml") }
     }
 }
+
+/// Issue 10 #8: a duplicate key, bad UTF-8 and a directory are reported with file, line and field.
+@Suite struct ConfigDocumentErrorLocationTests {
+    @Test func aDuplicateKeyNamesItsLineAndTheKey() {
+        let yaml = "hostname: a\nstore:\n  root: /x\n  fsync: true\n  root: /y\n"
+        #expect(throws: ConfigError(file: "d.yaml", line: 5, field: "root", "the key appears twice in one mapping")) {
+            try ConfigDocument.parse(yaml, file: "d.yaml")
+        }
+    }
+
+    @Test func invalidUTF8NamesTheLineAndColumn() {
+        let bytes = Array("hostname: a\nbanner: caf".utf8) + [0xE9] + Array("\n".utf8)
+        #expect(throws: ConfigError(file: "u.yaml", line: 2, "the file is not UTF-8 text (invalid byte at column 12)")) {
+            try ConfigDocument.parse(bytes: bytes, file: "u.yaml")
+        }
+    }
+
+    @Test func aDirectoryOrAMissingFileIsSaidPlainly() {
+        #expect(throws: ConfigError(file: "/tmp", "is a directory, not a configuration file")) { try ConfigDocument.load(path: "/tmp") }
+        #expect(throws: ConfigError(file: "/nonexistent/x.yaml", "no such configuration file")) {
+            try ConfigDocument.load(path: "/nonexistent/x.yaml")
+        }
+    }
+}
