@@ -27,6 +27,12 @@ public enum NodeRunner {
         try await group.run()
     }
 
+    /// What every node does first: signals unblocked, the open-files limit raised to the hard limit.
+    public static func prepareProcess() {
+        unblockSignals()
+        ProcessLimits.raiseOpenFiles()
+    }
+
     /// A parent that started us from a thread blocking signals (Dispatch workers block SIGTERM) passes that
     /// mask on; unblock the signals the policy handles.
     public static func unblockSignals() {

@@ -40,6 +40,7 @@ extension Shoal {
                 return handler
             }
             let logger = Logger(label: "shoal.director")
+            NodeRunner.prepareProcess()
             let config = self.config, rules = self.rules
             let load: @Sendable () throws -> DirectorConfiguration = {
                 if let config { return try DirectorConfiguration.load(path: config) }

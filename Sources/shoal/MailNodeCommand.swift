@@ -20,6 +20,7 @@ extension Shoal {
 
         func run() async throws {
             let logger = Logger(label: "shoal.mail-node")
+            NodeRunner.prepareProcess()
             let node: MailNode
             do {
                 node = try MailNode(MailNodeConfiguration.load(path: config), logger: logger)

@@ -4,6 +4,9 @@ import NIOCore
 import NIOPosix
 import ShoalCore
 import ShoalServer
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 /// The generic server on loopback: binding, one socket per loop, the connection cap, graceful drain.
@@ -138,5 +141,19 @@ import Testing
         #expect(try await Self.roundTrip(client, "x") == "x")
         await server.shutdownGracefully()
         #expect(await Self.closedByServer(client))
+    }
+}
+
+/// The open-files limit a node raises at start.
+@Suite struct ProcessLimitsTests {
+    @Test func theSoftOpenFilesLimitIsRaisedToTheHardOne() {
+        var limit = rlimit()
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        let hard = limit.rlim_max
+        limit.rlim_cur = min(1024, hard)
+        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        #expect(ProcessLimits.raiseOpenFiles() == Int(hard))
+        getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        #expect(limit.rlim_cur == hard)
     }
 }
