@@ -114,7 +114,7 @@ let package = Package(
             name: "DirectoryTests", dependencies: ["Directory", "ShoalCore", "ShoalTestFixtures"],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore"], swiftSettings: sharedSettings),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "ShoalTestFixtures"], swiftSettings: sharedSettings),
         .target(
             name: "MailAccess",
             dependencies: [
@@ -153,6 +153,7 @@ let package = Package(
                 "SMTPServer", "MailNode", "MailAccess", "ShoalServer", "ShoalCore", "Directory", "MailStore", "ShoalTestFixtures",
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "CLITests", dependencies: ["shoal", "ShoalTestFixtures"], swiftSettings: sharedSettings),
@@ -179,6 +180,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -204,6 +206,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -220,6 +223,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DirectorAdminTests", dependencies: ["DirectorAdmin", "Director", "HealthCheck", "ShoalCore", "ShoalTestFixtures"],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -243,6 +247,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
     ]
