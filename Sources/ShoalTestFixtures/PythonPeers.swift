@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The Python programs of a test target, kept as real `.py` files in its `Peers/` folder (a SwiftPM resource:
 /// `resources: [.copy("Peers")]`), started with Debian's python3.
