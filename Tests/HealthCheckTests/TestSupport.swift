@@ -17,7 +17,8 @@ final class PythonPeer: @unchecked Sendable {
     let endpoint: Endpoint
 
     init(_ mode: String, host: String) async throws {
-        process = try peers.launch("peer.py", [mode, host])
+        let process = try peers.launch("peer.py", [mode, host])
+        self.process = process
         guard let line = try await process.readLine(timeout: 10), let port = UInt16(line),
               let endpoint = Endpoint("\(host):\(port)") else {
             process.kill()
@@ -57,8 +58,8 @@ final class NginxServer: @unchecked Sendable {
 
     init(host: String) async throws {
         let port = try TestPorts.free(host: host)
-        endpoint = Endpoint("\(host):\(port)")!
-        let endpoint = self.endpoint
+        let endpoint = Endpoint("\(host):\(port)")!
+        self.endpoint = endpoint
         nginx = try await NginxFixture(listening: [(host, port)], workerConnections: 64) { d in
             for (folder, file, text) in [("www", "index.html", Self.index), ("www", "page.txt", Self.page),
                                          ("vhost", "vh.txt", Self.vhostPage)] {
