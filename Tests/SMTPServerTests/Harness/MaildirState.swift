@@ -139,8 +139,6 @@ struct UIDListFile {
     }
 }
 
-/// Header lookups on stored message text.
-
 /// Scans of the whole store root, across every mailbox.
 extension MailTestbed {
     /// Every visible message file (in any `new/` or `cur/`) anywhere under the store root.
