@@ -55,17 +55,12 @@ final class MailTestbed: @unchecked Sendable {
         let child = try launch(try ShoalBinary.executable(), ["mail-node", "--config", configPath], name: name)
         let node = MailNodeProcess(spec: spec, configPath: configPath, child: child)
         let ports = [spec.smtpPort, spec.lmtpPort].compactMap { $0 }
-        let deadline = Date().addingTimeInterval(timeout)
-        while !ports.allSatisfy({ TestPorts.accepts($0, host: spec.listenAddress) }) {
-            if !child.isRunning {
-                throw HarnessError("mail node \(name) exited with status \(child.terminationStatus) before "
-                    + "listening on \(ports)\n--- config \(configPath)\n\(spec.yaml)--- log\n\(node.log)")
-            }
-            if Date() >= deadline {
-                child.stop()
-                throw HarnessError("mail node \(name) did not listen on \(ports) within \(timeout) s\n--- log\n\(node.log)")
-            }
-            try await Task.sleep(for: .milliseconds(25))
+        do {
+            try await TestPorts.waitForListener(spec.listenAddress, ports, timeout: timeout, process: child)
+        } catch {
+            child.stop()
+            throw HarnessError("mail node \(name) did not listen on \(ports): \(error)\n--- config \(configPath)\n\(spec.yaml)"
+                + "--- log\n\(node.log)")
         }
         return node
     }

@@ -103,13 +103,10 @@ final class PostfixInstance: @unchecked Sendable {
                 throw HarnessError("postfix -c \(etc) \(command) failed: \(result)\n--- maillog\n\(instance.maillog)")
             }
         }
-        let deadline = Date().addingTimeInterval(20)
-        while !TestPorts.accepts(instance.smtpPort) {
-            guard Date() < deadline else {
-                throw HarnessError("postfix did not listen on 127.0.0.1:\(instance.smtpPort) within 20 s\n--- maillog\n"
-                    + instance.maillog)
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            try await TestPorts.waitForListener("127.0.0.1", instance.smtpPort, timeout: 20)
+        } catch {
+            throw HarnessError("postfix did not listen on 127.0.0.1:\(instance.smtpPort): \(error)\n--- maillog\n\(instance.maillog)")
         }
         return instance
     }
