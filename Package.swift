@@ -116,7 +116,7 @@ let package = Package(
             name: "DirectoryTests", dependencies: ["Directory", "ShoalCore", "ShoalTestFixtures"],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore"], swiftSettings: sharedSettings),
+        .testTarget(name: "MailStoreTests", dependencies: ["MailStore", "ShoalTestFixtures"], swiftSettings: sharedSettings),
         .target(
             name: "MailAccess",
             dependencies: [
@@ -155,6 +155,7 @@ let package = Package(
                 "SMTPServer", "MailNode", "MailAccess", "ShoalServer", "ShoalCore", "Directory", "MailStore", "ShoalTestFixtures",
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "CLITests", dependencies: ["shoal", "ShoalTestFixtures"], swiftSettings: sharedSettings),
@@ -181,6 +182,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -206,6 +208,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -249,6 +252,7 @@ let package = Package(
                 "DirectorAdmin", "Director", "HealthCheck", "ShoalCore", "ShoalServer", "ShoalTestFixtures", "ShoalHTTP",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
         .target(
@@ -272,6 +276,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
     ]

@@ -48,8 +48,9 @@ public enum ShellCommand {
             run.setTimer(Task {
                 try? await Task.sleep(nanoseconds: nanoseconds)
                 guard !Task.isCancelled else { return }
-                run.kill()
+                // The verdict first: once killed, the exit handler would race it with "killed by signal 9".
                 run.resume(.timedOut(timeout))
+                run.kill()
             })
         }
     }

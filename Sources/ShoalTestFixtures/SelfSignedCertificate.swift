@@ -9,18 +9,12 @@ public enum SelfSignedCertificate {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let key = directory.appendingPathComponent("node.key").path, certificate = directory.appendingPathComponent("node.pem").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: openssl)
-        process.arguments = [
+        let result = try TestProcess.runBlocking(openssl, [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
             "-out", certificate, "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CertificateFailed(description: "openssl req exited with \(process.terminationStatus)")
+        ])
+        guard result.status == 0 else {
+            throw CertificateFailed(description: "openssl req exited with \(result.status): \(result.stderr)")
         }
         return (certificate, key)
     }

@@ -2,66 +2,59 @@ import Foundation
 
 /// The built `shoal` executable as tests find it, and a way to run it to completion.
 public enum ShoalBinary {
-    /// `SHOAL_BIN`, else the `shoal` next to the running test bundle, else `.build/debug/shoal` in the package.
-    public static let path: String = {
-        if let explicit = ProcessInfo.processInfo.environment["SHOAL_BIN"] { return explicit }
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("shoal").path
-        if FileManager.default.isExecutableFile(atPath: besideTests) { return besideTests }
+    /// Where the binary is looked for, in order: `SHOAL_BIN`, beside the test bundle, the directory above an
+    /// xctest bundle, `.build/debug` of the package.
+    public static var candidates: [String] {
+        var list: [String] = []
+        if let explicit = ProcessInfo.processInfo.environment["SHOAL_BIN"], !explicit.isEmpty { list.append(explicit) }
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        list.append(bundleDirectory.appendingPathComponent("shoal").path)
+        var url = bundleDirectory
+        while url.path != "/" {
+            if url.pathExtension == "xctest" {
+                list.append(url.deletingLastPathComponent().appendingPathComponent("shoal").path)
+                break
+            }
+            url = url.deletingLastPathComponent()
+        }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/shoal").path
+        list.append(root.appendingPathComponent(".build/debug/shoal").path)
+        return list
+    }
+
+    /// `SHOAL_BIN` if set, else the first executable candidate (else the last candidate, for messages).
+    public static let path: String = {
+        if let explicit = ProcessInfo.processInfo.environment["SHOAL_BIN"], !explicit.isEmpty { return explicit }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
     }()
 
-    /// What a finished run printed and returned.
-    public struct Result: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-    }
-
-    /// The binary is missing: the message says how to build it.
+    /// The binary is missing: the message says where it was looked for and how to build it.
     public struct MissingBinary: Error, CustomStringConvertible {
-        public var description: String { "no shoal binary at \(ShoalBinary.path): run `swift build` (or set SHOAL_BIN)" }
-    }
-
-    /// Runs `shoal arguments`, writing `stdin` to it, and waits for it to exit.
-    @discardableResult
-    public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Result {
-        guard FileManager.default.isExecutableFile(atPath: path) else { throw MissingBinary() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        // Read stderr on another thread so that neither pipe can fill up and stall the child.
-        let errData = ErrorCollector(err.fileHandleForReading)
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = errData.wait()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: e, as: UTF8.self))
-    }
-}
-
-/// Drains a pipe on a background thread.
-final class ErrorCollector: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
+        public var description: String {
+            "the shoal binary was not found (looked at \(ShoalBinary.candidates.joined(separator: ", "))): "
+                + "build it first with `swift build --build-tests` (the CLITests target depends on it) or set SHOAL_BIN"
         }
     }
 
-    func wait() -> Data {
-        done.wait()
-        return data
+    /// The binary's path, or `MissingBinary`.
+    public static func executable() throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: path) else { throw MissingBinary() }
+        return path
+    }
+
+    /// What a finished run printed and returned.
+    public typealias Result = TestProcess.Result
+
+    /// Runs `shoal arguments`, writing `stdin` to it, and waits for it to exit (blocking this thread).
+    @discardableResult
+    public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil) throws -> Result {
+        try TestProcess.runBlocking(try executable(), arguments, stdin: stdin, environment: environment)
+    }
+
+    /// Runs `shoal arguments` to completion without holding a pool thread.
+    @discardableResult
+    public static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String]? = nil,
+                           timeout: Double = 120) async throws -> Result {
+        try await TestProcess.run(try executable(), arguments, stdin: stdin, environment: environment, timeout: timeout)
     }
 }

@@ -22,8 +22,10 @@ public final class SlapdFixture: @unchecked Sendable {
     let slapaddPath: String
     let lock = NSLock()
     var workDirectory: URL?
-    var process: Process?
+    var process: TestProcess?
     var startArguments: [String] = []
+    /// The log of the slapd stopped last (for failure messages after a stop).
+    var lastLog: String?
     /// Seconds `start` waits for the port to accept connections.
     public var startTimeout: Double = 10
 
@@ -74,11 +76,11 @@ public final class SlapdFixture: @unchecked Sendable {
         try files.write(users: users, peopleDN: peopleDN)
         _ = try Self.run(slapaddPath, ["-q", "-f", files.configFile, "-l", files.ldifFile])
 
-        self.port = try port ?? Self.freePort()
+        self.port = try port ?? TestPorts.free()
         uri = "ldap://127.0.0.1:\(self.port)"
         var listen = uri + "/"
         if tls {
-            let tlsPort = try Self.freePort()
+            let tlsPort = try TestPorts.free()
             ldapsPort = tlsPort
             ldapsURI = "ldaps://127.0.0.1:\(tlsPort)"
             listen += " ldaps://127.0.0.1:\(tlsPort)/"
@@ -112,10 +114,9 @@ public final class SlapdFixture: @unchecked Sendable {
     /// The DN of a fixture user.
     public func userDN(_ login: String) -> String { "uid=\(SlapdFiles.dnEscape(login)),\(peopleDN)" }
 
-    /// The last lines slapd wrote to stderr (for failure messages).
+    /// The last lines the latest slapd wrote to stderr (for failure messages).
     public func logTail(lines: Int = 20) -> String {
-        guard let dir = workDirectory,
-              let text = try? String(contentsOf: dir.appendingPathComponent("slapd.log"), encoding: .utf8) else { return "" }
+        guard let text = lastLog ?? process.map({ $0.standardError + $0.standardOutput }) else { return "" }
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
@@ -129,66 +130,26 @@ public final class SlapdFixture: @unchecked Sendable {
 
     private func launch() throws {
         guard let dir = workDirectory else { throw SlapdFixtureError("slapd fixture was never started") }
-        let logURL = dir.appendingPathComponent("slapd.log")
-        if !FileManager.default.fileExists(atPath: logURL.path) {
-            _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: logURL)
-        log.seekToEndOfFile()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: slapdPath)
-        process.arguments = startArguments
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try Self.runWithSignalsUnblocked(process)
-        try? log.close()
+        let logs = dir.appendingPathComponent("logs").path
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let process = try TestProcess(slapdPath, startArguments, name: "slapd", logDirectory: logs)
         self.process = process
+        lastLog = nil
         let ports = [port] + (ldapsPort.map { [$0] } ?? [])
-        let deadline = Date().addingTimeInterval(startTimeout)
-        while !ports.allSatisfy(Self.accepts) {
-            guard process.isRunning else {
-                self.process = nil
-                throw SlapdFixtureError("slapd \(startArguments.joined(separator: " ")) exited with status "
-                    + "\(process.terminationStatus):\n\(logTail())")
-            }
-            guard Date() < deadline else {
-                terminate(signal: SIGKILL)
-                throw SlapdFixtureError("slapd did not accept connections on \(ports) within \(startTimeout) s:\n\(logTail())")
-            }
-            usleep(20_000)
+        do {
+            try TestPorts.waitForListenerBlocking("127.0.0.1", ports, timeout: startTimeout, process: process)
+        } catch {
+            terminate(signal: SIGKILL)
+            throw SlapdFixtureError("slapd \(startArguments.joined(separator: " ")) did not accept connections on \(ports) "
+                + "within \(startTimeout) s (exit status \(process.isRunning ? "-" : "\(process.terminationStatus)")):\n\(logTail())")
         }
-    }
-
-    /// Dispatch's worker threads (where tests run) block SIGTERM and friends, and a spawned child inherits the
-    /// mask: slapd would never see `stop()`'s SIGTERM. So spawn with every signal unblocked on this thread.
-    private static func runWithSignalsUnblocked(_ process: Process) throws {
-        var none = sigset_t(), saved = sigset_t()
-        sigemptyset(&none)
-        pthread_sigmask(SIG_SETMASK, &none, &saved)
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        try process.run()
-    }
-
-    private func signalProcess(_ pid: Int32, _ signal: Int32) {
-        #if canImport(Glibc)
-        _ = Glibc.kill(pid, signal)
-        #else
-        _ = Darwin.kill(pid, signal)
-        #endif
     }
 
     private func terminate(signal: Int32) {
         guard let process else { return }
         self.process = nil
-        guard process.isRunning else { return }
-        signalProcess(process.processIdentifier, signal)
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            signalProcess(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
+        if signal == SIGKILL { process.kill() } else { process.stop(grace: 5) }
+        lastLog = process.standardError + process.standardOutput
     }
 }
 

@@ -1,53 +1,8 @@
 import Foundation
 import ShoalTestFixtures
 
-/// Runs real client programs (curl, python3, chromium, shoal) without blocking a Swift concurrency thread.
-enum Processes {
-    struct Output: Sendable {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The absolute path of `program`, or an error naming `package`.
-    static func find(_ program: String, package: String) throws -> String {
-        try requiredTool(program, package: package)
-    }
-
-    /// Runs to completion; output goes through temporary files so no pipe can fill up.
-    static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
-                    environment: [String: String]? = nil) async throws -> Output {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("admin-proc-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err"), inURL = dir.appendingPathComponent("in")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: inURL.path, contents: Data((stdin ?? "").utf8))
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL), input = try FileHandle(forReadingFrom: inURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try? out.close()
-        try? err.close()
-        try? input.close()
-        return Output(status: status, stdout: try String(contentsOf: outURL, encoding: .utf8),
-                      stderr: try String(contentsOf: errURL, encoding: .utf8))
-    }
-}
+/// The Python programs of this target (`Peers/*.py`).
+let peers = PythonPeers(Bundle.module)
 
 /// An HTTP exchange done with the real curl binary.
 struct CurlResponse: Sendable {
@@ -78,7 +33,7 @@ enum Curl {
     /// `curl -X METHOD URL` with an optional bearer token and JSON body; extra raw curl arguments go last.
     static func request(_ method: String, _ url: String, token: String? = nil, json: String? = nil,
                         extra: [String] = []) async throws -> CurlResponse {
-        let curl = try Processes.find("curl", package: "curl")
+        let curl = try requiredTool("curl", package: "curl")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("admin-curl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -91,7 +46,7 @@ enum Curl {
             args += ["-H", "Content-Type: application/json", "--data-binary", "@\(dataFile)"]
         }
         args += extra + [url]
-        let run = try await Processes.run(curl, args)
+        let run = try await TestProcess.run(curl, args)
         guard run.status == 0, let status = Int(run.stdout) else {
             throw CurlError(description: "curl \(args.joined(separator: " ")) failed (\(run.status)): \(run.stderr)")
         }

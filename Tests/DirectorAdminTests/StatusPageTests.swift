@@ -3,16 +3,17 @@ import DirectorAdmin
 import Foundation
 import HealthCheck
 import ShoalCore
+import ShoalTestFixtures
 import Testing
 
 /// The HTML status page: served markup (curl) and the live DOM in headless Chromium.
 @Suite struct StatusPageTests {
     /// `chromium --headless --dump-dom` after the page's script has had virtual time to run.
     static func dumpDOM(_ url: String) async throws -> String {
-        let chromium = try Processes.find("chromium", package: "chromium")
+        let chromium = try requiredTool("chromium", package: "chromium")
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("admin-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
-        let run = try await Processes.run(chromium, [
+        let run = try await TestProcess.run(chromium, [
             "--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--no-proxy-server",
             "--user-data-dir=\(profile.path)", "--virtual-time-budget=4000", "--dump-dom", url,
         ])

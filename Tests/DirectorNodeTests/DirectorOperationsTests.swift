@@ -49,10 +49,10 @@ import Testing
         let added = try await offPool { try admin("POST", "http://127.0.50.1:9900/api/services",
                               json: #"{"address": "127.0.50.1", "port": 8081, "scheduler": "rr", "servers": [{"address": "127.0.50.4", "port": 8001}]}"#) }
         #expect(added.status == 201)
-        #expect(await eventually { canConnect("127.0.50.1", 8081) })
+        #expect(await eventually { TestPorts.accepts(8081, host: "127.0.50.1") })
         #expect(tally(try await offPool { try httpGets("http://127.0.50.1:8081/", count: 3) }) == ["C": 3])
         #expect(try await offPool { try admin("DELETE", "http://127.0.50.1:9900/api/services/tcp-127.0.50.1-8081") }.status == 204)
-        #expect(await eventually { !canConnect("127.0.50.1", 8081) })
+        #expect(await eventually { !TestPorts.accepts(8081, host: "127.0.50.1") })
     }
 
     @Test func reloadAppliesOnlyTheDifferenceAndKeepsEstablishedConnections() async throws {
@@ -68,18 +68,8 @@ import Testing
         let director = try await DirectorHarness(first)
         defer { Task { await director.stop() } }
         // A connection opened before the reload, finished after it.
-        let script = """
-            import socket, sys
-            s = socket.create_connection(("127.0.51.1", 8080))
-            s.sendall(b"z" * 1000)
-            print("SENT", flush=True)
-            sys.stdin.readline()
-            s.sendall(b"z" * 1000)
-            s.shutdown(socket.SHUT_WR)
-            print(s.makefile().read().strip(), flush=True)
-            """
-        let client = try InteractiveChild(try requiredTool("python3", package: "python3"), ["-c", script])
-        #expect(client.readLine() == "SENT")
+        let client = try peers.launch("held_connection.py", ["127.0.51.1", "8080", "1000", "1000"], input: .pipe)
+        #expect(try await client.readLine() == "SENT")
         #expect(try await director.reload(first + """
 
               - listen: 127.0.51.1:8081
@@ -88,23 +78,23 @@ import Testing
             """))
         #expect(tally(try await offPool { try httpGets("http://127.0.51.1:8081/", count: 2) }) == ["H": 2])
         client.writeLine("go")
-        #expect(client.readLine() == "A got 2000 bytes")
+        #expect(try await client.readLine() == "A got 2000 bytes")
         // A broken file is refused and the running configuration stays.
         #expect(try await director.reload("services:\n  - listen: nowhere\n") == false)
-        #expect(canConnect("127.0.51.1", 8081))
+        #expect(TestPorts.accepts(8081, host: "127.0.51.1"))
         // Removing the service closes its listener.
         #expect(try await director.reload(first))
-        #expect(!canConnect("127.0.51.1", 8081))
-        #expect(canConnect("127.0.51.1", 8080))
+        #expect(!TestPorts.accepts(8081, host: "127.0.51.1"))
+        #expect(TestPorts.accepts(8080, host: "127.0.51.1"))
     }
 
     @Test func proxyProtocolHeadersAreUnderstoodByNginx() async throws {
-        let nginx = try Nginx(servers: """
+        let nginx = try await NginxFixture(servers: """
             server {
                 listen 127.0.52.2:8001 proxy_protocol;
                 location / { return 200 "$proxy_protocol_addr:$proxy_protocol_port $remote_addr\\n"; }
             }
-            """, waitFor: [("127.0.52.2", 8001)])
+            """, listening: [("127.0.52.2", 8001)])
         defer { nginx.stop() }
         for version in ["v1", "v2"] {
             let director = try await DirectorHarness("""
@@ -114,18 +104,10 @@ import Testing
                     proxy_protocol: \(version)
                     servers: [{address: 127.0.52.2:8001}]
                 """)
-            let script = """
-                import socket
-                s = socket.create_connection(("127.0.52.1", 8080), source_address=("127.0.52.77", 0))
-                s.sendall(b"GET / HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n")
-                data = s.makefile("rb").read().decode()
-                print("%s:%d" % s.getsockname())
-                print(data.split("\\r\\n\\r\\n", 1)[1].strip())
-                """
-            let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
-            await client.finished()
+            let client = try peers.launch("proxy_protocol_client.py", ["127.0.52.1", "8080", "127.0.52.77"])
+            try await client.wait()
             await director.stop()
-            let lines = client.output
+            let lines = client.outputLines
             #expect(lines.count == 2, "\(version): \(lines)")
             // nginx saw the client's own address and port in the header, not the director's.
             #expect(lines.count == 2 && lines[1].hasPrefix(lines[0] + " "), "\(version): \(lines)")
@@ -159,46 +141,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: jar) }
         var seen: [String] = []
         for _ in 0..<6 {
-            let child = try Child(curl, ["-sS", "--noproxy", "*", "-b", jar, "-c", jar, "http://127.0.53.1:8080/page"])
-            await child.finished()
-            seen.append(child.output.first?.split(separator: " ").first.map(String.init) ?? "FAIL")
+            let child = try TestProcess(curl, ["-sS", "--noproxy", "*", "-b", jar, "-c", jar, "http://127.0.53.1:8080/page"])
+            try await child.wait()
+            seen.append(child.outputLines.first?.split(separator: " ").first.map(String.init) ?? "FAIL")
         }
         #expect(Set(seen).count == 1 && !seen.contains("FAIL"), "\(seen)")
         #expect((try String(contentsOfFile: jar, encoding: .utf8)).contains("SHOALSRV"))
-    }
-}
-
-/// A child process driven line by line through its standard input and output.
-final class InteractiveChild: @unchecked Sendable {
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private var buffer = Data()
-
-    init(_ executable: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-    }
-
-    func readLine() -> String? {
-        while true {
-            if let nl = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...nl)
-                return line
-            }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { return nil }
-            buffer.append(chunk)
-        }
-    }
-
-    func writeLine(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }

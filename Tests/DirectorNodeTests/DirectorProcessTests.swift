@@ -20,38 +20,28 @@ import Testing
                 servers: [{address: 127.0.55.2:8001}]
             """
         try first.write(toFile: config, atomically: true, encoding: .utf8)
-        let director = try Child(ShoalBinary.path, ["director", "--config", config])
+        let director = try TestProcess(try ShoalBinary.executable(), ["director", "--config", config])
         defer { director.kill() }
-        try await offPool { try waitForListener("127.0.55.1", 8080) }
+        try await TestPorts.waitForListener("127.0.55.1", 8080, process: director)
 
         // SIGHUP: a second service appears.
         try (first + "\n  - listen: 127.0.55.1:8081\n    scheduler: rr\n    servers: [{address: 127.0.55.3:8001}]\n")
             .write(toFile: config, atomically: true, encoding: .utf8)
-        kill(director.process.processIdentifier, SIGHUP)
-        #expect(await eventually { canConnect("127.0.55.1", 8081) })
+        director.signal(SIGHUP)
+        #expect(await eventually { TestPorts.accepts(8081, host: "127.0.55.1") })
         #expect(tally(try await offPool { try httpGets("http://127.0.55.1:8081/", count: 2) }) == ["H": 2])
 
         // An established connection, then SIGTERM: no new connections, but this one completes.
-        let script = """
-            import socket, sys
-            s = socket.create_connection(("127.0.55.1", 8080))
-            s.sendall(b"q" * 500)
-            print("SENT", flush=True)
-            sys.stdin.readline()
-            s.shutdown(socket.SHUT_WR)
-            print(s.makefile().read().strip(), flush=True)
-            """
-        let client = try InteractiveChild(try requiredTool("python3", package: "python3"), ["-c", script])
-        #expect(client.readLine() == "SENT")
-        kill(director.process.processIdentifier, SIGTERM)
-        #expect(await eventually { !canConnect("127.0.55.1", 8080) })
-        #expect(director.process.isRunning)
+        let client = try peers.launch("held_connection.py", ["127.0.55.1", "8080", "500", "0"], input: .pipe)
+        #expect(try await client.readLine() == "SENT")
+        director.signal(SIGTERM)
+        #expect(await eventually { !TestPorts.accepts(8080, host: "127.0.55.1") })
+        #expect(director.isRunning)
         client.writeLine("go")
-        #expect(client.readLine() == "A got 500 bytes")
+        #expect(try await client.readLine() == "A got 500 bytes")
         // With nothing left to drain, the director exits cleanly.
-        #expect(await eventually { !director.process.isRunning })
-        await director.finished()
-        #expect(director.process.terminationStatus == 0)
+        #expect(await eventually { !director.isRunning })
+        #expect(try await director.wait() == 0)
     }
 
     @Test func aBadConfigurationExitsNonZeroNamingFileLineAndField() async throws {

@@ -62,35 +62,14 @@ import Testing
             """)
         defer { Task { await director.stop() } }
         // Send 100,000 bytes, shut down our sending side, then read the answer the server gives after EOF.
-        let script = """
-            import socket
-            s = socket.create_connection(("127.0.43.1", 8080))
-            s.sendall(b"y" * 100000)
-            s.shutdown(socket.SHUT_WR)
-            data = b""
-            while True:
-                b = s.recv(65536)
-                if not b: break
-                data += b
-            print(data.decode().strip())
-            """
-        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
-        await client.finished()
-        #expect(client.output == ["A got 100000 bytes"])
+        let client = try peers.launch("eof_client.py", ["127.0.43.1", "8080", "100000"])
+        try await client.wait()
+        #expect(client.outputLines == ["A got 100000 bytes"])
         // A client (behind a load balancer speaking PROXY) whose header, data and FIN all arrive before
         // the server connection is up: the FIN must still reach the server once it is.
-        let early = """
-            import socket
-            for _ in range(20):
-                s = socket.create_connection(("127.0.43.1", 8081))
-                s.sendall(b"PROXY TCP4 192.0.2.7 127.0.43.1 40000 8081\\r\\nearly")
-                s.shutdown(socket.SHUT_WR)
-                s.settimeout(10)
-                print(s.makefile().read().strip())
-            """
-        let quick = try Child(try requiredTool("python3", package: "python3"), ["-c", early])
-        await quick.finished()
-        #expect(quick.output == Array(repeating: "A got 5 bytes", count: 20))
+        let quick = try peers.launch("proxy_early_fin.py", ["127.0.43.1", "8081", "20"])
+        try await quick.wait()
+        #expect(quick.outputLines == Array(repeating: "A got 5 bytes", count: 20))
     }
 
     @Test func aClientThatDoesNotReadHoldsBackTheServerInsteadOfFillingMemory() async throws {
@@ -105,16 +84,9 @@ import Testing
         defer { Task { await director.stop() } }
         // Connect and never read: the server's writes must stall once the socket buffers on both sides
         // and the proxy's bounded in-flight data are full.
-        let script = """
-            import socket, time
-            s = socket.create_connection(("127.0.44.1", 8080))
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-            time.sleep(3)
-            print("done")
-            """
-        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
-        await client.finished()
-        let written = a.child.output.compactMap { Int($0) }.max() ?? 0
+        let client = try peers.launch("non_reader.py", ["127.0.44.1", "8080", "3"])
+        try await client.wait()
+        let written = a.child.outputLines.compactMap { Int($0) }.max() ?? 0
         // Without backpressure the proxy would read everything the server can send in 3 s (gigabytes on
         // loopback). With it, the server only got rid of what socket buffers hold (a few MiB at most).
         #expect(written > 0)
@@ -134,20 +106,9 @@ import Testing
         defer { Task { await director.stop() } }
         // One connection says nothing at all, another talks for a while and then stops: both are closed
         // by the director (the server would wait for EOF forever).
-        let script = """
-            import socket, time
-            quiet = socket.create_connection(("127.0.43.11", 8080))
-            chatty = socket.create_connection(("127.0.43.11", 8080))
-            for _ in range(6):
-                chatty.sendall(b"x")
-                time.sleep(0.2)
-            for s in (quiet, chatty):
-                s.settimeout(30)
-                print("CLOSED" if s.recv(100) == b"" else "DATA")
-            """
-        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
-        await client.finished()
-        #expect(client.output == ["CLOSED", "CLOSED"])
+        let client = try peers.launch("idle_pair.py", ["127.0.43.11", "8080"])
+        try await client.wait()
+        #expect(client.outputLines == ["CLOSED", "CLOSED"])
     }
 
     @Test func udpFlowsStickToOneServerAndDifferentClientsAreSpread() async throws {
@@ -163,19 +124,9 @@ import Testing
             """)
         defer { Task { await director.stop() } }
         try await Task.sleep(for: .milliseconds(300))
-        let script = """
-            import socket
-            socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
-            for s in socks: s.settimeout(5)
-            for i in range(3):
-                for n, s in enumerate(socks):
-                    s.sendto(b"c%d-%d" % (n, i), ("127.0.45.1", 5353))
-                    data, _ = s.recvfrom(1000)
-                    print(data.decode())
-            """
-        let client = try Child(try requiredTool("python3", package: "python3"), ["-c", script])
-        await client.finished()
-        let replies = client.output
+        let client = try peers.launch("udp_flows.py", ["127.0.45.1", "5353"])
+        try await client.wait()
+        let replies = client.outputLines
         #expect(replies.count == 12)
         // Each client socket always got the same server, and the four clients were split 2/2.
         var serverOf: [String: Set<String>] = [:]

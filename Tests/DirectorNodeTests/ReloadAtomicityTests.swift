@@ -21,7 +21,7 @@ import Testing
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard bound == 0, listen(fd, 8) == 0 else { throw PeerFailed(description: "cannot hold \(host):\(port)") }
+            guard bound == 0, listen(fd, 8) == 0 else { throw SquatFailed(address: "\(host):\(port)") }
         }
         deinit { close(fd) }
     }
@@ -54,7 +54,7 @@ import Testing
             """) == false)
         #expect(await director.server.listenerAddresses == [Endpoint("127.0.91.1:8080")!])
         #expect(director.table.services.map(\.key) == [.address(.tcp, Endpoint("127.0.91.1:8080")!)])
-        #expect(!canConnect("127.0.91.1", 8082), "the listener bound before the failure was not closed")
+        #expect(!TestPorts.accepts(8082, host: "127.0.91.1"), "the listener bound before the failure was not closed")
     }
 
     @Test func aReloadMovingTheAdminAPIToABusyPortKeepsTheOldOne() async throws {
@@ -65,12 +65,12 @@ import Testing
         let moved = Self.base("127.0.92").replacingOccurrences(of: "127.0.92.1:9900", with: "127.0.92.1:9901")
         #expect(try await director.reload(moved) == false)
         #expect(await director.server.adminAddress == Endpoint("127.0.92.1:9900")!)
-        #expect(canConnect("127.0.92.1", 9900))
+        #expect(TestPorts.accepts(9900, host: "127.0.92.1"))
         // The same move to a free port works, and the old port closes.
         let free = Self.base("127.0.92").replacingOccurrences(of: "127.0.92.1:9900", with: "127.0.92.1:9902")
         #expect(try await director.reload(free))
         #expect(await director.server.adminAddress == Endpoint("127.0.92.1:9902")!)
-        #expect(!canConnect("127.0.92.1", 9900))
+        #expect(!TestPorts.accepts(9900, host: "127.0.92.1"))
     }
 
     @Test func concurrentAdminAddsAndDeletesLeaveOneListenerPerService() async throws {
@@ -93,6 +93,11 @@ import Testing
         #expect(await director.server.listenerAddresses.contains(Endpoint("127.0.93.1:8090")!) == inTable)
         try? await runtime.apply([.deleteService(key)])
         #expect(await director.server.listenerAddresses == [Endpoint("127.0.93.1:8080")!])
-        #expect(!canConnect("127.0.93.1", 8090), "a listener outlived its service")
+        #expect(!TestPorts.accepts(8090, host: "127.0.93.1"), "a listener outlived its service")
     }
+}
+
+/// The test could not hold an address busy.
+struct SquatFailed: Error {
+    var address: String
 }

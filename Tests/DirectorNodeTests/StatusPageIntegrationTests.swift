@@ -31,12 +31,12 @@ import Testing
         let chromium = try requiredTool("chromium", package: "chromium")
         let profile = NSTemporaryDirectory() + "shoal-chromium-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: profile) }
-        let browser = try Child(chromium, [
+        let browser = try TestProcess(chromium, [
             "--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--no-proxy-server", "--user-data-dir=\(profile)",
             "--virtual-time-budget=4000", "--dump-dom", "http://127.0.56.1:9900/?token=\(token)",
         ])
-        await browser.finished()
-        let dom = browser.output.joined(separator: "\n")
+        try await browser.wait()
+        let dom = browser.outputLines.joined(separator: "\n")
         #expect(dom.contains("<html"), "chromium printed no DOM")
         let rows = dom.components(separatedBy: "<tr class=\"server").dropFirst().map { String($0.prefix(400)) }
         #expect(rows.contains { $0.contains("data-server=\"127.0.56.2:8001\"") && $0.contains("data-state=\"UP\"") }, "\(rows)")

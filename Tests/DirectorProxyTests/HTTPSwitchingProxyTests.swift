@@ -1,6 +1,7 @@
 import Director
 import DirectorProxy
 import Foundation
+import ShoalTestFixtures
 import NIOCore
 import ShoalCore
 import Testing
@@ -10,7 +11,7 @@ import Testing
 @Suite struct HTTPSwitchingProxyTests {
     /// nginx servers A, B (default pool), S (static, fwmark 1), C (api, fwmark 2) on 127.77.X.11-14:8080.
     struct Bed {
-        let nginx: L7Daemon
+        let nginx: NginxFixture
         let scheduler: L7TableScheduler
         let listener: L7ProxyListener
         let a, b, s, c, refused: Endpoint
@@ -39,7 +40,7 @@ import Testing
         let a = l7Endpoint("127.77.\(x).11:8080"), b = l7Endpoint("127.77.\(x).12:8080")
         let s = l7Endpoint("127.77.\(x).13:8080"), c = l7Endpoint("127.77.\(x).14:8080")
         let refused = l7Endpoint("127.77.\(x).99:8080")
-        let nginx = try l7Nginx("http\(x)", servers: [("A", a), ("B", b), ("S", s), ("C", c)].map { l7BackendServer($0.0, $0.1) }
+        let nginx = try await l7Nginx(servers: [("A", a), ("B", b), ("S", s), ("C", c)].map { l7BackendServer($0.0, $0.1) }
             .joined(separator: "\n"), listening: [a, b, s, c])
         let scheduler = L7TableScheduler()
         let pools: [String: VirtualServiceKey] = [
@@ -88,18 +89,7 @@ import Testing
 
         // One keep-alive connection, each request routed on its own; the same server connection is
         // kept while requests go to the same pool.
-        let output = try l7Python("""
-            import http.client
-            c = http.client.HTTPConnection("\(bed.vip.address)", \(bed.vip.port), source_address=("\(from)", 0))
-            names = []
-            for method, path, headers in [("GET", "/a.png", {}), ("GET", "/b.png", {}), ("POST", "/api/x", {}),
-                                          ("GET", "/", {"Host": "static.example.com"}), ("GET", "/c", {"X-Beta": "1"})]:
-                c.request(method, path, body=("x" if method == "POST" else None), headers=headers)
-                r = c.getresponse()
-                names.append(r.read().decode().split(" ")[0])
-                names.append(str(c.sock.getsockname()[1]))
-            print(" ".join(names))
-            """)
+        let output = try await l7Python("keepalive_routes.py", ["\(bed.vip.address)", "\(bed.vip.port)", from])
         let words = output.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(words.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) == ["backend-S", "backend-S", "backend-C", "backend-S", "backend-C"])
         #expect(Set(words.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)).count == 1, "one client connection: \(output)")
@@ -181,16 +171,7 @@ import Testing
         #expect(down.status == "HTTP/1.1 503 Service Unavailable")
         #expect(down.body.contains("no server"))
         #expect(try curl(bed, "/empty/x", from: from).status == "HTTP/1.1 503 Service Unavailable")
-        let output = try l7Python("""
-            import http.client
-            c = http.client.HTTPConnection("\(bed.vip.address)", \(bed.vip.port), source_address=("\(from)", 0))
-            out = []
-            for path in ["/down/1", "/ok", "/empty/2", "/ok2"]:
-                c.request("GET", path)
-                r = c.getresponse()
-                out.append("%d:%s" % (r.status, r.read().decode().split(" ")[0]))
-            print(" ".join(out))
-            """)
+        let output = try await l7Python("keepalive_statuses.py", ["\(bed.vip.address)", "\(bed.vip.port)", from])
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines)
                 == "503:503 200:backend-A 503:503 200:backend-A")
     }

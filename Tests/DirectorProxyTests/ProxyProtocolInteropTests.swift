@@ -1,5 +1,6 @@
 import DirectorProxy
 import Foundation
+import ShoalTestFixtures
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -11,7 +12,7 @@ import Testing
 @Suite(.serialized) struct ProxyProtocolInteropTests {
     @Test func nginxReadsOurV1AndV2Headers() async throws {
         let listen = l7Endpoint("127.77.1.5:8080")
-        let nginx = try l7Nginx("pp", servers: """
+        let nginx = try await l7Nginx(servers: """
             server {
                 listen \(listen) proxy_protocol;
                 location / { return 200 "$proxy_protocol_addr:$proxy_protocol_port"; }
@@ -66,6 +67,7 @@ import Testing
         let serverPort = server.localAddress!.port!
         let front = l7Endpoint(option == "send-proxy" ? "127.77.1.6:8080" : "127.77.1.6:8081")
         let dir = try l7TempDirectory("haproxy")
+        defer { try? FileManager.default.removeItem(at: dir) }
         try """
             global
                 maxconn 100
@@ -81,23 +83,11 @@ import Testing
                 server s1 127.77.1.7:\(serverPort) \(option)
 
             """.write(to: dir.appendingPathComponent("haproxy.cfg"), atomically: true, encoding: .utf8)
-        let haproxy = try L7Daemon(name: "haproxy", path: haproxyPath, arguments: ["-f", dir.appendingPathComponent("haproxy.cfg").path, "-db"],
-                                   directory: dir, waitFor: [front])
-        defer { haproxy.stop() }
-        let output = try l7Python("""
-            import socket
-            s = socket.socket()
-            s.bind(("127.77.1.9", 0))
-            s.connect(("\(front.address)", \(front.port)))
-            s.sendall(b"hello")
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk: break
-                data += chunk
-            host, port = s.getsockname()
-            print("%s:%d|%s" % (host, port, data.decode()))
-            """).trimmingCharacters(in: .whitespacesAndNewlines)
+        let haproxy = try TestProcess(haproxyPath, ["-f", dir.appendingPathComponent("haproxy.cfg").path, "-db"], logDirectory: dir.path)
+        defer { haproxy.kill() }
+        try await TestPorts.waitForListener("\(front.address)", Int(front.port), timeout: 30, process: haproxy)
+        let output = try await l7Python("source_and_answer.py", ["\(front.address)", "\(front.port)", "127.77.1.9"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = output.split(separator: "|", maxSplits: 1).map(String.init)
         try #require(parts.count == 2, "python said: \(output)")
         #expect(parts[1] == "source=\(parts[0]) data=hello", "\(option): \(output)")

@@ -6,11 +6,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ShoalCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
-// Fixtures for the L7/PROXY tests: real nginx and haproxy processes, a scheduler over a real DirectorTable,
+// Fixtures for the L7/PROXY tests: real nginx and haproxy processes (ShoalTestFixtures), a scheduler over a real DirectorTable,
 // a loopback proxy listener, and real clients (curl, python3). Names start with `l7` to stay clear of
 // other test files of this target. Addresses are 127.77.X.Y, X picked per test.
 
@@ -29,30 +26,13 @@ func l7Tool(_ name: String, package: String) throws -> String {
     try requiredTool(name, package: package)
 }
 
-/// Runs a program to its end; returns its standard output (standard error is appended on failure).
+/// The Python programs of this target (`Peers/*.py`).
+let peers = PythonPeers(Bundle.module)
+
+/// Runs a program to its end (blocking this thread); returns its standard output (an error with both outputs on failure).
 @discardableResult
 func l7Run(_ path: String, _ arguments: [String], stdin: String? = nil) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = stdin == nil ? FileHandle.nullDevice : input
-    try process.run()
-    if let stdin {
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try? input.fileHandleForWriting.close()
-    }
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: output, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw L7Error("\(path) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)\(String(decoding: errors, as: UTF8.self))")
-    }
-    return text
+    try TestProcess.runBlocking(path, arguments, stdin: stdin).succeeded().stdout
 }
 
 func l7TempDirectory(_ tag: String) throws -> URL {
@@ -61,85 +41,9 @@ func l7TempDirectory(_ tag: String) throws -> URL {
     return url
 }
 
-/// True when something accepts TCP connections at `endpoint`.
-func l7Accepts(_ endpoint: Endpoint) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = endpoint.port.bigEndian
-    guard case let .v4(v) = endpoint.address else { return false }
-    addr.sin_addr = in_addr(s_addr: v.bigEndian)
-    let result = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    return result == 0
-}
-
-/// A long-running helper process (nginx, haproxy), stopped by PID with SIGKILL.
-final class L7Daemon: @unchecked Sendable {
-    let process: Process
-    let directory: URL
-    let name: String
-
-    init(name: String, path: String, arguments: [String], directory: URL, waitFor endpoints: [Endpoint]) throws {
-        self.name = name
-        self.directory = directory
-        let log = directory.appendingPathComponent("\(name).out")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        var none = sigset_t(), saved = sigset_t()
-        sigemptyset(&none)
-        pthread_sigmask(SIG_SETMASK, &none, &saved)
-        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while !endpoints.allSatisfy(l7Accepts) {
-            guard process.isRunning else {
-                let error = L7Error("\(name) exited with status \(process.terminationStatus): \(logText())")
-                try? FileManager.default.removeItem(at: directory)
-                throw error
-            }
-            guard Date() < deadline else {
-                stop()
-                throw L7Error("\(name) did not listen on \(endpoints) within 30 s: \(logText())")
-            }
-            usleep(20_000)
-        }
-    }
-
-    func logText() -> String {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".out") || $0 == "err" }
-            .map { "\($0): " + ((try? String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8)) ?? "") }
-            .joined(separator: "\n")
-    }
-
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
-}
-
-/// nginx (Debian nginx-light) as a single foreground process serving `servers` blocks.
-func l7Nginx(_ tag: String, servers: String, listening: [Endpoint]) throws -> L7Daemon {
-    let nginx = try l7Tool("nginx", package: "nginx-light")
-    let dir = try l7TempDirectory("nginx-\(tag)")
-    let p = dir.path
-    let conf = NginxConfig.text(directory: p, servers: servers)
-    try conf.write(to: dir.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-    return try L7Daemon(name: "nginx", path: nginx, arguments: NginxConfig.arguments(directory: p),
-                        directory: dir, waitFor: listening)
+/// nginx (Debian nginx-light) as a single foreground process serving `servers` blocks, up once every endpoint listens.
+func l7Nginx(servers: String, listening: [Endpoint]) async throws -> NginxFixture {
+    try await NginxFixture(servers: servers, listening: listening.map { ("\($0.address)", Int($0.port)) })
 }
 
 /// A `server` block answering `backend-NAME URI xff=… fwd=…` on `endpoint`.
@@ -288,10 +192,9 @@ func l7Curl(_ arguments: [String]) throws -> String {
     return try l7Run(curl, ["-s", "--max-time", "60"] + arguments)
 }
 
-/// Runs a python3 script (its stdout).
-func l7Python(_ script: String) throws -> String {
-    let python = try l7Tool("python3", package: "python3")
-    return try l7Run(python, ["-c", script])
+/// Runs `Peers/script arguments` with python3 to completion; its stdout (an error with both outputs on failure).
+func l7Python(_ script: String, _ arguments: [String]) async throws -> String {
+    try await peers.run(script, arguments).succeeded().stdout
 }
 
 /// Waits (up to a generous cap, not a timing assertion) until `condition` holds.

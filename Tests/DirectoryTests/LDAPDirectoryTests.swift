@@ -241,14 +241,14 @@ struct LDAPDirectoryTests {
 
     @Test func failsOverFromADeadURIToTheNext() async throws {
         let fixture = try Self.startFixture()
-        let dead = "ldap://127.0.0.1:\(try SlapdFixture.freePort())"
+        let dead = "ldap://127.0.0.1:\(try TestPorts.free())"
         for mode in [Mode.bind, .verify] {
             let directory = Self.directory(fixture, mode: mode, uris: [dead, fixture.uri])
             #expect(try await directory.user(login: "alice")?.login == "alice")
             #expect(try await directory.authenticate(login: "bob", password: "bob-pw").user?.login == "bob")
             #expect(try await directory.authenticate(login: "bob", password: "nope") == .wrongPassword)
         }
-        let dead2 = "ldap://127.0.0.1:\(try SlapdFixture.freePort())"
+        let dead2 = "ldap://127.0.0.1:\(try TestPorts.free())"
         let nowhere = Self.directory(fixture, uris: [dead, dead2])
         let error = await #expect(throws: DirectoryError.self) { try await nowhere.user(login: "alice") }
         #expect(error?.kind == .unavailable)

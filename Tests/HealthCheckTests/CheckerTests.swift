@@ -8,19 +8,19 @@ import Testing
     static let host = "127.0.61.1"
 
     @Test func tcpConnectsAndReportsRefused() async throws {
-        let peer = try PythonPeer("accept", host: Self.host)
+        let peer = try await PythonPeer("accept", host: Self.host)
         let good = await attempt(quick(.tcp), peer.endpoint)
         #expect(good.succeeded)
         #expect(good.message == "connected")
-        let closed = try await closedPort(on: Self.host)
+        let closed = try closedPort(on: Self.host)
         let refused = await attempt(quick(.tcp), closed)
         #expect(!refused.succeeded)
         #expect(refused.message == "connection refused")
     }
 
     @Test func connectPortOverrideIsProbedInsteadOfTheServerPort() async throws {
-        let peer = try PythonPeer("accept", host: Self.host)
-        let closed = try await closedPort(on: Self.host)
+        let peer = try await PythonPeer("accept", host: Self.host)
+        let closed = try closedPort(on: Self.host)
         var spec = quick(.tcp)
         spec.connectPort = peer.endpoint.port
         #expect(await attempt(spec, closed).succeeded)
@@ -29,27 +29,27 @@ import Testing
     }
 
     @Test func smtpBannerEhloQuit() async throws {
-        let good = try PythonPeer("smtp", host: Self.host)
+        let good = try await PythonPeer("smtp", host: Self.host)
         let ok = await attempt(quick(.smtp(heloName: "director.shoal.test")), good.endpoint)
         #expect(ok.succeeded, "\(ok.message)")
         #expect(ok.message == "SMTP 220, EHLO 250")
 
-        let refusing = try PythonPeer("smtp-554", host: Self.host)
+        let refusing = try await PythonPeer("smtp-554", host: Self.host)
         let r = await attempt(quick(.smtp(heloName: "d")), refusing.endpoint)
         #expect(!r.succeeded)
         #expect(r.message == "banner '554 5.3.2 no service here'")
 
-        let noEhlo = try PythonPeer("smtp-ehlo-502", host: Self.host)
+        let noEhlo = try await PythonPeer("smtp-ehlo-502", host: Self.host)
         let e = await attempt(quick(.smtp(heloName: "d")), noEhlo.endpoint)
         #expect(!e.succeeded)
         #expect(e.message == "EHLO reply '502 5.5.1 no EHLO'")
     }
 
     @Test func pop3Greeting() async throws {
-        let good = try PythonPeer("pop3", host: Self.host)
+        let good = try await PythonPeer("pop3", host: Self.host)
         let ok = await attempt(quick(.pop3), good.endpoint)
         #expect(ok.succeeded, "\(ok.message)")
-        let bad = try PythonPeer("pop3-err", host: Self.host)
+        let bad = try await PythonPeer("pop3-err", host: Self.host)
         let r = await attempt(quick(.pop3), bad.endpoint)
         #expect(!r.succeeded)
         #expect(r.message == "greeting '-ERR busy'")
@@ -57,23 +57,23 @@ import Testing
 
     @Test func imapGreeting() async throws {
         for mode in ["imap", "imap-preauth"] {
-            let peer = try PythonPeer(mode, host: Self.host)
+            let peer = try await PythonPeer(mode, host: Self.host)
             let r = await attempt(quick(.imap), peer.endpoint)
             #expect(r.succeeded, "\(mode): \(r.message)")
         }
-        let bye = try PythonPeer("imap-bye", host: Self.host)
+        let bye = try await PythonPeer("imap-bye", host: Self.host)
         let r = await attempt(quick(.imap), bye.endpoint)
         #expect(!r.succeeded)
         #expect(r.message == "greeting '* BYE too busy'")
     }
 
     @Test func mailChecksNeverHangOnSilenceOrGarbage() async throws {
-        let silent = try PythonPeer("silent", host: Self.host)
+        let silent = try await PythonPeer("silent", host: Self.host)
         let s = await attempt(quick(.smtp(heloName: "d"), timeout: 0.3), silent.endpoint)
         #expect(!s.succeeded)
         #expect(s.message == "timeout after 0.3s")
 
-        let garbage = try PythonPeer("garbage", host: Self.host)
+        let garbage = try await PythonPeer("garbage", host: Self.host)
         for kind in [CheckKind.smtp(heloName: "d"), .pop3, .imap] {
             let g = await attempt(quick(kind, timeout: 0.5), garbage.endpoint)
             #expect(!g.succeeded, "\(kind)")
@@ -81,7 +81,7 @@ import Testing
             #expect(g.message == "timeout after 0.5s", "\(kind)")
         }
 
-        let bareLF = try PythonPeer("bare-lf", host: Self.host)
+        let bareLF = try await PythonPeer("bare-lf", host: Self.host)
         let b = await attempt(quick(.pop3, timeout: 0.3), bareLF.endpoint)
         #expect(!b.succeeded)
         #expect(b.message == "timeout after 0.3s")
@@ -89,24 +89,24 @@ import Testing
 
     @Test func icpReplies() async throws {
         for mode in ["icp-echo", "icp-miss", "icp-stale"] {
-            let peer = try PythonPeer(mode, host: Self.host)
+            let peer = try await PythonPeer(mode, host: Self.host)
             let r = await attempt(quick(.icp), peer.endpoint)
             #expect(r.succeeded, "\(mode): \(r.message)")
         }
-        let err = try PythonPeer("icp-err", host: Self.host)
+        let err = try await PythonPeer("icp-err", host: Self.host)
         #expect(await attempt(quick(.icp), err.endpoint).message == "ICP_OP_ERR")
-        let badLength = try PythonPeer("icp-badlength", host: Self.host)
+        let badLength = try await PythonPeer("icp-badlength", host: Self.host)
         let l = await attempt(quick(.icp), badLength.endpoint)
         #expect(!l.succeeded)
         #expect(l.message.hasPrefix("malformed ICP reply (length field"))
-        let garbage = try PythonPeer("icp-garbage", host: Self.host)
+        let garbage = try await PythonPeer("icp-garbage", host: Self.host)
         let g = await attempt(quick(.icp), garbage.endpoint)
         #expect(!g.succeeded)
         #expect(g.message == "malformed ICP reply (8 bytes, shorter than the header)")
     }
 
     @Test func icpSilenceTimesOutAndAClosedPortIsRefused() async throws {
-        let silent = try PythonPeer("accept", host: Self.host)  // a TCP listener: nothing on that UDP port
+        let silent = try await PythonPeer("accept", host: Self.host)  // a TCP listener: nothing on that UDP port
         let closed = await attempt(quick(.icp, timeout: 2), silent.endpoint)
         #expect(!closed.succeeded)
         #expect(closed.message == "connection refused" || closed.message == "timeout after 2s")

@@ -43,14 +43,14 @@ import Testing
     }
 
     @Test func httpAgainstNonHTTPPeersFailsClearly() async throws {
-        let smtp = try PythonPeer("smtp", host: "127.0.61.1")
+        let smtp = try await PythonPeer("smtp", host: "127.0.61.1")
         let r = await attempt(Self.http(HTTPCheck()), smtp.endpoint)
         #expect(!r.succeeded)
         #expect(r.message.hasPrefix("malformed HTTP response (") || r.message == "connection closed without a response",
                 "\(r.message)")
-        let silent = try PythonPeer("silent", host: "127.0.61.1")
+        let silent = try await PythonPeer("silent", host: "127.0.61.1")
         #expect(await attempt(quick(.http(HTTPCheck()), timeout: 0.3), silent.endpoint).message == "timeout after 0.3s")
-        let closed = try await closedPort(on: "127.0.61.1")
+        let closed = try closedPort(on: "127.0.61.1")
         #expect(await attempt(Self.http(HTTPCheck()), closed).message == "connection refused")
     }
 }

@@ -69,7 +69,7 @@ final class CollectedEvents: @unchecked Sendable {
         let logger = Logger(label: "hc-test") { _ in CapturingLogHandler(logs: logs) }
         let monitor = HealthMonitor(group: testGroup, logger: logger)
         let events = CollectedEvents(monitor)
-        let peer = try PythonPeer("accept", host: "127.0.61.20")
+        let peer = try await PythonPeer("accept", host: "127.0.61.20")
         let key = HealthKey(service: Self.service, server: peer.endpoint)
         let spec = CheckSpec(kind: .tcp, delayLoop: 0.2, connectTimeout: 1, retry: 1, delayBeforeRetry: 0.1)
         await monitor.update([key: (check: spec, alpha: true)])
@@ -100,8 +100,8 @@ final class CollectedEvents: @unchecked Sendable {
     @Test func updateKeepsUnchangedChecksAndStopsRemovedOnes() async throws {
         let monitor = HealthMonitor(group: testGroup, logger: Logger(label: "hc-test"))
         let events = CollectedEvents(monitor)
-        let peer = try PythonPeer("accept", host: "127.0.61.21")
-        let closed = try await closedPort(on: "127.0.61.21")
+        let peer = try await PythonPeer("accept", host: "127.0.61.21")
+        let closed = try closedPort(on: "127.0.61.21")
         let good = HealthKey(service: Self.service, server: peer.endpoint)
         let bad = HealthKey(service: Self.service, server: closed)
         let spec = CheckSpec(kind: .tcp, delayLoop: 0.2, connectTimeout: 1, retry: 0, delayBeforeRetry: 0.1)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MailStore
+import ShoalTestFixtures
 import Testing
 
 /// Several writers on one mailbox: unique UIDs, a valid uidlist, and the dotlock's stale and timeout rules.
@@ -56,19 +57,19 @@ import Testing
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let children = 3, perProcess = 30
         let spawned = (0..<children).map { index in
-            Task.detached {
-                try Command.run(
+            Task {
+                try await TestProcess.run(
                     executable, ["--testing-library", "swift-testing", "--filter", "ConcurrencyTests/childProcessDeliveries"],
                     environment: ProcessInfo.processInfo.environment.merging(
                         ["MAILSTORE_CHILD_ROOT": root, "MAILSTORE_CHILD_COUNT": "\(perProcess)",
-                         "MAILSTORE_CHILD_TAG": "child\(index)"]) { $1 })
+                         "MAILSTORE_CHILD_TAG": "child\(index)"]) { $1 }, timeout: 600)
             }
         }
         let mailbox = try TestSupport.store(root: root).mailbox(for: owner)
         for number in 0..<perProcess { _ = try await mailbox.deliver(TestSupport.message("parent \(number)")) }
         for child in spawned {
             let result = try await child.value
-            #expect(result.status == 0, "child test run failed:\n\(result.output)\(result.errorOutput)")
+            #expect(result.status == 0, "child test run failed:\n\(result.stdout)\(result.stderr)")
         }
         try Self.verifyFolder(mailbox.path, count: (children + 1) * perProcess)
         let pids = Set(TestSupport.entries(mailbox.path + "/new").compactMap { $0.firstMatch(of: #/P(\d+)Q/#)?.1 })
@@ -112,11 +113,9 @@ import Testing
         let store = TestSupport.store(root: root, hostname: "node-a", lockTimeout: .seconds(5))
         let mailbox = try store.mailbox(for: owner)
         _ = try await mailbox.deliver(TestSupport.message("first"))
-        let finished = Process()
-        finished.executableURL = URL(fileURLWithPath: "/bin/true")
-        try finished.run()
-        finished.waitUntilExit()
-        try TestSupport.write("\(finished.processIdentifier):node-a", to: mailbox.path + "/dovecot-uidlist.lock")
+        let finished = try TestProcess("/bin/true", [])
+        try await finished.wait()
+        try TestSupport.write("\(finished.pid):node-a", to: mailbox.path + "/dovecot-uidlist.lock")
         #expect(try await mailbox.deliver(TestSupport.message("second")).uid == 2)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MailStore
+import ShoalTestFixtures
 import Testing
 
 /// A throwaway Dovecot configuration over one Maildir, driven through `doveadm` as the unprivileged user 65534.
@@ -51,14 +52,14 @@ struct Dovecot {
     /// Runs `doveadm -c <conf> <arguments>` for the Maildir's user, failing the test on a non-zero exit.
     @discardableResult
     func run(_ arguments: [String], input: [UInt8]? = nil) throws -> String {
-        let result = try Command.run(
-            Self.doveadm, ["-c", directory + "/dovecot.conf"] + arguments,
-            environment: ["USER": "shoaltest", "HOME": maildir, "PATH": "/usr/bin:/bin"], input: input)
-        try #require(result.status == 0, "doveadm \(arguments) failed (\(result.status)): \(result.errorOutput)")
+        let result = try TestProcess.runBlocking(
+            Self.doveadm, ["-c", directory + "/dovecot.conf"] + arguments, stdin: input.map { String(decoding: $0, as: UTF8.self) },
+            environment: ["USER": "shoaltest", "HOME": maildir, "PATH": "/usr/bin:/bin"])
+        try #require(result.status == 0, "doveadm \(arguments) failed (\(result.status)): \(result.stderr)")
         // Dovecot complains about files it finds odd (broken uidlist, bad names) on stderr or in its log.
         let log = TestSupport.text(directory + "/dovecot.log") ?? ""
-        #expect(result.errorOutput.isEmpty && log.isEmpty, "doveadm \(arguments): \(result.errorOutput)\(log)")
-        return result.output
+        #expect(result.stderr.isEmpty && log.isEmpty, "doveadm \(arguments): \(result.stderr)\(log)")
+        return result.stdout
     }
 
     /// `doveadm -f tab` output as one dictionary per row.
@@ -164,9 +165,8 @@ struct Dovecot {
               printf 'Subject: dovecot %s\\r\\n\\r\\nbody\\r\\n' $i | \(Dovecot.doveadm) -c \(dovecot.directory)/dovecot.conf save -m INBOX 2>&1 || exit 1
               i=$((i+1)); done
             """
-        async let saving = Task.detached {
-            try Command.run("/bin/sh", ["-c", script], environment: ["USER": "shoaltest", "HOME": mailbox.path, "PATH": "/usr/bin:/bin"])
-        }.value
+        async let saving = TestProcess.run(
+            "/bin/sh", ["-c", script], environment: ["USER": "shoaltest", "HOME": mailbox.path, "PATH": "/usr/bin:/bin"])
         let other = try store("node-b").mailbox(for: owner)
         let delivered = try await withThrowingTaskGroup(of: UInt32.self) { group in
             for index in 0..<shoalDeliveries {
@@ -178,7 +178,7 @@ struct Dovecot {
             return uids
         }
         let saved = try await saving
-        #expect(saved.status == 0 && saved.output.isEmpty, "\(saved.output)\(saved.errorOutput)")
+        #expect(saved.status == 0 && saved.stdout.isEmpty, "\(saved.stdout)\(saved.stderr)")
         #expect(Set(delivered).count == shoalDeliveries)
         // Dovecot's own saves may leave a file without a uidlist record when the lock is busy (three
         // concurrent `doveadm save` loops do the same); the next sync, Dovecot's or Shoal's, gives it a UID.

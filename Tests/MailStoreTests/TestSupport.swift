@@ -61,39 +61,3 @@ enum TestSupport {
         _ = utimensat(AT_FDCWD, path, times, 0)
     }
 }
-
-/// Runs a program and collects its exit status and output.
-struct Command {
-    var status: Int32
-    var output: String
-    var errorOutput: String
-
-    static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, input: [UInt8]? = nil
-    ) throws -> Command {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)")
-        let outURL = scratch.appendingPathExtension("out"), errURL = scratch.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input)) }
-        try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return Command(
-            status: process.terminationStatus,
-            output: TestSupport.text(outURL.path) ?? "",
-            errorOutput: TestSupport.text(errURL.path) ?? "")
-    }
-}

@@ -389,7 +389,7 @@ struct MailNodeIntegrationTests {
         let stored = try await bed.waitForMessages(1, in: bed.maildir("alice"))
         #expect(stored.messages(subject: "drained").count == 1)
         // New connections are refused once the node drains.
-        #expect(!Ports.accepts(node.smtpPort))
+        #expect(!TestPorts.accepts(node.smtpPort))
     }
 
     // MARK: - A crash in the middle of DATA

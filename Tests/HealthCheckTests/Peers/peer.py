@@ -1,6 +1,5 @@
-/// The Python peers the checker tests talk to: `python3 -c peerScript MODE HOST` binds HOST port 0,
-/// prints the port on its first line, and serves until killed.
-let peerScript = #"""
+# peer.py MODE HOST: the peers the checker tests talk to. Binds HOST port 0, prints the port on its first
+# line, and serves until killed (TCP modes in `tcp`, ICP modes over UDP below).
 import socket, struct, sys, threading, time
 
 mode, host = sys.argv[1], sys.argv[2]
@@ -85,4 +84,3 @@ else:
             s.sendto(icp_reply(3, reqnum, data[20:]) + b'extra', addr)
         elif mode == 'icp-garbage':
             s.sendto(b'garbage!', addr)
-"""#

@@ -1,0 +1,65 @@
+import Foundation
+import ShoalTestFixtures
+
+/// Dovecot's own view of a Maildir (doveadm over a copy owned by the unprivileged user 65534, so that its
+/// index files never touch the store under test).
+struct DovecotView {
+    struct Message: Hashable {
+        var uid: UInt32
+        var guid: String
+    }
+
+    var uidValidity: UInt32
+    var messages: [Message]
+    var log: String
+
+    static func read(_ maildir: String, scratch: TempDirectory) async throws -> DovecotView {
+        let doveadm = try requiredTool("doveadm", package: "dovecot-core")
+        let base = try scratch.makeDirectory("dovecot-\(UUID().uuidString.prefix(6))")
+        let copy = base + "/Maildir"
+        for (tool, arguments) in [("/bin/cp", ["-a", maildir, copy]), ("/bin/chown", ["-R", "65534:65534", base])] {
+            let result = try await TestProcess.run(tool, arguments)
+            guard result.status == 0 else { throw HarnessError("copying the Maildir for Dovecot failed: \(result)") }
+        }
+        try FileManager.default.createDirectory(atPath: base + "/run", withIntermediateDirectories: true)
+        try """
+            base_dir = \(base)/run
+            state_dir = \(base)/run
+            log_path = \(base)/dovecot.log
+            mail_location = maildir:\(copy)
+            mail_uid = 65534
+            mail_gid = 65534
+            first_valid_uid = 1
+            first_valid_gid = 1
+            protocols =
+            ssl = no
+            passdb {
+              driver = static
+              args = nopassword=y
+            }
+            userdb {
+              driver = static
+              args = home=\(copy)
+            }
+
+            """.write(toFile: base + "/dovecot.conf", atomically: true, encoding: .utf8)
+        func table(_ arguments: [String]) async throws -> [[String: String]] {
+            let result = try await TestProcess.run(doveadm, ["-c", base + "/dovecot.conf", "-f", "tab"] + arguments,
+                                             environment: ["USER": "shoaltest", "HOME": copy, "PATH": "/usr/bin:/bin"])
+            guard result.status == 0 else { throw HarnessError("doveadm \(arguments) failed: \(result)") }
+            let lines = result.stdout.split(separator: "\n").map {
+                $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            }
+            guard let header = lines.first else { return [] }
+            return lines.dropFirst().map { Dictionary(zip(header, $0), uniquingKeysWith: { a, _ in a }) }
+        }
+        let status = try await table(["mailbox", "status", "uidvalidity", "INBOX"])
+        let rows = try await table(["fetch", "uid guid", "mailbox", "INBOX", "all"])
+        let messages = rows.compactMap { row -> Message? in
+            guard let uid = row["uid"].flatMap({ UInt32($0) }), let guid = row["guid"] else { return nil }
+            return Message(uid: uid, guid: guid)
+        }
+        let log = (try? String(contentsOfFile: base + "/dovecot.log", encoding: .utf8)) ?? ""
+        return DovecotView(uidValidity: status.first?["uidvalidity"].flatMap { UInt32($0) } ?? 0, messages: messages, log: log)
+    }
+}

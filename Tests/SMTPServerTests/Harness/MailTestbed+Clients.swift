@@ -1,0 +1,56 @@
+import Foundation
+import ShoalTestFixtures
+
+/// Real clients driven against the testbed's nodes: the Python SMTP/LMTP client (`Peers/smtp_client.py`) and swaks.
+extension MailTestbed {
+    /// Runs the Python SMTP client (`Peers/smtp_client.py MODE JOB.json`) and decodes its JSON answer.
+    func python<Answer: Decodable>(_ mode: String, _ job: [String: Any], as: Answer.Type = Answer.self,
+                                   timeout: Double = 120) async throws -> Answer {
+        let jobPath = dir.file("logs/job-\(UUID().uuidString.prefix(8)).json")
+        try JSONSerialization.data(withJSONObject: job, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: jobPath))
+        let result = try await peers.run("smtp_client.py", [mode, jobPath], timeout: timeout)
+        guard result.status == 0 else { throw HarnessError("python client \(mode) failed: \(result)") }
+        do {
+            return try JSONDecoder().decode(Answer.self, from: Data(result.stdout.utf8))
+        } catch {
+            throw HarnessError("python client \(mode): cannot decode its answer (\(error)): \(result)")
+        }
+    }
+
+    /// Sends one message with smtplib (SMTP or LMTP, optional STARTTLS and AUTH); every reply is in the result.
+    func smtplib(port: Int, from: String, to: [String], message: String, lmtp: Bool = false, mailOptions: [String] = [],
+                 starttls: Bool = false, auth: (mechanism: String, user: String, password: String)? = nil,
+                 host: String = "127.0.0.1") async throws -> SMTPLibResult {
+        var job: [String: Any] = ["host": host, "port": port, "from": from, "to": to, "message": message, "lmtp": lmtp,
+                                  "mail_options": mailOptions, "starttls": starttls]
+        if let auth { job["auth"] = ["mechanism": auth.mechanism, "user": auth.user, "password": auth.password] }
+        return try await python("smtplib", job)
+    }
+
+    /// A raw conversation: the greeting is read first, then each step runs in order (see `RawStep`).
+    func raw(port: Int, _ steps: [RawStep], host: String = "127.0.0.1", timeout: Double = 60) async throws -> RawResult {
+        try await python("raw", ["host": host, "port": port, "steps": steps.map(\.json)], timeout: timeout)
+    }
+
+    /// Sends `messages` concurrently: one thread per (target, batch), each batch over one connection.
+    func flood(_ batches: [FloodBatch]) async throws -> [FloodResult] {
+        try await python("flood", ["batches": batches.map(\.json)], timeout: 300)
+    }
+
+    /// Runs swaks with `arguments`.
+    func swaks(_ arguments: [String]) async throws -> TestProcess.Result {
+        let swaks = try requiredTool("swaks", package: "swaks")
+        return try await TestProcess.run(swaks, arguments, timeout: 60)
+    }
+}
+
+/// The Python programs of this target (`Peers/*.py`).
+let peers = PythonPeers(Bundle.module)
+
+/// A user to create in a test directory.
+struct TestUser {
+    var login: String
+    var addresses: [String]
+    var password: String
+}
