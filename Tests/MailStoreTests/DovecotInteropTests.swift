@@ -25,28 +25,8 @@ struct Dovecot {
         self.directory = directory
         self.maildir = maildir
         try FileManager.default.createDirectory(atPath: directory + "/run", withIntermediateDirectories: true)
-        try TestSupport.write(
-            """
-            base_dir = \(directory)/run
-            state_dir = \(directory)/run
-            log_path = \(directory)/dovecot.log
-            mail_location = maildir:\(maildir)
-            mail_uid = \(Self.mailUser.uid)
-            mail_gid = \(Self.mailUser.gid)
-            first_valid_uid = 1
-            first_valid_gid = 1
-            protocols =
-            ssl = no
-            passdb {
-              driver = static
-              args = nopassword=y
-            }
-            userdb {
-              driver = static
-              args = home=\(maildir)
-            }
-
-            """, to: directory + "/dovecot.conf")
+        try TestSupport.write(DovecotConfig.text(directory: directory, maildir: maildir, uid: Self.mailUser.uid, gid: Self.mailUser.gid),
+                              to: directory + "/dovecot.conf")
     }
 
     /// Runs `doveadm -c <conf> <arguments>` for the Maildir's user, failing the test on a non-zero exit.

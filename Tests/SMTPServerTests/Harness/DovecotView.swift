@@ -22,27 +22,8 @@ struct DovecotView {
             guard result.status == 0 else { throw HarnessError("copying the Maildir for Dovecot failed: \(result)") }
         }
         try FileManager.default.createDirectory(atPath: base + "/run", withIntermediateDirectories: true)
-        try """
-            base_dir = \(base)/run
-            state_dir = \(base)/run
-            log_path = \(base)/dovecot.log
-            mail_location = maildir:\(copy)
-            mail_uid = 65534
-            mail_gid = 65534
-            first_valid_uid = 1
-            first_valid_gid = 1
-            protocols =
-            ssl = no
-            passdb {
-              driver = static
-              args = nopassword=y
-            }
-            userdb {
-              driver = static
-              args = home=\(copy)
-            }
-
-            """.write(toFile: base + "/dovecot.conf", atomically: true, encoding: .utf8)
+        try DovecotConfig.text(directory: base, maildir: copy, uid: 65534, gid: 65534)
+            .write(toFile: base + "/dovecot.conf", atomically: true, encoding: .utf8)
         func table(_ arguments: [String]) async throws -> [[String: String]] {
             let result = try await TestProcess.run(doveadm, ["-c", base + "/dovecot.conf", "-f", "tab"] + arguments,
                                              environment: ["USER": "shoaltest", "HOME": copy, "PATH": "/usr/bin:/bin"])
