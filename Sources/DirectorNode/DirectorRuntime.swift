@@ -74,7 +74,7 @@ public final class DirectorRuntime: Sendable {
         }
         try desired.apply(batch: batch)
         let frozen = desired
-        return try transaction(syncingTimeouts: true) { (next: inout Control) throws(ConfigError) in
+        return try transaction(syncingTimeouts: true) { (next: inout Control) throws(ConfigError) -> Bool in
             next.desired = frozen
             next.options = [:]
             var checked: [HealthKey: MemberHealth] = [:]
@@ -96,10 +96,10 @@ public final class DirectorRuntime: Sendable {
     }
 
     /// Runs `body` on a copy of the control state, then reconciles the live table in place (first
-    /// giving it the desired timeouts when `syncingTimeouts`); keeps the copy only when both succeed. A failure changes nothing: the
-    /// live table stages its rule changes without its connections (`DirectorTable.apply(batch:)`).
-    /// Returns the notify commands of quorum changes.
-    /// `body` returns false when there is nothing to do (then nothing is reconciled or committed).
+    /// giving it the desired timeouts when `syncingTimeouts`); keeps the copy only when both succeed.
+    /// A failure changes nothing: the live table stages its rule changes without its connections
+    /// (`DirectorTable.apply(batch:)`). `body` returns false when there is nothing to do (then nothing
+    /// is reconciled or committed). Returns the notify commands of quorum changes.
     func transaction(syncingTimeouts: Bool = false,
                      _ body: (inout Control) throws(ConfigError) -> Bool) throws(ConfigError) -> [String] {
         let outcome = control.withLockedValue { (control) -> Result<[String], ConfigError> in
@@ -108,9 +108,14 @@ public final class DirectorRuntime: Sendable {
                 guard try body(&next) else { return .success([]) }
                 let t = next.desired.timeouts
                 let first: [IPVSCommand] = syncingTimeouts ? [.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp)] : []
-                let notify = try live.withLockedValue { (live) throws(ConfigError) -> [String] in
-                    try reconcile(&next, live: &live.table, first: first)
+                let reconciled = live.withLockedValue { (live) -> Result<[String], ConfigError> in
+                    do throws(ConfigError) {
+                        return .success(try reconcile(&next, live: &live.table, first: first))
+                    } catch {
+                        return .failure(error)
+                    }
                 }
+                let notify = try reconciled.get()
                 control = next
                 return .success(notify)
             } catch {

@@ -55,7 +55,7 @@ public struct RelayClient: Sendable {
                         return try NIOAsyncChannel<RelayReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
-        } catch ChannelError.connectTimeout {
+        } catch ChannelError.connectTimeout(_) {
             throw RelayError(host: host, step: "connecting", reason: "no connection within \(connectTimeoutSeconds) s")
         } catch {
             throw RelayError(host: host, step: "connecting", reason: "\(error)")
@@ -248,9 +248,7 @@ final class RelayReplyTimer: ChannelDuplexHandler {
 
     private func arm(_ context: ChannelHandlerContext) {
         deadline?.cancel()
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            let context = loopBound.value
             context.fireErrorCaught(RelayReplyTimeout())
             context.close(promise: nil)
         }
