@@ -50,7 +50,8 @@ actor LDAPConnectionPool {
         let connections = idle.map(\.connection)
         // Runs on a pool thread, or (once the pool is shut down) as a cancelled item: it closes either way.
         if !connections.isEmpty { threadPool.submit { _ in connections.forEach { $0.close() } } }
-        if ownsThreadPool && !isShutDown { threadPool.shutdownGracefully { _ in } }
+        let running = !isShutDown
+        if ownsThreadPool && running { threadPool.shutdownGracefully { _ in } }
     }
 
     /// Closes the idle connections and stops an own thread pool; later operations fail as unavailable.
