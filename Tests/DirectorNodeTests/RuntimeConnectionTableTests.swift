@@ -23,7 +23,9 @@ import Testing
                 scheduler: wlc
                 servers: [{address: 127.0.0.2:80, weight: 2}, {address: 127.0.0.3:80}]
             """, file: "director.yaml"))
-        let runtime = DirectorRuntime(logger: Logger(label: "test.runtime"), wallClock: 0)
+        var logger = Logger(label: "test.runtime")
+        logger.logLevel = .error
+        let runtime = DirectorRuntime(logger: logger, wallClock: 0)
         _ = try runtime.load(configuration)
         return runtime
     }
@@ -118,6 +120,8 @@ import Testing
             group.addTask {
                 var round = 0
                 while !stop.withLockedValue({ $0 }) || round % 2 == 0 {
+                    // apply() never suspends here: yield, or this loop holds a concurrency-pool thread.
+                    await Task.yield()
                     round += 1
                     let weight = round % 4 + 1
                     try await runtime.apply([.editServer(Self.key, RealServerConfig(endpoint: Self.b, forwarding: .masquerade, weight: weight))])
@@ -136,6 +140,7 @@ import Testing
             // Readers: metrics text, the services view and the connection listing.
             group.addTask {
                 while !stop.withLockedValue({ $0 }) {
+                    await Task.yield()
                     let snapshot = await runtime.snapshot()
                     let text = MetricsExporter.render(snapshot, now: 1)
                     if !text.contains("shoal_director_connection_entries") {
