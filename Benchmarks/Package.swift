@@ -19,6 +19,15 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
+            name: "DirectorRuntimeBench",
+            dependencies: [
+                .product(name: "DirectorNode", package: "Shoal"), .product(name: "DirectorAdmin", package: "Shoal"),
+                .product(name: "DirectorProxy", package: "Shoal"), .product(name: "Director", package: "Shoal"),
+                .product(name: "ShoalCore", package: "Shoal"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .executableTarget(
             name: "DirectorBench",
             dependencies: [.product(name: "Director", package: "Shoal"), .product(name: "ShoalCore", package: "Shoal")],
             swiftSettings: [.swiftLanguageMode(.v6)]

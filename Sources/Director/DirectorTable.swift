@@ -16,13 +16,12 @@ public struct DirectorTable: Sendable {
     var serviceByUID: [Int: Int] = [:]
     /// Deleted servers that connections or templates still reference (ipvs->dest_trash).
     var trash: [ServerID: (service: VirtualServiceKey, server: RealServer)] = [:]
-    var connections: [ConnectionID: Connection] = [:]
-    var byTuple: [ConnectionTuple: ConnectionID] = [:]
-    var templates: [TemplateKey: ConnectionID] = [:]
-    var timers = TimerHeap()
+    /// Connections, templates, their indexes and timers (changed on every accept and close).
+    var store = ConnectionStore()
+    /// Entries a services view left out (see `servicesView`); 0 in a full table.
+    var omittedEntries = 0
     var nextServiceUID = 1
     var nextServerID: UInt32 = 1
-    var nextConnectionID: UInt64 = 1
     /// The latest time the table has been advanced to.
     public internal(set) var now = DirectorTime.zero
 
@@ -33,11 +32,21 @@ public struct DirectorTable: Sendable {
     /// The service with this key.
     public func service(_ key: VirtualServiceKey) -> VirtualService? { serviceIndex[key].map { services[$0] } }
 
-    /// Every connection and template, oldest first.
+    /// Every connection and template, oldest first (none in a services view).
     public var connectionEntries: [Connection] { connections.values.sorted { $0.id < $1.id } }
 
-    /// How many entries the connection table holds (templates included).
-    public var connectionCount: Int { connections.count }
+    /// How many entries the connection table holds (templates included; a services view remembers the count).
+    public var connectionCount: Int { connections.count + omittedEntries }
+
+    /// The table without its connection entries: services, servers with their counters, timeouts, and
+    /// the entry count. Copying it costs O(services + servers), never O(connections), and it shares no
+    /// storage with the connection table, so a reader holding it never makes the next accept copy that.
+    public var servicesView: DirectorTable {
+        var view = self
+        view.store = ConnectionStore()
+        view.omittedEntries = connectionCount
+        return view
+    }
 
     /// A connection by its identity.
     public func connection(_ id: ConnectionID) -> Connection? { connections[id] }
@@ -65,7 +74,13 @@ public struct DirectorTable: Sendable {
 
     /// Applies commands in order, all or nothing: on the first failure the table is left as it was
     /// and the error names the failing line.
+    ///
+    /// Only the rules are staged on a copy: the connection table is moved aside while the batch runs
+    /// (rule commands never touch it) and moved back, so a batch costs O(services + servers).
     public mutating func apply(batch: [(line: Int, command: IPVSCommand)], file: String? = nil) throws(ConfigError) {
+        var connectionTable = ConnectionStore()
+        swap(&connectionTable, &store)
+        defer { swap(&connectionTable, &store) }
         var copy = self
         for (line, command) in batch {
             do {
@@ -178,6 +193,29 @@ public struct DirectorTable: Sendable {
             serviceIndex[s.key] = i
             serviceByUID[s.uid] = i
         }
+    }
+
+    // MARK: Connection storage
+
+    var connections: [ConnectionID: Connection] {
+        get { store.connections }
+        _modify { yield &store.connections }
+    }
+    var byTuple: [ConnectionTuple: ConnectionID] {
+        get { store.byTuple }
+        _modify { yield &store.byTuple }
+    }
+    var templates: [TemplateKey: ConnectionID] {
+        get { store.templates }
+        _modify { yield &store.templates }
+    }
+    var timers: TimerHeap {
+        get { store.timers }
+        _modify { yield &store.timers }
+    }
+    var nextConnectionID: UInt64 {
+        get { store.nextConnectionID }
+        _modify { yield &store.nextConnectionID }
     }
 
     // MARK: Load bookkeeping

@@ -64,14 +64,19 @@ public enum IPVSListing {
 
     /// `ipvsadm -L -n -c`: the connection table, oldest entry first, with the time left on each timer.
     public static func connections(_ table: DirectorTable, persistentEngine: Bool = false) -> String {
+        connections(table.connectionListing, persistentEngine: persistentEngine)
+    }
+
+    /// `ipvsadm -L -n -c` from a listing taken out of a live table.
+    public static func connections(_ listing: ConnectionListing, persistentEngine: Bool = false) -> String {
         var out = "IPVS connection entries\n"
         if persistentEngine {
             out += "pro expire \(pad("state", 11)) \(pad("source", 18)) \(pad("virtual", 18)) \(pad("destination", 18)) \(pad("pe name", 16)) pe_data\n"
         } else {
             out += "pro expire \(pad("state", 11)) \(pad("source", 18)) \(pad("virtual", 18)) destination\n"
         }
-        for c in table.connectionEntries {
-            let left = table.now.seconds(until: c.expires)
+        for c in listing.entries {
+            let left = listing.now.seconds(until: c.expires)
             let expire = twoDigits(left / 60) + ":" + twoDigits(left % 60)
             out += "\(pad(c.proto.listingName, 3)) \(pad(expire, 6)) \(pad(c.state.rawValue, 11)) \(pad(c.client.description, 18)) \(pad(c.virtual.description, 18)) \(c.destination)\n"
         }

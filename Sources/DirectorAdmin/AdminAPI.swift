@@ -125,8 +125,8 @@ public struct AdminAPI: Sendable {
         case (.stats, _):
             return .json(TotalsDTO(await control.snapshot(), now: clock()))
         case (.connections, _):
-            let table = await control.snapshot().table
-            let entries = table.connectionEntries.map { ConnectionDTO($0, now: table.now) }
+            let listing = await control.connectionListing()
+            let entries = listing.entries.map { ConnectionDTO($0, now: listing.now) }
             return .json(ConnectionListDTO(count: entries.count, connections: entries))
         case (.ipvsadm, _):
             return try await ipvsadm(request.body)
@@ -159,6 +159,8 @@ public struct AdminAPI: Sendable {
             throw APIError(.badRequest, "-R is not available over the API: send one command per request, or use the JSON routes", field: "-R")
         case .syncDaemon:
             throw APIError(.badRequest, "connection synchronisation daemons are not part of the director core", field: "args")
+        case let .list(options) where options.connections:
+            return .text(IPVSListing.connections(await control.connectionListing(), persistentEngine: options.persistentConnections))
         case .list, .save:
             let table = await control.snapshot().table
             do {

@@ -4,6 +4,8 @@ public import ShoalCore
 
 /// What the admin API reads: the live table and the health of every checked server.
 public struct DirectorSnapshot: Sendable {
+    /// The live table; a running director hands out its services view (no connection entries, but
+    /// their count): connections are read through `DirectorControl.connectionListing()`.
     public var table: DirectorTable
     /// The table as configured (weights before health checks adjust them), when it differs from `table`:
     /// edits start from it, so that a server down or at weight 0 for health reasons keeps its own weight.
@@ -28,4 +30,11 @@ public struct DirectorSnapshot: Sendable {
 public protocol DirectorControl: Sendable {
     func snapshot() async -> DirectorSnapshot
     func apply(_ commands: [IPVSCommand]) async throws(ConfigError)
+    /// The connection table's entries (for `/api/connections` and `-L -n -c`).
+    func connectionListing() async -> ConnectionListing
+}
+
+extension DirectorControl {
+    /// The entries of the snapshot's table (for controls whose snapshot carries its connections).
+    public func connectionListing() async -> ConnectionListing { await snapshot().table.connectionListing }
 }

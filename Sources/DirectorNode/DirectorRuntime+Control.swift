@@ -7,21 +7,21 @@ public import ShoalCore
 extension DirectorRuntime: DirectorControl {
     public func snapshot() async -> DirectorSnapshot {
         let reports = await reportSource.withLockedValue { $0 }?() ?? [:]
-        return DirectorSnapshot(table: liveTable, configured: desiredTable, health: reports, startedAt: startedAt)
+        return DirectorSnapshot(table: liveServices, configured: desiredTable, health: reports, startedAt: startedAt)
     }
+
+    public func connectionListing() async -> ConnectionListing { liveConnections }
 
     /// Applies admin changes to the desired table, all or nothing, then reconciles the live table.
     /// Established connections are untouched: a removed server's connections drain from the trash.
     public func apply(_ commands: [IPVSCommand]) async throws(ConfigError) {
-        let notify = try transaction { (next: inout State) throws(ConfigError) -> [String] in
+        // Timeouts set through the admin API apply to the live table too.
+        let notify = try transaction(syncingTimeouts: true) { (next: inout Control) throws(ConfigError) -> Bool in
             try next.desired.apply(batch: commands.enumerated().map { ($0.offset + 1, $0.element) })
             let wanted = Set(next.desired.services.map(\.key))
             next.health = next.health.filter { wanted.contains($0.key.service) }
             next.policies = next.policies.filter { wanted.contains($0.key) }
-            // Timeouts set through the admin API apply to the live table too.
-            let t = next.desired.timeouts
-            try next.live.apply(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp))
-            return try reconcile(&next)
+            return true
         }
         for command in commands {
             logger.notice("admin change", metadata: ["command": "\(command)"])

@@ -7,18 +7,31 @@ import NIOConcurrencyHelpers
 import NIOCore
 public import ShoalCore
 
-/// The director's state while it runs, behind one lock: the desired table (configuration plus admin
-/// changes, with configured weights), the health of every checked server, and the live table the
-/// dataplanes schedule with (desired ∘ health, with its connections).
+/// The director's state while it runs, in two parts with a lock each.
+///
+/// * `control`: the desired table (configuration plus admin changes, with configured weights), the
+///   health of every checked server and the quorum policies. Changed rarely, by reloads, admin
+///   batches and health verdicts, each staged on a copy and committed only when it all succeeds. It
+///   holds no connections, so a copy costs O(services + servers).
+/// * `live`: the table the dataplanes schedule with (desired ∘ health) with its connection table and
+///   the servers' load counters the schedulers read. One mutable value behind its own lock, changed
+///   in place on every accept and close and never handed out whole: readers get its services view
+///   or a listing of its entries, so no reader makes the next accept copy the connection table.
+///
+/// Lock order: `control`, then `live` (the data path takes only `live`).
 public final class DirectorRuntime: Sendable {
-    struct State {
+    struct Control {
         /// Services and servers as configured and edited through the admin API.
         var desired = DirectorTable()
-        /// What the dataplanes schedule with: desired services, weights adjusted by health.
-        var live = DirectorTable()
         var health: [HealthKey: MemberHealth] = [:]
         var policies: [VirtualServiceKey: ServiceHealthPolicy] = [:]
         var options: [VirtualServiceKey: ServiceHealthOptions] = [:]
+    }
+
+    /// The live table and the tick count of its rate estimation.
+    struct Live {
+        /// What the dataplanes schedule with: desired services, weights adjusted by health, connections.
+        var table = DirectorTable()
         var ticks = 0
     }
 
@@ -28,7 +41,8 @@ public final class DirectorRuntime: Sendable {
         var dynamicWeight: Int?
     }
 
-    let state = NIOLockedValueBox(State())
+    let control = NIOLockedValueBox(Control())
+    let live = NIOLockedValueBox(Live())
     private let start = NIODeadline.now()
     public let startedAt: Double
     let logger: Logger
@@ -60,10 +74,8 @@ public final class DirectorRuntime: Sendable {
         }
         try desired.apply(batch: batch)
         let frozen = desired
-        return try transaction { (next: inout State) throws(ConfigError) -> [String] in
+        return try transaction(syncingTimeouts: true) { (next: inout Control) throws(ConfigError) -> Bool in
             next.desired = frozen
-            let t = configuration.timeouts
-            try next.live.apply(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp))
             next.options = [:]
             var checked: [HealthKey: MemberHealth] = [:]
             for service in configuration.services {
@@ -79,17 +91,32 @@ public final class DirectorRuntime: Sendable {
             next.health = checked
             let wanted = Set(next.desired.services.map(\.key))
             next.policies = next.policies.filter { wanted.contains($0.key) }
-            return try reconcile(&next)
+            return true
         }
     }
 
-    /// Runs `body` on a copy of the state under the lock and keeps the copy only when it succeeds.
-    func transaction(_ body: (inout State) throws(ConfigError) -> [String]) throws(ConfigError) -> [String] {
-        let outcome = state.withLockedValue { (state) -> Result<[String], ConfigError> in
-            var next = state
+    /// Runs `body` on a copy of the control state, then reconciles the live table in place (first
+    /// giving it the desired timeouts when `syncingTimeouts`); keeps the copy only when both succeed.
+    /// A failure changes nothing: the live table stages its rule changes without its connections
+    /// (`DirectorTable.apply(batch:)`). `body` returns false when there is nothing to do (then nothing
+    /// is reconciled or committed). Returns the notify commands of quorum changes.
+    func transaction(syncingTimeouts: Bool = false,
+                     _ body: (inout Control) throws(ConfigError) -> Bool) throws(ConfigError) -> [String] {
+        let outcome = control.withLockedValue { (control) -> Result<[String], ConfigError> in
+            var next = control
             do throws(ConfigError) {
-                let notify = try body(&next)
-                state = next
+                guard try body(&next) else { return .success([]) }
+                let t = next.desired.timeouts
+                let first: [IPVSCommand] = syncingTimeouts ? [.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp)] : []
+                let reconciled = live.withLockedValue { (live) -> Result<[String], ConfigError> in
+                    do throws(ConfigError) {
+                        return .success(try reconcile(&next, live: &live.table, first: first))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+                let notify = try reconciled.get()
+                control = next
                 return .success(notify)
             } catch {
                 return .failure(error)
@@ -98,8 +125,9 @@ public final class DirectorRuntime: Sendable {
         return try outcome.get()
     }
 
-    /// Recomputes the live table from desired ∘ health; returns the notify commands of quorum changes.
-    func reconcile(_ state: inout State) throws(ConfigError) -> [String] {
+    /// Reconciles the live table with desired ∘ health, all or nothing (`first` runs before the
+    /// changes); returns the notify commands of quorum changes.
+    func reconcile(_ state: inout Control, live: inout DirectorTable, first: [IPVSCommand] = []) throws(ConfigError) -> [String] {
         var targets: [DesiredService] = []
         var notify: [String] = []
         for service in state.desired.desiredServices {
@@ -125,29 +153,30 @@ public final class DirectorRuntime: Sendable {
             }
             targets.append(DesiredService(config: service.config, servers: servers))
         }
-        let commands = state.live.commands(toReach: targets)
-        try state.live.apply(batch: commands.map { (0, $0) })
+        let commands = first + live.commands(toReach: targets)
+        guard !commands.isEmpty else { return notify }
+        try live.apply(batch: commands.map { (0, $0) })
         return notify
     }
 
     /// A health checker's verdict on one server; returns notify commands to run.
     public func healthChanged(_ event: HealthEvent) -> [String] {
-        state.withLockedValue { state in
-            guard state.desired.service(event.key.service) != nil else { return [] }
-            // The health monitor logged the change (one line per state change); this applies it.
-            state.health[event.key] = MemberHealth(isUp: event.isUp, dynamicWeight: event.dynamicWeight)
-            do {
-                return try reconcile(&state)
-            } catch {
-                logger.error("cannot apply health change", metadata: ["error": "\(error)"])
-                return []
+        do {
+            return try transaction { (next: inout Control) -> Bool in
+                guard next.desired.service(event.key.service) != nil else { return false }
+                // The health monitor logged the change (one line per state change); this applies it.
+                next.health[event.key] = MemberHealth(isUp: event.isUp, dynamicWeight: event.dynamicWeight)
+                return true
             }
+        } catch {
+            logger.error("cannot apply health change", metadata: ["error": "\(error)", "server": "\(event.key.server)"])
+            return []
         }
     }
 
     /// Every checked server with its check, for the health monitor.
     public func checkTargets(_ configuration: DirectorConfiguration) -> [HealthKey: (check: CheckSpec, alpha: Bool)] {
-        let desired = state.withLockedValue { $0.desired }
+        let desired = desiredTable
         var targets: [HealthKey: (check: CheckSpec, alpha: Bool)] = [:]
         for service in configuration.services {
             for (config, servers) in service.tableServices {
@@ -163,14 +192,38 @@ public final class DirectorRuntime: Sendable {
         return targets
     }
 
-    /// The desired table: configured services and servers with configured weights, plus admin changes.
-    public var desiredTable: DirectorTable { state.withLockedValue { $0.desired } }
+    /// The desired table: configured services and servers with configured weights, plus admin changes
+    /// (it never holds connections).
+    public var desiredTable: DirectorTable { control.withLockedValue { $0.desired } }
 
-    /// The live table (for listings and tests).
+    /// The live table without its connection entries (services, servers, counters, entry count):
+    /// what `/metrics` and the service listings read. O(services + servers).
+    public var liveServices: DirectorTable {
+        let time = now
+        return live.withLockedValue { live in
+            live.table.advance(to: time)
+            return live.table.servicesView
+        }
+    }
+
+    /// The live connection table's entries; the copy is an array of its own, taken under the lock
+    /// in O(connections) and sorted after it is released.
+    public var liveConnections: ConnectionListing {
+        let time = now
+        let (entries, at) = live.withLockedValue { live in
+            live.table.advance(to: time)
+            return (live.table.unsortedEntries, live.table.now)
+        }
+        return ConnectionListing(entries: entries, now: at)
+    }
+
+    /// The whole live table, connections included (for tests: the next accept then copies the
+    /// connection table, as the copy shares its storage).
     public var liveTable: DirectorTable {
-        state.withLockedValue { state in
-            state.live.advance(to: now)
-            return state.live
+        let time = now
+        return live.withLockedValue { live in
+            live.table.advance(to: time)
+            return live.table
         }
     }
 
@@ -178,10 +231,10 @@ public final class DirectorRuntime: Sendable {
     /// estimates rates every 2 seconds).
     public func tick() {
         let time = now
-        state.withLockedValue { state in
-            state.live.advance(to: time)
-            state.ticks += 1
-            if state.ticks % 2 == 0 { state.live.sampleRates() }
+        live.withLockedValue { live in
+            live.table.advance(to: time)
+            live.ticks += 1
+            if live.ticks % 2 == 0 { live.table.sampleRates() }
         }
     }
 }

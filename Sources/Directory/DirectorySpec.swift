@@ -134,6 +134,19 @@ public enum DirectorySpec: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Opens the directory as `makeDirectory` does, but with the SQLite file opened on a thread pool
+    /// (creating and migrating the database is blocking I/O); what async callers such as a mail node use.
+    public func openDirectory(ldap options: LDAPOptions = LDAPOptions(), passwordScheme: PasswordScheme? = nil,
+                              logger: Logger = Logger(label: "shoal.directory")) async throws(DirectoryError) -> any ManagedUserDirectory {
+        guard case let .sqlite(path) = self else {
+            return try makeDirectory(ldap: options, passwordScheme: passwordScheme, logger: logger)
+        }
+        if let name = options.namesGiven.first {
+            throw DirectoryError(.configuration, "\(name) applies only to LDAP directories, not to \(self)")
+        }
+        return try await SQLiteDirectory.open(path: path, passwordScheme: passwordScheme ?? .ssha512, logger: logger)
+    }
+
     /// Why `uri` is not an `ldap://` or `ldaps://` URI naming at most a host and port, or nil when it is.
     static func problem(ldapURI uri: String) -> String? {
         guard !uri.isEmpty else { return "an empty URI in the list" }

@@ -4,6 +4,10 @@ import NIOPosix
 
 /// A bounded pool of service-account connections shared by concurrent callers: waiters queue when all are busy,
 /// dead connections are discarded and the operation retried once on a fresh one, URIs are tried in order.
+///
+/// libldap's blocking calls run on a thread pool of the directory's own (unless the caller passes one):
+/// one thread per pooled connection plus one for user binds and closes, so LDAP never waits behind, or
+/// starves, other blocking work. The pool starts with it and shuts down with `shutdown()` or its deinit.
 actor LDAPConnectionPool {
     /// What a caller gets: a connection to use, or leave to open a new one.
     private enum Lease {
@@ -13,6 +17,8 @@ actor LDAPConnectionPool {
 
     let configuration: LDAPConfiguration
     let threadPool: NIOThreadPool
+    /// True when the thread pool was started here (and is shut down here).
+    let ownsThreadPool: Bool
     let logger: Logger
     private var idle: [(connection: LDAPConnection, generation: Int)] = []
     private var waiters: [CheckedContinuation<Lease, Never>] = []
@@ -21,17 +27,39 @@ actor LDAPConnectionPool {
     /// Bumped when a connection is found dead: older connections are presumed dead too and not reused.
     private var generation = 0
 
-    init(configuration: LDAPConfiguration, threadPool: NIOThreadPool, logger: Logger) {
+    private var isShutDown = false
+
+    /// Threads for a pool of `poolSize` connections: one each, and one for user binds and closes.
+    static func threadCount(poolSize: Int) -> Int { max(1, poolSize) + 1 }
+
+    /// `threadPool` nil: a dedicated pool sized from `configuration.poolSize`, started now.
+    init(configuration: LDAPConfiguration, threadPool: NIOThreadPool?, logger: Logger) {
         self.configuration = configuration
-        self.threadPool = threadPool
+        if let threadPool {
+            self.threadPool = threadPool
+            ownsThreadPool = false
+        } else {
+            self.threadPool = NIOThreadPool(numberOfThreads: Self.threadCount(poolSize: configuration.poolSize))
+            self.threadPool.start()
+            ownsThreadPool = true
+        }
         self.logger = logger
     }
 
     deinit {
         let connections = idle.map(\.connection)
-        guard !connections.isEmpty else { return }
-        let threadPool = self.threadPool
-        Task { _ = try? await threadPool.runIfActive { connections.forEach { $0.close() } } }
+        // Runs on a pool thread, or (once the pool is shut down) as a cancelled item: it closes either way.
+        if !connections.isEmpty { threadPool.submit { _ in connections.forEach { $0.close() } } }
+        let running = !isShutDown
+        if ownsThreadPool && running { threadPool.shutdownGracefully { _ in } }
+    }
+
+    /// Closes the idle connections and stops an own thread pool; later operations fail as unavailable.
+    func shutdown() async {
+        guard !isShutDown else { return }
+        await closeIdle()
+        isShutDown = true
+        if ownsThreadPool { try? await threadPool.shutdownGracefully() }
     }
 
     /// Runs `body` on the thread pool with a service-account connection.

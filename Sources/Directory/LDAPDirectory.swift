@@ -15,7 +15,9 @@ public final class LDAPDirectory: ManagedUserDirectory {
     let addressCache: LookupCache<DirectoryUser>
     let logger: Logger
 
-    public init(configuration: LDAPConfiguration, threadPool: NIOThreadPool = .singleton,
+    /// `threadPool` nil (the default): the directory runs libldap on a thread pool of its own, sized from
+    /// `configuration.poolSize` and shut down with the directory (`shutdown()`, or when it is released).
+    public init(configuration: LDAPConfiguration, threadPool: NIOThreadPool? = nil,
                 logger: Logger = Logger(label: "shoal.directory.ldap"),
                 passwordScheme: PasswordScheme = .ssha512, mailObjectClass: String = "shoalMailAccount") {
         self.configuration = configuration
@@ -67,6 +69,13 @@ public final class LDAPDirectory: ManagedUserDirectory {
 
     /// Closes the idle pooled connections; later calls open new ones.
     public func closeIdleConnections() async { await pool.closeIdle() }
+
+    /// Closes the pooled connections and stops the directory's own thread pool; later calls fail
+    /// with `.unavailable`.
+    public func shutdown() async { await pool.shutdown() }
+
+    /// The thread pool libldap's blocking calls run on.
+    public var threadPool: NIOThreadPool { pool.threadPool }
 
     // MARK: - Searching
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GRDB
 public import Logging
 
@@ -38,7 +39,7 @@ public final class SQLiteDirectory: ManagedUserDirectory {
         } catch {
             throw DirectoryError(.storage, "cannot create the directory \(parent): \(Self.reason(error))", location: path)
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd >= 0 {
             close(fd)
         } else if errno != EEXIST {

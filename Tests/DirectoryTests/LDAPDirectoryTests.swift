@@ -74,6 +74,24 @@ struct LDAPDirectoryTests {
         return LDAPDirectory(configuration: c)
     }
 
+    // MARK: Thread pool
+
+    @Test func blockingCallsRunOnAThreadPoolOfItsOwnThatStopsWithTheDirectory() async throws {
+        let fixture = try Self.startFixture()
+        let directory = Self.directory(fixture, poolSize: 3)
+        // One thread per pooled connection, and one for user binds and closes.
+        #expect(directory.threadPool.numberOfThreads == 4)
+        #expect(try await directory.user(login: "alice")?.login == "alice")
+        #expect(try await directory.authenticate(login: "bob", password: "bob-pw").user?.login == "bob")
+        await directory.shutdown()
+        do {
+            _ = try await directory.user(login: "carol")
+            Issue.record("a lookup after shutdown succeeded")
+        } catch {
+            #expect(error.kind == .unavailable)
+        }
+    }
+
     // MARK: Authentication
 
     @Test(arguments: [Mode.bind, .verify])

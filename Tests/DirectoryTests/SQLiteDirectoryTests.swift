@@ -56,6 +56,16 @@ import Testing
         #expect(try await directory.allUsers() == [Self.alice, Self.bob])
     }
 
+    @Test func opensOffTheCallersThreadThroughTheSpec() async throws {
+        let path = Self.freshPath()
+        let directory = try await SQLiteDirectory.open(path: path)
+        try await directory.add(Self.alice, password: "s3cret!")
+        let reopened = try await DirectorySpec.sqlite(path: path).openDirectory()
+        #expect(try await reopened.user(login: "alice")?.login == "alice")
+        let error = await Self.error { _ = try await SQLiteDirectory.open(path: "/proc/shoal-cannot-be-here/users.db") }
+        #expect(error?.kind == .storage && error?.location == "/proc/shoal-cannot-be-here/users.db")
+    }
+
     @Test func authenticates() async throws {
         let directory = try await Self.directoryWithAlice()
         #expect(try await directory.authenticate(login: "alice", password: "s3cret!") == .success(Self.alice))
