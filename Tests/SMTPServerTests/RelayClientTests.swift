@@ -66,7 +66,7 @@ import Testing
         let peer = try await RelayPeer.start("accept")
         let port = peer.port
         peer.stop()
-        try await offPool { peer.process.waitUntilExit() }
+        _ = try await peer.process.wait(timeout: 30)
         let outcomes = await Self.client(port).send(from: "a@shoal.test", to: ["b@far.example"], message: Array("x\r\n".utf8))
         guard case let .temporaryFailure(text?) = outcomes.first else { Issue.record("got \(outcomes)"); return }
         #expect(text.hasPrefix("relay 127.0.0.1:\(port): connecting: "))
