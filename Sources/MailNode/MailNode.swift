@@ -20,10 +20,11 @@ public final class MailNode: Service, Sendable {
     public let tls: TLSContextSource?
     let logger: Logger
 
-    /// Opens the directory and the store and builds the servers (nothing is bound yet: see ``start()``).
+    /// Opens the directory (off the caller's thread) and the store and builds the servers (nothing is bound
+    /// yet: see ``start()``).
     public init(_ configuration: MailNodeConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger = Logger(label: "shoal.mail-node")) throws {
-        let directory = try configuration.directory.makeDirectory(ldap: configuration.ldap)
+                logger: Logger = Logger(label: "shoal.mail-node")) async throws {
+        let directory = try await configuration.directory.openDirectory(ldap: configuration.ldap)
         let store = MailStore(configuration: MailStoreConfiguration(root: configuration.storeRoot, hostname: configuration.hostname,
                                                                     fsync: configuration.fsync))
         let relay = configuration.relayHost.map { RelayClient(host: $0, heloName: configuration.hostname) }

@@ -23,7 +23,7 @@ extension Shoal {
             NodeRunner.prepareProcess()
             let node: MailNode
             do {
-                node = try MailNode(MailNodeConfiguration.load(path: config), logger: logger)
+                node = try await MailNode(MailNodeConfiguration.load(path: config), logger: logger)
                 try await node.start()
             } catch {
                 try exitWithError(error)
