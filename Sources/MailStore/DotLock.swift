@@ -3,13 +3,21 @@ import Glibc
 #endif
 import Logging
 
-/// A Dovecot-style dotlock on `<target>.lock`: created with O_CREAT|O_EXCL and holding `<pid>:<host>`;
-/// older than `staleAfter`, or naming a dead process on this host, it may be taken over.
+/// A Dovecot-style dotlock on `<target>.lock` holding `<pid>:<host>`; older than `staleAfter`, or naming a
+/// dead process on this host, it may be taken over.
+///
+/// The lock file appears with its content: it is written under a temporary name first and then `link(2)`ed
+/// into place (as Dovecot's dotlock does), so a crash at any point never leaves an empty lock whose owner
+/// cannot be told. A temporary file left by a crash (`<lock>.<host>.<pid>.<n>`) is never taken for the lock.
 struct DotLock: Sendable {
     let target: String
     let hostname: String
     let staleAfter: Duration
     var path: String { target + ".lock" }
+
+    /// Called between writing the temporary file and linking it into place: the moment a crash could strike
+    /// (tests look at the lock path then).
+    nonisolated(unsafe) static var beforeLink: (@Sendable (_ lockPath: String, _ temporaryPath: String) -> Void)?
 
     /// The result of one non-blocking attempt.
     enum Attempt {
@@ -20,21 +28,7 @@ struct DotLock: Sendable {
     /// Tries once (plus once more after removing a stale lock) to create the lock file.
     func tryAcquire(posix: POSIX, logger: Logger) throws(MailStoreError) -> Attempt {
         for _ in 0..<3 {
-            let fd = POSIX.retrying { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, posix.permissions.fileMode) }
-            if fd >= 0 {
-                let held = HeldDotLock(path: path, target: target, fd: fd)
-                do throws(MailStoreError) {
-                    if let owner = posix.permissions.owner, fchown(fd, owner.uid, owner.gid) != 0 {
-                        throw .io(operation: "fchown lock", path: path, errno: errno)
-                    }
-                    try POSIX.writeAll(fd, Array("\(getpid()):\(hostname)".utf8), path: path)
-                } catch {
-                    held.release(logger: logger)
-                    throw error
-                }
-                return .acquired(held)
-            }
-            guard errno == EEXIST else { throw .io(operation: "create lock", path: path, errno: errno) }
+            if let held = try createLinked(posix: posix, logger: logger) { return .acquired(held) }
             guard let info = try POSIX.status(path) else { continue }  // released meanwhile: try again
             let holder = (try? POSIX.readFile(path)).flatMap { $0 }.map { String(decoding: $0.prefix(256), as: UTF8.self) }
             guard let reason = staleReason(info: info, holder: holder) else { return .busy(holder: holder) }
@@ -48,6 +42,37 @@ struct DotLock: Sendable {
             try POSIX.unlink(path)
         }
         return .busy(holder: nil)
+    }
+
+    /// Writes `<pid>:<host>` into a file of this process's own, then links it to the lock path: the lock exists
+    /// only with its content. Nil when the lock path exists already.
+    private func createLinked(posix: POSIX, logger: Logger) throws(MailStoreError) -> HeldDotLock? {
+        let host = String(hostname.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" })
+        let temporary = "\(path).\(host).\(getpid()).\(DeliveryCounter.next())"
+        let fd = POSIX.retrying { open(temporary, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, posix.permissions.fileMode) }
+        guard fd >= 0 else { throw .io(operation: "create lock", path: temporary, errno: errno) }
+        defer { _ = unlink(temporary) }
+        do throws(MailStoreError) {
+            if let owner = posix.permissions.owner, fchown(fd, owner.uid, owner.gid) != 0 {
+                throw .io(operation: "fchown lock", path: temporary, errno: errno)
+            }
+            try POSIX.writeAll(fd, Array("\(getpid()):\(hostname)".utf8), path: temporary)
+        } catch {
+            _ = close(fd)
+            throw error
+        }
+        Self.beforeLink?(path, temporary)
+        if link(temporary, path) == 0 || Self.linked(fd) { return HeldDotLock(path: path, target: target, fd: fd) }
+        let failure = errno
+        _ = close(fd)
+        guard failure == EEXIST else { throw .io(operation: "create lock", path: path, errno: failure) }
+        return nil
+    }
+
+    /// NFS may report a failed link that did happen (Dovecot checks the same way): the file has two names.
+    private static func linked(_ fd: Int32) -> Bool {
+        var info = stat()
+        return fstat(fd, &info) == 0 && info.st_nlink == 2
     }
 
     private func staleReason(info: stat, holder: String?) -> String? {

@@ -166,3 +166,41 @@ import Testing
         #expect(TestSupport.entries(mailbox.path + "/new").count == 1)
     }
 }
+
+/// Issue 10 #2: the uidlist lock appears with its owner in it, so a crash can never leave an empty lock
+/// that blocks the mailbox until it ages.
+@Suite(.serialized) struct AtomicLockTests {
+    let root = TestSupport.makeDirectory()
+    let owner = MailboxOwner(login: "alice", domain: "example.com")
+
+    /// What the lock path held at the moment a crash could strike (after the owner was written, before the
+    /// lock was in place): with `open(O_EXCL)` then `write`, an empty file.
+    final class Seen: @unchecked Sendable {
+        let lock = NSLock()
+        var states: [String] = []
+    }
+
+    @Test func theLockNeverExistsWithoutItsOwner() async throws {
+        defer { TestSupport.cleanUp(root) }
+        let store = TestSupport.store(root: root, hostname: "node-a")
+        let mailbox = try store.mailbox(for: owner)
+        let lockPath = mailbox.path + "/dovecot-uidlist.lock"
+        let seen = Seen()
+        DotLock.beforeLink = { path, temporary in
+            guard path == lockPath else { return }
+            let content = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+            let written = FileManager.default.contents(atPath: temporary).map { String(decoding: $0, as: UTF8.self) }
+            seen.lock.withLock { seen.states.append("\(content ?? "absent") \(written ?? "-")") }
+        }
+        defer { DotLock.beforeLink = nil }
+        _ = try await mailbox.deliver(TestSupport.message("one"))
+        _ = try await mailbox.deliver(TestSupport.message("two"))
+        #expect(!seen.states.isEmpty)
+        // At the moment a crash could strike, the owner is in the file about to become the lock, and the lock
+        // path does not exist yet.
+        #expect(seen.states.allSatisfy { $0 == "absent \(getpid()):node-a" }, "\(seen.states)")
+        // No temporary file is left beside the uidlist.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: mailbox.path).filter { $0.hasPrefix("dovecot-uidlist.lock") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+}
