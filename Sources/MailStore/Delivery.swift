@@ -170,6 +170,8 @@ struct Delivery: Sendable {
         let cache = store.commitQueues.uidLists
         let existed: Bool
         var list: UIDList
+        /// Messages on disk the list does not know (a crash between rename and record): numbered first.
+        var orphans: [UIDList.Record] = []
         do throws(MailStoreError) {
             if let cached = try cache.lookup(uidlistPath) {
                 (existed, list) = (true, cached)
@@ -178,6 +180,8 @@ struct Delivery: Sendable {
                 existed = existing != nil
                 list = try existing.map { (bytes) throws(MailStoreError) in try UIDList.parse(bytes, path: uidlistPath) }
                     ?? UIDList(uidValidity: UInt32(truncatingIfNeeded: POSIX.now().seconds), guid: UIDList.newGUID())
+                // Read from disk (first commit here, or the file changed): repair as Dovecot's sync would.
+                orphans = try unlistedRecords(folderPath: folderPath, list: list)
             }
         } catch {
             return batch.map { _ in .failure(error) }
@@ -211,7 +215,7 @@ struct Delivery: Sendable {
             var destination: String
         }
         var renamed: [Renamed] = []
-        var uid = list.nextUID
+        var uid = list.nextUID + UInt32(orphans.count)
         for index in accepted {
             let pending = batch[index]
             let name = MaildirName(base: pending.staged.base, info: pending.info)
@@ -227,7 +231,7 @@ struct Delivery: Sendable {
             uid += 1
         }
 
-        if !renamed.isEmpty {
+        if !renamed.isEmpty || !orphans.isEmpty {
             do throws(MailStoreError) {
                 if config.fsync {
                     var flushed = Set<String>()
@@ -235,7 +239,11 @@ struct Delivery: Sendable {
                         try POSIX.fsyncDirectory(message.directory)
                     }
                 }
-                let records = renamed.map { UIDList.Record(uid: $0.uid, extensions: [], filename: $0.name.base) }
+                if !orphans.isEmpty {
+                    store.logger.warning("assigned UIDs to messages a crash left without one",
+                                         metadata: ["folder": "\(folderPath)", "count": "\(orphans.count)"])
+                }
+                let records = orphans + renamed.map { UIDList.Record(uid: $0.uid, extensions: [], filename: $0.name.base) }
                 try UIDList.addRecords(
                     records, to: list, existed: existed, lock: uidlistLock, folderPath: folderPath,
                     fsync: config.fsync)
@@ -271,6 +279,25 @@ struct Delivery: Sendable {
             }
         }
         return results.map { $0! }
+    }
+
+    /// Records (numbered from the list's next UID, in Dovecot's delivery order) for the files in `new/` and
+    /// `cur/` that `list` does not know. Called with the uidlist lock held: every writer renames into place only
+    /// under that lock, so such a file was left by a crash between its rename and its record.
+    static func unlistedRecords(folderPath: String, list: UIDList) throws(MailStoreError) -> [UIDList.Record] {
+        let known = Set(list.records.map(\.filename))
+        var unlisted = Set<String>()
+        for directory in ["new", "cur"] {
+            for entry in try POSIX.listDirectory(folderPath + "/" + directory) ?? [] where !entry.hasPrefix(".") {
+                let base = MaildirName(parsing: entry).base
+                if !known.contains(base) { unlisted.insert(base) }
+            }
+        }
+        var next = list.nextUID
+        return unlisted.sorted(by: MaildirName.deliveryOrder).map { base in
+            defer { next += 1 }
+            return UIDList.Record(uid: next, extensions: [], filename: base)
+        }
     }
 
     /// Final quota check with the locks held: `maildirsize` (recalculated from the tree when missing, too large,

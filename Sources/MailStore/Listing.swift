@@ -25,12 +25,7 @@ struct Listing: Sendable {
             guard !current.unlisted.isEmpty else { return current.listing }
             let list = current.list ?? UIDList(
                 uidValidity: UInt32(truncatingIfNeeded: POSIX.now().seconds), guid: UIDList.newGUID())
-            var next = list.nextUID
-            var records: [UIDList.Record] = []
-            for base in current.unlisted.sorted(by: MaildirName.deliveryOrder) {
-                records.append(UIDList.Record(uid: next, extensions: [], filename: base))
-                next += 1
-            }
+            let records = try Delivery.unlistedRecords(folderPath: folderPath, list: list)
             try UIDList.addRecords(records, to: list, existed: current.list != nil, lock: held,
                                     folderPath: folderPath, fsync: fsync)
             store.logger.info("assigned UIDs to unlisted messages",

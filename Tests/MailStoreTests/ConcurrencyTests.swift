@@ -204,3 +204,27 @@ import Testing
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }
+
+/// Issue 10 #3: a message a crash left in new/ without a UID gets one from the next delivery of a restarted
+/// node (not only from a reader's listing).
+@Suite struct UIDRepairTests {
+    let root = TestSupport.makeDirectory()
+    let owner = MailboxOwner(login: "carol", domain: "example.com")
+
+    @Test func theNextWriterNumbersMessagesACrashLeftWithoutAUID() async throws {
+        defer { TestSupport.cleanUp(root) }
+        let first = try TestSupport.store(root: root).mailbox(for: owner)
+        _ = try await first.deliver(TestSupport.message("before the crash"))
+        // What a crash between the rename into new/ and the uidlist append leaves behind.
+        let orphan = "1796300000.M1P999Q1.crashed.example,S=20,W=20"
+        try TestSupport.write("Subject: orphan\r\n\r\nx\r\n", to: first.path + "/new/" + orphan)
+        // A restarted node: a new store, nothing cached.
+        let restarted = try TestSupport.store(root: root).mailbox(for: owner)
+        let delivered = try await restarted.deliver(TestSupport.message("after the restart"))
+        let uidlist = TestSupport.text(first.path + "/dovecot-uidlist") ?? ""
+        #expect(uidlist.contains("2 :1796300000.M1P999Q1.crashed.example"), "\(uidlist)")
+        #expect(delivered.uid == 3)
+        let uids = uidlist.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.flatMap { UInt32($0) } }
+        #expect(uids == [1, 2, 3])
+    }
+}
