@@ -82,12 +82,24 @@ public struct DirectorTable: Sendable {
         swap(&connectionTable, &store)
         defer { swap(&connectionTable, &store) }
         var copy = self
-        for (line, command) in batch {
-            do {
-                try copy.apply(command)
-            } catch {
-                throw error.located(file: file, line: line)
+        var index = batch.startIndex
+        while index < batch.endIndex {
+            // A run of servers added to one service goes in as one step: loading n servers costs O(n), not O(n²).
+            if case let .addServer(key, _) = batch[index].command {
+                var end = index + 1
+                while end < batch.endIndex, case .addServer(key, _) = batch[end].command { end += 1 }
+                if end - index > 1 {
+                    try copy.addServers(key, batch[index..<end], file: file)
+                    index = end
+                    continue
+                }
             }
+            do {
+                try copy.apply(batch[index].command)
+            } catch {
+                throw error.located(file: file, line: batch[index].line)
+            }
+            index += 1
         }
         self = copy
     }
@@ -166,6 +178,41 @@ public struct DirectorTable: Sendable {
         }
         server.isAvailable = true
         services[i].insertAtHead(server)
+    }
+
+    /// `addServer` for a run of commands on one service, with the same checks and errors (each naming its
+    /// line) and the same resulting list and scheduler state, in one list change.
+    mutating func addServers(_ key: VirtualServiceKey, _ run: ArraySlice<(line: Int, command: IPVSCommand)>,
+                             file: String?) throws(ConfigError) {
+        guard let i = serviceIndex[key] else {
+            throw ConfigError(field: key.ruleText, "Service not defined").located(file: file, line: run.first?.line)
+        }
+        var endpoints = Set(services[i].servers.map(\.endpoint))
+        var added: [RealServer] = []
+        for (line, command) in run {
+            guard case let .addServer(_, config) = command else { continue }
+            do throws(ConfigError) {
+                try Self.validate(config)
+                guard endpoints.insert(config.endpoint).inserted else {
+                    throw ConfigError(field: "-r \(config.endpoint)", "Destination already exists")
+                }
+            } catch {
+                throw error.located(file: file, line: line)
+            }
+            var server: RealServer
+            if let (id, entry) = trash.first(where: { $0.value.service == key && $0.value.server.endpoint == config.endpoint }) {
+                trash[id] = nil
+                server = entry.server
+                server.update(config)
+                server.lastWeight = config.weight
+            } else {
+                server = RealServer(id: ServerID(nextServerID), config: config)
+                nextServerID += 1
+            }
+            server.isAvailable = true
+            added.append(server)
+        }
+        services[i].insertAtHead(contentsOf: added)
     }
 
     mutating func editServer(_ key: VirtualServiceKey, _ config: RealServerConfig) throws(ConfigError) {

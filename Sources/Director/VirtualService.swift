@@ -102,6 +102,14 @@ public struct VirtualService: Sendable {
         scheduler.serverAdded(at: 0, servers: servers)
     }
 
+    /// Puts servers at the head as if added one after another (`added` in add order, so the last ends up
+    /// first), with one index rebuild and one scheduler step.
+    mutating func insertAtHead(contentsOf added: [RealServer]) {
+        servers.insert(contentsOf: added.reversed(), at: 0)
+        rebuildIndex()
+        scheduler.serversAddedAtHead(added.count, servers: servers)
+    }
+
     /// Unlinks a server from the list and tells the scheduler (del_dest); returns it for the trash.
     mutating func remove(at index: Int) -> RealServer {
         var removed = servers.remove(at: index)

@@ -85,6 +85,8 @@ public struct MaglevScheduler: Scheduler {
 
     public mutating func reset(servers: [RealServer]) { reassign(servers) }
     public mutating func serverAdded(at index: Int, servers: [RealServer]) { reassign(servers) }
+    /// Rebuilt from the final list once (the result of each add depends only on the list).
+    public mutating func serversAddedAtHead(_ count: Int, servers: [RealServer]) { reassign(servers) }
     public mutating func serverRemoved(at index: Int, servers: [RealServer]) { reassign(servers) }
     public mutating func serverUpdated(at index: Int, servers: [RealServer]) { reassign(servers) }
 

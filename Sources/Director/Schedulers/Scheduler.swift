@@ -25,6 +25,9 @@ public protocol Scheduler: Sendable {
     mutating func reset(servers: [RealServer])
     /// add_dest: `servers[index]` was just inserted (always at the head).
     mutating func serverAdded(at index: Int, servers: [RealServer])
+    /// `count` servers were added one after another at the head (so `servers[0..<count]` holds them, the last
+    /// added first): the same state as `count` calls of `serverAdded(at: 0, ...)`, in one step.
+    mutating func serversAddedAtHead(_ count: Int, servers: [RealServer])
     /// del_dest: the server that was at `index` was just unlinked.
     mutating func serverRemoved(at index: Int, servers: [RealServer])
     /// upd_dest: `servers[index]` was edited (weight, thresholds, forwarding).
@@ -38,6 +41,11 @@ public protocol Scheduler: Sendable {
 extension Scheduler {
     public mutating func reset(servers: [RealServer]) {}
     public mutating func serverAdded(at index: Int, servers: [RealServer]) {}
+    /// Schedulers whose add hook depends only on positions (or does nothing) repeat it; those that rebuild
+    /// from the list, or keep history, do better.
+    public mutating func serversAddedAtHead(_ count: Int, servers: [RealServer]) {
+        for _ in 0..<count { serverAdded(at: 0, servers: servers) }
+    }
     public mutating func serverRemoved(at index: Int, servers: [RealServer]) {}
     public mutating func serverUpdated(at index: Int, servers: [RealServer]) {}
     public mutating func loadChanged(at index: Int, servers: [RealServer]) {}

@@ -126,6 +126,8 @@ public struct IndexedScheduler: Scheduler {
 
     public mutating func reset(servers: [RealServer]) { tree.rebuild(servers) }
     public mutating func serverAdded(at index: Int, servers: [RealServer]) { tree.rebuild(servers) }
+    /// Rebuilt from the final list once (the result of each add depends only on the list).
+    public mutating func serversAddedAtHead(_ count: Int, servers: [RealServer]) { tree.rebuild(servers) }
     public mutating func serverRemoved(at index: Int, servers: [RealServer]) { tree.rebuild(servers) }
     public mutating func serverUpdated(at index: Int, servers: [RealServer]) { tree.update(index, servers) }
     public mutating func loadChanged(at index: Int, servers: [RealServer]) { tree.update(index, servers) }

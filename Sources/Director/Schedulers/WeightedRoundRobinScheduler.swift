@@ -43,6 +43,29 @@ public struct WeightedRoundRobinScheduler: Scheduler {
     }
 
     public mutating func serverAdded(at index: Int, servers: [RealServer]) { destinationsChanged(servers) }
+
+    /// The adds one by one, as the kernel runs them, with the gcd and maximum kept as running values instead
+    /// of rescanning the list each time: O(servers) for the whole batch.
+    public mutating func serversAddedAtHead(_ count: Int, servers: [RealServer]) {
+        var g = 0, m = 0
+        for s in servers[count...] {
+            if s.weight > 0 { g = g > 0 ? Self.gcd(s.weight, g) : s.weight }
+            m = max(m, s.weight)
+        }
+        for j in stride(from: count - 1, through: 0, by: -1) {
+            let w = servers[j].weight
+            if w > 0 { g = g > 0 ? Self.gcd(w, g) : w }
+            m = max(m, w)
+            current = -1
+            step = g > 0 ? g : 1
+            maxWeight = m - (step - 1)
+            if currentWeight > maxWeight || currentWeight == 0 {
+                currentWeight = maxWeight
+            } else if step > 1 {
+                currentWeight = (currentWeight / step) * step + 1
+            }
+        }
+    }
     public mutating func serverRemoved(at index: Int, servers: [RealServer]) { destinationsChanged(servers) }
     public mutating func serverUpdated(at index: Int, servers: [RealServer]) { destinationsChanged(servers) }
 
