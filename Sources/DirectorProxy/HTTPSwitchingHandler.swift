@@ -184,6 +184,12 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         var ex = Exchange(
             head: forwarded, clientVersion: head.version, clientKeepAlive: head.isKeepAlive, serviceKey: key,
             request: route.connectionRequest(client: clientEndpoint, virtual: proxy.virtual))
+        if let problem = HTTPHostCheck.problem(head) {
+            proxy.logger.info("refused a request", metadata: ["client": "\(clientEndpoint)", "reason": "\(problem)"])
+            exchange = ex
+            fail(.badRequest, context: context)
+            return
+        }
         if let cookies = proxy.cookies, let token = cookies.token(in: head.headers) {
             ex.cookieToken = token
             if let server = cookies.server(for: token), scheduler.accepts(server, in: key) {

@@ -103,4 +103,29 @@ import Testing
         servers.loop.advanceTime(by: .seconds(2))
         #expect(!client.isActive)
     }
+
+    @Test(arguments: [
+        "GET / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a b.test\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a.test:80x\r\n\r\n",
+    ])
+    func aMissingDuplicateOrInvalidHostIsAnswered400(_ request: String) throws {
+        // Issue 10 #7 (RFC 9112 §3.2): such a request is never forwarded.
+        let (client, servers) = try Self.bed()
+        try client.writeInbound(ByteBuffer(string: request))
+        #expect(servers.channels.isEmpty)
+        #expect(try Self.written(client).hasPrefix("HTTP/1.1 400 Bad Request"))
+    }
+
+    @Test func anHTTP10RequestWithoutHostAndAnIPv6HostAreForwarded() throws {
+        let (client, servers) = try Self.bed()
+        try client.writeInbound(ByteBuffer(string: "GET /old HTTP/1.0\r\n\r\n"))
+        #expect(servers.channels.count == 1)
+        #expect(try Self.written(servers.channels[0].1).hasPrefix("GET /old HTTP/1.1"))
+        let (client6, servers6) = try Self.bed()
+        try client6.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n"))
+        #expect(servers6.channels.count == 1)
+        _ = client
+    }
 }
