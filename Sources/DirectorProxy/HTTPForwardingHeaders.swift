@@ -34,8 +34,11 @@ public enum HTTPForwardingHeaders {
 public enum HTTPHopByHop {
     static let names: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"]
 
-    /// Removes hop-by-hop headers and those the Connection header lists; Transfer-Encoding stays (the
-    /// codecs frame the body by it).
+    /// End-to-end essentials that a name in Connection never removes: the message framing (the codecs frame
+    /// the body by it) and Host (routing and the server must see the same one; issue 10 #7).
+    static let protected: Set<String> = ["transfer-encoding", "content-length", "host"]
+
+    /// Removes hop-by-hop headers and those the Connection header lists, except the protected ones.
     public static func strip(_ headers: inout HTTPHeaders) {
         var listed = Set<String>()
         for value in headers["connection"] {
@@ -43,8 +46,6 @@ public enum HTTPHopByHop {
                 listed.insert(String(Substring(token).trimmingWhitespace()).lowercased())
             }
         }
-        listed.remove("transfer-encoding")
-        listed.remove("content-length")
-        for name in names.union(listed) { headers.remove(name: name) }
+        for name in names.union(listed.subtracting(protected)) { headers.remove(name: name) }
     }
 }

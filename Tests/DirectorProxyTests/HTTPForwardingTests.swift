@@ -26,6 +26,14 @@ import Testing
         #expect(headers.map(\.name) == ["Content-Length", "Host"])
     }
 
+    @Test func connectionNeverStripsHostOrTheFraming() {
+        // Issue 10 #7: `Connection: host` removed Host from the forwarded request.
+        var headers = HTTPHeaders([("Connection", "Host, content-length, Transfer-Encoding, X-Drop"), ("Host", "h"),
+                                   ("Content-Length", "3"), ("X-Drop", "d")])
+        HTTPHopByHop.strip(&headers)
+        #expect(headers.map(\.name) == ["Host", "Content-Length"])
+    }
+
     @Test func cookieTokensAreStableOpaqueAndDistinct() {
         let a = l7Endpoint("10.0.0.1:80"), b = l7Endpoint("10.0.0.2:80"), c = l7Endpoint("10.0.0.1:81")
         let ta = HTTPCookiePersistence.token(for: a)
