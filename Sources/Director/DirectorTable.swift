@@ -165,9 +165,14 @@ public struct DirectorTable: Sendable {
         guard services[i].index(of: config.endpoint) == nil else {
             throw ConfigError(field: "-r \(config.endpoint)", "Destination already exists")
         }
+        services[i].insertAtHead(takeServer(key, config))
+    }
+
+    /// The server an add puts in the list: out of the trash with its counters when a deleted one still has
+    /// connections (ip_vs_trash_get_dest), else a new one.
+    private mutating func takeServer(_ key: VirtualServiceKey, _ config: RealServerConfig) -> RealServer {
         var server: RealServer
         if let (id, entry) = trash.first(where: { $0.value.service == key && $0.value.server.endpoint == config.endpoint }) {
-            // ip_vs_trash_get_dest: a deleted server that still has connections comes back with its counters.
             trash[id] = nil
             server = entry.server
             server.update(config)
@@ -177,7 +182,7 @@ public struct DirectorTable: Sendable {
             nextServerID += 1
         }
         server.isAvailable = true
-        services[i].insertAtHead(server)
+        return server
     }
 
     /// `addServer` for a run of commands on one service, with the same checks and errors (each naming its
@@ -199,18 +204,7 @@ public struct DirectorTable: Sendable {
             } catch {
                 throw error.located(file: file, line: line)
             }
-            var server: RealServer
-            if let (id, entry) = trash.first(where: { $0.value.service == key && $0.value.server.endpoint == config.endpoint }) {
-                trash[id] = nil
-                server = entry.server
-                server.update(config)
-                server.lastWeight = config.weight
-            } else {
-                server = RealServer(id: ServerID(nextServerID), config: config)
-                nextServerID += 1
-            }
-            server.isAvailable = true
-            added.append(server)
+            added.append(takeServer(key, config))
         }
         services[i].insertAtHead(contentsOf: added)
     }

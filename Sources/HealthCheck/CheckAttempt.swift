@@ -66,8 +66,15 @@ enum CheckConnection {
                     try install(channel.pipeline.syncOperations, attempt)
                 }
             }
+        return await verdict(of: promise, timeout: timeout) { _ = try await bootstrap.connect(to: target.socketAddress).get() }
+    }
+
+    /// Runs `connect`, then waits for the verdict the channel's handlers deliver to `promise`; a failure to
+    /// connect is the verdict (and completes the promise, so nothing is left waiting).
+    static func verdict(of promise: EventLoopPromise<Verdict>, timeout: Double,
+                        connect: () async throws -> Void) async -> Verdict {
         do {
-            _ = try await bootstrap.connect(to: target.socketAddress).get()
+            try await connect()
         } catch {
             let verdict = Verdict.down(CheckText.describe(error, timeout: timeout))
             promise.succeed(verdict)

@@ -20,26 +20,15 @@ struct ICPChecker: Checker {
         let loop = group.next()
         let promise = loop.makePromise(of: Verdict.self)
         let probe = ICPProbe(requestNumber: UInt32.random(in: 1...UInt32.max), url: "http://\(target)/")
-        do {
-            let address = target.socketAddress
-            let channel = try await DatagramBootstrap(group: loop)
+        return await CheckConnection.verdict(of: promise, timeout: timeout) {
+            _ = try await DatagramBootstrap(group: loop)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
                             ICPProbeHandler(probe: probe, promise: promise, timeout: amount, timeoutText: CheckText.seconds(timeout)))
                     }
                 }
-                .connect(to: address).get()
-            _ = channel
-        } catch {
-            let verdict = Verdict.down(CheckText.describe(error, timeout: timeout))
-            promise.succeed(verdict)
-            return verdict
-        }
-        do {
-            return try await promise.futureResult.get()
-        } catch {
-            return .down(CheckText.describe(error, timeout: timeout))
+                .connect(to: target.socketAddress).get()
         }
     }
 }
