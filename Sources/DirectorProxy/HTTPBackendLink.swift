@@ -15,6 +15,8 @@ final class HTTPBackendLink {
     var inBytes: UInt64 = 0
     var outBytes: UInt64 = 0
     var released = false
+    /// The connection ended in an error (e.g. a reset): an end of message read after it is not trusted.
+    var failed = false
 
     init(channel: any Channel, lease: ProxyLease, serviceKey: VirtualServiceKey) {
         self.channel = channel
@@ -45,7 +47,7 @@ final class HTTPBackendLink {
 
 /// The handler at the end of a server connection's pipeline: passes responses to the client side and
 /// reads from the server only while the client can take more.
-final class HTTPBackendHandler: ChannelDuplexHandler {
+final class HTTPBackendHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
@@ -109,6 +111,7 @@ final class HTTPBackendHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // A malformed response or a reset: this connection is done; channelInactive tells the owner.
+        link?.failed = true
         context.close(promise: nil)
     }
 }

@@ -7,7 +7,7 @@ import ShoalServer
 
 /// The client side of one HTTP connection through the content switch: routes each request, keeps or
 /// opens the server connection, relays both ways with backpressure, and answers 503/502 itself.
-final class HTTPSwitchingHandler: ChannelDuplexHandler {
+final class HTTPSwitchingHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -33,6 +33,10 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         var responseEnded = false
         /// An answer of the proxy's own, sent once the request has been read to its end.
         var errorStatus: HTTPResponseStatus?
+        /// The protocols the client asked to upgrade to (forwarded to the server).
+        var upgrade: [String]?
+        /// The server answered 101: once its end is written the connection becomes a byte splice.
+        var switching = false
     }
 
     private let proxy: HTTPSwitchingProxy
@@ -46,6 +50,8 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
     private var isClosed = false
     /// Bumped whenever a connect attempt becomes stale.
     private var generation = 0
+    /// The connection was handed to a byte splice after an upgrade: the server link is no longer ours.
+    private var spliced = false
 
     init(proxy: HTTPSwitchingProxy) {
         self.proxy = proxy
@@ -178,12 +184,18 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         var forwarded = head
         forwarded.version = .http1_1
         HTTPHopByHop.strip(&forwarded.headers)
+        let upgrade = HTTPUpgrade.requestedProtocols(head)
+        if let upgrade { HTTPUpgrade.restore(upgrade, in: &forwarded.headers) }
         if proxy.config.forwardedFor {
             HTTPForwardingHeaders.add(client: clientEndpoint, proxy: proxy.virtual, to: &forwarded.headers)
         }
+        // NIO's decoder reads no further request after an upgrade request or CONNECT: unless the
+        // connection switches protocols, it ends with this exchange.
         var ex = Exchange(
-            head: forwarded, clientVersion: head.version, clientKeepAlive: head.isKeepAlive, serviceKey: key,
+            head: forwarded, clientVersion: head.version,
+            clientKeepAlive: head.isKeepAlive && !HTTPUpgrade.endsHTTP(head), serviceKey: key,
             request: route.connectionRequest(client: clientEndpoint, virtual: proxy.virtual))
+        ex.upgrade = upgrade
         if let problem = HTTPHostCheck.problem(head) {
             proxy.logger.info("refused a request", metadata: ["client": "\(clientEndpoint)", "reason": "\(problem)"])
             exchange = ex
@@ -253,7 +265,12 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
             if let (header, version) = header {
                 try channel.pipeline.syncOperations.addHandler(ProxyProtocolSender(header, version: version))
             }
-            try channel.pipeline.syncOperations.addHTTPClientHandlers()
+            // Interim 1xx responses are passed on; bytes past a 101 are kept for the splice.
+            try channel.pipeline.syncOperations.addHandlers([
+                HTTPRequestEncoder(),
+                ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)),
+                NIOHTTPRequestHeadersValidator(),
+            ])
         }
             .assumeIsolated()
             .whenComplete { result in
@@ -310,6 +327,8 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
             return
         }
         switch part {
+        case let .head(head) where head.status.code < 200:
+            interimResponse(head, exchange: &ex, link: link, context: context)
         case let .head(head):
             guard !ex.responseStarted else { return }
             ex.responseStarted = true
@@ -339,7 +358,19 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         case let .end(trailers):
             guard !ex.responseEnded else { return }
+            if link.failed {
+                // The end came from the connection ending after an error (a reset): the body is cut.
+                exchange = nil
+                abortClient(context)
+                return
+            }
             ex.responseEnded = true
+            if ex.switching {
+                exchange = nil
+                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+                startSplice(ex, link: link, context: context)
+                return
+            }
             if ex.requestEnded {
                 // State first: writing the end lets NIO's pipeline handler deliver the next request
                 // at once, re-entering channelRead.
@@ -406,12 +437,77 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
         link.release(to: scheduler)
         guard let context, let ex = exchange, !ex.connecting, !ex.responseEnded else { return }
         if ex.responseStarted {
-            // The response is cut short: the client can only learn it from the connection closing.
+            // The response is cut short: a reset tells the client, whatever the response's framing.
             exchange = nil
-            context.close(promise: nil)
+            abortClient(context)
         } else {
             fail(.badGateway, context: context)
         }
+    }
+
+    /// A 1xx before the final response: 100 Continue and the like go to HTTP/1.1 clients as they are
+    /// (HTTP/1.0 ones never get them, RFC 9110 §15.2); a 101 the client asked for switches protocols.
+    private func interimResponse(_ head: HTTPResponseHead, exchange ex: inout Exchange, link: HTTPBackendLink,
+                                 context: ChannelHandlerContext) {
+        guard !ex.responseStarted else { return }
+        var out = head
+        HTTPHopByHop.strip(&out.headers)
+        out.version = .http1_1
+        if head.status == .switchingProtocols {
+            guard ex.upgrade != nil, !head.headers["upgrade"].isEmpty else {
+                // A switch nobody asked for leaves a connection neither side can read: give up on it.
+                proxy.logger.info("server switched protocols unasked", metadata: ["server": "\(link.destination)"])
+                exchange = ex
+                backend = nil
+                link.release(to: scheduler)
+                fail(.badGateway, context: context)
+                return
+            }
+            HTTPUpgrade.restore(head.headers["upgrade"], in: &out.headers)
+            ex.responseStarted = true
+            ex.switching = true
+            link.keepAlive = false
+        } else if ex.clientVersion.minor == 0 {
+            exchange = ex
+            return
+        }
+        exchange = ex
+        link.outBytes &+= Self.size(of: out)
+        context.writeAndFlush(wrapOutboundOut(.head(out)), promise: nil)
+    }
+
+    /// The server's 101 is out: from here on both connections carry the new protocol's bytes unchanged.
+    private func startSplice(_ ex: Exchange, link: HTTPBackendLink, context: ChannelHandlerContext) {
+        guard ex.requestEnded else {
+            // The request body was still coming: there is no clean point to switch at.
+            backend = nil
+            link.release(to: scheduler)
+            abortClient(context)
+            return
+        }
+        spliced = true
+        backend = nil
+        link.handler = nil
+        let scheduler = self.scheduler
+        link.channel.closeFuture.assumeIsolated().whenComplete { _ in link.release(to: scheduler) }
+        do {
+            try HTTPUpgrade.splice(client: context.channel, server: link.channel) { fromClient, count in
+                if fromClient { link.inBytes &+= UInt64(count) } else { link.outBytes &+= UInt64(count) }
+            }
+        } catch {
+            proxy.logger.debug("could not switch to a byte splice", metadata: ["error": "\(error)"])
+            link.release(to: scheduler)
+            context.close(promise: nil)
+        }
+    }
+
+    /// Ends the client connection with a reset, so a cut response can never pass for a complete one.
+    private func abortClient(_ context: ChannelHandlerContext) {
+        context.flush()
+        if let socket = context.channel as? any SocketOptionProvider {
+            _ = socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+        }
+        context.close(promise: nil)
     }
 
     // MARK: The proxy's own answers
@@ -458,7 +554,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler {
     // MARK: Teardown
 
     private func shutdown() {
-        guard !isClosed else { return }
+        guard !isClosed, !spliced else { return }
         isClosed = true
         generation += 1
         exchange = nil

@@ -50,9 +50,11 @@ public struct HTTPSwitchingProxy: Sendable {
         limits.maxHeaderFieldSize = config.maximumHeaderBytes
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(IdleTimeoutHandler(timeout: idleTimeout))
+        // An upgrade configuration with no upgraders of its own: NIO's upgrade handler steps aside at the
+        // first request, and the request decoder keeps bytes read past an upgrade request for the splice.
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true, withErrorHandling: true,
-            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            withPipeliningAssistance: true, withServerUpgrade: (upgraders: [], completionHandler: { _ in }),
+            withErrorHandling: true, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
         try pipeline.addHandler(HTTPSwitchingHandler(proxy: self))
     }
 
