@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "MailStore", targets: ["MailStore"]),
         .library(name: "MailAccess", targets: ["MailAccess"]),
         .library(name: "SMTPServer", targets: ["SMTPServer"]),
+        .library(name: "POP3Server", targets: ["POP3Server"]),
         .library(name: "MailNode", targets: ["MailNode"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .library(name: "DirectorProxy", targets: ["DirectorProxy"]),
@@ -130,7 +131,7 @@ let package = Package(
         .target(
             name: "MailNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer",
+                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -147,6 +148,21 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "POP3Server",
+            dependencies: [
+                "ShoalServer", "Directory", "MailStore", "MailAccess",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "POP3ServerTests",
+            dependencies: ["POP3Server", "MailAccess", "Directory", "MailStore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: sharedSettings
         ),
         .testTarget(

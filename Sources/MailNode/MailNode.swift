@@ -4,18 +4,19 @@ import MailAccess
 import MailStore
 public import NIOCore
 public import NIOPosix
-public import SMTPServer
+import SMTPServer
+import POP3Server
 public import ServiceLifecycle
 public import ShoalCore
 public import ShoalServer
 
-/// A mail node: every protocol its configuration lists (today SMTP and LMTP) over one directory and one
-/// shared store, as one service. Graceful shutdown stops accepting and drains all listeners together:
+/// A mail node: every protocol its configuration lists (SMTP, LMTP, POP3, POP3S) over one directory and
+/// one shared store, as one service. Graceful shutdown stops accepting and drains all listeners together:
 /// sessions end at their next command boundary, deliveries under way finish first.
 public final class MailNode: Service, Sendable {
     public let configuration: MailNodeConfiguration
-    /// The servers, in the order of the configuration (SMTP, then LMTP).
-    public let servers: [Server<SMTPServerChild>]
+    /// The servers, in the order SMTP, LMTP, POP3, POP3S (those configured).
+    public let servers: [any BindableServer]
     /// The STARTTLS certificate, shared by every listener; re-read by ``reload()``.
     public let tls: TLSContextSource?
     let logger: Logger
@@ -32,14 +33,25 @@ public final class MailNode: Service, Sendable {
         let agent = LocalDeliveryAgent(directory: directory, store: store, localDomains: configuration.localDomains, relay: relay,
                                        authenticator: authenticator, logger: logger)
         let tls = try configuration.tlsSource()
-        var servers: [Server<SMTPServerChild>] = []
+        var servers: [any BindableServer] = []
+        func protocolLogger(_ name: String) -> Logger {
+            var serverLogger = logger
+            serverLogger[metadataKey: "protocol"] = "\(name)"
+            return serverLogger
+        }
         for (mode, address) in [(SMTPSessionConfiguration.Mode.smtp, configuration.smtp), (.lmtp, configuration.lmtp)] {
             guard let address else { continue }
-            var serverLogger = logger
-            serverLogger[metadataKey: "protocol"] = "\(mode)"
             let listener = ListenerConfiguration(address: address, tls: tls.map { .startTLS($0) } ?? .none)
             servers.append(SMTPServerChild.server(listener, session: configuration.session(mode), lineProtocol: configuration.lineProtocol,
-                                                  agent: agent, group: group, logger: serverLogger))
+                                                  agent: agent, group: group, logger: protocolLogger("\(mode)")))
+        }
+        let pop3Listeners: [(String, ListenerConfiguration)] = [
+            configuration.pop3.map { ("pop3", ListenerConfiguration(address: $0, tls: tls.map { .startTLS($0) } ?? .none)) },
+            configuration.pop3s.flatMap { address in tls.map { ("pop3s", ListenerConfiguration(address: address, tls: .implicit($0))) } },
+        ].compactMap { $0 }
+        for (name, listener) in pop3Listeners {
+            servers.append(POP3ServerChild.server(listener, session: configuration.pop3Session, lineProtocol: configuration.pop3LineProtocol,
+                                                  store: store, authenticator: authenticator, group: group, logger: protocolLogger(name)))
         }
         self.configuration = configuration
         self.servers = servers

@@ -1,5 +1,6 @@
 public import Directory
 public import SMTPServer
+public import POP3Server
 public import ShoalCore
 public import ShoalServer
 import NIOCore
@@ -12,7 +13,9 @@ import NIOCore
 /// store: { root: /srv/mail, fsync: true }
 /// smtp: { listen: 127.0.0.1:2525 }
 /// lmtp: { listen: 127.0.0.1:2424 }
-/// tls: { certificate: cert.pem, key: key.pem }   # enables STARTTLS
+/// pop3: { listen: 127.0.0.1:1110 }                 # STLS when tls is set
+/// pop3s: { listen: 127.0.0.1:1995 }                # implicit TLS (needs tls)
+/// tls: { certificate: cert.pem, key: key.pem }   # enables STARTTLS / STLS
 /// local_domains: [shoal.test]
 /// relay_host: 127.0.0.1:10025                      # authenticated users may relay through it
 /// limits: { message_size: 26214400, recipients: 100, errors: 10, command_timeout: 300, data_timeout: 180 }
@@ -27,6 +30,8 @@ public struct MailNodeConfiguration: Sendable {
     public var fsync: Bool
     public var smtp: Endpoint?
     public var lmtp: Endpoint?
+    public var pop3: Endpoint?
+    public var pop3s: Endpoint?
     public var certificateFile: String?
     public var keyFile: String?
     public var localDomains: [String]
@@ -40,7 +45,7 @@ public struct MailNodeConfiguration: Sendable {
     public var requireTLS: Bool
     public var overQuotaIsPermanent: Bool
 
-    static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "tls", "local_domains",
+    static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "pop3", "pop3s", "tls", "local_domains",
                                         "relay_host", "limits", "auth", "over_quota"]
 
     /// Reads a configuration file; every error names the file, line and field.
@@ -79,12 +84,17 @@ public struct MailNodeConfiguration: Sendable {
             return try node.required("listen").endpoint()
         }
         let smtp = try listener("smtp"), lmtp = try listener("lmtp")
-        if smtp == nil && lmtp == nil { throw doc.error("configure at least one of smtp and lmtp") }
+        let pop3 = try listener("pop3"), pop3s = try listener("pop3s")
+        if smtp == nil && lmtp == nil && pop3 == nil && pop3s == nil {
+            throw doc.error("configure at least one of smtp, lmtp, pop3 and pop3s")
+        }
         var certificate: String?, key: String?
         if let tls = try doc.optional("tls") {
             try tls.allowOnly(["certificate", "key"])
             certificate = try tls.required("certificate").string()
             key = try tls.required("key").string()
+        } else if pop3s != nil {
+            throw try doc.required("pop3s").error("pop3s (implicit TLS) needs a tls block with certificate and key")
         }
         let limits = try doc.optional("limits")
         try limits?.allowOnly(["message_size", "recipients", "errors", "command_timeout", "data_timeout"])
@@ -94,7 +104,7 @@ public struct MailNodeConfiguration: Sendable {
         return MailNodeConfiguration(
             hostname: hostname, directory: directory, ldap: ldap,
             storeRoot: try store.required("root").string(), fsync: try store.optional("fsync")?.bool() ?? true,
-            smtp: smtp, lmtp: lmtp, certificateFile: certificate, keyFile: key, localDomains: domains,
+            smtp: smtp, lmtp: lmtp, pop3: pop3, pop3s: pop3s, certificateFile: certificate, keyFile: key, localDomains: domains,
             relayHost: try doc.optional("relay_host")?.endpoint(),
             maximumMessageSize: try limits?.optional("message_size")?.int(in: 1024...(1 << 31)) ?? SMTPSessionConfiguration.defaultMaximumMessageSize,
             maximumRecipients: try limits?.optional("recipients")?.int(in: 1...10_000) ?? 100,
@@ -117,6 +127,19 @@ public struct MailNodeConfiguration: Sendable {
             mode: mode, hostname: hostname, maximumMessageSize: maximumMessageSize, maximumRecipients: maximumRecipients,
             maximumErrors: maximumErrors, requireTLS: requireTLS, allowPlaintextAuthentication: allowPlaintextAuthentication,
             localDomains: localDomains, relayHost: relayHost?.description, overQuotaIsPermanent: overQuotaIsPermanent)
+    }
+
+    /// The POP3 session settings (POP3 and POP3S).
+    public var pop3Session: POP3SessionConfiguration {
+        POP3SessionConfiguration(hostname: hostname, allowPlaintextAuthentication: allowPlaintextAuthentication,
+                                 maximumErrors: maximumErrors)
+    }
+
+    /// POP3's limits: lines up to 8 KiB (AUTH responses), RFC 1939's autologout of at least 10 minutes.
+    public var pop3LineProtocol: LineProtocolConfiguration {
+        var limits = POP3ServerChild.defaultLineProtocol
+        limits.commandTimeout = .seconds(Int64(max(commandTimeoutSeconds, 600)))
+        return limits
     }
 
     /// The STARTTLS certificate, when one is configured (reloaded on SIGHUP).

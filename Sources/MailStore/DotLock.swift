@@ -131,6 +131,12 @@ final class HeldDotLock {
         fd = -1
     }
 
+    /// Sets the lock file's modification time to now: the holder is alive (staleness is judged by it).
+    func touch() {
+        guard fd >= 0 else { return }
+        _ = futimens(fd, nil)
+    }
+
     /// Removes the lock file if it is still ours; a lock taken over meanwhile is left alone.
     func release(logger: Logger) {
         guard fd >= 0 else { return }

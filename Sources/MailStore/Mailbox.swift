@@ -61,6 +61,18 @@ public struct StoredMessage: Sendable, Hashable {
     public var keywords: [String]
     /// Still in `new/` (not yet seen by any IMAP session).
     public var isNew: Bool
+
+    public init(uid: UInt32, filename: String, path: String, size: UInt64, virtualSize: UInt64?, flags: Set<MailFlag>,
+                keywords: [String], isNew: Bool) {
+        self.uid = uid
+        self.filename = filename
+        self.path = path
+        self.size = size
+        self.virtualSize = virtualSize
+        self.flags = flags
+        self.keywords = keywords
+        self.isNew = isNew
+    }
 }
 
 /// A folder's UID state and messages.

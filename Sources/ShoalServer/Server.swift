@@ -127,3 +127,14 @@ public enum ServerStateError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// A server whose protocol does not matter to its owner: a node keeps its SMTP, POP3 and IMAP servers in
+/// one list, binds them together and drains them together.
+public protocol BindableServer: Service {
+    /// Binds the listening sockets; returns the bound address.
+    func start() async throws -> Endpoint
+    /// Stops accepting and drains the connections.
+    func shutdownGracefully() async
+}
+
+extension Server: BindableServer {}

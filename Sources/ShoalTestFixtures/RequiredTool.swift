@@ -11,6 +11,10 @@ public struct MissingTool: Error, CustomStringConvertible {
 /// `MissingTool` error naming `package`: a test never skips silently for want of a tool.
 public func requiredTool(_ program: String, package: String) throws -> String {
     let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+    if program.hasPrefix("/") {
+        if FileManager.default.isExecutableFile(atPath: program) { return program }
+        throw MissingTool(program: program, package: package)
+    }
     for dir in path + ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/sbin", "/bin"] {
         let candidate = "\(dir)/\(program)"
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }

@@ -10,8 +10,8 @@ import ShoalCore
 ///
 /// It owns the ``CRLFLineDecoder`` so that counted chunks (SMTP BDAT, IMAP literals) and STARTTLS switch the
 /// input mode exactly at the right byte; holds pipelined input and stops reading (backpressure) while the
-/// session waits for its work; drops input that arrived after a STARTTLS command; enforces the command and
-/// data idle timeouts with one timer; and on a server shutdown (`ChannelShouldQuiesceEvent`) lets the
+/// session waits for its work or the client does not read what it was sent; drops input that arrived after
+/// a STARTTLS command; enforces the command and data idle timeouts with one timer; and on a server shutdown (`ChannelShouldQuiesceEvent`) lets the
 /// session finish what is under way and end at the next command boundary.
 public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHandler {
     public typealias InboundIn = ByteBuffer
@@ -135,6 +135,11 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
         context.fireUserInboundEventTriggered(event)
     }
 
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { process(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
@@ -165,7 +170,8 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     @discardableResult
     private func decodeAvailableInput(context: ChannelHandlerContext) -> Bool {
         guard var input = buffer.take() else { return true }
-        while !session.isWaiting && !session.isClosed && input.readableBytes > 0 {
+        // Output the client does not read stops the next command too (pipelined RETRs, FETCHes).
+        while !session.isWaiting && !session.isClosed && context.channel.isWritable && input.readableBytes > 0 {
             if case let .chunk(remaining) = session.inputMode { decoder.pendingChunk = remaining } else { decoder.pendingChunk = 0 }
             guard let item = decoder.decode(buffer: &input) else { break }
             let actions = session.receive(Session.input(LineEvent(item)))
@@ -199,6 +205,9 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
                 var out = context.channel.allocator.buffer(capacity: text.utf8.count)
                 out.writeString(text)
                 context.write(wrapOutboundOut(out), promise: nil)
+                unflushed = true
+            case let .sendBytes(bytes):
+                context.write(wrapOutboundOut(bytes), promise: nil)
                 unflushed = true
             case let .perform(work):
                 answer(work, context: context)
@@ -249,7 +258,8 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     }
 
     private func updateReading(context: ChannelHandlerContext) {
-        let shouldPause = session.isWaiting || (buffer?.readableBytes ?? 0) > configuration.maximumBufferedInput
+        let shouldPause = session.isWaiting || !context.channel.isWritable
+            || (buffer?.readableBytes ?? 0) > configuration.maximumBufferedInput
         guard shouldPause != readPaused else { return }
         readPaused = shouldPause
         context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }

@@ -53,6 +53,8 @@ public enum LineEvent: Sendable {
 public enum LineStep<Work: Sendable> {
     /// Write this text (flushed before the driver waits or reads on).
     case send(String)
+    /// Write these bytes as they are (a message, a literal: 8-bit safe).
+    case sendBytes(ByteBuffer)
     /// Run the work off the event loop and feed its answer back.
     case perform(Work)
     /// Flush, drop input buffered after this command (RFC 3207 §5), start TLS, feed `.tlsStarted`.

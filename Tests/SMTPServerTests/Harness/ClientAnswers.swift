@@ -92,3 +92,29 @@ struct FloodResult: Decodable {
     var index: Int
     var reply: Reply
 }
+
+/// What `Peers/pop3_client.py` saw: the greeting, CAPA, the login reply and one answer per step (JSON values).
+struct POP3LibResult: CustomStringConvertible, @unchecked Sendable {
+    let json: [String: Any]
+
+    var greeting: String { json["greeting"] as? String ?? "" }
+    var capabilities: [String] { json["capa"] as? [String] ?? [] }
+    var capabilitiesAfterTLS: [String]? { json["capa_after_tls"] as? [String] }
+    /// The login's reply text, or nil when it failed (see `loginError`).
+    var login: String? { json["login"] as? String }
+    var loginError: String? { (json["login"] as? [String: Any])?["error"] as? String }
+    var answers: [Any] { json["answers"] as? [Any] ?? [] }
+
+    func lines(_ step: Int) -> [String] { answers.indices.contains(step) ? answers[step] as? [String] ?? [] : [] }
+    func text(_ step: Int) -> String? { answers.indices.contains(step) ? answers[step] as? String : nil }
+    func error(_ step: Int) -> String? { (answers.indices.contains(step) ? answers[step] as? [String: Any] : nil)?["error"] as? String }
+    func retrieved(_ step: Int) -> (resp: String, lines: [String])? {
+        guard answers.indices.contains(step), let object = answers[step] as? [String: Any] else { return nil }
+        return (object["resp"] as? String ?? "", object["lines"] as? [String] ?? [])
+    }
+    func stat(_ step: Int) -> [Int] { answers.indices.contains(step) ? answers[step] as? [Int] ?? [] : [] }
+
+    var description: String {
+        (try? String(decoding: JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)) ?? "\(json)"
+    }
+}

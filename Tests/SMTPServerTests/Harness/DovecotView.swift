@@ -11,6 +11,8 @@ struct DovecotView {
 
     var uidValidity: UInt32
     var messages: [Message]
+    /// What Dovecot's own POP3 server answers to UIDL (its default `pop3_uidl_format`), in message order.
+    var pop3UIDLs: [String]
     var log: String
 
     static func read(_ maildir: String, scratch: TempDirectory) async throws -> DovecotView {
@@ -40,7 +42,18 @@ struct DovecotView {
             guard let uid = row["uid"].flatMap({ UInt32($0) }), let guid = row["guid"] else { return nil }
             return Message(uid: uid, guid: guid)
         }
+        // Dovecot's POP3 binary, pre-authenticated on stdin/stdout (its last step: it moves new/ to cur/).
+        let pop3 = try requiredTool("/usr/lib/dovecot/pop3", package: "dovecot-pop3d")
+        // Through a pipe: its I/O loop cannot watch a regular file on stdin.
+        let session = try await TestProcess.run("/bin/sh", ["-c", "printf 'UIDL\\r\\nQUIT\\r\\n' | \"$0\" -c \"$1\"", pop3, base + "/dovecot.conf"],
+                                                environment: ["USER": "shoaltest", "HOME": copy, "PATH": "/usr/bin:/bin"])
+        let lines = session.stdout.components(separatedBy: "\r\n")
+        guard session.status == 0, lines.first?.hasPrefix("+OK") == true else {
+            throw HarnessError("Dovecot's pop3 UIDL failed: \(session)")
+        }
+        let pop3UIDLs = lines.dropFirst().prefix { $0 != "." }.map { String($0.split(separator: " ").last ?? "") }
         let log = (try? String(contentsOfFile: base + "/dovecot.log", encoding: .utf8)) ?? ""
-        return DovecotView(uidValidity: status.first?["uidvalidity"].flatMap { UInt32($0) } ?? 0, messages: messages, log: log)
+        return DovecotView(uidValidity: status.first?["uidvalidity"].flatMap { UInt32($0) } ?? 0, messages: messages,
+                           pop3UIDLs: pop3UIDLs, log: log)
     }
 }

@@ -28,6 +28,21 @@ extension MailTestbed {
         return try await python("smtplib", job)
     }
 
+    /// A poplib session (`Peers/pop3_client.py`): connect (plain, STLS or implicit TLS), log in, run `steps`.
+    func poplib(port: Int, user: String, password: String, tls: String = "none", auth: String = "user",
+                steps: [[Any]]) async throws -> POP3LibResult {
+        let jobPath = dir.file("logs/pop3-\(UUID().uuidString.prefix(8)).json")
+        let job: [String: Any] = ["host": "127.0.0.1", "port": port, "user": user, "password": password, "tls": tls,
+                                  "auth": auth, "steps": steps]
+        try JSONSerialization.data(withJSONObject: job).write(to: URL(fileURLWithPath: jobPath))
+        let result = try await peers.run("pop3_client.py", [jobPath], timeout: 120)
+        guard result.status == 0 else { throw HarnessError("poplib client failed: \(result)") }
+        guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw HarnessError("poplib client: no JSON object: \(result)")
+        }
+        return POP3LibResult(json: object)
+    }
+
     /// A raw conversation: the greeting is read first, then each step runs in order (see `RawStep`).
     func raw(port: Int, _ steps: [RawStep], host: String = "127.0.0.1", timeout: Double = 60) async throws -> RawResult {
         try await python("raw", ["host": host, "port": port, "steps": steps.map(\.json)], timeout: timeout)
