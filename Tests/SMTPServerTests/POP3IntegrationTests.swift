@@ -100,4 +100,71 @@ struct POP3IntegrationTests {
         let session = try await bed.poplib(port: try #require(node.spec.pop3Port), user: "alice", password: "alice-pw", steps: [])
         #expect(session.loginError?.contains("Plaintext authentication disallowed") == true, "\(session)")
     }
+
+    @Test func curlListsAndFetchesAndFetchmailDownloadsOverPOP3S() async throws {
+        let (bed, node) = try await Self.nodeWithMail("pop3-clients")
+        defer { bed.shutdown() }
+        let port = try #require(node.spec.pop3sPort)
+        let curl = try requiredTool("curl", package: "curl")
+        let listing = try await TestProcess.run(curl, ["-s", "-k", "--max-time", "60", "-u", "alice:alice-pw", "pop3s://127.0.0.1:\(port)/"])
+        #expect(listing.status == 0, "\(listing)")
+        let numbers: [String] = listing.stdout.split(whereSeparator: \.isNewline).map { line in String(line.split(separator: " ").first ?? "") }
+        #expect(numbers == ["1", "2", "3"], "\(listing)")
+        let fetched = try await TestProcess.run(curl, ["-s", "-k", "--max-time", "60", "-u", "alice:alice-pw", "pop3s://127.0.0.1:\(port)/2"])
+        #expect(fetched.status == 0 && fetched.stdout.contains("Subject: pop 2") && fetched.stdout.contains("\r\n.A line that starts with a dot\r\n"),
+                "\(fetched)")
+
+        // fetchmail (batch, keeping the messages) hands each one to an MDA that appends it to a file.
+        let fetchmail = try requiredTool("fetchmail", package: "fetchmail")
+        let home = try bed.dir.makeDirectory("fetchmail")
+        let mbox = home + "/delivered"
+        let rc = home + "/fetchmailrc"
+        try """
+            set no bouncemail
+            poll 127.0.0.1 with service \(port) protocol POP3 auth password
+              user "alice" there with password "alice-pw" is "root" here
+              options keep ssl no sslcertck
+              mda "/bin/sh -c 'cat >> \(mbox); echo ==END== >> \(mbox)'"
+
+            """.write(toFile: rc, atomically: true, encoding: .utf8)
+        chmod(rc, 0o600)
+        let run = try await TestProcess.run(fetchmail, ["-f", rc, "-N", "--nosyslog"], environment: ["FETCHMAILHOME": home, "HOME": home,
+                                                                                                        "PATH": "/usr/bin:/bin"])
+        #expect(run.status == 0, "fetchmail: \(run)")
+        let delivered = (try? String(contentsOfFile: mbox, encoding: .utf8)) ?? ""
+        #expect(delivered.components(separatedBy: "==END==").count - 1 == 3, "\(delivered)\n\(run)")
+        for n in 1...3 { #expect(delivered.contains("Subject: pop \(n)"), "\(delivered)") }
+        // `keep`: the maildrop is unchanged.
+        let again = try await bed.poplib(port: port, user: "alice", password: "alice-pw", tls: "implicit", steps: [["stat"], ["quit"]])
+        #expect(again.stat(0).first == 3, "\(again)")
+    }
+
+    @Test func aSessionOnOneNodeLocksTheMaildropForTheOther() async throws {
+        let (bed, first) = try await Self.nodeWithMail("pop3-two-nodes")
+        defer { bed.shutdown() }
+        var spec = first.spec
+        spec.hostname = "pop2.shoal.test"
+        spec.smtpPort = try TestPorts.free()
+        spec.pop3Port = try TestPorts.free()
+        spec.pop3sPort = try TestPorts.free()
+        let second = try await bed.startNode(spec)
+        let firstPort = try #require(first.spec.pop3sPort), secondPort = try #require(second.spec.pop3sPort)
+        // A session on node 1 deletes message 1 and, before QUIT, a login on node 2 is refused with [IN-USE].
+        let holder = try await bed.poplib(port: firstPort, user: "alice", password: "alice-pw", tls: "implicit",
+                                          steps: [["dele", 1], ["quit"]])
+        #expect(holder.text(1)?.hasPrefix("+OK") == true, "\(holder)")
+        let after = try await bed.poplib(port: secondPort, user: "alice", password: "alice-pw", tls: "implicit", steps: [["stat"], ["uidl"], ["quit"]])
+        #expect(after.stat(0).first == 2, "node 2 sees node 1's deletion: \(after)")
+
+        // While node 1 holds the maildrop, node 2 refuses the login.
+        let probe = "import poplib, ssl, sys\nctx = ssl._create_unverified_context()\n"
+            + "a = poplib.POP3_SSL('127.0.0.1', \(firstPort), context=ctx); a.user('alice'); a.pass_('alice-pw')\n"
+            + "b = poplib.POP3_SSL('127.0.0.1', \(secondPort), context=ctx); b.user('alice')\n"
+            + "try:\n    b.pass_('alice-pw'); print('second: logged in')\nexcept poplib.error_proto as e:\n    print('second:', e.args[0].decode())\n"
+            + "a.quit()\nb.user('alice'); print('after quit:', b.pass_('alice-pw').decode())\n"
+        let python = try requiredTool("python3", package: "python3")
+        let result = try await TestProcess.run(python, ["-c", probe])
+        #expect(result.stdout.contains("second: -ERR [IN-USE]"), "\(result)")
+        #expect(result.stdout.contains("after quit: +OK"), "the lock was released by QUIT: \(result)")
+    }
 }
