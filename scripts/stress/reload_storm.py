@@ -1,0 +1,3 @@
+from common import Result
+def run(shoal, work, processes, budget, options):
+    return Result("reload_storm (todo)")
