@@ -280,3 +280,23 @@ def start_director(processes, shoal, work, name, config_text, admin_host, admin_
 
 def percent(part, whole):
     return f"{100.0 * part / whole:.2f}%" if whole else "n/a"
+
+
+def director_yaml(admin, token_path, services, director_extra=""):
+    """A director configuration: admin on `admin` (host, port), `services` as
+    [{"name", "listen": (host, port), "servers": [(host, port)], "extra": "yaml flow fields"}]."""
+    lines = ["director:", f"  admin: {{listen: {admin[0]}:{admin[1]}, token_file: {token_path}}}",
+             "  timeouts: {tcp: 900, tcpfin: 1, udp: 300}", "  connect_timeout: 1"]
+    lines += [f"  {line}" for line in director_extra.splitlines() if line.strip()]
+    lines.append("services:" if services else "services: []")
+    for service in services:
+        lines.append(f"  - name: {service['name']}")
+        lines.append(f"    listen: {service['listen'][0]}:{service['listen'][1]}")
+        lines.append("    protocol: tcp")
+        lines.append("    scheduler: rr")
+        for extra in service.get("extra", []):
+            lines.append(f"    {extra}")
+        lines.append("    servers:")
+        for host, port in service["servers"]:
+            lines.append(f"      - {{address: {host}:{port}}}")
+    return "\n".join(lines) + "\n"
