@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 
-from common import Result, can_connect, dead_pid, log, read_log, wait_for_port
+from common import Result, dead_pid, free_port, read_log, wait_for_port
 
 HOST = "127.0.120.1"
 DOMAIN = "stress.test"
@@ -29,11 +29,11 @@ TRAILER = "STRESS-END"
 class MailNode:
     """One `shoal mail-node` with a SQLite directory, SMTP and LMTP on HOST; restartable."""
 
-    def __init__(self, shoal, work, processes, command_timeout=300):
-        self.shoal, self.work, self.processes = shoal, work, processes
+    def __init__(self, shoal, work, processes, command_timeout=300, host=HOST):
+        self.shoal, self.work, self.processes, self.host = shoal, work, processes, host
         self.root = os.path.join(work, "mail")
         self.db = os.path.join(work, "users.db")
-        self.smtp_port, self.lmtp_port = random.sample(range(20000, 30000), 2)
+        self.smtp_port, self.lmtp_port = free_port(host), free_port(host)
         self.config = os.path.join(work, "mail-node.yaml")
         self.process = None
         self.starts = 0
@@ -44,8 +44,8 @@ class MailNode:
             f.write(f"""hostname: {NODE_NAME}
 directory: sqlite:{self.db}
 store: {{ root: {self.root}, fsync: true }}
-smtp: {{ listen: {HOST}:{self.smtp_port} }}
-lmtp: {{ listen: {HOST}:{self.lmtp_port} }}
+smtp: {{ listen: {host}:{self.smtp_port} }}
+lmtp: {{ listen: {host}:{self.lmtp_port} }}
 local_domains: [{DOMAIN}]
 limits: {{ message_size: 1048576, recipients: 10, command_timeout: {command_timeout}, data_timeout: {command_timeout} }}
 """)
@@ -53,7 +53,8 @@ limits: {{ message_size: 1048576, recipients: 10, command_timeout: {command_time
     def start(self):
         self.starts += 1
         self.process = self.processes.start(f"mail-node-{self.starts}", [self.shoal, "mail-node", "--config", self.config])
-        if not (wait_for_port(HOST, self.smtp_port, 30, self.process) and wait_for_port(HOST, self.lmtp_port, 30, self.process)):
+        if not (wait_for_port(self.host, self.smtp_port, 30, self.process)
+                and wait_for_port(self.host, self.lmtp_port, 30, self.process)):
             raise RuntimeError(f"mail node did not start:\n{read_log(self.work, f'mail-node-{self.starts}')[-3000:]}")
 
     def kill(self):
@@ -80,9 +81,9 @@ def deliver_one(node, user, protocol="smtp", timeout=60):
     token = uuid.uuid4().hex
     try:
         if protocol == "lmtp":
-            client = smtplib.LMTP(HOST, node.lmtp_port, timeout=timeout)
+            client = smtplib.LMTP(node.host, node.lmtp_port, timeout=timeout)
         else:
-            client = smtplib.SMTP(HOST, node.smtp_port, timeout=timeout)
+            client = smtplib.SMTP(node.host, node.smtp_port, timeout=timeout)
         with client:
             client.sendmail(f"sender@{DOMAIN}", [f"{user}@{DOMAIN}"], message_text(token, user))
         return token, 250
@@ -121,8 +122,8 @@ class Senders:
         while not self.stopping.is_set():
             protocol = "lmtp" if index % 2 else "smtp"
             try:
-                client = (smtplib.LMTP(HOST, self.node.lmtp_port, timeout=30) if protocol == "lmtp"
-                          else smtplib.SMTP(HOST, self.node.smtp_port, timeout=30))
+                client = (smtplib.LMTP(self.node.host, self.node.lmtp_port, timeout=30) if protocol == "lmtp"
+                          else smtplib.SMTP(self.node.host, self.node.smtp_port, timeout=30))
             except OSError:
                 time.sleep(0.05)
                 continue
