@@ -77,8 +77,8 @@ def print_summary(results):
     for name, result in results:
         verdict = "PASS" if result.passed else "FAIL"
         print(f"{name.ljust(width)}  {verdict:7}  {result.seconds:7.0f}  {len(result.violations)}")
-        for violation in result.violations:
-            print(f"{''.ljust(width)}    - {violation}")
+        for violation in result.violations[:5]:
+            print(f"{''.ljust(width)}    - {violation[:300]}")
     failed = sum(1 for _, r in results if not r.passed)
     print(f"{len(results) - failed} passed, {failed} failed", flush=True)
 
