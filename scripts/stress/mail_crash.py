@@ -339,6 +339,10 @@ def crash_holding_lock(node, attempts, result, acked, attempted):
 
 def simulated_stale_locks(node, zero_lock_age, result, acked):
     """A lock naming a dead pid on this host, and an empty lock aged `zero_lock_age` s: time to the first 250."""
+    for user in ("u2", "u3"):  # the mailboxes exist (with their uidlists) before a lock is planted
+        token, code = deliver_one(node, user)
+        if code == 250:
+            acked[token] = user
     user = "u2"
     path = lock_path(node, user)
     with open(path, "w") as f:
