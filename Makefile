@@ -45,7 +45,7 @@ bench: check-swift
 	scripts/bench-http.sh 10 50 3
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
-## (default 300 s of load, about 6-7 minutes in all), STRESS_BIN= runs them against another shoal binary.
+## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.
 stress: check-swift
 	@scripts/ensure-packages.sh $(STRESS_PACKAGES)
 	@if [ -z "$(STRESS_BIN)" ]; then swift build $(SWIFT_BUILD_FLAGS) --product shoal; fi

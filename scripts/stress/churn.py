@@ -9,11 +9,10 @@ Invariants:
 - the director's connection table empties after the run (tcpfin timeout 1 s).
 """
 
-import random
 import threading
 import time
 
-from common import (Admin, Result, can_connect, director_yaml, echo_request, free_port, log, rss_kib,
+from common import (Admin, Result, director_yaml, echo_request, free_port, rss_kib,
                     start_backend, start_director, write_token)
 
 DIRECTOR_HOST = "127.0.121.1"
