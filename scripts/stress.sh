@@ -28,5 +28,5 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-python3 "$(dirname "$0")/stress/stress.py" --shoal "$(realpath "$shoal")" --work "$work" \
+PYTHONDONTWRITEBYTECODE=1 python3 "$(dirname "$0")/stress/stress.py" --shoal "$(realpath "$shoal")" --work "$work" \
     --seconds "${STRESS_SECONDS:-300}" "$@"
