@@ -8,10 +8,11 @@ TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet
 	nginx-light haproxy curl chromium
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2
+STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all build demo test bench check-swift clean
+.PHONY: all build demo test bench stress check-swift clean
 
 all: build
 
@@ -42,6 +43,13 @@ bench: check-swift
 	scripts/bench-mail.sh "$$(swift build -c release --show-bin-path)/shoal" 2000 10
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
+
+## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
+## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.
+stress: check-swift
+	@scripts/ensure-packages.sh $(STRESS_PACKAGES)
+	@if [ -z "$(STRESS_BIN)" ]; then swift build $(SWIFT_BUILD_FLAGS) --product shoal; fi
+	scripts/stress.sh "$${STRESS_BIN:-$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/shoal}"
 
 clean:
 	rm -rf .build .build-bench
