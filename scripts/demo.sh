@@ -82,19 +82,22 @@ echo "(status page: http://127.0.99.1:9900/ , metrics: http://127.0.99.1:9900/me
 curl -s --noproxy '*' http://127.0.99.1:9900/metrics | grep -E '^shoal_server_(weight|up)' | head -4
 kill -TERM "$director"; wait "$director" 2>/dev/null || true
 
-step "The mail tier: a user in the embedded SQLite directory, one mail node, one message over SMTP and one over LMTP"
+step "The mail tier: a user in the embedded SQLite directory, one mail node, mail in over SMTP and LMTP, read back over POP3"
 echo "s3cret" | "$shoal" users add alice --address alice@shoal.test --address postmaster@shoal.test --directory "sqlite:$work/users.db"
 "$shoal" users list --directory "sqlite:$work/users.db"
 echo "s3cret" | "$shoal" users check alice --directory "sqlite:$work/users.db"
 smtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 lmtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+pop3_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 cat > "$work/node.yaml" <<YAML
 hostname: mx1.shoal.test
 directory: sqlite:$work/users.db
 store: { root: $work/mail }
 smtp: { listen: 127.0.0.1:$smtp_port }
 lmtp: { listen: 127.0.0.1:$lmtp_port }
+pop3: { listen: 127.0.0.1:$pop3_port }
 local_domains: [shoal.test]
+auth: { allow_plaintext: true }   # a loopback demo without a certificate; never on a real network
 YAML
 "$shoal" mail-node --config "$work/node.yaml" 2>"$work/node.log" &
 node=$!
@@ -120,3 +123,17 @@ echo "alice's Maildir++ (shared store) and Dovecot's uidlist:"
 cat "$work/mail/shoal.test/alice/dovecot-uidlist"
 echo
 sed -n '1,12p' "$(ls "$work"/mail/shoal.test/alice/new/* | head -1)"
+echo
+echo "alice reads her mail over POP3 (Python poplib):"
+python3 - "$pop3_port" <<'PY'
+import poplib, sys
+p = poplib.POP3("127.0.0.1", int(sys.argv[1]))
+print(p.getwelcome().decode())
+p.user("alice"); print(p.pass_("s3cret").decode())
+print("STAT:", p.stat())
+print("UIDL:", [l.decode() for l in p.uidl()[1]])
+for n in (1, 2):
+    lines = [l.decode() for l in p.retr(n)[1]]
+    print("RETR %d:" % n, next(l for l in lines if l.startswith("Subject:")), "/", lines[-1])
+print(p.quit().decode())
+PY
