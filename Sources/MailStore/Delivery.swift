@@ -330,26 +330,6 @@ struct Delivery: Sendable {
 
     /// Letters for the keywords, adding new ones to `dovecot-keywords` under its dotlock.
     private func keywordIndices() async throws(MailStoreError) -> [Int] {
-        let path = folderPath + "/dovecot-keywords", keywords = self.keywords, fsync = store.configuration.fsync
-        let folderPath = self.folderPath
-        let known = try await store.blocking("read keywords", path) { () throws(MailStoreError) in
-            KeywordTable.parse(try POSIX.readFile(path) ?? [])
-        }
-        let found = keywords.compactMap(known.index(of:))
-        if found.count == keywords.count { return found }
-        return try await store.withLocks([store.dotLock(path)], operation: "add keywords") { (held) throws(MailStoreError) in
-            let original = KeywordTable.parse(try POSIX.readFile(path) ?? [])
-            var table = original
-            var indices: [Int] = []
-            for keyword in keywords {
-                guard let index = table.add(keyword) else { throw .tooManyKeywords(path: path, keyword: keyword) }
-                indices.append(index)
-            }
-            if table != original {
-                try held[0].replaceTarget(with: table.serialized(), fsync: fsync, operation: "write keywords")
-                if fsync { try POSIX.fsyncDirectory(folderPath) }
-            }
-            return indices
-        }
+        try await KeywordTable.indices(for: keywords, folderPath: folderPath, store: store)
     }
 }

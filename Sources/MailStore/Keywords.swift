@@ -47,3 +47,31 @@ struct KeywordTable: Equatable, Sendable {
         }
     }
 }
+
+extension KeywordTable {
+    /// The letters of `keywords` in the folder's `dovecot-keywords`, adding new ones under its dotlock
+    /// (the one way deliveries and flag changes name keywords).
+    static func indices(for keywords: [String], folderPath: String, store: MailStore) async throws(MailStoreError) -> [Int] {
+        guard !keywords.isEmpty else { return [] }
+        let path = folderPath + "/dovecot-keywords", fsync = store.configuration.fsync
+        let known = try await store.blocking("read keywords", path) { () throws(MailStoreError) in
+            KeywordTable.parse(try POSIX.readFile(path) ?? [])
+        }
+        let found = keywords.compactMap(known.index(of:))
+        if found.count == keywords.count { return found }
+        return try await store.withLocks([store.dotLock(path)], operation: "add keywords") { (held) throws(MailStoreError) in
+            let original = KeywordTable.parse(try POSIX.readFile(path) ?? [])
+            var table = original
+            var indices: [Int] = []
+            for keyword in keywords {
+                guard let index = table.add(keyword) else { throw .tooManyKeywords(path: path, keyword: keyword) }
+                indices.append(index)
+            }
+            if table != original {
+                try held[0].replaceTarget(with: table.serialized(), fsync: fsync, operation: "write keywords")
+                if fsync { try POSIX.fsyncDirectory(folderPath) }
+            }
+            return indices
+        }
+    }
+}

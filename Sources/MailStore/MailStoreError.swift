@@ -20,6 +20,8 @@ public enum MailStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidFolder(name: String, reason: String)
     /// The folder `name` does not exist at `path`.
     case noSuchFolder(name: String, path: String)
+    /// CREATE or RENAME onto a folder that exists.
+    case folderExists(name: String, path: String)
     /// A keyword that is not an IMAP flag keyword.
     case invalidKeyword(keyword: String, reason: String)
     /// All 26 keyword letters of the folder's `dovecot-keywords` at `path` are taken.
@@ -51,6 +53,8 @@ public enum MailStoreError: Error, Sendable, Hashable, CustomStringConvertible {
             return "folder \"\(name)\": \(reason)"
         case let .noSuchFolder(name, path):
             return "folder \"\(name)\": no such folder at \(path)"
+        case let .folderExists(name, path):
+            return "folder \"\(name)\": already exists at \(path)"
         case let .invalidKeyword(keyword, reason):
             return "keyword \"\(keyword)\": \(reason)"
         case let .tooManyKeywords(path, keyword):

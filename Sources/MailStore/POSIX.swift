@@ -125,6 +125,23 @@ struct POSIX {
     }
 
     /// The entry names of directory `path` without `.` and `..`, or nil when it does not exist.
+    /// Removes `path` and everything under it, never following a symbolic link.
+    static func removeTree(_ path: String) throws(MailStoreError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw .io(operation: "lstat", path: path, errno: errno)
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for entry in try listDirectory(path) ?? [] where entry != "." && entry != ".." {
+                try removeTree(path + "/" + entry)
+            }
+            guard rmdir(path) == 0 || errno == ENOENT else { throw .io(operation: "rmdir", path: path, errno: errno) }
+        } else {
+            guard Glibc.unlink(path) == 0 || errno == ENOENT else { throw .io(operation: "unlink", path: path, errno: errno) }
+        }
+    }
+
     static func listDirectory(_ path: String) throws(MailStoreError) -> [String]? {
         guard let dir = opendir(path) else {
             if errno == ENOENT || errno == ENOTDIR { return nil }

@@ -88,7 +88,7 @@ public final class POP3MaildropAgent: Sendable {
         guard let mailbox else { return false }
         do {
             let removed = try await mailbox.remove(messages)
-            logger.info("messages deleted", metadata: ["count": "\(removed)"])
+            logger.info("messages deleted", metadata: ["count": "\(removed.count)"])
             return true
         } catch {
             logger.error("cannot remove messages", metadata: ["error": "\(error)"])

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Mailbox {
+    /// Gives a message exactly these flags and keywords: its file moves to `cur/` with the new `:2,` info,
+    /// as Dovecot and every Maildir reader expect. A file renamed meanwhile by another session is found
+    /// again by its base name. Nil when the message is gone (expunged).
+    public func setFlags(_ message: StoredMessage, folder: String = "INBOX", flags: Set<MailFlag>,
+                         keywords: [String]) async throws(MailStoreError) -> StoredMessage? {
+        for keyword in keywords { try KeywordTable.validate(keyword) }
+        let folderPath = try maildir.folderPath(folder)
+        let indices = try await KeywordTable.indices(for: keywords, folderPath: folderPath, store: store)
+        let info = MaildirName.info(flags: flags, keywordIndices: indices)
+        let base = MaildirName(parsing: Self.entryName(message.path)).base
+        let fsync = store.configuration.fsync
+        return try await store.blocking("change flags", message.path) { () throws(MailStoreError) -> StoredMessage? in
+            let target = folderPath + "/cur/" + MaildirName(base: base, info: info).fullName
+            // A concurrent rename can move the file between finding and renaming it: look again.
+            for _ in 0..<5 {
+                guard let current = try POSIX.status(message.path) != nil ? message.path : Self.currentPath(of: message, in: folderPath)
+                else { return nil }
+                if current == target { break }
+                if rename(current, target) == 0 {
+                    if fsync { try POSIX.fsyncDirectory(folderPath + "/cur") }
+                    break
+                }
+                guard errno == ENOENT else { throw .io(operation: "rename with new flags", path: current, errno: errno) }
+            }
+            var updated = message
+            updated.path = target
+            updated.filename = MaildirName(base: base, info: info).fullName
+            updated.flags = flags
+            updated.keywords = keywords
+            updated.isNew = false
+            return updated
+        }
+    }
+
+    /// When the message arrived: the file's modification time (Dovecot's INTERNALDATE for Maildir), in
+    /// seconds since 1970; nil when it is gone.
+    public func receivedDate(of message: StoredMessage, folder: String = "INBOX") async throws(MailStoreError) -> Int64? {
+        let folderPath = try maildir.folderPath(folder)
+        return try await store.blocking("stat message", message.path) { () throws(MailStoreError) -> Int64? in
+            if let info = try POSIX.status(message.path) { return Int64(info.st_mtim.tv_sec) }
+            guard let path = try Self.currentPath(of: message, in: folderPath), let info = try POSIX.status(path) else { return nil }
+            return Int64(info.st_mtim.tv_sec)
+        }
+    }
+
+    static func entryName(_ path: String) -> String {
+        String(path.split(separator: "/").last ?? "")
+    }
+}
