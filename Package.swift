@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "MailAccess", targets: ["MailAccess"]),
         .library(name: "SMTPServer", targets: ["SMTPServer"]),
         .library(name: "POP3Server", targets: ["POP3Server"]),
+        .library(name: "IMAPServer", targets: ["IMAPServer"]),
         .library(name: "MailNode", targets: ["MailNode"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .library(name: "DirectorProxy", targets: ["DirectorProxy"]),
@@ -160,6 +161,12 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
+        .target(
+            name: "IMAPServer",
+            dependencies: ["MailStore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(name: "IMAPServerTests", dependencies: ["IMAPServer", "MailStore"], swiftSettings: sharedSettings),
         .testTarget(
             name: "POP3ServerTests",
             dependencies: ["POP3Server", "MailAccess", "Directory", "MailStore", .product(name: "NIOCore", package: "swift-nio")],

@@ -80,4 +80,10 @@ public struct FolderListing: Sendable, Hashable {
     public var uidValidity: UInt32
     public var nextUID: UInt32
     public var messages: [StoredMessage]
+
+    public init(uidValidity: UInt32, nextUID: UInt32, messages: [StoredMessage]) {
+        self.uidValidity = uidValidity
+        self.nextUID = nextUID
+        self.messages = messages
+    }
 }
