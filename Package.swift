@@ -163,10 +163,22 @@ let package = Package(
         ),
         .target(
             name: "IMAPServer",
-            dependencies: ["MailStore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "MailStore", "MailAccess", "Directory", "ShoalServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: sharedSettings
         ),
-        .testTarget(name: "IMAPServerTests", dependencies: ["IMAPServer", "MailStore"], swiftSettings: sharedSettings),
+        .testTarget(
+            name: "IMAPServerTests",
+            dependencies: [
+                "IMAPServer", "MailStore", "MailAccess", "Directory",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: sharedSettings
+        ),
         .testTarget(
             name: "POP3ServerTests",
             dependencies: ["POP3Server", "MailAccess", "Directory", "MailStore", .product(name: "NIOCore", package: "swift-nio")],

@@ -16,20 +16,22 @@ struct Listing: Sendable {
         let first = try await store.blocking("list folder", folderPath) { [self] () throws(MailStoreError) in
             try snapshot()
         }
-        if first.unlisted.isEmpty { return first.listing }
+        if first.unlisted.isEmpty && !first.needsUIDList { return first.listing }
         let fsync = store.configuration.fsync
         // Through the folder's commit queue, so it takes its turn with this store's deliveries instead of polling.
         let outcome = try await store.commitQueues.submit(.exclusive(operation: "assign UIDs") {
             [self] (held) throws(MailStoreError) in
             let current = try snapshot()
-            guard !current.unlisted.isEmpty else { return current.listing }
+            guard !current.unlisted.isEmpty || current.needsUIDList else { return current.listing }
             let list = current.list ?? UIDList(
                 uidValidity: UInt32(truncatingIfNeeded: POSIX.now().seconds), guid: UIDList.newGUID())
             let records = try Delivery.unlistedRecords(folderPath: folderPath, list: list)
             try UIDList.addRecords(records, to: list, existed: current.list != nil, lock: held,
                                     folderPath: folderPath, fsync: fsync)
-            store.logger.info("assigned UIDs to unlisted messages",
-                              metadata: ["folder": "\(folderPath)", "count": "\(records.count)"])
+            if !records.isEmpty {
+                store.logger.info("assigned UIDs to unlisted messages",
+                                  metadata: ["folder": "\(folderPath)", "count": "\(records.count)"])
+            }
             return try snapshot().listing
         }, uidlistPath: uidlistPath, store: store).get()
         guard case .listed(let listing) = outcome else { fatalError("an exclusive job yields a listing") }
@@ -42,6 +44,9 @@ struct Listing: Sendable {
         var listing: FolderListing
         /// Base names on disk that the uidlist does not know.
         var unlisted: [String]
+        /// The folder exists but has no `dovecot-uidlist` yet: its UIDVALIDITY is made (and kept) now, so
+        /// that an IMAP client selecting an empty folder gets the one it will keep seeing.
+        var needsUIDList: Bool
     }
 
     private func snapshot() throws(MailStoreError) -> Snapshot {
@@ -75,6 +80,8 @@ struct Listing: Sendable {
         }
         let listing = FolderListing(
             uidValidity: list?.uidValidity ?? 0, nextUID: list?.nextUID ?? 1, messages: messages)
-        return Snapshot(list: list, listing: listing, unlisted: Array(files.keys))
+        let folderExists = try POSIX.status(folderPath + "/cur") != nil
+        let needsUIDList = list == nil && folderExists
+        return Snapshot(list: list, listing: listing, unlisted: Array(files.keys), needsUIDList: needsUIDList)
     }
 }
