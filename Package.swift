@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "MailAccess", targets: ["MailAccess"]),
         .library(name: "SMTPServer", targets: ["SMTPServer"]),
         .library(name: "POP3Server", targets: ["POP3Server"]),
+        .library(name: "IMAPServer", targets: ["IMAPServer"]),
         .library(name: "MailNode", targets: ["MailNode"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .library(name: "DirectorProxy", targets: ["DirectorProxy"]),
@@ -163,6 +164,16 @@ let package = Package(
         .testTarget(
             name: "POP3ServerTests",
             dependencies: ["POP3Server", "MailAccess", "Directory", "MailStore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "IMAPServer",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "IMAPServerTests",
+            dependencies: ["IMAPServer", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: sharedSettings
         ),
         .testTarget(
