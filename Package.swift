@@ -184,6 +184,16 @@ let package = Package(
             dependencies: ["POP3Server", "MailAccess", "Directory", "MailStore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: sharedSettings
         ),
+        .target(
+            name: "IMAPServer",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "IMAPServerTests",
+            dependencies: ["IMAPServer", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: sharedSettings
+        ),
         .testTarget(
             name: "SMTPServerTests",
             dependencies: [
