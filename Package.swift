@@ -176,22 +176,13 @@ let package = Package(
             dependencies: [
                 "IMAPServer", "MailStore", "MailAccess", "Directory",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: sharedSettings
         ),
         .testTarget(
             name: "POP3ServerTests",
             dependencies: ["POP3Server", "MailAccess", "Directory", "MailStore", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: sharedSettings
-        ),
-        .target(
-            name: "IMAPServer",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: sharedSettings
-        ),
-        .testTarget(
-            name: "IMAPServerTests",
-            dependencies: ["IMAPServer", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: sharedSettings
         ),
         .testTarget(
