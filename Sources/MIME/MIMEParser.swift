@@ -1,0 +1,177 @@
+/// Builds a message's MIME tree in one forward pass over its lines, with an explicit stack (no recursion):
+/// boundaries of every open multipart are checked on each "--" line, so a missing close boundary is ended by an
+/// outer one or by the end of the message. Time is linear in the message size times the (capped) depth.
+struct MIMEParser {
+    /// A multipart whose boundary is being looked for.
+    private struct Frame {
+        var delimiter: [UInt8]
+        var part: Int
+    }
+
+    /// A part while it is being parsed.
+    private struct Building {
+        var start: Int
+        var headerEnd: Int?
+        var end: Int = 0
+        var parent: Int?
+        var depth: Int
+        var isMessage: Bool
+        var kind: MessagePart.Kind = .leaf
+        var header = MessageHeader([])
+        var contentType = ContentType.textPlain
+        var children: [Int] = []
+        var linesAtBodyStart = 0
+        var bareAtBodyStart = 0
+        var bodyLines = 0
+        var bodyBare = 0
+        var isTruncated = false
+    }
+
+    private let bytes: [UInt8]
+    private let limits: MIMELimits
+    private var parts: [Building] = []
+    private var open: [Int] = []
+    private var frames: [Frame] = []
+    private var lineFeeds = 0
+    private var bareLineFeeds = 0
+    private var previousBreak = 0
+
+    init(bytes: [UInt8], limits: MIMELimits) {
+        self.bytes = bytes
+        self.limits = limits
+    }
+
+    mutating func parse() -> [MessagePart] {
+        parts.append(Building(start: 0, depth: 0, isMessage: true))
+        open = [0]
+        var lines = LineScanner(bytes: bytes, range: 0..<bytes.count)
+        while let line = lines.next() {
+            if !frames.isEmpty, let (frame, isClose) = matchBoundary(line) {
+                boundary(frame: frame, isClose: isClose, line: line)
+            } else if let current = open.last, parts[current].headerEnd == nil, line.isEmpty {
+                count(line)
+                endHeader(current, at: line.next)
+                continue
+            }
+            count(line)
+        }
+        while let last = open.popLast() { close(last, at: bytes.count, lines: lineFeeds, bare: bareLineFeeds) }
+        return parts.map { part in
+            let headerEnd = part.headerEnd ?? part.end
+            return MessagePart(kind: part.kind, header: part.header, headerRange: part.start..<headerEnd,
+                               bodyRange: headerEnd..<max(headerEnd, part.end), contentType: part.contentType,
+                               children: part.children, parent: part.parent, depth: part.depth, isMessage: part.isMessage,
+                               bodyLines: part.bodyLines, bodyBareLineFeeds: part.bodyBare, isTruncated: part.isTruncated)
+        }
+    }
+
+    private mutating func count(_ line: Line) {
+        if line.breakLength > 0 { lineFeeds += 1 }
+        if line.breakLength == 1 { bareLineFeeds += 1 }
+        previousBreak = line.breakLength
+    }
+
+    /// The innermost open multipart whose boundary starts this line, and whether it is the close delimiter.
+    private func matchBoundary(_ line: Line) -> (Int, Bool)? {
+        let length = line.contentEnd - line.start
+        guard length >= 2, bytes[line.start] == UInt8(ascii: "-"), bytes[line.start + 1] == UInt8(ascii: "-") else { return nil }
+        for index in frames.indices.reversed() {
+            let delimiter = frames[index].delimiter
+            guard length >= 2 + delimiter.count else { continue }
+            var matches = true
+            for offset in delimiter.indices where bytes[line.start + 2 + offset] != delimiter[offset] {
+                matches = false
+                break
+            }
+            if matches {
+                let after = line.start + 2 + delimiter.count
+                let isClose = after + 2 <= line.contentEnd
+                    && bytes[after] == UInt8(ascii: "-") && bytes[after + 1] == UInt8(ascii: "-")
+                return (index, isClose)
+            }
+        }
+        return nil
+    }
+
+    private mutating func boundary(frame index: Int, isClose: Bool, line: Line) {
+        let multipart = frames[index].part
+        // The line break before a boundary belongs to the boundary.
+        let end = line.start - previousBreak
+        let lines = lineFeeds - (previousBreak > 0 ? 1 : 0)
+        let bare = bareLineFeeds - (previousBreak == 1 ? 1 : 0)
+        while let last = open.last, last != multipart {
+            open.removeLast()
+            close(last, at: end, lines: lines, bare: bare)
+        }
+        frames.removeSubrange((index + 1)...)
+        if isClose {
+            frames.removeLast()
+            return
+        }
+        if parts.count > limits.maximumParts {
+            // Past the cap: the last part runs on over every further boundary of this multipart.
+            if let last = parts[multipart].children.last {
+                parts[last].isTruncated = true
+                open.append(last)
+            }
+            return
+        }
+        let child = parts.count
+        parts.append(Building(start: line.next, parent: multipart, depth: parts[multipart].depth + 1, isMessage: false))
+        parts[multipart].children.append(child)
+        open.append(child)
+    }
+
+    /// The header of `index` ends at `position` (after the empty line): parse it and open what the body holds.
+    private mutating func endHeader(_ index: Int, at position: Int) {
+        finishHeader(index, at: position)
+        parts[index].linesAtBodyStart = lineFeeds
+        parts[index].bareAtBodyStart = bareLineFeeds
+        let part = parts[index]
+        let roomy = part.depth < limits.maximumDepth && parts.count <= limits.maximumParts
+        if part.contentType.isMultipart, let boundary = part.contentType.boundary {
+            guard roomy else { parts[index].isTruncated = true; return }
+            parts[index].kind = .multipart
+            frames.append(Frame(delimiter: Array(boundary.utf8), part: index))
+        } else if part.contentType.isMessageRFC822 {
+            guard roomy else { parts[index].isTruncated = true; return }
+            parts[index].kind = .message
+            let child = parts.count
+            parts.append(Building(start: position, parent: index, depth: part.depth + 1, isMessage: true))
+            parts[index].children.append(child)
+            open.append(child)
+        }
+    }
+
+    private mutating func finishHeader(_ index: Int, at position: Int) {
+        let start = parts[index].start
+        let end = max(start, position)
+        parts[index].headerEnd = end
+        let header = MessageHeader(bytes[start..<end])
+        parts[index].header = header
+        if let field = header.field(named: "Content-Type") {
+            parts[index].contentType = ContentType(parsing: header.rawValue(of: field))
+        } else if let parent = parts[index].parent, parts[parent].kind == .multipart,
+                  parts[parent].contentType.isType("multipart", "digest") {
+            parts[index].contentType = .messageRFC822
+        }
+    }
+
+    /// Ends a part at `end`; a part still in its header is all header.
+    private mutating func close(_ index: Int, at end: Int, lines: Int, bare: Int) {
+        if parts[index].headerEnd == nil {
+            finishHeader(index, at: end)
+            parts[index].end = parts[index].headerEnd ?? end
+            return
+        }
+        let bodyStart = parts[index].headerEnd ?? end
+        parts[index].end = max(bodyStart, end)
+        if end > bodyStart {
+            parts[index].bodyLines = max(0, lines - parts[index].linesAtBodyStart)
+            parts[index].bodyBare = max(0, bare - parts[index].bareAtBodyStart)
+        } else {
+            parts[index].bodyLines = 0
+            parts[index].bodyBare = 0
+        }
+    }
+}
