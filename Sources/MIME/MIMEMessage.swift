@@ -32,15 +32,22 @@ public struct MIMEMessage: Hashable, Sendable {
     /// root; in a non-multipart message (or encapsulated message) part 1 is the message's own body.
     public func partIndex(at path: [Int]) -> Int? {
         var current = 0
+        // The root starts as a message; after each step the current part is a body part, whose message/rfc822
+        // content is entered (as a message) before the next number applies.
+        var isMessageRole = true
         for number in path {
-            if parts[current].kind == .message, let inner = parts[current].children.first { current = inner }
+            if !isMessageRole, parts[current].kind == .message, let inner = parts[current].children.first {
+                current = inner
+                isMessageRole = true
+            }
             let part = parts[current]
             if part.kind == .multipart {
                 guard number >= 1, number <= part.children.count else { return nil }
                 current = part.children[number - 1]
-            } else if number != 1 || !part.isMessage {
+            } else if number != 1 || !isMessageRole {
                 return nil
             }
+            isMessageRole = false
         }
         return current
     }
@@ -90,11 +97,11 @@ public struct MIMEMessage: Hashable, Sendable {
         return parts[index].children.first
     }
 
-    /// The ENVELOPE of a message/rfc822 part's encapsulated message (or of the root).
+    /// The ENVELOPE of a message/rfc822 part's encapsulated message, or of a message entity (the root, an
+    /// encapsulated message) itself; nil for other parts.
     public func envelope(ofPart index: Int) -> Envelope? {
         guard parts.indices.contains(index) else { return nil }
-        if parts[index].isMessage { return Envelope(header: parts[index].header) }
-        guard parts[index].kind == .message, let inner = parts[index].children.first else { return nil }
-        return Envelope(header: parts[inner].header)
+        if parts[index].kind == .message, let inner = parts[index].children.first { return Envelope(header: parts[inner].header) }
+        return parts[index].isMessage ? Envelope(header: parts[index].header) : nil
     }
 }

@@ -75,7 +75,9 @@ extension [MIMEParameter] {
             position += 1
         }
         var extended = false
-        if position < name.count, name[position] == UInt8(ascii: "*") {
+        if position == star + 1 && position == name.count {
+            extended = true  // `name*=charset''value`: extended, index 0
+        } else if position < name.count, name[position] == UInt8(ascii: "*") {
             extended = true
             position += 1
         }

@@ -55,7 +55,7 @@ struct MIMEParser {
             }
             count(line)
         }
-        while let last = open.popLast() { close(last, at: bytes.count, lines: lineFeeds, bare: bareLineFeeds) }
+        closeOpen(above: nil, at: bytes.count, lines: lineFeeds, bare: bareLineFeeds)
         return parts.map { part in
             let headerEnd = part.headerEnd ?? part.end
             return MessagePart(kind: part.kind, header: part.header, headerRange: part.start..<headerEnd,
@@ -71,26 +71,31 @@ struct MIMEParser {
         previousBreak = line.breakLength
     }
 
-    /// The innermost open multipart whose boundary starts this line, and whether it is the close delimiter.
+    /// The open multipart whose boundary starts this line, and whether it is the close delimiter. As in Dovecot, a
+    /// boundary need only begin the line; the longest match wins, innermost first, and an exact match ends the search.
     private func matchBoundary(_ line: Line) -> (Int, Bool)? {
-        let length = line.contentEnd - line.start
-        guard length >= 2, bytes[line.start] == UInt8(ascii: "-"), bytes[line.start + 1] == UInt8(ascii: "-") else { return nil }
+        var contentEnd = line.contentEnd
+        while contentEnd > line.start, bytes[contentEnd - 1] == 0x20 || bytes[contentEnd - 1] == 0x09 { contentEnd -= 1 }
+        let length = contentEnd - line.start - 2
+        guard length >= 0, bytes[line.start] == UInt8(ascii: "-"), bytes[line.start + 1] == UInt8(ascii: "-") else { return nil }
+        let hasTrailingDashes = length >= 2 && bytes[contentEnd - 1] == UInt8(ascii: "-") && bytes[contentEnd - 2] == UInt8(ascii: "-")
+        var best: Int?
         for index in frames.indices.reversed() {
             let delimiter = frames[index].delimiter
-            guard length >= 2 + delimiter.count else { continue }
+            guard delimiter.count <= length, delimiter.count > (best.map { frames[$0].delimiter.count } ?? -1) else { continue }
             var matches = true
             for offset in delimiter.indices where bytes[line.start + 2 + offset] != delimiter[offset] {
                 matches = false
                 break
             }
-            if matches {
-                let after = line.start + 2 + delimiter.count
-                let isClose = after + 2 <= line.contentEnd
-                    && bytes[after] == UInt8(ascii: "-") && bytes[after + 1] == UInt8(ascii: "-")
-                return (index, isClose)
-            }
+            guard matches else { continue }
+            best = index
+            if delimiter.count == length || (hasTrailingDashes && delimiter.count == length - 2) { break }
         }
-        return nil
+        guard let best else { return nil }
+        let after = line.start + 2 + frames[best].delimiter.count
+        let isClose = after + 2 <= line.contentEnd && bytes[after] == UInt8(ascii: "-") && bytes[after + 1] == UInt8(ascii: "-")
+        return (best, isClose)
     }
 
     private mutating func boundary(frame index: Int, isClose: Bool, line: Line) {
@@ -99,10 +104,7 @@ struct MIMEParser {
         let end = line.start - previousBreak
         let lines = lineFeeds - (previousBreak > 0 ? 1 : 0)
         let bare = bareLineFeeds - (previousBreak == 1 ? 1 : 0)
-        while let last = open.last, last != multipart {
-            open.removeLast()
-            close(last, at: end, lines: lines, bare: bare)
-        }
+        closeOpen(above: multipart, at: end, lines: lines, bare: bare)
         frames.removeSubrange((index + 1)...)
         if isClose {
             frames.removeLast()
@@ -154,6 +156,23 @@ struct MIMEParser {
         } else if let parent = parts[index].parent, parts[parent].kind == .multipart,
                   parts[parent].contentType.isType("multipart", "digest") {
             parts[index].contentType = .messageRFC822
+        }
+    }
+
+    /// Closes the open parts inside `ancestor` (all of them for nil), innermost first. A parent never ends before its
+    /// child: a child whose header reaches past `end` moves its parents' end (and line counts) to its own.
+    private mutating func closeOpen(above ancestor: Int?, at end: Int, lines: Int, bare: Int) {
+        var end = end
+        var lines = lines
+        var bare = bare
+        while let last = open.last, last != ancestor {
+            open.removeLast()
+            close(last, at: end, lines: lines, bare: bare)
+            if parts[last].end > end {
+                end = parts[last].end
+                lines = max(lines, parts[last].linesAtBodyStart)
+                bare = max(bare, parts[last].bareAtBodyStart)
+            }
         }
     }
 

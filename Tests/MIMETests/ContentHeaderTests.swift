@@ -67,7 +67,8 @@ import Testing
         }
         #expect(render { IMAPString.append(nil, to: &$0) } == "NIL")
         #expect(render { IMAPString.append(#"a"b\c"#, to: &$0) } == #""a\"b\\c""#)
-        #expect(render { IMAPString.append(#""""""#, to: &$0) } == "{5}\r\n\"\"\"\"\"")
+        #expect(render { IMAPString.append(String(repeating: "\"", count: 4), to: &$0) } == #""\"\"\"\"""#)
+        #expect(render { IMAPString.append(String(repeating: "\"", count: 5), to: &$0) } == "{5}\r\n\"\"\"\"\"")
         #expect(render { IMAPString.append("é", to: &$0) } == "{2}\r\né")
         #expect(render { IMAPString.append("a\r\nb", to: &$0) } == "{4}\r\na\r\nb")
         #expect(render { IMAPString.appendUnfolded("a\r\n b", to: &$0) } == #""a b""#)

@@ -59,7 +59,7 @@ import Testing
         #expect(section(message, "1.1") == nil)
         #expect(section(message, "1.HEADER") == nil)
         #expect(section(message, "HEADER.FIELDS.NOT (From Content-Type)") == "Subject: fwd\r\n\r\n")
-        #expect(section(message, "")?.count == Self.nested.count)
+        #expect(section(message, "")?.utf8.count == Self.nested.count)
     }
 
     @Test func messageRFC822WithASinglePartBody() {
@@ -139,7 +139,7 @@ import Testing
 
     @Test func thousandLevelsOfNestingStopAtTheDepthCap() {
         var text = ""
-        for level in 0..<1_000 { text += "Content-Type: multipart/mixed; boundary=b\(level)\r\n\r\n--b\(level)\r\n" }
+        for level in 0..<1_000 { text += "Content-Type: multipart/mixed; boundary=b\(level)x\r\n\r\n--b\(level)x\r\n" }
         text += "\r\ninnermost\r\n"
         let message = MIMEMessage.parse(Array(text.utf8))
         #expect(message.parts.count == 101)
