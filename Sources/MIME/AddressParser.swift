@@ -1,5 +1,6 @@
-/// RFC 5322 address lists (groups, display names, quoted strings, comments, obsolete routes) parsed leniently into
-/// ENVELOPE addresses the way Dovecot reads them; junk never stops the parse.
+/// RFC 5322 address lists (groups, display names, quoted strings, comments, obsolete routes) parsed into ENVELOPE
+/// addresses the way Dovecot 2.3 reads them: missing parts become MISSING_MAILBOX / MISSING_DOMAIN, an unclosed
+/// `<` gives SYNTAX_ERROR, and parsing stops at the first address not followed by "," (never at a trap).
 public enum AddressParser {
     /// Most addresses read from one header value; the rest is ignored (a hostile To: cannot grow without bound).
     public static let maximumAddresses = 10_000
@@ -8,81 +9,118 @@ public enum AddressParser {
     public static func parse(_ value: some Collection<UInt8>) -> [EnvelopeAddress] {
         var cursor = ByteCursor(value)
         var result: [EnvelopeAddress] = []
-        var inGroup = false
-        var sawSeparator = false
         while result.count < maximumAddresses {
             cursor.skipCFWS()
             guard let byte = cursor.current else { break }
             if byte == UInt8(ascii: ",") {
                 cursor.advance()
-                if sawSeparator { result.append(EnvelopeAddress(mailbox: EnvelopeAddress.missingMailbox, host: EnvelopeAddress.missingDomain)) }
-                sawSeparator = true
+                result.append(.invalid())
                 continue
             }
-            if byte == UInt8(ascii: ";") {
-                cursor.advance()
-                if inGroup { result.append(.groupEnd); inGroup = false }
-                sawSeparator = false
-                continue
-            }
-            sawSeparator = false
-            let start = cursor.position
-            let (phrase, comment) = readPhrase(&cursor)
-            switch cursor.current {
-            case UInt8(ascii: ":") where !inGroup:
-                cursor.advance()
-                result.append(.groupStart(MIMEText.string(phrase)))
-                inGroup = true
-            case UInt8(ascii: "<"):
-                cursor.advance()
-                var address = readAngle(&cursor)
-                address.name = phrase.isEmpty ? nil : MIMEText.string(phrase)
-                result.append(address)
-            case UInt8(ascii: "@"):
-                cursor.advance()
-                let (domain, trailing) = readDomain(&cursor)
-                let name = trailing ?? comment
-                result.append(EnvelopeAddress(name: name.map { MIMEText.string($0) },
-                                              mailbox: phrase.isEmpty ? EnvelopeAddress.missingMailbox : MIMEText.string(phrase),
-                                              host: domain.isEmpty ? EnvelopeAddress.missingDomain : MIMEText.string(domain)))
-            default:
-                if !phrase.isEmpty {
-                    result.append(EnvelopeAddress(name: comment.map { MIMEText.string($0) }, mailbox: MIMEText.string(phrase),
-                                                  host: EnvelopeAddress.missingDomain))
-                }
-                if cursor.position == start { cursor.advance() }
-            }
+            guard address(&cursor, into: &result) else { break }
+            cursor.skipCFWS()
+            guard cursor.take(UInt8(ascii: ",")) else { break }
         }
-        if inGroup { result.append(.groupEnd) }
-        return result
+        return Array(result.prefix(maximumAddresses))
     }
 
-    /// Words (atoms with dots, quoted strings) joined by single spaces where whitespace separated them.
-    /// Also returns the last comment seen, which names a bare address.
-    static func readPhrase(_ cursor: inout ByteCursor) -> (phrase: [UInt8], comment: [UInt8]?) {
-        var phrase: [UInt8] = []
-        var comment: [UInt8]?
-        var needsSpace = false
+    /// One address or group; false when the syntax broke and parsing must stop.
+    private static func address(_ cursor: inout ByteCursor, into result: inout [EnvelopeAddress]) -> Bool {
+        let start = cursor.position
+        let words = readWords(&cursor)
+        guard cursor.current == UInt8(ascii: ":") else {
+            cursor.position = start
+            return mailbox(&cursor, into: &result)
+        }
+        cursor.advance()
+        result.append(.groupStart(HeaderText(join(words))))
+        defer { result.append(.groupEnd) }
+        while result.count < maximumAddresses {
+            cursor.skipCFWS()
+            guard let byte = cursor.current else { return true }
+            if byte == UInt8(ascii: ";") { cursor.advance(); return true }
+            if byte == UInt8(ascii: ",") { cursor.advance(); continue }
+            guard mailbox(&cursor, into: &result) else { return false }
+            cursor.skipCFWS()
+            if cursor.take(UInt8(ascii: ";")) { return true }
+            guard cursor.take(UInt8(ascii: ",")) else { return !cursor.isAtEnd ? false : true }
+        }
+        return false
+    }
+
+    /// One mailbox: `name <route:local@domain>`, `local@domain (comment)`, or what Dovecot makes of less.
+    private static func mailbox(_ cursor: inout ByteCursor, into result: inout [EnvelopeAddress]) -> Bool {
+        let (words, complete) = readWordsChecked(&cursor)
+        let phrase = join(words)
+        guard complete else {
+            // An unclosed quoted string: what was read names an address that is not there, and parsing stops.
+            result.append(.invalid(name: phrase.isEmpty ? nil : HeaderText(phrase)))
+            return false
+        }
+        switch cursor.current {
+        case UInt8(ascii: "<"):
+            var (address, closed) = angle(&cursor)
+            address.name = phrase.isEmpty ? nil : HeaderText(phrase)
+            result.append(address)
+            return closed
+        case UInt8(ascii: "@") where words.count <= 1:
+            cursor.advance()
+            let (domain, comment) = readDomain(&cursor)
+            result.append(EnvelopeAddress(name: comment.map { HeaderText($0) },
+                                          mailbox: phrase.isEmpty ? EnvelopeAddress.missingMailbox : HeaderText(phrase),
+                                          host: domain.map { HeaderText($0) } ?? EnvelopeAddress.missingDomain))
+            return true
+        case UInt8(ascii: "@"):
+            cursor.advance()
+            _ = readDomain(&cursor)
+            result.append(.invalid(name: HeaderText(phrase)))
+            return true
+        default:
+            if words.count == 1 {
+                result.append(EnvelopeAddress(mailbox: HeaderText(phrase), host: EnvelopeAddress.missingDomain))
+            } else if words.count > 1 {
+                result.append(.invalid(name: HeaderText(phrase)))
+            } else {
+                return false
+            }
+            return true
+        }
+    }
+
+    /// Words of a phrase or local part: atoms (dots included) and quoted strings, comments skipped.
+    private static func readWords(_ cursor: inout ByteCursor) -> [[UInt8]] { readWordsChecked(&cursor).words }
+
+    /// The same, and false when a quoted string is not closed (the words before it are returned).
+    private static func readWordsChecked(_ cursor: inout ByteCursor) -> (words: [[UInt8]], complete: Bool) {
+        var words: [[UInt8]] = []
+        cursor.skipCFWS()
         while let byte = cursor.current {
-            var word: [UInt8]
             if byte == UInt8(ascii: "\"") {
-                word = cursor.quotedString()
+                let (text, terminated) = cursor.quotedStringIfTerminated()
+                guard terminated else { return (words, false) }
+                words.append(text)
             } else if byte.isAtomByte {
-                word = cursor.run { $0.isAtomByte }
+                words.append(cursor.run { $0.isAtomByte })
             } else {
                 break
             }
-            if needsSpace { phrase.append(0x20) }
-            phrase += word
-            let before = cursor.position
-            if let text = cursor.skipCFWS() { comment = text }
-            needsSpace = cursor.position > before
+            cursor.skipCFWS()
         }
-        return (phrase, comment)
+        return (words, true)
     }
 
-    /// After "<": an optional route (`@a,@b:`), then local@domain, then ">".
-    static func readAngle(_ cursor: inout ByteCursor) -> EnvelopeAddress {
+    private static func join(_ words: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (index, word) in words.enumerated() {
+            if index > 0 { out.append(0x20) }
+            out += word
+        }
+        return out
+    }
+
+    /// From "<": an optional route (`@a,@b:`), local@domain and ">"; false as second value when ">" is missing.
+    private static func angle(_ cursor: inout ByteCursor) -> (EnvelopeAddress, Bool) {
+        cursor.advance()
         cursor.skipCFWS()
         var route: [UInt8] = []
         if cursor.current == UInt8(ascii: "@") {
@@ -95,25 +133,33 @@ public enum AddressParser {
                 cursor.position = routeStart
             }
         }
-        cursor.skipCFWS()
-        let (local, _) = readPhrase(&cursor)
-        var domain: [UInt8] = []
-        if cursor.take(UInt8(ascii: "@")) { domain = readDomain(&cursor).domain }
-        while let byte = cursor.current, byte != UInt8(ascii: ">") {
-            if byte == UInt8(ascii: ",") || byte == UInt8(ascii: ";") { break }
-            cursor.advance()
+        let local = join(readWords(&cursor))
+        var domain: [UInt8]?
+        var hasDomain = false
+        if cursor.take(UInt8(ascii: "@")) {
+            hasDomain = true
+            domain = readDomain(&cursor).domain
         }
-        _ = cursor.take(UInt8(ascii: ">"))
-        return EnvelopeAddress(adl: route.isEmpty ? nil : MIMEText.string(route),
-                               mailbox: local.isEmpty ? EnvelopeAddress.missingMailbox : MIMEText.string(local),
-                               host: domain.isEmpty ? EnvelopeAddress.missingDomain : MIMEText.string(domain))
+        cursor.skipCFWS()
+        let closed = cursor.take(UInt8(ascii: ">"))
+        let host: HeaderText
+        if !closed {
+            host = EnvelopeAddress.syntaxError
+        } else if hasDomain, let domain {
+            host = HeaderText(domain)
+        } else {
+            host = EnvelopeAddress.missingDomain
+        }
+        return (EnvelopeAddress(adl: route.isEmpty ? nil : HeaderText(route),
+                                mailbox: local.isEmpty ? EnvelopeAddress.missingMailbox : HeaderText(local),
+                                host: host), closed)
     }
 
-    /// A dot-atom or domain literal, and a comment following it (the name of `user@host (Name)`).
-    static func readDomain(_ cursor: inout ByteCursor) -> (domain: [UInt8], comment: [UInt8]?) {
-        cursor.skipCFWS()
+    /// A dot-atom or domain literal (nil when empty or with an empty label), and the last comment in or after it
+    /// (the name of `user@host (Name)`).
+    private static func readDomain(_ cursor: inout ByteCursor) -> (domain: [UInt8]?, comment: [UInt8]?) {
+        var comment = cursor.skipCFWS()
         var domain: [UInt8] = []
-        var comment: [UInt8]?
         if cursor.current == UInt8(ascii: "[") {
             while let byte = cursor.current {
                 cursor.advance()
@@ -121,12 +167,15 @@ public enum AddressParser {
                 if byte == UInt8(ascii: "]") { break }
             }
         } else {
+            // A dot-atom: whitespace may only surround dots (RFC 822 folding).
             while let byte = cursor.current, byte.isAtomByte {
                 domain += cursor.run { $0.isAtomByte }
                 if let text = cursor.skipCFWS() { comment = text }
+                guard domain.last == UInt8(ascii: ".") || cursor.current == UInt8(ascii: ".") else { break }
             }
         }
         if let text = cursor.skipCFWS() { comment = text }
-        return (domain, comment)
+        let valid = !domain.isEmpty && domain.first != UInt8(ascii: ".") && domain.last != UInt8(ascii: ".")
+        return (valid ? domain : nil, comment)
     }
 }

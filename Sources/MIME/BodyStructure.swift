@@ -1,7 +1,28 @@
 extension MIMEMessage {
     /// FETCH BODYSTRUCTURE (`extended`, the default) or BODY: the parenthesized list RFC 3501 §7.4.2 describes,
     /// written as Dovecot 2.3 writes it (sizes count every line break as CR LF).
-    public func bodyStructure(extended: Bool = true) -> [UInt8] { bodyStructure(ofPart: 0, extended: extended) }
+    public func bodyStructure(extended: Bool = true) -> [UInt8] {
+        // Dovecot answers BODY of a plain 7-bit text message from its cache, in canonical case.
+        if !extended, isPlain7Bit {
+            return Array(#"("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" \#(root.bodySize) \#(root.bodyLines))"#.utf8)
+        }
+        return bodyStructure(ofPart: 0, extended: extended)
+    }
+
+    /// Dovecot's message_part_data_is_plain_7bit: a single text/plain part, charset us-ascii at most, 7bit, and no
+    /// Content-ID or Content-Description.
+    var isPlain7Bit: Bool {
+        let part = root
+        guard part.kind == .leaf, part.contentType.isText, !part.contentType.isExplicit || part.contentType.subtype.equalsIgnoringCase("plain")
+        else { return false }
+        let parameters = part.contentType.parameters
+        if let first = parameters.first, !(first.name.equalsIgnoringCase("charset") && first.value.equalsIgnoringCase("us-ascii")) {
+            return false
+        }
+        if part.contentID != nil || part.contentDescription != nil { return false }
+        if let encoding = part.transferEncoding, !encoding.equalsIgnoringCase("7bit") { return false }
+        return true
+    }
 
     /// The BODYSTRUCTURE (or BODY) of one part, as in a message/rfc822 part's nested structure.
     public func bodyStructure(ofPart index: Int, extended: Bool = true) -> [UInt8] {
@@ -29,7 +50,7 @@ extension MIMEMessage {
                 out.append(UInt8(ascii: ")"))
             }
             out.append(0x20)
-            IMAPString.append(part.contentType.subtype, to: &out)
+            IMAPString.append(part.contentType.subtype.bytes, to: &out)
             guard extended else { return }
             out.append(0x20)
             Self.write(part.contentType.parameters, defaultCharset: false, to: &out)
@@ -46,19 +67,19 @@ extension MIMEMessage {
             out += Array(#""text" "plain""#.utf8)
             isText = true
         } else {
-            IMAPString.append(type.type, to: &out)
+            IMAPString.append(type.type.bytes, to: &out)
             out.append(0x20)
-            IMAPString.append(type.subtype, to: &out)
+            IMAPString.append(type.subtype.bytes, to: &out)
             isText = type.isText
         }
         out.append(0x20)
         Self.write(type.parameters, defaultCharset: isText, to: &out)
         out.append(0x20)
-        IMAPString.appendUnfolded(part.contentID, to: &out)
+        IMAPString.appendUnfolded(part.contentID?.bytes, to: &out)
         out.append(0x20)
-        IMAPString.appendUnfolded(part.contentDescription, to: &out)
+        IMAPString.appendUnfolded(part.contentDescription?.bytes, to: &out)
         out.append(0x20)
-        if let encoding = part.transferEncoding { IMAPString.append(encoding, to: &out) } else { out += Array(#""7bit""#.utf8) }
+        if let encoding = part.transferEncoding { IMAPString.append(encoding.bytes, to: &out) } else { out += Array(#""7bit""#.utf8) }
         out += Array(" \(part.bodySize)".utf8)
         if isText {
             out += Array(" \(part.bodyLines)".utf8)
@@ -79,7 +100,7 @@ extension MIMEMessage {
         }
         guard extended else { return }
         out.append(0x20)
-        IMAPString.appendUnfolded(part.contentMD5, to: &out)
+        IMAPString.appendUnfolded(part.contentMD5?.bytes, to: &out)
         writeCommonExtension(part, to: &out)
     }
 
@@ -88,7 +109,7 @@ extension MIMEMessage {
         out.append(0x20)
         if let disposition = part.disposition {
             out.append(UInt8(ascii: "("))
-            IMAPString.append(disposition.type, to: &out)
+            IMAPString.append(disposition.type.bytes, to: &out)
             out.append(0x20)
             Self.write(disposition.parameters, defaultCharset: false, to: &out)
             out.append(UInt8(ascii: ")"))
@@ -100,14 +121,14 @@ extension MIMEMessage {
             out.append(UInt8(ascii: "("))
             for (position, language) in languages.enumerated() {
                 if position > 0 { out.append(0x20) }
-                IMAPString.append(language, to: &out)
+                IMAPString.append(language.bytes, to: &out)
             }
             out.append(UInt8(ascii: ")"))
         } else {
             out += Array("NIL".utf8)
         }
         out.append(0x20)
-        IMAPString.appendUnfolded(part.contentLocation, to: &out)
+        IMAPString.appendUnfolded(part.contentLocation?.bytes, to: &out)
     }
 
     /// A parameter list, NIL when empty; text parts get `"charset" "us-ascii"` when they name no charset.
@@ -120,10 +141,10 @@ extension MIMEMessage {
         var sawCharset = false
         for (position, parameter) in parameters.enumerated() {
             if position > 0 { out.append(0x20) }
-            if MIMEText.equalsIgnoringCase(parameter.name.utf8, "charset".utf8) { sawCharset = true }
-            IMAPString.append(parameter.name, to: &out)
+            if parameter.name.equalsIgnoringCase("charset") { sawCharset = true }
+            IMAPString.append(parameter.name.bytes, to: &out)
             out.append(0x20)
-            IMAPString.append(parameter.value, to: &out)
+            IMAPString.append(parameter.value.bytes, to: &out)
         }
         if defaultCharset && !sawCharset {
             if !parameters.isEmpty { out.append(0x20) }

@@ -2,6 +2,8 @@
 struct ByteCursor {
     let bytes: [UInt8]
     var position: Int = 0
+    /// Set when a comment ran to the end without its ")".
+    var sawUnterminatedComment = false
 
     init(_ bytes: some Collection<UInt8>) { self.bytes = Array(bytes) }
 
@@ -54,24 +56,29 @@ struct ByteCursor {
                 text.append(byte)
             }
         }
+        sawUnterminatedComment = true
         return text
     }
 
-    /// Reads a quoted string starting at the opening quote; escapes removed, line breaks dropped.
-    mutating func quotedString() -> [UInt8] {
+    /// Reads a quoted string starting at the opening quote; escapes removed, line breaks dropped. An unterminated
+    /// string runs to the end.
+    mutating func quotedString() -> [UInt8] { quotedStringIfTerminated().text }
+
+    /// The same, telling whether the closing quote was there.
+    mutating func quotedStringIfTerminated() -> (text: [UInt8], terminated: Bool) {
         var text: [UInt8] = []
         position += 1
         while let byte = current {
             position += 1
             switch byte {
-            case UInt8(ascii: "\""): return text
+            case UInt8(ascii: "\""): return (text, true)
             case UInt8(ascii: "\\"):
                 if let next = current { text.append(next); position += 1 }
             case 0x0D, 0x0A: continue
             default: text.append(byte)
             }
         }
-        return text
+        return (text, false)
     }
 
     /// Reads a run of bytes for which `accept` holds.
@@ -88,8 +95,9 @@ struct ByteCursor {
 extension UInt8 {
     var isMIMEWhitespace: Bool { self == 0x20 || self == 0x09 || self == 0x0D || self == 0x0A }
 
-    /// RFC 2045 token characters: any printable ASCII except space and tspecials.
+    /// RFC 2045 token characters (any printable ASCII except space and tspecials), plus 8-bit octets as Dovecot allows.
     var isMIMETokenByte: Bool {
+        if self >= 0x80 { return true }
         guard self > 0x20, self < 0x7F else { return false }
         switch self {
         case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"),

@@ -1,13 +1,13 @@
-/// A Content-Type (RFC 2045 §5): type and subtype as written, and parameters; absent or unparsable means text/plain.
+/// A Content-Type (RFC 2045 §5): type and subtype as written, and parameters; absent means text/plain.
 public struct ContentType: Hashable, Sendable {
     /// As written (BODYSTRUCTURE keeps the case); compare with ``isType(_:_:)``.
-    public var type: String
-    public var subtype: String
+    public var type: HeaderText
+    public var subtype: HeaderText
     public var parameters: [MIMEParameter]
-    /// False when the header had no Content-Type (or an unparsable one) and this is the default.
+    /// False when the header had no Content-Type and this is the default.
     public var isExplicit: Bool
 
-    public init(type: String, subtype: String, parameters: [MIMEParameter] = [], isExplicit: Bool = true) {
+    public init(type: HeaderText, subtype: HeaderText, parameters: [MIMEParameter] = [], isExplicit: Bool = true) {
         self.type = type
         self.subtype = subtype
         self.parameters = parameters
@@ -20,24 +20,31 @@ public struct ContentType: Hashable, Sendable {
     /// The default inside a multipart/digest: message/rfc822.
     public static let messageRFC822 = ContentType(type: "message", subtype: "rfc822", isExplicit: false)
 
-    /// Parses a Content-Type value leniently, as Dovecot does: a missing subtype (or type) is empty, never an error.
+    /// Parses a Content-Type value as Dovecot 2.3 does: `type` alone is (type, "") without parameters; anything
+    /// else that is not `type/subtype` followed by the end or ";" is ("", "") without parameters.
     public init(parsing value: some Collection<UInt8>) {
         var cursor = ByteCursor(value)
+        self.init(type: "", subtype: "")
         cursor.skipCFWS()
+        guard !cursor.isAtEnd else { return }
         let type = cursor.token()
         cursor.skipCFWS()
-        var subtype: [UInt8] = []
-        if cursor.take(UInt8(ascii: "/")) {
-            cursor.skipCFWS()
-            subtype = cursor.token()
+        if cursor.isAtEnd {
+            self.type = HeaderText(type)
+            return
         }
-        self.init(type: MIMEText.string(type), subtype: MIMEText.string(subtype), parameters: .parse(&cursor))
+        guard cursor.take(UInt8(ascii: "/")) else { return }
+        cursor.skipCFWS()
+        guard !cursor.isAtEnd else { return }
+        let subtype = cursor.token()
+        cursor.skipCFWS()
+        guard cursor.isAtEnd || cursor.current == UInt8(ascii: ";") else { return }
+        self.init(type: HeaderText(type), subtype: HeaderText(subtype), parameters: .parse(&cursor))
     }
 
     /// True when type and subtype are these, ignoring case; a nil subtype matches any.
     public func isType(_ type: String, _ subtype: String? = nil) -> Bool {
-        MIMEText.equalsIgnoringCase(self.type.utf8, type.utf8)
-            && (subtype.map { MIMEText.equalsIgnoringCase(self.subtype.utf8, $0.utf8) } ?? true)
+        self.type.equalsIgnoringCase(type) && (subtype.map { self.subtype.equalsIgnoringCase($0) } ?? true)
     }
 
     public var isMultipart: Bool { isType("multipart") }
@@ -45,9 +52,10 @@ public struct ContentType: Hashable, Sendable {
     public var isText: Bool { isType("text") }
 
     /// The multipart boundary, when there is a non-empty one.
-    public var boundary: String? {
-        guard let value = parameters.value(named: "boundary"), !value.isEmpty else { return nil }
-        return value
+    public var boundary: [UInt8]? {
+        guard let parameter = parameters.first(where: { $0.baseName.equalsIgnoringCase("boundary") }) else { return nil }
+        let value = parameter.isExtended ? Array(parameter.decodedValue.utf8) : parameter.value.bytes
+        return value.isEmpty ? nil : value
     }
 
     /// The charset parameter, decoded.
@@ -56,10 +64,10 @@ public struct ContentType: Hashable, Sendable {
 
 /// A Content-Disposition (RFC 2183): its type as written (`inline`, `attachment`) and parameters.
 public struct ContentDisposition: Hashable, Sendable {
-    public var type: String
+    public var type: HeaderText
     public var parameters: [MIMEParameter]
 
-    public init(type: String, parameters: [MIMEParameter] = []) {
+    public init(type: HeaderText, parameters: [MIMEParameter] = []) {
         self.type = type
         self.parameters = parameters
     }
@@ -69,7 +77,18 @@ public struct ContentDisposition: Hashable, Sendable {
         var cursor = ByteCursor(value)
         cursor.skipCFWS()
         let type = cursor.token()
-        self.init(type: MIMEText.string(type), parameters: .parse(&cursor))
+        cursor.skipCFWS()
+        self.init(type: HeaderText(type), parameters: .parse(&cursor))
+    }
+
+    /// The disposition a header gives, as Dovecot picks it: fields in order replace the disposition as long as
+    /// the one kept so far has no parameters.
+    public static func from(_ header: MessageHeader) -> ContentDisposition? {
+        var result: ContentDisposition?
+        for field in header.fields(named: "Content-Disposition") where result?.parameters.isEmpty ?? true {
+            result = ContentDisposition(parsing: header.rawValue(of: field))
+        }
+        return result
     }
 
     /// The filename parameter (RFC 2231 decoded), if any.

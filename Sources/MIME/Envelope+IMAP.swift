@@ -9,17 +9,17 @@ extension Envelope {
 
     /// The ten fields without the enclosing parentheses.
     func write(to out: inout [UInt8]) {
-        IMAPString.appendUnfolded(date, to: &out)
+        IMAPString.appendUnfolded(date?.bytes, to: &out)
         out.append(0x20)
-        IMAPString.appendForHumans(subject, to: &out)
+        IMAPString.appendForHumans(subject?.bytes, to: &out)
         for list in [from, sender, replyTo, to, cc, bcc] {
             out.append(0x20)
             Self.write(list, to: &out)
         }
         out.append(0x20)
-        IMAPString.appendUnfolded(inReplyTo, to: &out)
+        IMAPString.appendUnfolded(inReplyTo?.bytes, to: &out)
         out.append(0x20)
-        IMAPString.appendUnfolded(messageID, to: &out)
+        IMAPString.appendUnfolded(messageID?.bytes, to: &out)
     }
 
     static func write(_ addresses: [EnvelopeAddress], to out: inout [UInt8]) {
@@ -27,13 +27,13 @@ extension Envelope {
         out.append(UInt8(ascii: "("))
         for address in addresses {
             out.append(UInt8(ascii: "("))
-            IMAPString.appendForHumans(address.name, to: &out)
+            IMAPString.appendForHumans(address.name?.bytes, to: &out)
             out.append(0x20)
-            IMAPString.appendUnfolded(address.adl, to: &out)
+            IMAPString.appendUnfolded(address.adl?.bytes, to: &out)
             out.append(0x20)
-            IMAPString.appendUnfolded(address.mailbox, to: &out)
+            IMAPString.appendUnfolded(address.mailbox?.bytes, to: &out)
             out.append(0x20)
-            IMAPString.appendUnfolded(address.host, to: &out)
+            IMAPString.appendUnfolded(address.host?.bytes, to: &out)
             out.append(UInt8(ascii: ")"))
         }
         out.append(UInt8(ascii: ")"))

@@ -1,22 +1,23 @@
 /// The IMAP ENVELOPE of a message (RFC 3501 §7.4.2), built from its header the way Dovecot builds it.
 ///
 /// Strings are the header values as written (leading whitespace removed, folds kept, encoded words not decoded);
-/// empty address fields count as absent. Sender and Reply-To default to From.
+/// when a field repeats, the last one counts for strings and the addresses of all are kept, in order. Sender and
+/// Reply-To default to From when they give no address.
 public struct Envelope: Hashable, Sendable {
-    public var date: String?
-    public var subject: String?
+    public var date: HeaderText?
+    public var subject: HeaderText?
     public var from: [EnvelopeAddress]
     public var sender: [EnvelopeAddress]
     public var replyTo: [EnvelopeAddress]
     public var to: [EnvelopeAddress]
     public var cc: [EnvelopeAddress]
     public var bcc: [EnvelopeAddress]
-    public var inReplyTo: String?
-    public var messageID: String?
+    public var inReplyTo: HeaderText?
+    public var messageID: HeaderText?
 
-    public init(date: String? = nil, subject: String? = nil, from: [EnvelopeAddress] = [], sender: [EnvelopeAddress] = [],
+    public init(date: HeaderText? = nil, subject: HeaderText? = nil, from: [EnvelopeAddress] = [], sender: [EnvelopeAddress] = [],
                 replyTo: [EnvelopeAddress] = [], to: [EnvelopeAddress] = [], cc: [EnvelopeAddress] = [],
-                bcc: [EnvelopeAddress] = [], inReplyTo: String? = nil, messageID: String? = nil) {
+                bcc: [EnvelopeAddress] = [], inReplyTo: HeaderText? = nil, messageID: HeaderText? = nil) {
         self.date = date
         self.subject = subject
         self.from = from
@@ -29,13 +30,17 @@ public struct Envelope: Hashable, Sendable {
         self.messageID = messageID
     }
 
-    /// The envelope of a message with this header: the first field of each name counts.
+    /// The envelope of a message with this header.
     public init(header: MessageHeader) {
-        func text(_ name: String) -> String? {
-            header.field(named: name).map { MIMEText.string(header.rawValue(of: $0)) }
+        func text(_ name: String) -> HeaderText? {
+            header.fields(named: name).last.map { header.imapValue(of: $0) }
         }
         func addresses(_ name: String) -> [EnvelopeAddress] {
-            header.field(named: name).map { AddressParser.parse(header.rawValue(of: $0)) } ?? []
+            var all: [EnvelopeAddress] = []
+            for field in header.fields(named: name) where all.count < AddressParser.maximumAddresses {
+                all += AddressParser.parse(header.rawValue(of: field))
+            }
+            return Array(all.prefix(AddressParser.maximumAddresses))
         }
         let from = addresses("From")
         let sender = addresses("Sender")
@@ -46,5 +51,5 @@ public struct Envelope: Hashable, Sendable {
     }
 
     /// The subject with encoded words decoded and folds removed, for display and SEARCH SUBJECT.
-    public var decodedSubject: String? { subject.map { EncodedWord.decode($0) } }
+    public var decodedSubject: String? { subject.map { EncodedWord.decode(bytes: $0.bytes) } }
 }

@@ -2,15 +2,22 @@
 /// (`{n}\r\n` and the octets) for CR, LF, 8-bit octets or more than four quoted-specials; NIL for nil.
 public enum IMAPString {
     /// Dovecot's `imap_append_nstring`.
-    public static func append(_ string: String?, to out: inout [UInt8]) {
-        guard let string else { out += Array("NIL".utf8); return }
-        appendBytes(Array(string.utf8), to: &out)
+    public static func append(_ string: String?, to out: inout [UInt8]) { append(string.map { Array($0.utf8) }, to: &out) }
+
+    /// The same over octets.
+    public static func append(_ bytes: [UInt8]?, to out: inout [UInt8]) {
+        guard let bytes else { out += Array("NIL".utf8); return }
+        appendBytes(bytes, to: &out)
     }
 
     /// The same with CR and LF removed first (`imap_append_nstring_nolf`): a folded header value on one line.
     public static func appendUnfolded(_ string: String?, to out: inout [UInt8]) {
-        guard let string else { out += Array("NIL".utf8); return }
-        let bytes = Array(string.utf8)
+        appendUnfolded(string.map { Array($0.utf8) }, to: &out)
+    }
+
+    /// The same over octets.
+    public static func appendUnfolded(_ bytes: [UInt8]?, to out: inout [UInt8]) {
+        guard let bytes else { out += Array("NIL".utf8); return }
         var unfolded: [UInt8] = []
         unfolded.reserveCapacity(bytes.count)
         for (index, byte) in bytes.enumerated() {
@@ -27,8 +34,12 @@ public enum IMAPString {
     /// Dovecot's `imap_append_string_for_humans` (subjects and display names): line breaks dropped, runs of
     /// whitespace made one space, ends trimmed, NUL shown as 0x80; changed text is sent as a literal.
     public static func appendForHumans(_ string: String?, to out: inout [UInt8]) {
-        guard let string else { out += Array("NIL".utf8); return }
-        let src = Array(string.utf8)
+        appendForHumans(string.map { Array($0.utf8) }, to: &out)
+    }
+
+    /// The same over octets.
+    public static func appendForHumans(_ bytes: [UInt8]?, to out: inout [UInt8]) {
+        guard let src = bytes else { out += Array("NIL".utf8); return }
         var modify = false
         var cleaned: [UInt8] = []
         cleaned.reserveCapacity(src.count)

@@ -2,24 +2,25 @@
 /// merges them: `name*0*=utf-8''a; name*1*=b` becomes `name*` = `utf-8''ab` (still encoded, as BODYSTRUCTURE shows it).
 public struct MIMEParameter: Hashable, Sendable {
     /// The name as written, with a trailing `*` when the value is RFC 2231 extended (`charset'language'%XX`).
-    public var name: String
-    public var value: String
+    public var name: HeaderText
+    /// The value as written (quotes and escapes removed).
+    public var value: HeaderText
 
-    public init(name: String, value: String) {
+    public init(name: HeaderText, value: HeaderText) {
         self.name = name
         self.value = value
     }
 
     /// True when the value is in RFC 2231's extended form (the name ends with `*`).
-    public var isExtended: Bool { name.hasSuffix("*") }
+    public var isExtended: Bool { name.bytes.last == UInt8(ascii: "*") }
 
     /// The name without the RFC 2231 `*` marker.
-    public var baseName: String { isExtended ? String(name.dropLast()) : name }
+    public var baseName: HeaderText { isExtended ? HeaderText(name.bytes.dropLast()) : name }
 
     /// The value as text: RFC 2231 `charset'language'%XX` decoded for extended values, as written otherwise.
     public var decodedValue: String {
-        guard isExtended else { return value }
-        let bytes = Array(value.utf8)
+        guard isExtended else { return value.string }
+        let bytes = value.bytes
         let quotes = bytes.indices.filter { bytes[$0] == UInt8(ascii: "'") }.prefix(2)
         guard quotes.count == 2, let first = quotes.first, let second = quotes.last else {
             return MIMEText.string(PercentDecoding.decode(bytes))
@@ -33,37 +34,56 @@ public struct MIMEParameter: Hashable, Sendable {
 extension [MIMEParameter] {
     /// The first parameter whose base name is `name` (ignoring case), decoded; extended and plain forms both count.
     public func value(named name: String) -> String? {
-        first { MIMEText.equalsIgnoringCase($0.baseName.utf8, name.utf8) }?.decodedValue
+        first { $0.baseName.equalsIgnoringCase(name) }?.decodedValue
     }
 
-    /// Parses `; name=value` parameters (tokens or quoted strings) and merges RFC 2231 continuations.
+    /// Parses `; name=value` parameters the way Dovecot's rfc2231_parse does: tokens or quoted strings (an
+    /// unterminated one drops the parameter), `name==?...` kept up to whitespace or ";", and after anything broken
+    /// one octet skipped before looking for the next ";". RFC 2231 continuations are then merged.
     static func parse(_ cursor: inout ByteCursor) -> [MIMEParameter] {
         var plain: [MIMEParameter] = []
-        var split: [(key: [UInt8], index: Int, extended: Bool, value: [UInt8], order: Int)] = []
-        while !cursor.isAtEnd {
-            cursor.skipCFWS()
-            guard cursor.take(UInt8(ascii: ";")) else {
+        var split: [(key: [UInt8], index: Int, extended: Bool, value: [UInt8])] = []
+        while let byte = cursor.current {
+            guard byte == UInt8(ascii: ";"), let (name, value) = parameter(&cursor) else {
                 cursor.advance()
                 continue
             }
-            cursor.skipCFWS()
-            let name = cursor.token()
-            cursor.skipCFWS()
-            guard !name.isEmpty, cursor.take(UInt8(ascii: "=")) else { continue }
-            cursor.skipCFWS()
-            let value: [UInt8]
-            if cursor.current == UInt8(ascii: "\"") {
-                value = cursor.quotedString()
-            } else {
-                value = cursor.run { $0.isMIMETokenByte || $0 >= 0x80 }
-            }
             if let star = name.firstIndex(of: UInt8(ascii: "*")), let piece = continuation(name, star: star) {
-                split.append(([UInt8](name[..<star]), piece.index, piece.extended, value, split.count))
+                split.append(([UInt8](name[..<star]), piece.index, piece.extended, value))
             } else {
-                plain.append(MIMEParameter(name: MIMEText.string(name), value: MIMEText.string(value)))
+                plain.append(MIMEParameter(name: HeaderText(name), value: HeaderText(value)))
             }
         }
-        return plain + merge(split.map { ($0.key, $0.index, $0.extended, $0.value) })
+        return plain + merge(split)
+    }
+
+    /// One `;name=value` at the cursor (which is on the ";"), or nil when it is broken (the cursor stays where it broke).
+    private static func parameter(_ cursor: inout ByteCursor) -> (name: [UInt8], value: [UInt8])? {
+        cursor.advance()
+        cursor.skipCFWS()
+        guard !cursor.isAtEnd else { return nil }
+        let name = cursor.token()
+        cursor.skipCFWS()
+        guard cursor.current == UInt8(ascii: "=") else { return nil }
+        cursor.advance()
+        cursor.skipCFWS()
+        switch cursor.current {
+        case nil:
+            return (name, [])
+        case UInt8(ascii: "\""):
+            let (text, terminated) = cursor.quotedStringIfTerminated()
+            guard terminated else { return nil }
+            cursor.skipCFWS()
+            return (name, text)
+        case UInt8(ascii: "="):
+            let value = cursor.run { !($0 == UInt8(ascii: ";") || $0.isMIMEWhitespace) }
+            return (name, value)
+        default:
+            let value = cursor.token()
+            cursor.skipCFWS()
+            // An unclosed comment after the value breaks the parameter, as in Dovecot.
+            return cursor.sawUnterminatedComment ? nil : (name, value)
+        }
     }
 
     /// `name*`, `name*3`, `name*3*`: the index and whether the piece is extended; nil when the suffix is not RFC 2231.
@@ -113,12 +133,12 @@ extension [MIMEParameter] {
                         value += piece.value
                     }
                 }
-                result.append(MIMEParameter(name: MIMEText.string(sorted[start].key) + (extended ? "*" : ""),
-                                            value: MIMEText.string(value)))
+                result.append(MIMEParameter(name: HeaderText(sorted[start].key + (extended ? [UInt8(ascii: "*")] : [])),
+                                            value: HeaderText(value)))
             } else {
                 for piece in run {
-                    result.append(MIMEParameter(name: MIMEText.string(piece.key) + "*\(piece.index)" + (piece.extended ? "*" : ""),
-                                                value: MIMEText.string(piece.value)))
+                    let suffix = "*\(piece.index)" + (piece.extended ? "*" : "")
+                    result.append(MIMEParameter(name: HeaderText(piece.key + [UInt8](suffix.utf8)), value: HeaderText(piece.value)))
                 }
             }
             start = end

@@ -25,6 +25,7 @@ struct MIMEParser {
         var bodyLines = 0
         var bodyBare = 0
         var isTruncated = false
+        var isMIME = false
     }
 
     private let bytes: [UInt8]
@@ -61,7 +62,8 @@ struct MIMEParser {
             return MessagePart(kind: part.kind, header: part.header, headerRange: part.start..<headerEnd,
                                bodyRange: headerEnd..<max(headerEnd, part.end), contentType: part.contentType,
                                children: part.children, parent: part.parent, depth: part.depth, isMessage: part.isMessage,
-                               bodyLines: part.bodyLines, bodyBareLineFeeds: part.bodyBare, isTruncated: part.isTruncated)
+                               bodyLines: part.bodyLines, bodyBareLineFeeds: part.bodyBare, isTruncated: part.isTruncated,
+                               isMIME: part.isMIME)
         }
     }
 
@@ -131,10 +133,11 @@ struct MIMEParser {
         parts[index].bareAtBodyStart = bareLineFeeds
         let part = parts[index]
         let roomy = part.depth < limits.maximumDepth && parts.count <= limits.maximumParts
-        if part.contentType.isMultipart, let boundary = part.contentType.boundary {
+        if part.contentType.isMultipart {
+            // Dovecot's rule: a multipart without a boundary is still a multipart, with no parts.
             guard roomy else { parts[index].isTruncated = true; return }
             parts[index].kind = .multipart
-            frames.append(Frame(delimiter: Array(boundary.utf8), part: index))
+            if let boundary = part.contentType.boundary { frames.append(Frame(delimiter: boundary, part: index)) }
         } else if part.contentType.isMessageRFC822 {
             guard roomy else { parts[index].isTruncated = true; return }
             parts[index].kind = .message
@@ -151,6 +154,8 @@ struct MIMEParser {
         parts[index].headerEnd = end
         let header = MessageHeader(bytes[start..<end])
         parts[index].header = header
+        parts[index].isMIME = !parts[index].isMessage || header.field(named: "MIME-Version") != nil
+            || header.field(named: "Content-Type") != nil
         if let field = header.field(named: "Content-Type") {
             parts[index].contentType = ContentType(parsing: header.rawValue(of: field))
         } else if let parent = parts[index].parent, parts[parent].kind == .multipart,
@@ -181,6 +186,8 @@ struct MIMEParser {
         if parts[index].headerEnd == nil {
             finishHeader(index, at: end)
             parts[index].end = parts[index].headerEnd ?? end
+            // A multipart that is all header is still a multipart (with no parts), as in Dovecot.
+            if parts[index].contentType.isMultipart { parts[index].kind = .multipart }
             return
         }
         let bodyStart = parts[index].headerEnd ?? end

@@ -21,6 +21,23 @@ public struct MessageHeader: Hashable, Sendable {
     /// A field's value exactly as written, folds included.
     public func rawValue(of field: HeaderField) -> ArraySlice<UInt8> { bytes[clamped(field.valueRange)] }
 
+    /// A field's value as IMAP shows it (ENVELOPE, BODYSTRUCTURE): as written, except that a CR not followed by LF
+    /// is followed by a space, which is how Dovecot's output reads (a space where the CR was, sent as a literal).
+    func imapValue(of field: HeaderField) -> HeaderText {
+        let raw = rawValue(of: field)
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var index = raw.startIndex
+        while index < raw.endIndex {
+            let byte = raw[index]
+            let next = raw.index(after: index)
+            out.append(byte)
+            if byte == 0x0D && (next == raw.endIndex || raw[next] != 0x0A) { out.append(0x20) }
+            index = next
+        }
+        return HeaderText(out)
+    }
+
     /// A field's value with line breaks removed (folding whitespace kept), as text.
     public func value(of field: HeaderField) -> String { MIMEText.string(Self.unfold(rawValue(of: field))) }
 

@@ -40,43 +40,57 @@ public struct MessagePart: Hashable, Sendable {
     /// The body's size in octets once every line break is CR LF, as BODYSTRUCTURE reports it.
     public var bodySize: Int { bodyRange.count + bodyBareLineFeeds }
 
-    /// The value of a MIME header field of this part, as written with folds removed.
+    /// True when the Content-* fields apply: a body part of a multipart, or a message whose header has MIME-Version or
+    /// Content-Type. Otherwise (as in Dovecot) Content-Disposition and the rest are ignored.
+    public var isMIME: Bool
+
+    /// The value of a header field of this part, as written with folds removed.
     public func headerValue(_ name: String) -> String? { header.value(named: name) }
 
-    /// Content-Transfer-Encoding (the token as written), nil when absent.
-    public var transferEncoding: String? {
-        header.field(named: "Content-Transfer-Encoding").map {
-            var cursor = ByteCursor(header.rawValue(of: $0))
+    /// Content-Transfer-Encoding as written: the first field that is one token (comments allowed); nil when none.
+    public var transferEncoding: HeaderText? {
+        guard isMIME else { return nil }
+        for field in header.fields(named: "Content-Transfer-Encoding") {
+            var cursor = ByteCursor(header.rawValue(of: field))
             cursor.skipCFWS()
-            return MIMEText.string(cursor.token())
-        }
-    }
-
-    /// Content-Disposition, nil when absent.
-    public var disposition: ContentDisposition? {
-        header.field(named: "Content-Disposition").map { ContentDisposition(parsing: header.rawValue(of: $0)) }
-    }
-
-    /// Content-Language tags, nil when absent.
-    public var languages: [String]? {
-        guard let field = header.field(named: "Content-Language") else { return nil }
-        var cursor = ByteCursor(header.rawValue(of: field))
-        var tags: [String] = []
-        while !cursor.isAtEnd {
+            let token = cursor.run { $0.isMIMETokenByte || $0 == UInt8(ascii: ".") }
             cursor.skipCFWS()
-            let tag = cursor.run { $0.isMIMETokenByte }
-            if !tag.isEmpty { tags.append(MIMEText.string(tag)) } else { cursor.advance() }
+            if !token.isEmpty && cursor.isAtEnd { return HeaderText(token) }
         }
-        return tags.isEmpty ? nil : tags
+        return nil
     }
 
-    /// Raw header values, as BODYSTRUCTURE shows them.
-    public var contentID: String? { rawHeaderValue("Content-ID") }
-    public var contentDescription: String? { rawHeaderValue("Content-Description") }
-    public var contentMD5: String? { rawHeaderValue("Content-MD5") }
-    public var contentLocation: String? { rawHeaderValue("Content-Location") }
+    /// Content-Disposition (Dovecot's choice among several fields), nil when absent.
+    public var disposition: ContentDisposition? { isMIME ? ContentDisposition.from(header) : nil }
 
-    func rawHeaderValue(_ name: String) -> String? {
-        header.field(named: name).map { MIMEText.string(header.rawValue(of: $0)) }
+    /// Content-Language tags (atoms separated by commas, from the first field that has one), nil when absent.
+    public var languages: [HeaderText]? {
+        guard isMIME else { return nil }
+        for field in header.fields(named: "Content-Language") {
+            var cursor = ByteCursor(header.rawValue(of: field))
+            var tags: [HeaderText] = []
+            cursor.skipCFWS()
+            while true {
+                let tag = cursor.run { $0.isAtomByte && $0 != UInt8(ascii: ".") }
+                guard !tag.isEmpty else { break }
+                tags.append(HeaderText(tag))
+                cursor.skipCFWS()
+                guard cursor.take(UInt8(ascii: ",")) else { break }
+                cursor.skipCFWS()
+            }
+            if !tags.isEmpty { return tags }
+        }
+        return nil
+    }
+
+    /// Raw values of the first such field, as BODYSTRUCTURE shows them.
+    public var contentID: HeaderText? { rawHeaderValue("Content-ID") }
+    public var contentDescription: HeaderText? { rawHeaderValue("Content-Description") }
+    public var contentMD5: HeaderText? { rawHeaderValue("Content-MD5") }
+    public var contentLocation: HeaderText? { rawHeaderValue("Content-Location") }
+
+    func rawHeaderValue(_ name: String) -> HeaderText? {
+        guard isMIME else { return nil }
+        return header.field(named: name).map { header.imapValue(of: $0) }
     }
 }

@@ -7,7 +7,7 @@ import Testing
         let type = ContentType(parsing: Array(#"Multipart/Mixed; Boundary="a b"; x=y (comment)"#.utf8))
         #expect(type.type == "Multipart" && type.subtype == "Mixed")
         #expect(type.isMultipart)
-        #expect(type.boundary == "a b")
+        #expect(type.boundary == Array("a b".utf8))
         #expect(type.parameters == [MIMEParameter(name: "Boundary", value: "a b"), MIMEParameter(name: "x", value: "y")])
     }
 
@@ -65,7 +65,7 @@ import Testing
             body(&out)
             return String(decoding: out, as: UTF8.self)
         }
-        #expect(render { IMAPString.append(nil, to: &$0) } == "NIL")
+        #expect(render { IMAPString.append(nil as String?, to: &$0) } == "NIL")
         #expect(render { IMAPString.append(#"a"b\c"#, to: &$0) } == #""a\"b\\c""#)
         #expect(render { IMAPString.append(String(repeating: "\"", count: 4), to: &$0) } == #""\"\"\"\"""#)
         #expect(render { IMAPString.append(String(repeating: "\"", count: 5), to: &$0) } == "{5}\r\n\"\"\"\"\"")
