@@ -50,19 +50,27 @@ public enum AddressParser {
 
     /// One mailbox: `name <route:local@domain>`, `local@domain (comment)`, or what Dovecot makes of less.
     private static func mailbox(_ cursor: inout ByteCursor, into result: inout [EnvelopeAddress]) -> Bool {
+        let start = cursor.position
         let (words, complete) = readWordsChecked(&cursor)
         let phrase = join(words)
         guard complete else {
-            // An unclosed quoted string: what was read names an address that is not there, and parsing stops.
-            result.append(.invalid(name: phrase.isEmpty ? nil : HeaderText(phrase)))
+            // An unclosed quoted string stops the list. Dovecot then reads a leading atom as a local part without
+            // domain, and a leading quoted string as a name without address.
+            let firstIsAtom = cursor.bytes.indices.contains(start) && cursor.bytes[start].isAtomByte
+            if words.count == 1 && firstIsAtom {
+                result.append(EnvelopeAddress(mailbox: HeaderText(phrase), host: EnvelopeAddress.missingDomain))
+            } else {
+                result.append(.invalid(name: phrase.isEmpty ? nil : HeaderText(phrase)))
+            }
             return false
         }
         switch cursor.current {
         case UInt8(ascii: "<"):
-            var (address, closed) = angle(&cursor)
+            // An unclosed "<" gives SYNTAX_ERROR; the list goes on if a "," follows.
+            var (address, _) = angle(&cursor)
             address.name = phrase.isEmpty ? nil : HeaderText(phrase)
             result.append(address)
-            return closed
+            return true
         case UInt8(ascii: "@") where words.count <= 1:
             cursor.advance()
             let (domain, comment) = readDomain(&cursor)
@@ -81,6 +89,8 @@ public enum AddressParser {
             } else if words.count > 1 {
                 result.append(.invalid(name: HeaderText(phrase)))
             } else {
+                // Junk where an address should start: an empty address, and the list stops.
+                result.append(.invalid())
                 return false
             }
             return true
@@ -175,6 +185,8 @@ public enum AddressParser {
             }
         }
         if let text = cursor.skipCFWS() { comment = text }
+        // An unclosed comment breaks the domain (and names nothing), as in Dovecot.
+        if cursor.sawUnterminatedComment { return (nil, nil) }
         let valid = !domain.isEmpty && domain.first != UInt8(ascii: ".") && domain.last != UInt8(ascii: ".")
         return (valid ? domain : nil, comment)
     }

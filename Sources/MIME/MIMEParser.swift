@@ -106,7 +106,8 @@ struct MIMEParser {
         let end = line.start - previousBreak
         let lines = lineFeeds - (previousBreak > 0 ? 1 : 0)
         let bare = bareLineFeeds - (previousBreak == 1 ? 1 : 0)
-        closeOpen(above: multipart, at: end, lines: lines, bare: bare)
+        closeOpen(above: multipart, at: end, lines: lines, bare: bare,
+                  headerEnd: (line.start, lineFeeds, bareLineFeeds))
         frames.removeSubrange((index + 1)...)
         if isClose {
             frames.removeLast()
@@ -164,15 +165,22 @@ struct MIMEParser {
         }
     }
 
-    /// Closes the open parts inside `ancestor` (all of them for nil), innermost first. A parent never ends before its
-    /// child: a child whose header reaches past `end` moves its parents' end (and line counts) to its own.
-    private mutating func closeOpen(above ancestor: Int?, at end: Int, lines: Int, bare: Int) {
+    /// Closes the open parts inside `ancestor` (all of them for nil), innermost first. A part still in its header keeps
+    /// the header up to `headerEnd` (the boundary line itself, as Dovecot counts it). A parent never ends before its
+    /// child: a child reaching past `end` moves its parents' end (and line counts) to its own.
+    private mutating func closeOpen(above ancestor: Int?, at end: Int, lines: Int, bare: Int,
+                                    headerEnd: (position: Int, lines: Int, bare: Int)? = nil) {
         var end = end
         var lines = lines
         var bare = bare
         while let last = open.last, last != ancestor {
             open.removeLast()
-            close(last, at: end, lines: lines, bare: bare)
+            if parts[last].headerEnd == nil {
+                let fallback = headerEnd ?? (end, lines, bare)
+                close(last, at: max(end, fallback.position), lines: fallback.lines, bare: fallback.bare)
+            } else {
+                close(last, at: end, lines: lines, bare: bare)
+            }
             if parts[last].end > end {
                 end = parts[last].end
                 lines = max(lines, parts[last].linesAtBodyStart)
@@ -186,6 +194,8 @@ struct MIMEParser {
         if parts[index].headerEnd == nil {
             finishHeader(index, at: end)
             parts[index].end = parts[index].headerEnd ?? end
+            parts[index].linesAtBodyStart = lines
+            parts[index].bareAtBodyStart = bare
             // A multipart that is all header is still a multipart (with no parts), as in Dovecot.
             if parts[index].contentType.isMultipart { parts[index].kind = .multipart }
             return
