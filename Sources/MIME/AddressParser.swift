@@ -53,6 +53,8 @@ public enum AddressParser {
         let start = cursor.position
         let (words, complete) = readWordsChecked(&cursor)
         let phrase = join(words)
+        // Without "<", the words are a local part: a dot-atom, where whitespace may surround dots.
+        let local = dotJoin(words)
         guard complete else {
             // An unclosed quoted string stops the list. Dovecot then reads a leading atom as a local part without
             // domain, and a leading quoted string as a name without address.
@@ -71,11 +73,11 @@ public enum AddressParser {
             address.name = phrase.isEmpty ? nil : HeaderText(phrase)
             result.append(address)
             return true
-        case UInt8(ascii: "@") where words.count <= 1:
+        case UInt8(ascii: "@") where local.count <= 1:
             cursor.advance()
             let (domain, comment) = readDomain(&cursor)
             result.append(EnvelopeAddress(name: comment.map { HeaderText($0) },
-                                          mailbox: phrase.isEmpty ? EnvelopeAddress.missingMailbox : HeaderText(phrase),
+                                          mailbox: local.isEmpty ? EnvelopeAddress.missingMailbox : HeaderText(local[0]),
                                           host: domain.map { HeaderText($0) } ?? EnvelopeAddress.missingDomain))
             return true
         case UInt8(ascii: "@"):
@@ -84,8 +86,8 @@ public enum AddressParser {
             result.append(.invalid(name: HeaderText(phrase)))
             return true
         default:
-            if words.count == 1 {
-                result.append(EnvelopeAddress(mailbox: HeaderText(phrase), host: EnvelopeAddress.missingDomain))
+            if local.count == 1 {
+                result.append(EnvelopeAddress(mailbox: HeaderText(local[0]), host: EnvelopeAddress.missingDomain))
             } else if words.count > 1 {
                 result.append(.invalid(name: HeaderText(phrase)))
             } else {
@@ -117,6 +119,19 @@ public enum AddressParser {
             cursor.skipCFWS()
         }
         return (words, true)
+    }
+
+    /// Words glued where a dot meets a word (`a .b` is `a.b`): the space-separated pieces that remain.
+    private static func dotJoin(_ words: [[UInt8]]) -> [[UInt8]] {
+        var pieces: [[UInt8]] = []
+        for word in words {
+            if let last = pieces.last, last.last == UInt8(ascii: ".") || word.first == UInt8(ascii: ".") {
+                pieces[pieces.count - 1] += word
+            } else {
+                pieces.append(word)
+            }
+        }
+        return pieces
     }
 
     private static func join(_ words: [[UInt8]]) -> [UInt8] {

@@ -10,7 +10,7 @@ extension MIMEMessage {
     }
 
     /// Dovecot's message_part_data_is_plain_7bit: a single text/plain part, charset us-ascii at most, 7bit, and no
-    /// Content-ID or Content-Description.
+    /// Content-ID, -Description, -MD5, -Disposition, -Language or -Location.
     var isPlain7Bit: Bool {
         let part = root
         guard part.kind == .leaf, part.contentType.isText, !part.contentType.isExplicit || part.contentType.subtype.equalsIgnoringCase("plain")
@@ -19,7 +19,10 @@ extension MIMEMessage {
         if let first = parameters.first, !(first.name.equalsIgnoringCase("charset") && first.value.equalsIgnoringCase("us-ascii")) {
             return false
         }
-        if part.contentID != nil || part.contentDescription != nil { return false }
+        if part.contentID != nil || part.contentDescription != nil || part.contentMD5 != nil || part.disposition != nil
+            || part.languages != nil || part.contentLocation != nil {
+            return false
+        }
         if let encoding = part.transferEncoding, !encoding.equalsIgnoringCase("7bit") { return false }
         return true
     }

@@ -26,6 +26,9 @@ struct MIMEParser {
         var bodyBare = 0
         var isTruncated = false
         var isMIME = false
+        /// Where the header ends for sections when a boundary cut it: Dovecot gives the line break before a boundary
+        /// to the boundary even when it ends the header, while sizes still count it.
+        var sectionHeaderEnd: Int?
     }
 
     private let bytes: [UInt8]
@@ -57,14 +60,29 @@ struct MIMEParser {
             count(line)
         }
         closeOpen(above: nil, at: bytes.count, lines: lineFeeds, bare: bareLineFeeds)
-        return parts.map { part in
-            let headerEnd = part.headerEnd ?? part.end
-            return MessagePart(kind: part.kind, header: part.header, headerRange: part.start..<headerEnd,
-                               bodyRange: headerEnd..<max(headerEnd, part.end), contentType: part.contentType,
-                               children: part.children, parent: part.parent, depth: part.depth, isMessage: part.isMessage,
-                               bodyLines: part.bodyLines, bodyBareLineFeeds: part.bodyBare, isTruncated: part.isTruncated,
-                               isMIME: part.isMIME)
+        // Ranges for sections; a child never reaches outside its parent's body (a cut header can shrink a parent).
+        var bodies: [Range<Int>] = []
+        bodies.reserveCapacity(parts.count)
+        var result: [MessagePart] = []
+        result.reserveCapacity(parts.count)
+        for part in parts {
+            var headerEnd = part.sectionHeaderEnd ?? part.headerEnd ?? part.end
+            var start = part.start
+            var bodyEnd = part.sectionHeaderEnd == nil ? max(headerEnd, part.end) : headerEnd
+            if let parent = part.parent, bodies.indices.contains(parent) {
+                let bounds = bodies[parent]
+                start = min(max(start, bounds.lowerBound), bounds.upperBound)
+                headerEnd = min(max(headerEnd, start), bounds.upperBound)
+                bodyEnd = min(max(bodyEnd, headerEnd), bounds.upperBound)
+            }
+            bodies.append(headerEnd..<bodyEnd)
+            result.append(MessagePart(kind: part.kind, header: part.header, headerRange: start..<headerEnd,
+                                      bodyRange: headerEnd..<bodyEnd, contentType: part.contentType,
+                                      children: part.children, parent: part.parent, depth: part.depth,
+                                      isMessage: part.isMessage, bodyLines: part.bodyLines, bodyBareLineFeeds: part.bodyBare,
+                                      isTruncated: part.isTruncated, isMIME: part.isMIME))
         }
+        return result
     }
 
     private mutating func count(_ line: Line) {
@@ -170,16 +188,15 @@ struct MIMEParser {
     /// child: a child reaching past `end` moves its parents' end (and line counts) to its own.
     private mutating func closeOpen(above ancestor: Int?, at end: Int, lines: Int, bare: Int,
                                     headerEnd: (position: Int, lines: Int, bare: Int)? = nil) {
+        let boundaryEnd = end
         var end = end
         var lines = lines
         var bare = bare
         while let last = open.last, last != ancestor {
             open.removeLast()
-            if parts[last].headerEnd == nil {
-                let fallback = headerEnd ?? (end, lines, bare)
-                close(last, at: max(end, fallback.position), lines: fallback.lines, bare: fallback.bare)
-            } else {
-                close(last, at: end, lines: lines, bare: bare)
+            close(last, at: end, lines: lines, bare: bare, headerFallback: headerEnd)
+            if boundaryEnd < (parts[last].headerEnd ?? 0) {
+                parts[last].sectionHeaderEnd = max(parts[last].start, boundaryEnd)
             }
             if parts[last].end > end {
                 end = parts[last].end
@@ -189,13 +206,16 @@ struct MIMEParser {
         }
     }
 
-    /// Ends a part at `end`; a part still in its header is all header.
-    private mutating func close(_ index: Int, at end: Int, lines: Int, bare: Int) {
+    /// Ends a part at `end`; a part still in its header is all header, up to `headerFallback` for its size.
+    private mutating func close(_ index: Int, at end: Int, lines: Int, bare: Int,
+                                headerFallback: (position: Int, lines: Int, bare: Int)? = nil) {
         if parts[index].headerEnd == nil {
-            finishHeader(index, at: end)
-            parts[index].end = parts[index].headerEnd ?? end
-            parts[index].linesAtBodyStart = lines
-            parts[index].bareAtBodyStart = bare
+            let fallback = headerFallback ?? (end, lines, bare)
+            let sizeEnd = max(end, fallback.position)
+            finishHeader(index, at: sizeEnd)
+            parts[index].end = parts[index].headerEnd ?? sizeEnd
+            parts[index].linesAtBodyStart = fallback.lines
+            parts[index].bareAtBodyStart = fallback.bare
             // A multipart that is all header is still a multipart (with no parts), as in Dovecot.
             if parts[index].contentType.isMultipart { parts[index].kind = .multipart }
             return

@@ -22,7 +22,7 @@ public struct MessageHeader: Hashable, Sendable {
     public func rawValue(of field: HeaderField) -> ArraySlice<UInt8> { bytes[clamped(field.valueRange)] }
 
     /// A field's value as IMAP shows it (ENVELOPE, BODYSTRUCTURE): as written, except that a CR not followed by LF
-    /// is followed by a space, which is how Dovecot's output reads (a space where the CR was, sent as a literal).
+    /// is followed by a space unless whitespace follows already, which is how Dovecot's output reads.
     func imapValue(of field: HeaderField) -> HeaderText {
         let raw = rawValue(of: field)
         var out: [UInt8] = []
@@ -32,7 +32,9 @@ public struct MessageHeader: Hashable, Sendable {
             let byte = raw[index]
             let next = raw.index(after: index)
             out.append(byte)
-            if byte == 0x0D && (next == raw.endIndex || raw[next] != 0x0A) { out.append(0x20) }
+            if byte == 0x0D && (next == raw.endIndex || (raw[next] != 0x0A && raw[next] != 0x20 && raw[next] != 0x09)) {
+                out.append(0x20)
+            }
             index = next
         }
         return HeaderText(out)
