@@ -29,12 +29,15 @@ public struct MIMEMessage: Hashable, Sendable {
     public var envelope: Envelope { Envelope(header: root.header) }
 
     /// The index of the part a section path names (RFC 3501 §6.4.5), nil when there is none. The empty path is the
-    /// root; in a non-multipart message (or encapsulated message) part 1 is the message's own body.
+    /// root; in a non-multipart message (or encapsulated message) part 1 is the message's own body, and, as Dovecot
+    /// answers, part 1 of any other single part is that part.
     public func partIndex(at path: [Int]) -> Int? {
         var current = 0
         // The root starts as a message; after each step the current part is a body part, whose message/rfc822
-        // content is entered (as a message) before the next number applies.
+        // content is entered (as a message) before the next number applies. A single part is its own part 1,
+        // once: `1.1` of a single-part message, like `2.1.1` of a text part, names nothing (as in Dovecot).
         var isMessageRole = true
+        var isSelf = false
         for number in path {
             if !isMessageRole, parts[current].kind == .message, let inner = parts[current].children.first {
                 current = inner
@@ -44,7 +47,10 @@ public struct MIMEMessage: Hashable, Sendable {
             if part.kind == .multipart {
                 guard number >= 1, number <= part.children.count else { return nil }
                 current = part.children[number - 1]
-            } else if number != 1 || !isMessageRole {
+                isSelf = false
+            } else if number == 1 && (isMessageRole || !isSelf) {
+                isSelf = true
+            } else {
                 return nil
             }
             isMessageRole = false

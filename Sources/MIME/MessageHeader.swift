@@ -4,12 +4,16 @@ public struct MessageHeader: Hashable, Sendable {
     public let bytes: [UInt8]
     /// The fields in order; lines that are not fields (no colon, stray continuations) are kept in `bytes` only.
     public let fields: [HeaderField]
+    /// Lines that are not fields (no colon), where they lie in `bytes`: HEADER.FIELDS.NOT keeps them, as Dovecot does.
+    public let otherLines: [Range<Int>]
+    /// True when the header ends with its empty line (false for a message that is all header).
+    public let endsWithEmptyLine: Bool
 
     /// Parses header bytes (CR LF or bare LF line breaks); any bytes give a header, never a trap.
     public init(_ bytes: some Collection<UInt8>) {
         let bytes = Array(bytes)
         self.bytes = bytes
-        self.fields = Self.scanFields(bytes)
+        (fields, otherLines, endsWithEmptyLine) = Self.scan(bytes)
     }
 
     /// The fields named `name`, ignoring case, in order.
@@ -46,15 +50,18 @@ public struct MessageHeader: Hashable, Sendable {
     /// The first value of the field named `name`, unfolded, or nil when there is none.
     public func value(named name: String) -> String? { field(named: name).map { value(of: $0) } }
 
-    /// The whole header of an IMAP `HEADER.FIELDS (names)` (or `.NOT` with `excluding`): the selected fields'
-    /// raw lines in message order, each ending CR LF, then the empty CR LF line.
+    /// What IMAP returns for `HEADER.FIELDS (names)`: the named fields' raw lines in message order, each ending CR LF,
+    /// then the empty line. With `excluding` (`HEADER.FIELDS.NOT`), every other line (lines that are not fields
+    /// too), and the empty line only when the header has one — as Dovecot answers.
     public func selectedFields(_ names: [String], excluding: Bool = false) -> [UInt8] {
+        var ranges = fields.filter { field in names.contains { field.matches($0) } != excluding }.map(\.range)
+        if excluding { ranges = (ranges + otherLines).sorted { $0.lowerBound < $1.lowerBound } }
         var out: [UInt8] = []
-        for field in fields where names.contains(where: { field.matches($0) }) != excluding {
-            out += MIMEBytes.crlfNormalized(bytes[clamped(field.range)])
+        for range in ranges {
+            out += MIMEBytes.crlfNormalized(bytes[clamped(range)])
             if out.last != 0x0A { out += [0x0D, 0x0A] }
         }
-        return out + [0x0D, 0x0A]
+        return !excluding || endsWithEmptyLine ? out + [0x0D, 0x0A] : out
     }
 
     private func clamped(_ range: Range<Int>) -> Range<Int> { range.clamped(to: 0..<bytes.count) }
@@ -62,35 +69,54 @@ public struct MessageHeader: Hashable, Sendable {
     /// Removes CR and LF bytes: RFC 5322 unfolding.
     static func unfold(_ bytes: some Collection<UInt8>) -> [UInt8] { bytes.filter { $0 != 0x0D && $0 != 0x0A } }
 
-    /// Splits header bytes into fields in one pass.
-    static func scanFields(_ bytes: [UInt8]) -> [HeaderField] {
+    /// Splits header bytes into fields and other lines in one pass.
+    static func scan(_ bytes: [UInt8]) -> (fields: [HeaderField], otherLines: [Range<Int>], endsWithEmptyLine: Bool) {
         var fields: [HeaderField] = []
+        var otherLines: [Range<Int>] = []
+        var endsWithEmptyLine = false
         var lines = LineScanner(bytes: bytes, range: 0..<bytes.count)
         var pending: (name: String, start: Int, valueStart: Int, valueEnd: Int, end: Int)?
+        var pendingOther: Range<Int>?
         func flush() {
             if let p = pending {
                 fields.append(HeaderField(name: p.name, range: p.start..<p.end, valueRange: p.valueStart..<max(p.valueStart, p.valueEnd)))
             }
+            if let other = pendingOther { otherLines.append(other) }
             pending = nil
+            pendingOther = nil
         }
         while let line = lines.next() {
-            if line.isEmpty { break }
+            if line.isEmpty {
+                endsWithEmptyLine = true
+                break
+            }
             let first = bytes[line.start]
             if first == 0x20 || first == 0x09 {
-                if pending != nil { pending!.valueEnd = line.contentEnd; pending!.end = line.next }
+                if pending != nil {
+                    pending!.valueEnd = line.contentEnd
+                    pending!.end = line.next
+                } else {
+                    pendingOther = (pendingOther?.lowerBound ?? line.start)..<line.next
+                }
                 continue
             }
             flush()
-            guard let colon = bytes[line.start..<line.contentEnd].firstIndex(of: UInt8(ascii: ":")) else { continue }
+            guard let colon = bytes[line.start..<line.contentEnd].firstIndex(of: UInt8(ascii: ":")) else {
+                pendingOther = line.start..<line.next
+                continue
+            }
             var nameEnd = colon
             while nameEnd > line.start, bytes[nameEnd - 1] == 0x20 || bytes[nameEnd - 1] == 0x09 { nameEnd -= 1 }
-            guard nameEnd > line.start else { continue }
+            guard nameEnd > line.start else {
+                pendingOther = line.start..<line.next
+                continue
+            }
             var valueStart = colon + 1
             while valueStart < line.contentEnd, bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09 { valueStart += 1 }
             pending = (MIMEText.string(bytes[line.start..<nameEnd]), line.start, valueStart, line.contentEnd, line.next)
         }
         flush()
-        return fields
+        return (fields, otherLines, endsWithEmptyLine)
     }
 }
 

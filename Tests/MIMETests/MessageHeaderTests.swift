@@ -18,8 +18,13 @@ import Testing
     @Test func headerFieldsAreTheSelectedRawLinesAndTheBlankLine() {
         #expect(String(decoding: header.selectedFields(["subject", "TO"]), as: UTF8.self)
             == "Subject: one\r\n  two\r\nTo:c@d\r\nSUBJECT: again\r\n\r\n")
+        // HEADER.FIELDS.NOT keeps lines that are not fields, as Dovecot does.
         #expect(String(decoding: header.selectedFields(["Subject", "To"], excluding: true), as: UTF8.self)
-            == "from : a@b\r\n\r\n")
+            == "X-Junk line without colon\r\nfrom : a@b\r\n\r\n")
+        // Without an empty line ending the header, HEADER.FIELDS.NOT adds none (HEADER.FIELDS always does).
+        let unterminated = MessageHeader(Array("A: 1\r\nB: 2\r\n".utf8))
+        #expect(unterminated.selectedFields(["A"], excluding: true) == Array("B: 2\r\n".utf8))
+        #expect(unterminated.selectedFields(["A"]) == Array("A: 1\r\n\r\n".utf8))
         #expect(header.selectedFields(["Nothing"]) == Array("\r\n".utf8))
     }
 
