@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "ShoalCore", targets: ["ShoalCore"]),
         .library(name: "Director", targets: ["Director"]),
         .library(name: "ICP", targets: ["ICP"]),
+        .library(name: "MIME", targets: ["MIME"]),
         .library(name: "Directory", targets: ["Directory"]),
         .library(name: "ShoalServer", targets: ["ShoalServer"]),
         .library(name: "ShoalTestFixtures", targets: ["ShoalTestFixtures"]),
@@ -76,6 +77,7 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(name: "ICP", swiftSettings: sharedSettings),
+        .target(name: "MIME", swiftSettings: sharedSettings),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .target(
@@ -114,6 +116,7 @@ let package = Package(
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: sharedSettings),
         .testTarget(name: "DirectorTests", dependencies: ["Director", "ShoalCore"], swiftSettings: sharedSettings),
         .testTarget(name: "ICPTests", dependencies: ["ICP"], swiftSettings: sharedSettings),
+        .testTarget(name: "MIMETests", dependencies: ["MIME"], swiftSettings: sharedSettings),
         .testTarget(
             name: "DirectoryTests", dependencies: ["Directory", "ShoalCore", "ShoalTestFixtures"],
             swiftSettings: sharedSettings

@@ -27,8 +27,8 @@ import Testing
             "* OK [UIDNEXT 10] Predicted next UID.",
         ])
         #expect(box.sequenceNumber(ofUID: 5) == 2 && box.sequenceNumber(ofUID: 4) == nil && box.sequenceNumber(ofUID: 9) == 3)
-        #expect(box.flagNames(box.message(at: 2)!) == ["\\Recent"])
-        #expect(box.flagNames(box.message(at: 1)!) == ["\\Seen", "Work"])
+        #expect(box.flags(box.message(at: 2)!) == [.recent])
+        #expect(box.flags(box.message(at: 1)!) == [.seen, .keyword("Work")])
         let readOnly = SelectedMailbox(folder: "INBOX", listing: Self.listing([]), readOnly: true)
         #expect(readOnly.selectResponses.contains("* OK [PERMANENTFLAGS ()] Flags permitted."))
         #expect(readOnly.selectResponses.contains("* OK [UIDNEXT 1] Predicted next UID."))

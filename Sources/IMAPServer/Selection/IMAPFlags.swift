@@ -1,32 +1,34 @@
 public import MailStore
 
-/// IMAP's system flags as Maildir stores them (RFC 3501 §2.3.2): `\Seen` is `S`, `\Answered` `R`,
-/// `\Flagged` `F`, `\Deleted` `T`, `\Draft` `D`; everything else is a keyword. `\Recent` is never stored.
+/// IMAP flags as Maildir stores them (RFC 3501 §2.3.2): `\Seen` is `S`, `\Answered` `R`, `\Flagged` `F`,
+/// `\Deleted` `T`, `\Draft` `D`; keywords go to `dovecot-keywords`; `\Recent` is never stored.
 public enum IMAPFlags {
-    public static let system: [(name: String, flag: MailFlag)] = [
-        ("\\Answered", .replied), ("\\Flagged", .flagged), ("\\Deleted", .trashed), ("\\Seen", .seen), ("\\Draft", .draft),
+    /// The system flags in the order responses list them.
+    public static let system: [(flag: IMAPFlag, stored: MailFlag)] = [
+        (.answered, .replied), (.flagged, .flagged), (.deleted, .trashed), (.seen, .seen), (.draft, .draft),
     ]
 
-    /// The stored flag for a system flag name (case-insensitive), nil for a keyword or `\Recent`.
-    public static func mailFlag(_ name: String) -> MailFlag? {
-        system.first { $0.name.equalsIgnoringCase(name) }?.flag
+    /// The stored flag for a system flag, nil for a keyword, `\Recent` or an extension.
+    public static func stored(_ flag: IMAPFlag) -> MailFlag? {
+        system.first { $0.flag == flag }?.stored
     }
 
-    /// The flag list of a message as FETCH FLAGS shows it: system flags in RFC order, then keywords,
-    /// then `\Recent` when this session is the first to see the message.
-    public static func names(_ message: StoredMessage, recent: Bool = false) -> [String] {
-        system.filter { message.flags.contains($0.flag) }.map(\.name) + message.keywords + (recent ? ["\\Recent"] : [])
+    /// A message's flags as FETCH FLAGS shows them: system flags, then keywords, then `\Recent`.
+    public static func flags(_ message: StoredMessage, recent: Bool = false) -> [IMAPFlag] {
+        system.filter { message.flags.contains($0.stored) }.map(\.flag) + message.keywords.map(IMAPFlag.keyword)
+            + (recent ? [.recent] : [])
     }
 
-    /// `(\Seen \Flagged Work)`.
-    public static func list(_ names: [String]) -> String {
-        "(" + names.joined(separator: " ") + ")"
-    }
-}
-
-extension String {
-    /// Case-insensitive ASCII comparison (IMAP flags, commands and INBOX compare this way).
-    func equalsIgnoringCase(_ other: String) -> Bool {
-        lowercased() == other.lowercased()
+    /// Splits flags from STORE or APPEND into what the store keeps (keywords deduplicated case-insensitively).
+    public static func split(_ flags: [IMAPFlag]) -> (stored: Set<MailFlag>, keywords: [String]) {
+        var stored = Set<MailFlag>(), keywords: [String] = []
+        for flag in flags {
+            if let system = Self.stored(flag) {
+                stored.insert(system)
+            } else if case let .keyword(name) = flag, !keywords.contains(where: { $0.lowercased() == name.lowercased() }) {
+                keywords.append(name)
+            }
+        }
+        return (stored, keywords)
     }
 }

@@ -32,12 +32,12 @@ public struct SelectedMailbox: Sendable {
 
     /// The responses SELECT/EXAMINE start with (RFC 3501 §6.3.1), before the tagged OK.
     public var selectResponses: [String] {
-        let flags = IMAPFlags.system.map(\.name) + knownKeywords
+        let flags = IMAPFlags.system.map(\.flag) + knownKeywords.map(IMAPFlag.keyword)
         var lines = [
             "* \(count) EXISTS",
             "* \(recent.count) RECENT",
-            "* FLAGS \(IMAPFlags.list(flags))",
-            "* OK [PERMANENTFLAGS \(IMAPFlags.list(readOnly ? [] : flags + ["\\*"]))] Flags permitted.",
+            "* FLAGS \(IMAPFlag.renderList(flags))",
+            "* OK [PERMANENTFLAGS \(IMAPFlag.renderList(readOnly ? [] : flags, allowsNewKeywords: !readOnly))] Flags permitted.",
             "* OK [UIDVALIDITY \(uidValidity)] UIDs valid.",
             "* OK [UIDNEXT \(uidNext)] Predicted next UID.",
         ]
@@ -75,9 +75,9 @@ public struct SelectedMailbox: Sendable {
     /// Whether a message is gone from the store (a FETCH of it answers NO, RFC 3501 §7.4.1 allows that).
     public func isExpunged(_ uid: UInt32) -> Bool { pendingExpunges.contains(uid) }
 
-    /// The flag names FETCH shows for a message.
-    public func flagNames(_ message: StoredMessage) -> [String] {
-        IMAPFlags.names(message, recent: recent.contains(message.uid))
+    /// The flags FETCH shows for a message.
+    public func flags(_ message: StoredMessage) -> [IMAPFlag] {
+        IMAPFlags.flags(message, recent: recent.contains(message.uid))
     }
 
     /// Records a change this session made (STORE, a flag set by FETCH BODY[]): it is not announced back.
@@ -110,7 +110,7 @@ public struct SelectedMailbox: Sendable {
         for changed in changes.flagsChanged {
             guard let n = sequenceNumber(ofUID: changed.uid) else { continue }
             messages[n - 1] = changed
-            responses.append("* \(n) FETCH (UID \(changed.uid) FLAGS \(IMAPFlags.list(flagNames(changed))))")
+            responses.append("* \(n) FETCH (UID \(changed.uid) FLAGS \(IMAPFlag.renderList(flags(changed))))")
         }
         if !changes.added.isEmpty {
             messages.append(contentsOf: changes.added)
