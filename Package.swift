@@ -167,7 +167,7 @@ let package = Package(
         .target(
             name: "IMAPServer",
             dependencies: [
-                "MailStore", "MailAccess", "Directory", "ShoalServer",
+                "MailStore", "MailAccess", "Directory", "ShoalServer", "MIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

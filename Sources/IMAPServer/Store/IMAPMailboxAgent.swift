@@ -11,8 +11,12 @@ public final class IMAPMailboxAgent: Sendable {
     private let peer: String
     private let logger: Logger
     private let mailbox = NIOLockedValueBox<Mailbox?>(nil)
+    /// How often IDLE looks at the folder (the store is shared by several nodes, so it is polled).
+    public let idlePollInterval: Duration
 
-    public init(store: MailStore, authenticator: MailAuthenticator, peer: String, logger: Logger) {
+    public init(store: MailStore, authenticator: MailAuthenticator, peer: String, logger: Logger,
+                idlePollInterval: Duration = .milliseconds(500)) {
+        self.idlePollInterval = idlePollInterval
         self.store = store
         self.authenticator = authenticator
         self.peer = peer
@@ -56,6 +60,9 @@ public final class IMAPMailboxAgent: Sendable {
         case .folders:
             return .folders(try await mailbox.folders(), subscribed: try await mailbox.subscriptions())
         case let .listing(folder):
+            return .listing(try await mailbox.listing(folder: folder))
+        case let .idleWait(folder):
+            try? await Task.sleep(for: idlePollInterval)
             return .listing(try await mailbox.listing(folder: folder))
         case let .create(folder):
             try await mailbox.createFolder(folder)

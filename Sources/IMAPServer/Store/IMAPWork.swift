@@ -8,6 +8,8 @@ public enum IMAPWork: Sendable {
     case folders
     /// A folder as it is now (SELECT, EXAMINE, STATUS, and the sync before untagged updates).
     case listing(folder: String)
+    /// IDLE: wait a moment (the poll interval), then the folder as it is then.
+    case idleWait(folder: String)
     case create(folder: String)
     case delete(folder: String)
     case rename(folder: String, to: String)

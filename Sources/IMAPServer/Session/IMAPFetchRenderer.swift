@@ -1,0 +1,110 @@
+import MIME
+public import MailStore
+
+/// Writes one `* n FETCH (...)` response (RFC 3501 §7.4.2) for a message: its listing entry, its flags,
+/// and — when an item needs them — its bytes (served with CR LF line ends, as Dovecot serves Maildir
+/// messages) and arrival time.
+public struct IMAPFetchRenderer: Sendable {
+    public var attributes: [IMAPFetchAttribute]
+    /// UID FETCH answers with UID even when not asked for (RFC 3501 §6.4.8).
+    public var includeUID: Bool
+
+    public init(attributes: [IMAPFetchAttribute], includeUID: Bool) {
+        self.attributes = attributes
+        self.includeUID = includeUID
+    }
+
+    /// Whether any item needs the message's bytes.
+    public var needsContents: Bool {
+        attributes.contains { attribute in
+            switch attribute {
+            case .flags, .uid, .internalDate, .modSeq: false
+            case .rfc822Size: false
+            default: true
+            }
+        }
+    }
+
+    public var needsReceivedDate: Bool { attributes.contains(.internalDate) }
+
+    public func render(sequenceNumber: Int, message: StoredMessage, flags: [IMAPFlag], contents: [UInt8]?,
+                       receivedDate: Int64?) -> [UInt8] {
+        var out = Array("* \(sequenceNumber) FETCH (".utf8)
+        var first = true
+        func item(_ label: String, _ value: [UInt8]) {
+            if !first { out.append(0x20) }
+            first = false
+            out += Array(label.utf8)
+            out.append(0x20)
+            out += value
+        }
+        let crlf = contents.map(MIMEBytes.crlfNormalized)
+        let mime = crlf.map { MIMEMessage(bytes: $0) }
+        if includeUID && !attributes.contains(.uid) { item("UID", Array("\(message.uid)".utf8)) }
+        for attribute in attributes {
+            switch attribute {
+            case .uid:
+                item("UID", Array("\(message.uid)".utf8))
+            case .flags:
+                item("FLAGS", Array(IMAPFlag.renderList(flags).utf8))
+            case .internalDate:
+                let date = IMAPDateTime(secondsSince1970: receivedDate ?? 0, zoneOffsetMinutes: 0)
+                item("INTERNALDATE", Array(date.rendered.utf8))
+            case .rfc822Size:
+                let size = message.virtualSize.map(Int.init) ?? crlf?.count ?? Int(message.size)
+                item("RFC822.SIZE", Array("\(size)".utf8))
+            case .envelope:
+                item("ENVELOPE", mime?.envelope.imapBytes ?? Array("NIL".utf8))
+            case .bodyStructure:
+                item("BODYSTRUCTURE", mime?.bodyStructure(extended: true) ?? Array("NIL".utf8))
+            case .bodyStructureWithoutExtensions:
+                item("BODY", mime?.bodyStructure(extended: false) ?? Array("NIL".utf8))
+            case .rfc822:
+                item("RFC822", Self.literal(crlf))
+            case .rfc822Header:
+                item("RFC822.HEADER", Self.literal(mime?.bytes(of: MessageSection(text: .header))))
+            case .rfc822Text:
+                item("RFC822.TEXT", Self.literal(mime?.bytes(of: MessageSection(text: .text))))
+            case let .body(section, partial, _):
+                let bytes = mime?.bytes(of: Self.messageSection(section))
+                item(attribute.responseLabel, Self.literal(bytes.map { Self.slice($0, partial) }))
+            case let .binary(part, partial, _):
+                // Content-Transfer-Encoding is not decoded yet: the part as stored (BINARY is not advertised).
+                let bytes = mime?.bytes(of: MessageSection(path: part))
+                item(attribute.responseLabel, Self.literal(bytes.map { Self.slice($0, partial) }))
+            case let .binarySize(part):
+                item(attribute.responseLabel, Array("\(mime?.bytes(of: MessageSection(path: part))?.count ?? 0)".utf8))
+            case .modSeq:
+                item("MODSEQ", Array("(1)".utf8))
+            }
+        }
+        out += Array(")\r\n".utf8)
+        return out
+    }
+
+    static func messageSection(_ section: IMAPSection) -> MessageSection {
+        let text: MessageSection.Text? = switch section.text {
+        case .none: nil
+        case .header: .header
+        case let .headerFields(names): .headerFields(names)
+        case let .headerFieldsNot(names): .headerFieldsNot(names)
+        case .text: .text
+        case .mime: .mime
+        }
+        return MessageSection(path: section.part, text: text)
+    }
+
+    /// `<origin.count>`: the octets from origin, at most count; empty past the end (RFC 3501 §6.4.5).
+    static func slice(_ bytes: [UInt8], _ partial: IMAPPartial?) -> [UInt8] {
+        guard let partial else { return bytes }
+        let start = min(Int(partial.origin), bytes.count)
+        let end = min(start + Int(partial.count), bytes.count)
+        return Array(bytes[start..<end])
+    }
+
+    /// A literal `{n}\r\n` and the bytes; NIL when there is nothing (a section that does not exist).
+    static func literal(_ bytes: [UInt8]?) -> [UInt8] {
+        guard let bytes else { return Array("NIL".utf8) }
+        return Array("{\(bytes.count)}\r\n".utf8) + bytes
+    }
+}

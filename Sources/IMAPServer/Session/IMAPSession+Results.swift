@@ -1,0 +1,232 @@
+import MIME
+import MailStore
+
+extension IMAPSession {
+    /// Answers the work of mailbox and message commands.
+    mutating func workedMailbox(_ pending: Pending, _ result: IMAPWorkResult) -> [IMAPAction] {
+        switch pending {
+        case let .select(tag, folder, readOnly):
+            guard case let .listing(listing) = result else {
+                if case let .failed(failure) = result, failure.code == "TRYCREATE" {
+                    return [no(tag, "[NONEXISTENT] Mailbox doesn't exist: \(folder)")]
+                }
+                return failed(tag, result)
+            }
+            let box = SelectedMailbox(folder: folder, listing: listing, readOnly: readOnly)
+            selected = box
+            state = .selected
+            return box.selectResponses.map { .send($0 + "\r\n") }
+                + [ok(tag, readOnly ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.")]
+        case let .status(tag, name, attributes):
+            guard case let .listing(listing) = result else { return failed(tag, result) }
+            let items = attributes.map { attribute -> String in
+                switch attribute {
+                case .messages: "MESSAGES \(listing.messages.count)"
+                case .recent: "RECENT \(listing.messages.filter(\.isNew).count)"
+                case .uidNext: "UIDNEXT \(max(listing.nextUID, (listing.messages.last?.uid ?? 0) + 1))"
+                case .uidValidity: "UIDVALIDITY \(listing.uidValidity)"
+                case .unseen: "UNSEEN \(listing.messages.filter { !$0.flags.contains(.seen) }.count)"
+                case .size: "SIZE \(listing.messages.reduce(0) { $0 + ($1.virtualSize ?? $1.size) })"
+                default: "\(attribute.rawValue) 0"
+                }
+            }
+            return [.send("* STATUS \(IMAPString.renderMailbox(name)) (\(items.joined(separator: " ")))\r\n"), ok(tag, "Status completed.")]
+        case let .simple(tag, command):
+            guard case .done = result else { return failed(tag, result) }
+            return [ok(tag, "\(command) completed.")]
+        case let .list(tag, list, lsub):
+            guard case let .folders(folders, subscribed) = result else { return failed(tag, result) }
+            return IMAPListMatcher.responses(list, folders: folders, subscribed: subscribed, lsub: lsub).map { .send($0) }
+                + [ok(tag, "\(lsub ? "Lsub" : "List") completed.")]
+        case let .sync(tag, command):
+            guard case let .listing(listing) = result, var box = selected else { return failed(tag, result) }
+            let responses = box.sync(listing, expungeAllowed: true)
+            selected = box
+            if box.isInvalidated { return invalidated() }
+            return responses.map { .send($0 + "\r\n") } + [ok(tag, "\(command) completed.")]
+        case let .expunge(tag, uids, closing):
+            guard case .expunged = result else { return failed(tag, result) }
+            if closing { return [ok(tag, "Close completed.")] }
+            guard let box = selected else { return [ok(tag, "Expunge completed.")] }
+            _ = uids
+            self.pending = .sync(tag: tag, command: "Expunge")
+            return [.perform(.listing(folder: box.folder))]
+        case let .append(tag):
+            guard case let .appended(validity, uid) = result else { return failed(tag, result) }
+            return [ok(tag, "[APPENDUID \(validity) \(uid)] Append completed.")]
+        case let .copy(tag, _, move, _):
+            guard case let .copied(validity, pairs) = result else { return failed(tag, result) }
+            let sources = Self.uidSet(pairs.map(\.source)), copies = Self.uidSet(pairs.map(\.copy))
+            let code = pairs.isEmpty ? "" : "[COPYUID \(validity) \(sources) \(copies)] "
+            guard move, let box = selected else { return [ok(tag, "\(code)Copy completed.")] }
+            // RFC 6851: COPYUID goes untagged, then the EXPUNGEs, then the tagged OK.
+            self.pending = .sync(tag: tag, command: "Move")
+            return (pairs.isEmpty ? [] : [.send("* OK \(code)Moved.\r\n")]) + [.perform(.listing(folder: box.folder))]
+        case let .fetch(job):
+            return fetchWorked(job, result)
+        case let .store(job):
+            return storeWorked(job, result)
+        case let .search(job):
+            return searchWorked(job, result)
+        case .login, .idle:
+            return []
+        }
+    }
+
+    /// `1:3,7` for UIDPLUS codes (in the given order, ranges where consecutive).
+    static func uidSet(_ uids: [UInt32]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < uids.count {
+            var end = index
+            while end + 1 < uids.count && uids[end + 1] == uids[end] &+ 1 { end += 1 }
+            parts.append(end == index ? "\(uids[index])" : "\(uids[index]):\(uids[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    // MARK: FETCH
+
+    private mutating func fetchWorked(_ job: IMAPFetchJob, _ result: IMAPWorkResult) -> [IMAPAction] {
+        var job = job
+        guard var box = selected else { return failed(job.tag, result) }
+        switch (job.stage, result) {
+        case let (.sync, .listing(listing)):
+            // Expunges may not be announced during FETCH, but may during UID FETCH (RFC 3501 §7.4.1).
+            let responses = box.sync(listing, expungeAllowed: job.uid).map { IMAPAction.send($0 + "\r\n") }
+            selected = box
+            if box.isInvalidated { return invalidated() }
+            job.targets = resolve(job.set, uid: job.uid, box)
+            let unseen = job.targets.map(\.message).filter { !$0.flags.contains(.seen) }
+            if !box.readOnly && job.renderer.attributes.contains(where: \.setsSeen) && !unseen.isEmpty {
+                job.stage = .seen
+                pending = .fetch(job)
+                var withSeen = unseen.map { IMAPFlagUpdate(message: $0, flags: $0.flags.union([.seen]), keywords: $0.keywords) }
+                withSeen.sort { $0.message.uid < $1.message.uid }
+                return responses + [.perform(.setFlags(withSeen, folder: box.folder))]
+            }
+            return responses + fetchData(job)
+        case let (.seen, .flagsSet(updated)):
+            for message in updated.compactMap({ $0 }) { box.record(message) }
+            selected = box
+            job.targets = job.targets.map { ($0.sequenceNumber, box.message(at: $0.sequenceNumber) ?? $0.message) }
+            return fetchData(job)
+        case let (.data, .messageData(data)):
+            return fetchRender(job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
+        default:
+            return failed(job.tag, result)
+        }
+    }
+
+    private mutating func fetchData(_ job: IMAPFetchJob) -> [IMAPAction] {
+        var job = job
+        guard let box = selected else { return [] }
+        if job.renderer.needsContents || job.renderer.needsReceivedDate {
+            job.stage = .data
+            pending = .fetch(job)
+            return [.perform(.messageData(job.targets.map(\.message), folder: box.folder, contents: job.renderer.needsContents,
+                                          receivedDates: job.renderer.needsReceivedDate))]
+        }
+        return fetchRender(job, data: [:])
+    }
+
+    private func fetchRender(_ job: IMAPFetchJob, data: [UInt32: IMAPMessageData]) -> [IMAPAction] {
+        guard let box = selected else { return [] }
+        var out: [UInt8] = []
+        var gone = false
+        for (number, message) in job.targets {
+            let item = data[message.uid]
+            if job.renderer.needsContents && item?.contents == nil {
+                gone = true  // removed by another session since it was listed
+                continue
+            }
+            out += job.renderer.render(sequenceNumber: number, message: message, flags: box.flags(message),
+                                       contents: item?.contents, receivedDate: item?.receivedDate)
+        }
+        let done = gone ? no(job.tag, "[EXPUNGEISSUED] Some messages were expunged.") : ok(job.tag, "Fetch completed.")
+        return (out.isEmpty ? [] : [.sendBytes(out)]) + [done]
+    }
+
+    // MARK: STORE
+
+    private mutating func storeWorked(_ job: IMAPStoreJob, _ result: IMAPWorkResult) -> [IMAPAction] {
+        var job = job
+        guard var box = selected else { return failed(job.tag, result) }
+        switch (job.stage, result) {
+        case let (.sync, .listing(listing)):
+            let responses = box.sync(listing, expungeAllowed: job.uid).map { IMAPAction.send($0 + "\r\n") }
+            selected = box
+            if box.isInvalidated { return invalidated() }
+            let (flags, keywords) = IMAPFlags.split(job.action.flags)
+            let updates = resolve(job.set, uid: job.uid, box).map { _, message -> IMAPFlagUpdate in
+                switch job.action.operation {
+                case .replace:
+                    return IMAPFlagUpdate(message: message, flags: flags.union(message.flags.subtracting(IMAPFlags.system.map(\.stored))),
+                                          keywords: keywords)
+                case .add:
+                    let added = keywords.filter { keyword in !message.keywords.contains { $0.lowercased() == keyword.lowercased() } }
+                    return IMAPFlagUpdate(message: message, flags: message.flags.union(flags), keywords: message.keywords + added)
+                case .remove:
+                    return IMAPFlagUpdate(message: message, flags: message.flags.subtracting(flags),
+                                          keywords: message.keywords.filter { keyword in !keywords.contains { $0.lowercased() == keyword.lowercased() } })
+                }
+            }
+            job.stage = .flags
+            pending = .store(job)
+            return responses + [.perform(.setFlags(updates, folder: box.folder))]
+        case let (.flags, .flagsSet(updated)):
+            var out: [IMAPAction] = []
+            for message in updated.compactMap({ $0 }) {
+                box.record(message)
+                guard !job.action.silent, let n = box.sequenceNumber(ofUID: message.uid) else { continue }
+                let uidItem = job.uid ? "UID \(message.uid) " : ""
+                out.append(.send("* \(n) FETCH (\(uidItem)FLAGS \(IMAPFlag.renderList(box.flags(message))))\r\n"))
+            }
+            selected = box
+            return out + [ok(job.tag, "Store completed.")]
+        default:
+            return failed(job.tag, result)
+        }
+    }
+
+    // MARK: SEARCH
+
+    private mutating func searchWorked(_ job: IMAPSearchJob, _ result: IMAPWorkResult) -> [IMAPAction] {
+        var job = job
+        guard var box = selected else { return failed(job.tag, result) }
+        switch (job.stage, result) {
+        case let (.sync, .listing(listing)):
+            let responses = box.sync(listing, expungeAllowed: job.uid).map { IMAPAction.send($0 + "\r\n") }
+            selected = box
+            if box.isInvalidated { return invalidated() }
+            let needs = IMAPSearchEvaluator.needs(job.command.key)
+            if needs.contents || needs.receivedDate {
+                job.stage = .data
+                pending = .search(job)
+                return responses + [.perform(.messageData(box.messages.filter { !box.isExpunged($0.uid) }, folder: box.folder,
+                                                          contents: needs.contents, receivedDates: needs.receivedDate))]
+            }
+            return responses + searchAnswer(job, data: [:])
+        case let (.data, .messageData(data)):
+            return searchAnswer(job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
+        default:
+            return failed(job.tag, result)
+        }
+    }
+
+    private func searchAnswer(_ job: IMAPSearchJob, data: [UInt32: IMAPMessageData]) -> [IMAPAction] {
+        guard let box = selected else { return [] }
+        let evaluator = IMAPSearchEvaluator(box: box)
+        var matches: [UInt32] = []
+        for (index, message) in box.messages.enumerated() where !box.isExpunged(message.uid) {
+            let item = data[message.uid]
+            let parsed = item?.contents.map { MIMEMessage(bytes: MIMEBytes.crlfNormalized($0)) }
+            if evaluator.matches(job.command.key, sequenceNumber: index + 1, message: message, contents: parsed,
+                                 receivedDate: item?.receivedDate) {
+                matches.append(job.uid ? message.uid : UInt32(index + 1))
+            }
+        }
+        return [.send("* SEARCH" + matches.map { " \($0)" }.joined() + "\r\n"), ok(job.tag, "Search completed.")]
+    }
+}
