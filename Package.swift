@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "MailNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server",
+                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server", "IMAPServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

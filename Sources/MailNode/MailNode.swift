@@ -6,16 +6,17 @@ public import NIOCore
 public import NIOPosix
 import SMTPServer
 import POP3Server
+import IMAPServer
 public import ServiceLifecycle
 public import ShoalCore
 public import ShoalServer
 
-/// A mail node: every protocol its configuration lists (SMTP, LMTP, POP3, POP3S) over one directory and
-/// one shared store, as one service. Graceful shutdown stops accepting and drains all listeners together:
+/// A mail node: every protocol its configuration lists (SMTP, LMTP, POP3, POP3S, IMAP, IMAPS) over one
+/// directory and one shared store, as one service. Graceful shutdown stops accepting and drains all listeners together:
 /// sessions end at their next command boundary, deliveries under way finish first.
 public final class MailNode: Service, Sendable {
     public let configuration: MailNodeConfiguration
-    /// The servers, in the order SMTP, LMTP, POP3, POP3S (those configured).
+    /// The servers, in the order SMTP, LMTP, POP3, POP3S, IMAP, IMAPS (those configured).
     public let servers: [any BindableServer]
     /// The STARTTLS certificate, shared by every listener; re-read by ``reload()``.
     public let tls: TLSContextSource?
@@ -52,6 +53,14 @@ public final class MailNode: Service, Sendable {
         for (name, listener) in pop3Listeners {
             servers.append(POP3ServerChild.server(listener, session: configuration.pop3Session, lineProtocol: configuration.pop3LineProtocol,
                                                   store: store, authenticator: authenticator, group: group, logger: protocolLogger(name)))
+        }
+        let imapListeners: [(String, ListenerConfiguration)] = [
+            configuration.imap.map { ("imap", ListenerConfiguration(address: $0, tls: tls.map { .startTLS($0) } ?? .none)) },
+            configuration.imaps.flatMap { address in tls.map { ("imaps", ListenerConfiguration(address: address, tls: .implicit($0))) } },
+        ].compactMap { $0 }
+        for (name, listener) in imapListeners {
+            servers.append(IMAPServerChild.server(listener, session: configuration.imapSession, store: store, authenticator: authenticator,
+                                                  group: group, logger: protocolLogger(name)))
         }
         self.configuration = configuration
         self.servers = servers

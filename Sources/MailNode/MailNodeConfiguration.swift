@@ -1,6 +1,7 @@
 public import Directory
 public import SMTPServer
 public import POP3Server
+public import IMAPServer
 public import ShoalCore
 public import ShoalServer
 import NIOCore
@@ -15,6 +16,8 @@ import NIOCore
 /// lmtp: { listen: 127.0.0.1:2424 }
 /// pop3: { listen: 127.0.0.1:1110 }                 # STLS when tls is set
 /// pop3s: { listen: 127.0.0.1:1995 }                # implicit TLS (needs tls)
+/// imap: { listen: 127.0.0.1:1143 }                 # STARTTLS when tls is set
+/// imaps: { listen: 127.0.0.1:1993 }                # implicit TLS (needs tls)
 /// tls: { certificate: cert.pem, key: key.pem }   # enables STARTTLS / STLS
 /// local_domains: [shoal.test]
 /// relay_host: 127.0.0.1:10025                      # authenticated users may relay through it
@@ -32,6 +35,8 @@ public struct MailNodeConfiguration: Sendable {
     public var lmtp: Endpoint?
     public var pop3: Endpoint?
     public var pop3s: Endpoint?
+    public var imap: Endpoint?
+    public var imaps: Endpoint?
     public var certificateFile: String?
     public var keyFile: String?
     public var localDomains: [String]
@@ -45,7 +50,7 @@ public struct MailNodeConfiguration: Sendable {
     public var requireTLS: Bool
     public var overQuotaIsPermanent: Bool
 
-    static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "pop3", "pop3s", "tls", "local_domains",
+    static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "pop3", "pop3s", "imap", "imaps", "tls", "local_domains",
                                         "relay_host", "limits", "auth", "over_quota"]
 
     /// Reads a configuration file; every error names the file, line and field.
@@ -85,16 +90,19 @@ public struct MailNodeConfiguration: Sendable {
         }
         let smtp = try listener("smtp"), lmtp = try listener("lmtp")
         let pop3 = try listener("pop3"), pop3s = try listener("pop3s")
-        if smtp == nil && lmtp == nil && pop3 == nil && pop3s == nil {
-            throw doc.error("configure at least one of smtp, lmtp, pop3 and pop3s")
+        let imap = try listener("imap"), imaps = try listener("imaps")
+        if [smtp, lmtp, pop3, pop3s, imap, imaps].allSatisfy({ $0 == nil }) {
+            throw doc.error("configure at least one of smtp, lmtp, pop3, pop3s, imap and imaps")
         }
         var certificate: String?, key: String?
         if let tls = try doc.optional("tls") {
             try tls.allowOnly(["certificate", "key"])
             certificate = try tls.required("certificate").string()
             key = try tls.required("key").string()
-        } else if pop3s != nil {
-            throw try doc.required("pop3s").error("pop3s (implicit TLS) needs a tls block with certificate and key")
+        } else {
+            for name in ["pop3s", "imaps"] where try doc.optional(name) != nil {
+                throw try doc.required(name).error("\(name) (implicit TLS) needs a tls block with certificate and key")
+            }
         }
         let limits = try doc.optional("limits")
         try limits?.allowOnly(["message_size", "recipients", "errors", "command_timeout", "data_timeout"])
@@ -104,7 +112,7 @@ public struct MailNodeConfiguration: Sendable {
         return MailNodeConfiguration(
             hostname: hostname, directory: directory, ldap: ldap,
             storeRoot: try store.required("root").string(), fsync: try store.optional("fsync")?.bool() ?? true,
-            smtp: smtp, lmtp: lmtp, pop3: pop3, pop3s: pop3s, certificateFile: certificate, keyFile: key, localDomains: domains,
+            smtp: smtp, lmtp: lmtp, pop3: pop3, pop3s: pop3s, imap: imap, imaps: imaps, certificateFile: certificate, keyFile: key, localDomains: domains,
             relayHost: try doc.optional("relay_host")?.endpoint(),
             maximumMessageSize: try limits?.optional("message_size")?.int(in: 1024...(1 << 31)) ?? SMTPSessionConfiguration.defaultMaximumMessageSize,
             maximumRecipients: try limits?.optional("recipients")?.int(in: 1...10_000) ?? 100,
@@ -140,6 +148,12 @@ public struct MailNodeConfiguration: Sendable {
         var limits = POP3ServerChild.defaultLineProtocol
         limits.commandTimeout = .seconds(Int64(max(commandTimeoutSeconds, 600)))
         return limits
+    }
+
+    /// The IMAP session settings (IMAP and IMAPS).
+    public var imapSession: IMAPSessionConfiguration {
+        IMAPSessionConfiguration(hostname: hostname, allowPlaintextAuthentication: allowPlaintextAuthentication,
+                                 maximumMessageSize: maximumMessageSize, maximumErrors: max(maximumErrors, 20))
     }
 
     /// The STARTTLS certificate, when one is configured (reloaded on SIGHUP).

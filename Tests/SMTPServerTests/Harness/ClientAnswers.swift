@@ -118,3 +118,31 @@ struct POP3LibResult: CustomStringConvertible, @unchecked Sendable {
         (try? String(decoding: JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)) ?? "\(json)"
     }
 }
+
+/// The JSON a Python client printed (`imap_client.py`): top-level fields and one answer per step.
+struct ClientJSON: CustomStringConvertible, @unchecked Sendable {
+    let json: [String: Any]
+
+    func string(_ key: String) -> String? { json[key] as? String }
+    func strings(_ key: String) -> [String] { json[key] as? [String] ?? [] }
+    var answers: [Any] { json["answers"] as? [Any] ?? [] }
+    /// Step `n`'s status (`OK`, `NO`) or nil when it raised.
+    func status(_ n: Int) -> String? { (answers.indices.contains(n) ? answers[n] as? [Any] : nil)?.first as? String }
+    /// Step `n`'s data items flattened to text.
+    func data(_ n: Int) -> [String] {
+        guard answers.indices.contains(n), let answer = answers[n] as? [Any], answer.count > 1 else { return [] }
+        func flatten(_ value: Any) -> [String] {
+            if let text = value as? String { return [text] }
+            if let list = value as? [Any] { return list.flatMap(flatten) }
+            return []
+        }
+        return flatten(answer[1])
+    }
+    func error(_ n: Int) -> String? { (answers.indices.contains(n) ? answers[n] as? [String: Any] : nil)?["error"] as? String }
+    /// Raw lines of an `idle` step.
+    func lines(_ n: Int) -> [String] { answers.indices.contains(n) ? answers[n] as? [String] ?? [] : [] }
+
+    var description: String {
+        (try? String(decoding: JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)) ?? "\(json)"
+    }
+}

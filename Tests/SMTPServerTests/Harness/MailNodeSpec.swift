@@ -14,6 +14,8 @@ struct MailNodeSpec {
     var lmtpPort: Int?
     var pop3Port: Int?
     var pop3sPort: Int?
+    var imapPort: Int?
+    var imapsPort: Int?
     var listenAddress = "127.0.0.1"
     var tls: (certificate: String, key: String)?
     var localDomains = ["shoal.test"]
@@ -32,6 +34,8 @@ struct MailNodeSpec {
         if let lmtpPort { text += "lmtp:\n  listen: \(listenAddress):\(lmtpPort)\n" }
         if let pop3Port { text += "pop3:\n  listen: \(listenAddress):\(pop3Port)\n" }
         if let pop3sPort { text += "pop3s:\n  listen: \(listenAddress):\(pop3sPort)\n" }
+        if let imapPort { text += "imap:\n  listen: \(listenAddress):\(imapPort)\n" }
+        if let imapsPort { text += "imaps:\n  listen: \(listenAddress):\(imapsPort)\n" }
         if let tls { text += "tls:\n  certificate: \"\(tls.certificate)\"\n  key: \"\(tls.key)\"\n" }
         if !localDomains.isEmpty { text += "local_domains: [\(localDomains.joined(separator: ", "))]\n" }
         if !limits.isEmpty { text += "limits:\n" + limits.map { "  \($0.0): \($0.1)\n" }.joined() }

@@ -43,6 +43,21 @@ extension MailTestbed {
         return POP3LibResult(json: object)
     }
 
+    /// An imaplib session (`Peers/imap_client.py`): connect (plain, STARTTLS or implicit TLS), log in, run `steps`.
+    func imaplib(port: Int, user: String? = "alice", password: String = "alice-pw", tls: String = "implicit",
+                 steps: [[Any]]) async throws -> ClientJSON {
+        var job: [String: Any] = ["host": "127.0.0.1", "port": port, "tls": tls, "steps": steps]
+        if let user { job["user"] = user; job["password"] = password }
+        let jobPath = dir.file("logs/imap-\(UUID().uuidString.prefix(8)).json")
+        try JSONSerialization.data(withJSONObject: job).write(to: URL(fileURLWithPath: jobPath))
+        let result = try await peers.run("imap_client.py", [jobPath], timeout: 120)
+        guard result.status == 0 else { throw HarnessError("imaplib client failed: \(result)") }
+        guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw HarnessError("imaplib client: no JSON object: \(result)")
+        }
+        return ClientJSON(json: object)
+    }
+
     /// A raw conversation: the greeting is read first, then each step runs in order (see `RawStep`).
     func raw(port: Int, _ steps: [RawStep], host: String = "127.0.0.1", timeout: Double = 60) async throws -> RawResult {
         try await python("raw", ["host": host, "port": port, "steps": steps.map(\.json)], timeout: timeout)

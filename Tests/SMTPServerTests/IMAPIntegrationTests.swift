@@ -1,0 +1,168 @@
+import Foundation
+import ShoalTestFixtures
+import Testing
+
+/// The IMAP read path end to end: `shoal mail-node` with IMAP (STARTTLS) and IMAPS, mail delivered over
+/// SMTP, read with Python's imaplib; two nodes on one store see each other's changes; Dovecot reads what
+/// IMAP changed.
+@Suite(.serialized)
+struct IMAPIntegrationTests {
+    static let users = MailNodeIntegrationTests.users
+    static let sender = MailNodeIntegrationTests.sender
+
+    /// One node (SMTP, IMAP with STARTTLS, IMAPS) and `messages` messages for alice.
+    static func node(_ name: String, bed: MailTestbed, hostname: String = "imap.shoal.test", messages: Int = 3) async throws -> MailNodeProcess {
+        let directory = "sqlite:" + bed.dir.file("users.db")
+        if !FileManager.default.fileExists(atPath: bed.dir.file("users.db")) { _ = try await bed.sqliteDirectory(users) }
+        var spec = try bed.nodeSpec(hostname: hostname, directory: directory, lmtp: false)
+        spec.tls = try await bed.selfSignedCertificate()
+        spec.imapPort = try TestPorts.free()
+        spec.imapsPort = try TestPorts.free()
+        let node = try await bed.startNode(spec)
+        for n in 0..<messages {
+            let body = n == 1 ? "Second body.\nwith the word zebra\n" : "Body \(n + 1).\n"
+            let sent = try await bed.smtplib(port: node.smtpPort, from: sender, to: ["alice@shoal.test"],
+                                             message: MailText.message(from: sender, to: "alice@shoal.test", subject: "imap \(n + 1)", body: body))
+            guard sent.data.map(\.code) == [250] else { throw HarnessError("delivery failed: \(sent)") }
+        }
+        return node
+    }
+
+    @Test func imaplibReadsSearchesFlagsCopiesAndExpunges() async throws {
+        let bed = try MailTestbed("imap-basic")
+        defer { bed.shutdown() }
+        let node = try await Self.node("imap-basic", bed: bed)
+        let port = try #require(node.spec.imapsPort)
+        let session = try await bed.imaplib(port: port, steps: [
+            ["select", "INBOX"],                                                  // 0
+            ["fetch", "1:*", "(UID FLAGS RFC822.SIZE ENVELOPE)"],                 // 1
+            ["fetch", "2", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[TEXT])"], // 2
+            ["search", NSNull(), "BODY", "zebra"],                                  // 3
+            ["search", NSNull(), "UNSEEN"],                                         // 4
+            ["fetch", "1", "(BODY[])"],                                           // 5: sets \Seen
+            ["search", NSNull(), "SEEN"],                                           // 6
+            ["store", "3", "+FLAGS", "(\\Deleted $Label1)"],                      // 7
+            ["uid", "COPY", "1:2", "Trash"],                                      // 8
+            ["expunge"],                                                          // 9
+            ["fetch", "1:*", "(UID FLAGS)"],                                      // 10
+            ["list"],                                                             // 11
+            ["status", "Trash", "(MESSAGES UIDNEXT UNSEEN)"],                     // 12
+            ["append", "Drafts", "(\\Draft)", "\"03-Dec-2026 10:00:00 +0000\"", "$bytes:Subject: draft\r\n\r\nhi\r\n"], // 13
+            ["create", "Projects/2026"],                                          // 14
+            ["logout"],                                                           // 15
+        ])
+        #expect(session.string("greeting")?.contains("imap.shoal.test") == true, "\(session)")
+        #expect(session.strings("capabilities").contains("IDLE") && session.strings("capabilities").contains("AUTH=PLAIN"), "\(session)")
+        #expect(session.string("login")?.contains("OK") == true || session.json["login"] != nil, "\(session)")
+        #expect(session.status(0) == "OK" && session.data(0) == ["3"], "SELECT: \(session)")
+        let fetched = session.data(1).joined(separator: "\n")
+        #expect(fetched.contains("UID 1 FLAGS (\\Recent)") && fetched.contains("\"imap 2\"") && fetched.contains("RFC822.SIZE"), "\(fetched)")
+        let second = session.data(2).joined(separator: "\n")
+        #expect(second.contains("Subject: imap 2") && second.contains("with the word zebra"), "\(second)")
+        #expect(session.data(3) == ["2"], "SEARCH BODY zebra: \(session.data(3))")
+        #expect(session.data(4) == ["1 2 3"], "\(session.data(4))")
+        #expect(session.data(5).joined().contains("Subject: imap 1"), "\(session.data(5))")
+        #expect(session.data(6) == ["1"], "FETCH BODY[] sets \\Seen: \(session.data(6))")
+        #expect(session.data(7).joined().contains("\\Deleted") && session.data(7).joined().contains("$Label1"), "\(session.data(7))")
+        #expect(session.status(8) == "OK", "\(session)")
+        #expect(session.data(9) == ["3"], "EXPUNGE: \(session.data(9))")
+        #expect(session.data(10).count == 2, "\(session.data(10))")
+        let folders = session.data(11).joined(separator: "\n")
+        #expect(folders.contains("\"/\" INBOX") && folders.contains("\\Trash) \"/\" Trash"), "\(folders)")
+        #expect(session.data(12).joined().contains("MESSAGES 2"), "\(session.data(12))")
+        #expect(session.status(13) == "OK", "\(session)")
+        #expect(session.status(14) == "OK", "\(session)")
+
+        // Dovecot reads what IMAP did: INBOX keeps UIDs 1 and 2 (1 seen), Trash has the two copies.
+        let dovecot = try await DovecotView.read(bed.maildir("alice").path, scratch: bed.dir)
+        #expect(dovecot.messages.map(\.uid) == [1, 2], "\(dovecot.messages)")
+    }
+
+    @Test func loginIsRefusedWithoutTLSAndAllowedAfterSTARTTLS() async throws {
+        let bed = try MailTestbed("imap-starttls")
+        defer { bed.shutdown() }
+        let node = try await Self.node("imap-starttls", bed: bed, messages: 1)
+        let port = try #require(node.spec.imapPort)
+        let plain = try await bed.imaplib(port: port, tls: "none", steps: [])
+        #expect(plain.strings("capabilities").contains("LOGINDISABLED") && plain.strings("capabilities").contains("STARTTLS"), "\(plain)")
+        #expect((plain.json["login"] as? [String: Any])?["error"] != nil, "\(plain)")
+        let upgraded = try await bed.imaplib(port: port, tls: "starttls", steps: [["select", "INBOX"]])
+        #expect(upgraded.data(0) == ["1"], "\(upgraded)")
+        let wrong = try await bed.imaplib(port: port, password: "nope", tls: "starttls", steps: [])
+        #expect(((wrong.json["login"] as? [String: Any])?["error"] as? String)?.contains("AUTHENTICATIONFAILED") == true, "\(wrong)")
+    }
+
+    @Test func twoNodesSeeEachOthersFlagsAndExpungesAndIdleWakesOnDelivery() async throws {
+        let bed = try MailTestbed("imap-two-nodes")
+        defer { bed.shutdown() }
+        let first = try await Self.node("imap-a", bed: bed, hostname: "imap-a.shoal.test", messages: 3)
+        let second = try await Self.node("imap-b", bed: bed, hostname: "imap-b.shoal.test", messages: 0)
+        let portA = try #require(first.spec.imapsPort), portB = try #require(second.spec.imapsPort)
+        // Node B changes flags and expunges while a session on node A has INBOX selected: A's NOOP reports them.
+        let script = """
+            import imaplib, ssl, smtplib, threading, time, json
+            ctx = ssl._create_unverified_context()
+            a = imaplib.IMAP4_SSL('127.0.0.1', \(portA), ssl_context=ctx); a.login('alice', 'alice-pw'); a.select('INBOX')
+            b = imaplib.IMAP4_SSL('127.0.0.1', \(portB), ssl_context=ctx); b.login('alice', 'alice-pw'); b.select('INBOX')
+            b.store('1', '+FLAGS', '(\\\\Flagged)'); b.store('3', '+FLAGS', '(\\\\Deleted)'); b.expunge()
+            typ, data = a.noop()
+            out = {'noop': [x.decode() if isinstance(x, bytes) else str(x) for x in a.untagged_responses.get('EXPUNGE', [])],
+                   'fetch': [x.decode() if isinstance(x, bytes) else str(x) for x in a.untagged_responses.get('FETCH', [])]}
+            # IDLE on A; a delivery through node B's SMTP must wake it.
+            tag = a._new_tag().decode(); a.send(('%s IDLE\\r\\n' % tag).encode()); out['idle_start'] = a.readline().decode().strip()
+            def deliver():
+                time.sleep(0.5)
+                with smtplib.SMTP('127.0.0.1', \(second.smtpPort)) as s:
+                    s.sendmail('x@client.test', ['alice@shoal.test'], 'Subject: wake\\r\\n\\r\\nup\\r\\n')
+            threading.Thread(target=deliver).start()
+            started = time.time(); a.sock.settimeout(10)
+            out['idle_line'] = a.readline().decode().strip(); out['idle_seconds'] = round(time.time() - started, 2)
+            a.send(b'DONE\\r\\n')
+            while True:
+                line = a.readline().decode().strip()
+                if line.startswith(tag): out['idle_done'] = line; break
+            print(json.dumps(out))
+            """
+        let python = try requiredTool("python3", package: "python3")
+        let result = try await TestProcess.run(python, ["-c", script], timeout: 120)
+        #expect(result.status == 0, "\(result)")
+        let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+        #expect((json["noop"] as? [String]) == ["3"], "A saw B's expunge: \(result)")
+        #expect((json["fetch"] as? [String])?.contains { $0.contains("\\Flagged") } == true, "A saw B's flag: \(result)")
+        #expect((json["idle_start"] as? String)?.hasPrefix("+") == true, "\(result)")
+        #expect((json["idle_line"] as? String)?.hasSuffix("EXISTS") == true, "IDLE woke with EXISTS: \(result)")
+        #expect((json["idle_done"] as? String)?.contains("OK") == true, "\(result)")
+    }
+
+    @Test func malformedCommandsAndHugeLiteralsGetBADNotACrash() async throws {
+        let bed = try MailTestbed("imap-bad")
+        defer { bed.shutdown() }
+        let node = try await Self.node("imap-bad", bed: bed, messages: 1)
+        let port = try #require(node.spec.imapPort)
+        // Each command on its own line, read until its tagged answer (or the server closes).
+        let script = """
+            import socket, json
+            s = socket.create_connection(('127.0.0.1', \(port)), timeout=20); f = s.makefile('rb')
+            out = [f.readline().decode().strip()]
+            for tag, line in [('a1', b'a1 NOOP'), ('a2', b'a2 FROB'), ('a3', b'a3 SELECT'), ('a4', b'a4 LOGIN {4294967295}'),
+                              ('a5', b'a5 FETCH 1:* FLAGS'), ('a6', b'a6 LOGIN "unterminated'), ('a7', b'a7 LOGOUT')]:
+                s.sendall(line + b'\\r\\n')
+                while True:
+                    reply = f.readline().decode().strip()
+                    if not reply: out.append(tag + ' (closed)'); break
+                    if reply.startswith(tag + ' ') or reply.startswith('+'): out.append(reply); break
+            print(json.dumps(out))
+            """
+        let python = try requiredTool("python3", package: "python3")
+        let result = try await TestProcess.run(python, ["-c", script], timeout: 60)
+        let replies = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String]) ?? []
+        #expect(replies.count == 8, "\(result)")
+        #expect(replies.dropFirst().first?.hasPrefix("a1 OK") == true, "\(replies)")
+        #expect(replies.dropFirst(2).first?.hasPrefix("a2 BAD") == true, "\(replies)")
+        #expect(replies.dropFirst(3).first?.hasPrefix("a3 BAD") == true, "\(replies)")
+        // An impossible literal is refused at once, never answered with "+" (nothing is allocated for it).
+        let huge = replies.dropFirst(4).first ?? ""
+        #expect(huge.hasPrefix("a4 ") && !huge.hasPrefix("+"), "\(replies)")
+        #expect(node.child.isRunning, "the node died: \(node.log)")
+    }
+}
