@@ -165,4 +165,38 @@ struct IMAPIntegrationTests {
         #expect(huge.hasPrefix("a4 ") && !huge.hasPrefix("+"), "\(replies)")
         #expect(node.child.isRunning, "the node died: \(node.log)")
     }
+
+    @Test func curlAndFetchmailReadOverIMAPS() async throws {
+        let bed = try MailTestbed("imap-clients")
+        defer { bed.shutdown() }
+        let node = try await Self.node("imap-clients", bed: bed, messages: 2)
+        let port = try #require(node.spec.imapsPort)
+        let curl = try requiredTool("curl", package: "curl")
+        let base = "imaps://127.0.0.1:\(port)"
+        let listing = try await TestProcess.run(curl, ["-s", "-k", "--max-time", "60", "-u", "alice:alice-pw", base + "/"])
+        #expect(listing.status == 0 && listing.stdout.contains("INBOX") && listing.stdout.contains("Trash"), "\(listing)")
+        let fetched = try await TestProcess.run(curl, ["-s", "-k", "--max-time", "60", "-u", "alice:alice-pw", base + "/INBOX;UID=2"])
+        #expect(fetched.status == 0 && fetched.stdout.contains("Subject: imap 2") && fetched.stdout.contains("zebra"), "\(fetched)")
+        let searched = try await TestProcess.run(curl, ["-s", "-k", "--max-time", "60", "-u", "alice:alice-pw", base + "/INBOX?SUBJECT%20imap"])
+        #expect(searched.stdout.contains("SEARCH 1 2"), "\(searched)")
+
+        let fetchmail = try requiredTool("fetchmail", package: "fetchmail")
+        let home = try bed.dir.makeDirectory("fetchmail-imap")
+        let delivered = home + "/delivered", rc = home + "/fetchmailrc"
+        try """
+            set no bouncemail
+            poll 127.0.0.1 with service \(port) protocol IMAP auth password
+              user "alice" there with password "alice-pw" is "root" here
+              options keep fetchall ssl no sslcertck
+              mda "/bin/sh -c 'cat >> \(delivered); echo ==END== >> \(delivered)'"
+
+            """.write(toFile: rc, atomically: true, encoding: .utf8)
+        chmod(rc, 0o600)
+        let run = try await TestProcess.run(fetchmail, ["-f", rc, "-N", "--nosyslog"], environment: ["FETCHMAILHOME": home, "HOME": home,
+                                                                                                        "PATH": "/usr/bin:/bin"])
+        // `fetchall`: the message curl read (now \\Seen) comes too.
+        #expect(run.status == 0, "fetchmail: \(run)")
+        let text = (try? String(contentsOfFile: delivered, encoding: .utf8)) ?? ""
+        #expect(text.components(separatedBy: "==END==").count - 1 == 2 && text.contains("Subject: imap 1"), "\(text)\n\(run)")
+    }
 }
