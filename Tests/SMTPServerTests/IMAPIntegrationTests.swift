@@ -199,4 +199,43 @@ struct IMAPIntegrationTests {
         let text = (try? String(contentsOfFile: delivered, encoding: .utf8)) ?? ""
         #expect(text.components(separatedBy: "==END==").count - 1 == 2 && text.contains("Subject: imap 1"), "\(text)\n\(run)")
     }
+
+    /// `UID n FLAGS (...)` pairs from FETCH responses, `\\Recent` left out (it is per server).
+    static func uidFlags(_ text: String) -> [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            guard let uidRange = line.range(of: "(UID "), let flagsStart = line.range(of: "FLAGS (") else { continue }
+            let uid = String(line[uidRange.upperBound...].prefix { $0.isNumber })
+            let flags = line[flagsStart.upperBound...].prefix { $0 != ")" }
+            result[uid] = Set(flags.split(separator: " ").map(String.init)).subtracting(["\\Recent"])
+        }
+        return result
+    }
+
+    @Test func dovecotAndShoalSeeTheSameFlagsAndKeywordsBothWays() async throws {
+        let bed = try MailTestbed("imap-dovecot")
+        defer { bed.shutdown() }
+        let node = try await Self.node("imap-dovecot", bed: bed, messages: 3)
+        let port = try #require(node.spec.imapsPort)
+        let maildir = bed.maildir("alice").path
+        // Shoal → Dovecot.
+        let ours = try await bed.imaplib(port: port, steps: [
+            ["select", "INBOX"], ["store", "1", "+FLAGS", "(\\Seen $Work)"], ["store", "2", "+FLAGS", "(\\Answered \\Flagged)"],
+            ["uid", "FETCH", "1:*", "(FLAGS)"],
+        ])
+        let shoalView = Self.uidFlags(ours.data(3).joined(separator: "\n"))
+        let dovecotText = try await DovecotView.imap(maildir, scratch: bed.dir, commands: ["SELECT INBOX", "FETCH 1:* (UID FLAGS)"],
+                                                     inPlace: false)
+        let dovecotView = Self.uidFlags(dovecotText)
+        #expect(shoalView.count == 3 && shoalView == dovecotView, "Shoal \(shoalView), Dovecot \(dovecotView)\n\(dovecotText)")
+        #expect(shoalView["1"] == ["\\Seen", "$Work"], "\(shoalView)")
+
+        // Dovecot → Shoal: Dovecot itself changes flags and keywords and expunges in the store.
+        let dovecotRun = try await DovecotView.imap(maildir, scratch: bed.dir, commands: [
+            "SELECT INBOX", "STORE 3 +FLAGS (\\Deleted Later)", "STORE 1 -FLAGS ($Work)", "STORE 2 +FLAGS (Project)", "EXPUNGE",
+        ], inPlace: true)
+        let after = try await bed.imaplib(port: port, steps: [["select", "INBOX"], ["uid", "FETCH", "1:*", "(FLAGS)"]])
+        let shoalAfter = Self.uidFlags(after.data(1).joined(separator: "\n"))
+        #expect(shoalAfter == ["1": ["\\Seen"], "2": ["\\Answered", "\\Flagged", "Project"]], "\(shoalAfter) \(after)\n\(dovecotRun)")
+    }
 }

@@ -56,4 +56,37 @@ struct DovecotView {
         return DovecotView(uidValidity: status.first?["uidvalidity"].flatMap { UInt32($0) } ?? 0, messages: messages,
                            pop3UIDLs: pop3UIDLs, log: log)
     }
+
+    /// Runs IMAP commands with Dovecot's own `imap` binary, pre-authenticated on stdin/stdout, and returns
+    /// its output. `inPlace` works on the store itself (handed to the unprivileged user 65534 first, as
+    /// Dovecot will not run as root), else on a copy.
+    static func imap(_ maildir: String, scratch: TempDirectory, commands: [String], inPlace: Bool) async throws -> String {
+        let binary = try requiredTool("/usr/lib/dovecot/imap", package: "dovecot-imapd")
+        let base = try scratch.makeDirectory("dovecot-imap-\(UUID().uuidString.prefix(6))")
+        let target = inPlace ? maildir : base + "/Maildir"
+        if !inPlace {
+            let copied = try await TestProcess.run("/bin/cp", ["-a", maildir, target])
+            guard copied.status == 0 else { throw HarnessError("copying the Maildir for Dovecot failed: \(copied)") }
+        }
+        for path in [target, base] {
+            let owned = try await TestProcess.run("/bin/chown", ["-R", "65534:65534", path])
+            guard owned.status == 0 else { throw HarnessError("chown for Dovecot failed: \(owned)") }
+        }
+        if inPlace {
+            // The directories above the store must let Dovecot's user through.
+            var parent = (target as NSString).deletingLastPathComponent
+            while parent.count > 1 && parent.hasPrefix(scratch.path) {
+                chmod(parent, 0o755)
+                parent = (parent as NSString).deletingLastPathComponent
+            }
+        }
+        try FileManager.default.createDirectory(atPath: base + "/run", withIntermediateDirectories: true)
+        try DovecotConfig.text(directory: base, maildir: target, uid: 65534, gid: 65534)
+            .write(toFile: base + "/dovecot.conf", atomically: true, encoding: .utf8)
+        let input = commands.enumerated().map { "d\($0.offset) \($0.element)\\r\\n" }.joined() + "z LOGOUT\\r\\n"
+        let session = try await TestProcess.run("/bin/sh", ["-c", "printf '%b' \"$2\" | \"$0\" -c \"$1\"", binary, base + "/dovecot.conf", input],
+                                                environment: ["USER": "shoaltest", "HOME": target, "PATH": "/usr/bin:/bin"])
+        guard session.status == 0 else { throw HarnessError("Dovecot's imap failed: \(session)") }
+        return session.stdout
+    }
 }
