@@ -21,7 +21,8 @@ public struct ContentType: Hashable, Sendable {
     public static let messageRFC822 = ContentType(type: "message", subtype: "rfc822", isExplicit: false)
 
     /// Parses a Content-Type value as Dovecot 2.3 does: `type` alone is (type, "") without parameters; anything
-    /// else that is not `type/subtype` (both non-empty) followed by the end or ";" is ("", "") without parameters.
+    /// else that is not `type/subtype` (both non-empty) followed by the end or ";" (an unclosed comment counts as
+    /// broken) is ("", "") without parameters.
     public init(parsing value: some Collection<UInt8>) {
         var cursor = ByteCursor(value)
         self.init(type: "", subtype: "")
@@ -39,7 +40,8 @@ public struct ContentType: Hashable, Sendable {
         guard !cursor.isAtEnd else { return }
         let subtype = cursor.token()
         cursor.skipCFWS()
-        guard !subtype.isEmpty, cursor.isAtEnd || cursor.current == UInt8(ascii: ";") else { return }
+        guard !subtype.isEmpty, !cursor.sawUnterminatedComment, cursor.isAtEnd || cursor.current == UInt8(ascii: ";")
+        else { return }
         self.init(type: HeaderText(type), subtype: HeaderText(subtype), parameters: .parse(&cursor))
     }
 

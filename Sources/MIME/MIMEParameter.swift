@@ -67,6 +67,7 @@ extension [MIMEParameter] {
         guard cursor.current == UInt8(ascii: "=") else { return nil }
         cursor.advance()
         cursor.skipCFWS()
+        guard !cursor.sawUnterminatedComment else { return nil }
         switch cursor.current {
         case nil:
             return (name, [])
@@ -74,7 +75,7 @@ extension [MIMEParameter] {
             let (text, terminated) = cursor.quotedStringIfTerminated()
             guard terminated else { return nil }
             cursor.skipCFWS()
-            return (name, text)
+            return cursor.sawUnterminatedComment ? nil : (name, text)
         case UInt8(ascii: "="):
             let value = cursor.run { !($0 == UInt8(ascii: ";") || $0.isMIMEWhitespace) }
             return (name, value)
