@@ -11,12 +11,13 @@ public import ServiceLifecycle
 public import ShoalCore
 public import ShoalServer
 
-/// A mail node: every protocol its configuration lists (SMTP, LMTP, POP3, POP3S, IMAP, IMAPS) over one
-/// directory and one shared store, as one service. Graceful shutdown stops accepting and drains all listeners together:
-/// sessions end at their next command boundary, deliveries under way finish first.
+/// A mail node: every protocol its configuration lists (SMTP, LMTP, submission, POP3, IMAP, and the
+/// implicit-TLS ports) over one directory and one shared store, as one service. Graceful shutdown stops
+/// accepting and drains all listeners together: sessions end at their next command boundary, deliveries
+/// under way finish first.
 public final class MailNode: Service, Sendable {
     public let configuration: MailNodeConfiguration
-    /// The servers, in the order SMTP, LMTP, POP3, POP3S, IMAP, IMAPS (those configured).
+    /// The servers, in the order SMTP, LMTP, submission, submissions, POP3, POP3S, IMAP, IMAPS (those configured).
     public let servers: [any BindableServer]
     /// The STARTTLS certificate, shared by every listener; re-read by ``reload()``.
     public let tls: TLSContextSource?
@@ -45,6 +46,14 @@ public final class MailNode: Service, Sendable {
             let listener = ListenerConfiguration(address: address, tls: tls.map { .startTLS($0) } ?? .none)
             servers.append(SMTPServerChild.server(listener, session: configuration.session(mode), lineProtocol: configuration.lineProtocol,
                                                   agent: agent, group: group, logger: protocolLogger("\(mode)")))
+        }
+        let submissionListeners: [(String, ListenerConfiguration)] = [
+            configuration.submission.map { ("submission", ListenerConfiguration(address: $0, tls: tls.map { .startTLS($0) } ?? .none)) },
+            configuration.submissions.flatMap { address in tls.map { ("submissions", ListenerConfiguration(address: address, tls: .implicit($0))) } },
+        ].compactMap { $0 }
+        for (name, listener) in submissionListeners {
+            servers.append(SMTPServerChild.server(listener, session: configuration.submissionSession, lineProtocol: configuration.lineProtocol,
+                                                  agent: agent, group: group, logger: protocolLogger(name)))
         }
         let pop3Listeners: [(String, ListenerConfiguration)] = [
             configuration.pop3.map { ("pop3", ListenerConfiguration(address: $0, tls: tls.map { .startTLS($0) } ?? .none)) },

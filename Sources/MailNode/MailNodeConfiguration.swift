@@ -14,6 +14,8 @@ import NIOCore
 /// store: { root: /srv/mail, fsync: true }
 /// smtp: { listen: 127.0.0.1:2525 }
 /// lmtp: { listen: 127.0.0.1:2424 }
+/// submission: { listen: 127.0.0.1:1587 }           # STARTTLS, AUTH before MAIL (RFC 6409)
+/// submissions: { listen: 127.0.0.1:1465 }          # implicit TLS, AUTH before MAIL (RFC 8314; needs tls)
 /// pop3: { listen: 127.0.0.1:1110 }                 # STLS when tls is set
 /// pop3s: { listen: 127.0.0.1:1995 }                # implicit TLS (needs tls)
 /// imap: { listen: 127.0.0.1:1143 }                 # STARTTLS when tls is set
@@ -33,6 +35,8 @@ public struct MailNodeConfiguration: Sendable {
     public var fsync: Bool
     public var smtp: Endpoint?
     public var lmtp: Endpoint?
+    public var submission: Endpoint?
+    public var submissions: Endpoint?
     public var pop3: Endpoint?
     public var pop3s: Endpoint?
     public var imap: Endpoint?
@@ -50,7 +54,7 @@ public struct MailNodeConfiguration: Sendable {
     public var requireTLS: Bool
     public var overQuotaIsPermanent: Bool
 
-    static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "pop3", "pop3s", "imap", "imaps", "tls", "local_domains",
+    static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps", "tls", "local_domains",
                                         "relay_host", "limits", "auth", "over_quota"]
 
     /// Reads a configuration file; every error names the file, line and field.
@@ -91,8 +95,9 @@ public struct MailNodeConfiguration: Sendable {
         let smtp = try listener("smtp"), lmtp = try listener("lmtp")
         let pop3 = try listener("pop3"), pop3s = try listener("pop3s")
         let imap = try listener("imap"), imaps = try listener("imaps")
-        if [smtp, lmtp, pop3, pop3s, imap, imaps].allSatisfy({ $0 == nil }) {
-            throw doc.error("configure at least one of smtp, lmtp, pop3, pop3s, imap and imaps")
+        let submission = try listener("submission"), submissions = try listener("submissions")
+        if [smtp, lmtp, submission, submissions, pop3, pop3s, imap, imaps].allSatisfy({ $0 == nil }) {
+            throw doc.error("configure at least one of smtp, lmtp, submission, submissions, pop3, pop3s, imap and imaps")
         }
         var certificate: String?, key: String?
         if let tls = try doc.optional("tls") {
@@ -100,7 +105,7 @@ public struct MailNodeConfiguration: Sendable {
             certificate = try tls.required("certificate").string()
             key = try tls.required("key").string()
         } else {
-            for name in ["pop3s", "imaps"] where try doc.optional(name) != nil {
+            for name in ["submissions", "pop3s", "imaps"] where try doc.optional(name) != nil {
                 throw try doc.required(name).error("\(name) (implicit TLS) needs a tls block with certificate and key")
             }
         }
@@ -112,7 +117,7 @@ public struct MailNodeConfiguration: Sendable {
         return MailNodeConfiguration(
             hostname: hostname, directory: directory, ldap: ldap,
             storeRoot: try store.required("root").string(), fsync: try store.optional("fsync")?.bool() ?? true,
-            smtp: smtp, lmtp: lmtp, pop3: pop3, pop3s: pop3s, imap: imap, imaps: imaps, certificateFile: certificate, keyFile: key, localDomains: domains,
+            smtp: smtp, lmtp: lmtp, submission: submission, submissions: submissions, pop3: pop3, pop3s: pop3s, imap: imap, imaps: imaps, certificateFile: certificate, keyFile: key, localDomains: domains,
             relayHost: try doc.optional("relay_host")?.endpoint(),
             maximumMessageSize: try limits?.optional("message_size")?.int(in: 1024...(1 << 31)) ?? SMTPSessionConfiguration.defaultMaximumMessageSize,
             maximumRecipients: try limits?.optional("recipients")?.int(in: 1...10_000) ?? 100,
@@ -127,6 +132,13 @@ public struct MailNodeConfiguration: Sendable {
     /// The line limits and idle timeouts of every listener.
     public var lineProtocol: LineProtocolConfiguration {
         LineProtocolConfiguration(commandTimeout: .seconds(Int64(commandTimeoutSeconds)), dataTimeout: .seconds(Int64(dataTimeoutSeconds)))
+    }
+
+    /// The session settings of a submission port: SMTP with AUTH required before MAIL (RFC 6409 §4.3).
+    public var submissionSession: SMTPSessionConfiguration {
+        var session = session(.smtp)
+        session.requireAuthentication = true
+        return session
     }
 
     /// The session settings for one of the two protocols.

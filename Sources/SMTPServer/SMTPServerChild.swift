@@ -9,6 +9,8 @@ public struct SMTPServerChild: ServerChild {
     public var lineProtocol: LineProtocolConfiguration
     /// The STARTTLS certificate (nil: STARTTLS is not offered).
     public var tls: TLSContextSource?
+    /// The listener is TLS from the first byte (submissions, port 465): sessions start secure.
+    public var implicitTLS = false
     public let agent: any MailAgent
 
     public init(session: SMTPSessionConfiguration, lineProtocol: LineProtocolConfiguration = LineProtocolConfiguration(),
@@ -29,7 +31,7 @@ public struct SMTPServerChild: ServerChild {
         connectionLogger[metadataKey: "peer"] = "\(peer)"
         let agent = self.agent
         let handler = LineProtocolHandler(
-            session: SMTPSession(configuration: session, peer: peer, secure: false), configuration: lineProtocol, tls: tls,
+            session: SMTPSession(configuration: session, peer: peer, secure: implicitTLS), configuration: lineProtocol, tls: tls,
             logger: connectionLogger
         ) { work in await agent.perform(work, peer: peer) }
         try channel.pipeline.syncOperations.addHandler(handler)
@@ -39,7 +41,8 @@ public struct SMTPServerChild: ServerChild {
     public static func server(_ listener: ListenerConfiguration, session: SMTPSessionConfiguration,
                               lineProtocol: LineProtocolConfiguration = LineProtocolConfiguration(), agent: any MailAgent,
                               group: any EventLoopGroup, logger: Logger) -> Server<SMTPServerChild> {
-        let child = SMTPServerChild(session: session, lineProtocol: lineProtocol, tls: listener.tls.startTLSContext, agent: agent)
+        var child = SMTPServerChild(session: session, lineProtocol: lineProtocol, tls: listener.tls.startTLSContext, agent: agent)
+        if case .implicit = listener.tls { child.implicitTLS = true }
         return Server(child: child, configuration: listener, group: group, logger: logger)
     }
 }
