@@ -17,7 +17,7 @@ import Testing
         }
     }
 
-    @Test func tags() {
+    @Test func tags() throws {
         #expect(try IMAPCommand.parse("A.1-x]: NOOP").get().tag == "A.1-x]:")
         #expect(failure("NOOP")?.text.contains("command name") == true)
         #expect(failure("+tag NOOP")?.tag == nil)
