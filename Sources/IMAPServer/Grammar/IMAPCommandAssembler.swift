@@ -188,7 +188,10 @@ public struct IMAPCommandAssembler: Sendable {
         }
         var start = end
         while start > view.startIndex, IMAPByteClass.isDigit(view[start - 1]) { start -= 1 }
-        guard start < end, start > view.startIndex, view[start - 1] == UInt8(ascii: "{") else { return nil }
+        guard start < end, start - 1 > view.startIndex, view[start - 1] == UInt8(ascii: "{") else { return nil }
+        // A literal follows a space or "(" (or "~" after a space, literal8); `x{5}` is no announcement.
+        let before = view[start - 2]
+        guard before == UInt8(ascii: " ") || before == UInt8(ascii: "(") || before == UInt8(ascii: "~") else { return nil }
         let digits = view[start..<end]
         let octets = digits.count <= 12 ? Int(String(decoding: digits, as: UTF8.self)) : nil
         return (start - 1 - view.startIndex, octets, synchronizing)

@@ -13,6 +13,7 @@ extension IMAPParser {
             return .failure(IMAPCommandError(tag: nil, text: "Missing or invalid tag"))
         }
         do {
+            guard !atEnd else { throw IMAPSyntaxError("Missing command name after the tag") }
             try space()
             let name = try atom("a command name").uppercased()
             let kind = try commandBody(name)
