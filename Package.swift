@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "IMAPServerTests",
             dependencies: [
-                "IMAPServer", "MailStore", "MailAccess", "Directory",
+                "IMAPServer", "MailStore", "MailAccess", "Directory", "MIME",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -1,3 +1,5 @@
+import MIME
+import MailStore
 import IMAPServer
 import Testing
 
@@ -9,11 +11,11 @@ import Testing
             ("plain", "plain"), ("", ""), ("Ж", "&BBY-"), ("😀", "&2D3eAA-"),
         ]
         for (decoded, wire) in pairs {
-            #expect(IMAPModifiedUTF7.encode(decoded) == wire)
-            #expect(IMAPModifiedUTF7.decode(wire) == decoded)
+            #expect(ModifiedUTF7.encode(decoded) == wire)
+            #expect(ModifiedUTF7.decode(wire) == decoded)
         }
         for bad in ["&", "&ZeVnLIqe", "&AGE-", "&Jjo!-", "\u{e9}", "&2D0-", "&ZeV-"] {
-            #expect(IMAPModifiedUTF7.decode(bad) == nil, "\(bad)")
+            #expect(ModifiedUTF7.decode(bad) == nil, "\(bad)")
         }
     }
 

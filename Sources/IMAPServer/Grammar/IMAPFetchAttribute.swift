@@ -1,3 +1,4 @@
+import MIME
 /// One FETCH data item (RFC 3501 §6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ); the macros ALL, FAST and FULL
 /// are expanded by the parser.
 public enum IMAPFetchAttribute: Hashable, Sendable {

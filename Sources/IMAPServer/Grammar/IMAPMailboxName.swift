@@ -1,3 +1,4 @@
+import MailStore
 /// A mailbox name as sent on the wire, with `INBOX` (any case) normalized and its modified UTF-7 decoded.
 public struct IMAPMailboxName: Hashable, Sendable, CustomStringConvertible {
     /// The name as the client sent it (modified UTF-7), except that any case of `INBOX` is `INBOX`.
@@ -7,12 +8,12 @@ public struct IMAPMailboxName: Hashable, Sendable, CustomStringConvertible {
 
     public init(wire: String) {
         self.wire = wire.uppercased() == "INBOX" ? "INBOX" : wire
-        self.decoded = IMAPModifiedUTF7.decode(self.wire)
+        self.decoded = ModifiedUTF7.decode(self.wire)
     }
 
     /// The name for a Unicode mailbox name (encoded to modified UTF-7).
     public init(decoded name: String) {
-        self.init(wire: IMAPModifiedUTF7.encode(name))
+        self.init(wire: ModifiedUTF7.encode(name))
     }
 
     public static let inbox = IMAPMailboxName(wire: "INBOX")

@@ -1,3 +1,4 @@
+import MIME
 /// A response code in brackets (RFC 3501 §7.1, RFC 4315 UIDPLUS, RFC 5530, RFC 7162, RFC 6851, RFC 7889).
 public enum IMAPResponseCode: Hashable, Sendable {
     case alert

@@ -1,3 +1,4 @@
+import MIME
 import MailStore
 
 /// LIST and LSUB (RFC 3501 §6.3.8–9, RFC 6154 special-use, RFC 3348 children): which folders a pattern

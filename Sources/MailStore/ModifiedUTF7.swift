@@ -1,5 +1,6 @@
-/// Modified UTF-7 for mailbox names (RFC 3501 §5.1.3), the form Dovecot also uses for Maildir++ folders.
-public enum IMAPModifiedUTF7 {
+/// Modified UTF-7 for mailbox names (RFC 3501 §5.1.3): IMAP sends folder names in it, and Dovecot (and so
+/// this store) names Maildir++ folder directories in it.
+public enum ModifiedUTF7 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,".utf8)
 
     private static func value(_ byte: UInt8) -> UInt8? {
