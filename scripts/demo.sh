@@ -82,13 +82,14 @@ echo "(status page: http://127.0.99.1:9900/ , metrics: http://127.0.99.1:9900/me
 curl -s --noproxy '*' http://127.0.99.1:9900/metrics | grep -E '^shoal_server_(weight|up)' | head -4
 kill -TERM "$director"; wait "$director" 2>/dev/null || true
 
-step "The mail tier: a user in the embedded SQLite directory, one mail node, mail in over SMTP and LMTP, read back over POP3"
+step "The mail tier: a user in the embedded SQLite directory, one mail node, mail in over SMTP and LMTP, read back over POP3 and IMAP"
 echo "s3cret" | "$shoal" users add alice --address alice@shoal.test --address postmaster@shoal.test --directory "sqlite:$work/users.db"
 "$shoal" users list --directory "sqlite:$work/users.db"
 echo "s3cret" | "$shoal" users check alice --directory "sqlite:$work/users.db"
 smtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 lmtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 pop3_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+imap_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 cat > "$work/node.yaml" <<YAML
 hostname: mx1.shoal.test
 directory: sqlite:$work/users.db
@@ -96,6 +97,7 @@ store: { root: $work/mail }
 smtp: { listen: 127.0.0.1:$smtp_port }
 lmtp: { listen: 127.0.0.1:$lmtp_port }
 pop3: { listen: 127.0.0.1:$pop3_port }
+imap: { listen: 127.0.0.1:$imap_port }
 local_domains: [shoal.test]
 auth: { allow_plaintext: true }   # a loopback demo without a certificate; never on a real network
 YAML
@@ -136,4 +138,20 @@ for n in (1, 2):
     lines = [l.decode() for l in p.retr(n)[1]]
     print("RETR %d:" % n, next(l for l in lines if l.startswith("Subject:")), "/", lines[-1])
 print(p.quit().decode())
+PY
+echo
+echo "and over IMAP (Python imaplib): flags, a search, the structure of a message:"
+python3 - "$imap_port" <<'PY'
+import imaplib, sys
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+print(m.welcome.decode()[:60] + "...")
+print("LOGIN:", m.login("alice", "s3cret")[0])
+print("SELECT INBOX:", m.select("INBOX")[1][0].decode(), "messages")
+for line in m.fetch("1:*", "(UID FLAGS RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT)])")[1]:
+    if isinstance(line, tuple):
+        print(" ", line[0].decode(), line[1].decode().strip())
+print("STORE 2 +FLAGS (\\Flagged):", m.store("2", "+FLAGS", "(\\Flagged)")[1][0].decode())
+print("SEARCH FLAGGED:", m.search(None, "FLAGGED")[1][0].decode())
+print("BODYSTRUCTURE 1:", m.fetch("1", "(BODYSTRUCTURE)")[1][0].decode())
+m.logout()
 PY
