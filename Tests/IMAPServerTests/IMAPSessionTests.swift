@@ -113,4 +113,24 @@ import Testing
         #expect(last.contains("<close>"))
         #expect(session.isClosed)
     }
+
+    @Test func aLargeFetchReadsAndSendsItsMessagesInBatches() {
+        var session = Self.loggedIn()
+        _ = Self.line(&session, "s SELECT INBOX")
+        let messages = (1...70).map { Self.message(UInt32($0)) }
+        let listing = FolderListing(uidValidity: 9, nextUID: 71, messages: messages)
+        _ = session.receive(.worked(.listing(listing)))
+        _ = Self.line(&session, "f FETCH 1:* BODY.PEEK[]")
+        var actions = session.receive(.worked(.listing(listing)))
+        var batches: [Int] = [], sent = 0
+        while case let .perform(.messageData(batch, _, _, _))? = actions.last {
+            batches.append(batch.count)
+            let data = batch.map { IMAPMessageData(uid: $0.uid, contents: Array("Subject: \($0.uid)\r\n\r\nx\r\n".utf8), receivedDate: 0) }
+            actions = session.receive(.worked(.messageData(data)))
+            sent += actions.filter { if case .sendBytes = $0 { true } else { false } }.count
+        }
+        #expect(batches == [32, 32, 6])
+        #expect(sent == 3)
+        #expect(Self.render(actions).last == "f OK Fetch completed.\r\n")
+    }
 }

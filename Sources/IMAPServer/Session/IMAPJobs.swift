@@ -1,5 +1,8 @@
 import MailStore
 
+/// How many messages one piece of FETCH or SEARCH work reads: bounds the memory a command holds.
+let imapMessageBatch = 32
+
 /// A FETCH under way: first the folder is looked at, then `\Seen` is set where the items set it, then
 /// the bytes are read when an item needs them.
 struct IMAPFetchJob: Sendable {
@@ -9,6 +12,10 @@ struct IMAPFetchJob: Sendable {
     var uid: Bool
     /// The messages asked for, by sequence number (filled once the folder was looked at).
     var targets: [(sequenceNumber: Int, message: StoredMessage)] = []
+    /// Where the next batch of bytes starts (messages are read and sent a batch at a time).
+    var next = 0
+    /// Some messages were gone when their bytes were read.
+    var missing = false
     var stage: Stage = .sync
 
     enum Stage: Sendable { case sync, seen, data }
@@ -19,6 +26,9 @@ struct IMAPSearchJob: Sendable {
     var tag: String
     var command: IMAPSearchCommand
     var uid: Bool
+    /// The messages still to read (a batch at a time) and the matches so far.
+    var remaining: [StoredMessage] = []
+    var matches: [UInt32] = []
     var stage: Stage = .sync
 
     enum Stage: Sendable { case sync, data }

@@ -113,39 +113,49 @@ extension IMAPSession {
             job.targets = job.targets.map { ($0.sequenceNumber, box.message(at: $0.sequenceNumber) ?? $0.message) }
             return fetchData(job)
         case let (.data, .messageData(data)):
-            return fetchRender(job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
+            let batch = job.targets[job.next..<min(job.next + imapMessageBatch, job.targets.count)]
+            let rendered = fetchRender(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
+            job.next += batch.count
+            return rendered + fetchData(job)
         default:
             return failed(job.tag, result)
         }
     }
 
+    /// Reads the next batch of messages, or ends the FETCH when all were sent.
     private mutating func fetchData(_ job: IMAPFetchJob) -> [IMAPAction] {
         var job = job
         guard let box = selected else { return [] }
         if job.renderer.needsContents || job.renderer.needsReceivedDate {
+            guard job.next < job.targets.count else { return [fetchDone(job)] }
             job.stage = .data
             pending = .fetch(job)
-            return [.perform(.messageData(job.targets.map(\.message), folder: box.folder, contents: job.renderer.needsContents,
+            let batch = job.targets[job.next..<min(job.next + imapMessageBatch, job.targets.count)].map(\.message)
+            return [.perform(.messageData(batch, folder: box.folder, contents: job.renderer.needsContents,
                                           receivedDates: job.renderer.needsReceivedDate))]
         }
-        return fetchRender(job, data: [:])
+        let rendered = fetchRender(job.targets[...], job: &job, data: [:])
+        return rendered + [fetchDone(job)]
     }
 
-    private func fetchRender(_ job: IMAPFetchJob, data: [UInt32: IMAPMessageData]) -> [IMAPAction] {
+    private func fetchDone(_ job: IMAPFetchJob) -> IMAPAction {
+        job.missing ? no(job.tag, "[EXPUNGEISSUED] Some messages were expunged.") : ok(job.tag, "Fetch completed.")
+    }
+
+    private func fetchRender(_ batch: ArraySlice<(sequenceNumber: Int, message: StoredMessage)>, job: inout IMAPFetchJob,
+                             data: [UInt32: IMAPMessageData]) -> [IMAPAction] {
         guard let box = selected else { return [] }
         var out: [UInt8] = []
-        var gone = false
-        for (number, message) in job.targets {
+        for (number, message) in batch {
             let item = data[message.uid]
             if job.renderer.needsContents && item?.contents == nil {
-                gone = true  // removed by another session since it was listed
+                job.missing = true  // removed by another session since it was listed
                 continue
             }
             out += job.renderer.render(sequenceNumber: number, message: message, flags: box.flags(message),
                                        contents: item?.contents, receivedDate: item?.receivedDate)
         }
-        let done = gone ? no(job.tag, "[EXPUNGEISSUED] Some messages were expunged.") : ok(job.tag, "Fetch completed.")
-        return (out.isEmpty ? [] : [.sendBytes(out)]) + [done]
+        return out.isEmpty ? [] : [.sendBytes(out)]
     }
 
     // MARK: STORE
@@ -200,33 +210,47 @@ extension IMAPSession {
             let responses = box.sync(listing, expungeAllowed: job.uid).map { IMAPAction.send($0 + "\r\n") }
             selected = box
             if box.isInvalidated { return invalidated() }
+            job.remaining = box.messages.filter { !box.isExpunged($0.uid) }
             let needs = IMAPSearchEvaluator.needs(job.command.key)
-            if needs.contents || needs.receivedDate {
-                job.stage = .data
-                pending = .search(job)
-                return responses + [.perform(.messageData(box.messages.filter { !box.isExpunged($0.uid) }, folder: box.folder,
-                                                          contents: needs.contents, receivedDates: needs.receivedDate))]
-            }
-            return responses + searchAnswer(job, data: [:])
+            if needs.contents || needs.receivedDate { return responses + searchNext(job) }
+            searchEvaluate(job.remaining[...], job: &job, data: [:])
+            return responses + searchDone(job)
         case let (.data, .messageData(data)):
-            return searchAnswer(job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
+            let batch = job.remaining.prefix(imapMessageBatch)
+            searchEvaluate(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
+            job.remaining.removeFirst(batch.count)
+            return searchNext(job)
         default:
             return failed(job.tag, result)
         }
     }
 
-    private func searchAnswer(_ job: IMAPSearchJob, data: [UInt32: IMAPMessageData]) -> [IMAPAction] {
-        guard let box = selected else { return [] }
+    /// Reads the next batch of messages for the keys that need their bytes, or answers.
+    private mutating func searchNext(_ job: IMAPSearchJob) -> [IMAPAction] {
+        var job = job
+        guard let box = selected, !job.remaining.isEmpty else { return searchDone(job) }
+        let needs = IMAPSearchEvaluator.needs(job.command.key)
+        job.stage = .data
+        pending = .search(job)
+        return [.perform(.messageData(Array(job.remaining.prefix(imapMessageBatch)), folder: box.folder,
+                                      contents: needs.contents, receivedDates: needs.receivedDate))]
+    }
+
+    private func searchEvaluate(_ batch: ArraySlice<StoredMessage>, job: inout IMAPSearchJob, data: [UInt32: IMAPMessageData]) {
+        guard let box = selected else { return }
         let evaluator = IMAPSearchEvaluator(box: box)
-        var matches: [UInt32] = []
-        for (index, message) in box.messages.enumerated() where !box.isExpunged(message.uid) {
+        for message in batch {
+            guard let number = box.sequenceNumber(ofUID: message.uid) else { continue }
             let item = data[message.uid]
             let parsed = item?.contents.map { MIMEMessage(bytes: MIMEBytes.crlfNormalized($0)) }
-            if evaluator.matches(job.command.key, sequenceNumber: index + 1, message: message, contents: parsed,
+            if evaluator.matches(job.command.key, sequenceNumber: number, message: message, contents: parsed,
                                  receivedDate: item?.receivedDate) {
-                matches.append(job.uid ? message.uid : UInt32(index + 1))
+                job.matches.append(job.uid ? message.uid : UInt32(number))
             }
         }
-        return [.send("* SEARCH" + matches.map { " \($0)" }.joined() + "\r\n"), ok(job.tag, "Search completed.")]
+    }
+
+    private func searchDone(_ job: IMAPSearchJob) -> [IMAPAction] {
+        [.send("* SEARCH" + job.matches.map { " \($0)" }.joined() + "\r\n"), ok(job.tag, "Search completed.")]
     }
 }

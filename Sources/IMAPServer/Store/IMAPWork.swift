@@ -42,6 +42,12 @@ public struct IMAPMessageData: Sendable {
     public var uid: UInt32
     public var contents: [UInt8]?
     public var receivedDate: Int64?
+
+    public init(uid: UInt32, contents: [UInt8]?, receivedDate: Int64?) {
+        self.uid = uid
+        self.contents = contents
+        self.receivedDate = receivedDate
+    }
 }
 
 /// The answer to one piece of ``IMAPWork``.

@@ -33,6 +33,8 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     private var readPaused = false
     private var quiescing = false
     private var timer: IdleTimer?
+    /// Work held until the client has read enough of what it was sent (a long FETCH goes out in pieces).
+    private var heldWork: Session.Work?
 
     /// - Parameters:
     ///   - tls: the context STARTTLS upgrades with (nil: the session should not offer it).
@@ -136,7 +138,11 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     }
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { process(context: context) }
+        if context.channel.isWritable, let work = heldWork.take() {
+            answer(work, context: context)
+        } else if context.channel.isWritable {
+            process(context: context)
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -223,6 +229,11 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     /// Runs `work` off the event loop and feeds its answer back on it.
     private func answer(_ work: Session.Work, context: ChannelHandlerContext) {
         flushIfNeeded(context: context)
+        // Output the client has not read yet bounds what the next piece of work may produce.
+        guard context.channel.isWritable else {
+            heldWork = work
+            return
+        }
         let perform = self.perform
         let promise = context.eventLoop.makePromise(of: Session.Input.self)
         promise.completeWithTask { await perform(work) }
@@ -276,8 +287,14 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     // MARK: Idle timer
 
     /// One timeout while waiting for a command, another inside a message; restarted by every read. Nothing
-    /// runs while the session waits for its own work.
+    /// runs while the session waits for its own work, except when that work is held for a client that does
+    /// not read.
     private func armTimer(context: ChannelHandlerContext) {
+        if heldWork != nil {
+            // A client that stops reading its answer gets the data timeout, not forever.
+            timer?.arm(timeout: configuration.timeout(.data))
+            return
+        }
         guard !session.isClosed, !session.isWaiting else {
             timer?.cancel()
             return
