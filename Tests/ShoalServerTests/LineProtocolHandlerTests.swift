@@ -112,6 +112,40 @@ import Testing
         #expect(try await bed.waitForOutput(containing: "+OK") == "+OK slow=done\r\n")
     }
 
+    /// Marks the channel unwritable (or writable again) as a full socket buffer would, on its loop.
+    func setWritable(_ bed: Bed, _ writable: Bool) async throws {
+        let channel = bed.channel
+        try await channel.testingEventLoop.submit {
+            channel.isWritable = writable
+            channel.pipeline.fireChannelWritabilityChanged()
+        }.get()
+    }
+
+    @Test func aClientThatDoesNotReadStopsTheNextCommandAndTheNextWork() async throws {
+        let bed = try await Bed()
+        _ = try await bed.output()
+        try await setWritable(bed, false)
+        // Neither the pipelined echo nor the work runs while the client leaves its answers unread.
+        try await bed.send("first\r\nWAIT k\r\n")
+        #expect(try await bed.output() == "")
+        try await setWritable(bed, true)
+        #expect(try await bed.output() == "echo first\r\n")
+        bed.gate.yield("v")
+        #expect(try await bed.waitForOutput(containing: "+OK") == "+OK k=v\r\n")
+    }
+
+    @Test func aClientThatNeverReadsIsTimedOut() async throws {
+        let bed = try await Bed()
+        _ = try await bed.output()
+        try await setWritable(bed, false)
+        try await bed.send("one\r\ntwo\r\n")
+        await bed.channel.testingEventLoop.advanceTime(by: .seconds(9))
+        #expect(bed.channel.isActive)
+        await bed.channel.testingEventLoop.advanceTime(by: .seconds(2))
+        #expect(try await bed.waitForOutput(containing: "-ERR timeout").contains("-ERR timeout"))
+        #expect(!bed.channel.isActive)
+    }
+
     @Test func quiescingEndsAnIdleSessionAtOnce() async throws {
         let bed = try await Bed()
         _ = try await bed.output()
