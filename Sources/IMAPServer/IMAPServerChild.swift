@@ -13,9 +13,13 @@ public struct IMAPServerChild: ServerChild {
     public var tls: TLSContextSource?
     public let store: MailStore
     public let authenticator: MailAuthenticator
+    /// The summary index every connection of this process reads and extends.
+    public let summaries: IMAPSummaryCache
 
     public init(session: IMAPSessionConfiguration, lineProtocol: LineProtocolConfiguration = IMAPServerChild.defaultLineProtocol,
-                tls: TLSContextSource? = nil, store: MailStore, authenticator: MailAuthenticator) {
+                tls: TLSContextSource? = nil, store: MailStore, authenticator: MailAuthenticator,
+                summaries: IMAPSummaryCache = IMAPSummaryCache()) {
+        self.summaries = summaries
         var session = session
         session.tlsAvailable = tls != nil
         self.session = session
@@ -35,7 +39,8 @@ public struct IMAPServerChild: ServerChild {
         let peer = channel.remoteAddress?.ipAddress ?? "unknown"
         var connectionLogger = logger
         connectionLogger[metadataKey: "peer"] = "\(peer)"
-        let agent = IMAPMailboxAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger)
+        let agent = IMAPMailboxAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger,
+                                     summaries: summaries)
         let handler = LineProtocolHandler(
             session: IMAPSession(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger
         ) { work in .worked(await agent.perform(work)) }
@@ -45,12 +50,12 @@ public struct IMAPServerChild: ServerChild {
     /// A server for IMAP on `listener`: STARTTLS when its TLS mode is STARTTLS, IMAPS when implicit.
     public static func server(_ listener: ListenerConfiguration, session: IMAPSessionConfiguration,
                               lineProtocol: LineProtocolConfiguration = IMAPServerChild.defaultLineProtocol,
-                              store: MailStore, authenticator: MailAuthenticator,
+                              store: MailStore, authenticator: MailAuthenticator, summaries: IMAPSummaryCache = IMAPSummaryCache(),
                               group: any EventLoopGroup, logger: Logger) -> Server<IMAPServerChild> {
         var session = session
         if case .implicit = listener.tls { session.implicitTLS = true }
         let child = IMAPServerChild(session: session, lineProtocol: lineProtocol, tls: listener.tls.startTLSContext,
-                                    store: store, authenticator: authenticator)
+                                    store: store, authenticator: authenticator, summaries: summaries)
         return Server(child: child, configuration: listener, group: group, logger: logger)
     }
 }

@@ -67,9 +67,10 @@ public final class MailNode: Service, Sendable {
             configuration.imap.map { ("imap", ListenerConfiguration(address: $0, tls: tls.map { .startTLS($0) } ?? .none)) },
             configuration.imaps.flatMap { address in tls.map { ("imaps", ListenerConfiguration(address: address, tls: .implicit($0))) } },
         ].compactMap { $0 }
+        let summaries = IMAPSummaryCache()
         for (name, listener) in imapListeners {
             servers.append(IMAPServerChild.server(listener, session: configuration.imapSession, store: store, authenticator: authenticator,
-                                                  group: group, logger: protocolLogger(name)))
+                                                  summaries: summaries, group: group, logger: protocolLogger(name)))
         }
         self.configuration = configuration
         self.servers = servers

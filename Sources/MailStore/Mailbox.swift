@@ -7,6 +7,11 @@ public struct Mailbox: Sendable {
 
     var maildir: Maildir { Maildir(root: path) }
 
+    /// The directory of `folder` (the root for INBOX, `.Name` inside it otherwise); it may not exist yet.
+    public func folderPath(_ folder: String) throws(MailStoreError) -> String {
+        try maildir.folderPath(folder)
+    }
+
     /// Stores `message` byte for byte in `folder` (created if needed) and returns once it is on stable storage
     /// with its UID in `dovecot-uidlist`. With flags or keywords it goes to `cur/`, else to `new/`.
     public func deliver(

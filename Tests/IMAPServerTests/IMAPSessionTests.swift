@@ -123,7 +123,7 @@ import Testing
         _ = Self.line(&session, "f FETCH 1:* BODY.PEEK[]")
         var actions = session.receive(.worked(.listing(listing)))
         var batches: [Int] = [], sent = 0
-        while case let .perform(.messageData(batch, _, _, _))? = actions.last {
+        while case let .perform(.messageData(batch, _, _, _, _))? = actions.last {
             batches.append(batch.count)
             let data = batch.map { IMAPMessageData(uid: $0.uid, contents: Array("Subject: \($0.uid)\r\n\r\nx\r\n".utf8), receivedDate: 0) }
             actions = session.receive(.worked(.messageData(data)))

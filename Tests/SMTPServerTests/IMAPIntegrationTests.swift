@@ -73,6 +73,13 @@ struct IMAPIntegrationTests {
         #expect(session.status(13) == "OK", "\(session)")
         #expect(session.status(14) == "OK", "\(session)")
 
+        // ENVELOPE came through the summary index beside the Maildir; without it the answer is the same.
+        let index = bed.maildir("alice").path + "/shoal-summaries"
+        #expect(FileManager.default.fileExists(atPath: index))
+        try FileManager.default.removeItem(atPath: index)
+        let again = try await bed.imaplib(port: port, steps: [["select", "INBOX"], ["fetch", "1:2", "(UID FLAGS RFC822.SIZE ENVELOPE)"]])
+        #expect(again.data(1).joined(separator: "\n").contains("\"imap 2\""), "\(again)")
+
         // Dovecot reads what IMAP did: INBOX keeps UIDs 1 and 2 (1 seen), Trash has the two copies.
         let dovecot = try await DovecotView.read(bed.maildir("alice").path, scratch: bed.dir)
         #expect(dovecot.messages.map(\.uid) == [1, 2], "\(dovecot.messages)")

@@ -18,17 +18,21 @@ public struct IMAPFetchRenderer: Sendable {
     public var needsContents: Bool {
         attributes.contains { attribute in
             switch attribute {
-            case .flags, .uid, .internalDate, .modSeq: false
-            case .rfc822Size: false
+            case .flags, .uid, .internalDate, .modSeq, .rfc822Size, .envelope, .bodyStructure, .bodyStructureWithoutExtensions: false
             default: true
             }
         }
     }
 
+    /// Whether any item is answered from the message's summary (see ``IMAPSummaryCache``).
+    public var needsSummary: Bool {
+        attributes.contains { [.envelope, .bodyStructure, .bodyStructureWithoutExtensions].contains($0) }
+    }
+
     public var needsReceivedDate: Bool { attributes.contains(.internalDate) }
 
     public func render(sequenceNumber: Int, message: StoredMessage, flags: [IMAPFlag], contents: [UInt8]?,
-                       receivedDate: Int64?) -> [UInt8] {
+                       receivedDate: Int64?, summary: IMAPMessageSummary? = nil) -> [UInt8] {
         var out = Array("* \(sequenceNumber) FETCH (".utf8)
         var first = true
         func item(_ label: String, _ value: [UInt8]) {
@@ -40,6 +44,7 @@ public struct IMAPFetchRenderer: Sendable {
         }
         let crlf = contents.map(MIMEBytes.crlfNormalized)
         let mime = crlf.map { MIMEMessage(bytes: $0) }
+        let summary = summary ?? contents.map { IMAPMessageSummary(message: $0) }
         if includeUID && !attributes.contains(.uid) { item("UID", Array("\(message.uid)".utf8)) }
         for attribute in attributes {
             switch attribute {
@@ -51,14 +56,14 @@ public struct IMAPFetchRenderer: Sendable {
                 let date = IMAPDateTime(secondsSince1970: receivedDate ?? 0, zoneOffsetMinutes: 0)
                 item("INTERNALDATE", Array(date.rendered.utf8))
             case .rfc822Size:
-                let size = message.virtualSize.map(Int.init) ?? crlf?.count ?? Int(message.size)
+                let size = message.virtualSize.map(Int.init) ?? summary?.size ?? crlf?.count ?? Int(message.size)
                 item("RFC822.SIZE", Array("\(size)".utf8))
             case .envelope:
-                item("ENVELOPE", mime?.envelope.imapBytes ?? Array("NIL".utf8))
+                item("ENVELOPE", summary?.envelope ?? Array("NIL".utf8))
             case .bodyStructure:
-                item("BODYSTRUCTURE", mime?.bodyStructure(extended: true) ?? Array("NIL".utf8))
+                item("BODYSTRUCTURE", summary?.bodyStructure ?? Array("NIL".utf8))
             case .bodyStructureWithoutExtensions:
-                item("BODY", mime?.bodyStructure(extended: false) ?? Array("NIL".utf8))
+                item("BODY", summary?.body ?? Array("NIL".utf8))
             case .rfc822:
                 item("RFC822", Self.literal(crlf))
             case .rfc822Header:

@@ -126,13 +126,13 @@ extension IMAPSession {
     private mutating func fetchData(_ job: IMAPFetchJob) -> [IMAPAction] {
         var job = job
         guard let box = selected else { return [] }
-        if job.renderer.needsContents || job.renderer.needsReceivedDate {
+        if job.renderer.needsContents || job.renderer.needsReceivedDate || job.renderer.needsSummary {
             guard job.next < job.targets.count else { return [fetchDone(job)] }
             job.stage = .data
             pending = .fetch(job)
             let batch = job.targets[job.next..<min(job.next + imapMessageBatch, job.targets.count)].map(\.message)
             return [.perform(.messageData(batch, folder: box.folder, contents: job.renderer.needsContents,
-                                          receivedDates: job.renderer.needsReceivedDate))]
+                                          receivedDates: job.renderer.needsReceivedDate, summaries: job.renderer.needsSummary))]
         }
         let rendered = fetchRender(job.targets[...], job: &job, data: [:])
         return rendered + [fetchDone(job)]
@@ -148,12 +148,12 @@ extension IMAPSession {
         var out: [UInt8] = []
         for (number, message) in batch {
             let item = data[message.uid]
-            if job.renderer.needsContents && item?.contents == nil {
+            if (job.renderer.needsContents && item?.contents == nil) || (job.renderer.needsSummary && item?.summary == nil) {
                 job.missing = true  // removed by another session since it was listed
                 continue
             }
             out += job.renderer.render(sequenceNumber: number, message: message, flags: box.flags(message),
-                                       contents: item?.contents, receivedDate: item?.receivedDate)
+                                       contents: item?.contents, receivedDate: item?.receivedDate, summary: item?.summary)
         }
         return out.isEmpty ? [] : [.sendBytes(out)]
     }

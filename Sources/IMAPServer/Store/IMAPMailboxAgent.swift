@@ -11,11 +11,13 @@ public final class IMAPMailboxAgent: Sendable {
     private let peer: String
     private let logger: Logger
     private let mailbox = NIOLockedValueBox<Mailbox?>(nil)
+    private let summaries: IMAPSummaryCache
     /// How often IDLE looks at the folder (the store is shared by several nodes, so it is polled).
     public let idlePollInterval: Duration
 
     public init(store: MailStore, authenticator: MailAuthenticator, peer: String, logger: Logger,
-                idlePollInterval: Duration = .milliseconds(500)) {
+                summaries: IMAPSummaryCache = IMAPSummaryCache(), idlePollInterval: Duration = .milliseconds(500)) {
+        self.summaries = summaries
         self.idlePollInterval = idlePollInterval
         self.store = store
         self.authenticator = authenticator
@@ -76,15 +78,27 @@ public final class IMAPMailboxAgent: Sendable {
         case let .subscribe(folder, subscribed):
             try await mailbox.setSubscribed(folder, subscribed)
             return .done
-        case let .messageData(messages, folder, contents, dates):
+        case let .messageData(messages, folder, contents, dates, wantSummaries):
+            let folderPath = try mailbox.folderPath(folder)
+            let keys = messages.map { Self.cacheKey($0) }
+            let cached = wantSummaries ? await summaries.summaries(folderPath: folderPath, keys: keys) : [:]
+            var computed: [String: IMAPMessageSummary] = [:]
             var data: [IMAPMessageData] = []
             data.reserveCapacity(messages.count)
-            for message in messages {
+            for (message, key) in zip(messages, keys) {
+                var summary = cached[key]
+                let needsBytes = contents || (wantSummaries && summary == nil)
+                let bytes = needsBytes ? try await mailbox.contents(of: message, folder: folder) : nil
+                if wantSummaries && summary == nil, let bytes {
+                    summary = IMAPMessageSummary(message: bytes)
+                    computed[key] = summary
+                }
                 data.append(IMAPMessageData(
-                    uid: message.uid,
-                    contents: contents ? try await mailbox.contents(of: message, folder: folder) : nil,
-                    receivedDate: dates ? try await mailbox.receivedDate(of: message, folder: folder) : nil))
+                    uid: message.uid, contents: contents ? bytes : nil,
+                    receivedDate: dates ? try await mailbox.receivedDate(of: message, folder: folder) : nil,
+                    summary: summary))
             }
+            await summaries.store(folderPath: folderPath, computed)
             return .messageData(data)
         case let .setFlags(updates, folder):
             var results: [StoredMessage?] = []
@@ -107,6 +121,11 @@ public final class IMAPMailboxAgent: Sendable {
             let delivered = try await mailbox.append(bytes, folder: folder, flags: flags, keywords: keywords, receivedDate: date)
             return .appended(uidValidity: delivered.uidValidity, uid: delivered.uid)
         }
+    }
+
+    /// The summary cache's key: the file's base name, which flag changes never alter.
+    static func cacheKey(_ message: StoredMessage) -> String {
+        String(message.filename.prefix { $0 != ":" })
     }
 
     /// The IMAP response code for a store error (RFC 5530).

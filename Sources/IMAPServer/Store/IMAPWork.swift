@@ -14,8 +14,9 @@ public enum IMAPWork: Sendable {
     case delete(folder: String)
     case rename(folder: String, to: String)
     case subscribe(folder: String, subscribed: Bool)
-    /// What FETCH needs that the listing does not have: the bytes and/or the arrival time.
-    case messageData([StoredMessage], folder: String, contents: Bool, receivedDates: Bool)
+    /// What FETCH needs that the listing does not have: the bytes, the arrival time, the summary (ENVELOPE,
+    /// BODYSTRUCTURE, BODY, size — from the folder's summary cache, or computed and added to it).
+    case messageData([StoredMessage], folder: String, contents: Bool, receivedDates: Bool, summaries: Bool = false)
     /// New flags for messages (STORE, and `\Seen` set by FETCH BODY[]).
     case setFlags([IMAPFlagUpdate], folder: String)
     case expunge([StoredMessage], folder: String)
@@ -42,11 +43,13 @@ public struct IMAPMessageData: Sendable {
     public var uid: UInt32
     public var contents: [UInt8]?
     public var receivedDate: Int64?
+    public var summary: IMAPMessageSummary?
 
-    public init(uid: UInt32, contents: [UInt8]?, receivedDate: Int64?) {
+    public init(uid: UInt32, contents: [UInt8]?, receivedDate: Int64?, summary: IMAPMessageSummary? = nil) {
         self.uid = uid
         self.contents = contents
         self.receivedDate = receivedDate
+        self.summary = summary
     }
 }
 
