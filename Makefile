@@ -10,8 +10,10 @@ DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
+# Seconds each fuzz target runs for under `make fuzz` (10 targets).
+FUZZ_SECONDS ?= 60
 
-.PHONY: all build demo test bench check-swift clean
+.PHONY: all build demo test bench fuzz check-swift clean
 
 all: build
 
@@ -43,5 +45,10 @@ bench: check-swift
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
 
+## make fuzz: every parser of network input under libFuzzer + ASan, FUZZ_SECONDS each (FUZZING.md).
+fuzz: check-swift
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 clean:
-	rm -rf .build .build-bench
+	rm -rf .build .build-bench .build-fuzz
