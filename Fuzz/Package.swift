@@ -11,9 +11,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        .target(name: "CLibFuzzer"),
         .executableTarget(
             name: "ShoalFuzz",
             dependencies: [
+                "CLibFuzzer",
                 .product(name: "ShoalCore", package: "Shoal"), .product(name: "Director", package: "Shoal"),
                 .product(name: "ICP", package: "Shoal"), .product(name: "SMTPServer", package: "Shoal"),
                 .product(name: "DirectorProxy", package: "Shoal"), .product(name: "DirectorAdmin", package: "Shoal"),

@@ -40,7 +40,7 @@ for target in "${TARGETS[@]}"; do
     rm -f "$run"/artifacts/*
     echo "== $target: ${SECONDS_PER_TARGET}s"
     status=0
-    SHOAL_FUZZ_TARGET="$target" "$BIN" "$run/corpus" "Fuzz/Corpus/$target" \
+    SHOAL_FUZZ_TARGET="$target" LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp" "$BIN" "$run/corpus" "Fuzz/Corpus/$target" \
         -max_total_time="$SECONDS_PER_TARGET" -max_len="$(max_len "$target")" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="$run/artifacts/" -print_final_stats=1 > "$run/log.txt" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log.txt" | tail -1)

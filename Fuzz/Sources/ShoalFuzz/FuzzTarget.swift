@@ -20,7 +20,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         let name = getenv("SHOAL_FUZZ_TARGET").map { String(cString: $0) } ?? ""
         guard let target = FuzzTarget(rawValue: name) else {
             let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: " ")
-            fputs("set SHOAL_FUZZ_TARGET to one of: \(names)\n", stderr)
+            printError("set SHOAL_FUZZ_TARGET to one of: \(names)")
             exit(2)
         }
         return target
@@ -46,7 +46,13 @@ enum FuzzTarget: String, CaseIterable, Sendable {
 /// Stops the process with a message when an invariant of the code under test does not hold (a finding).
 func invariant(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
     if !condition() {
-        fputs("invariant failed: \(message())\n", stderr)
+        printError("invariant failed: \(message())")
         abort()
     }
+}
+
+/// Writes a line to standard error, unbuffered (the process may abort right after).
+func printError(_ text: String) {
+    var line = text + "\n"
+    line.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }
