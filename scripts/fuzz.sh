@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses of Fuzz/ (one binary, ASan + libFuzzer) and runs each target for a bounded
-# time on its seed corpus (Fuzz/Corpus/<target>/), then prints executions and crashes per target.
+# time on its seed corpus (Fuzz/Corpus/<target>/, and Fuzz/Dictionaries/<target>.dict when there is one),
+# then prints executions and crashes per target.
 #
 #   scripts/fuzz.sh [target...]        FUZZ_SECONDS (default 60) per target; no target names: all of them.
 #
@@ -39,10 +40,12 @@ for target in "${TARGETS[@]}"; do
     mkdir -p "$run/corpus" "$run/artifacts"
     rm -f "$run"/artifacts/*
     echo "== $target: ${SECONDS_PER_TARGET}s"
+    dict=()
+    [ -f "Fuzz/Dictionaries/$target.dict" ] && dict=(-dict="Fuzz/Dictionaries/$target.dict")
     status=0
     SHOAL_FUZZ_TARGET="$target" LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp" "$BIN" "$run/corpus" "Fuzz/Corpus/$target" \
         -max_total_time="$SECONDS_PER_TARGET" -max_len="$(max_len "$target")" -rss_limit_mb=2048 -timeout=10 \
-        -artifact_prefix="$run/artifacts/" -print_final_stats=1 > "$run/log.txt" 2>&1 || status=$?
+        -artifact_prefix="$run/artifacts/" -print_final_stats=1 ${dict[@]+"${dict[@]}"} > "$run/log.txt" 2>&1 || status=$?
     executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log.txt" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$run/log.txt" | tail -1)
     artifacts=("$run"/artifacts/*)
