@@ -11,8 +11,10 @@ BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
+# Seconds each fuzz target runs for under `make fuzz` (10 targets).
+FUZZ_SECONDS ?= 60
 
-.PHONY: all build demo test bench stress check-swift clean
+.PHONY: all build demo test bench stress fuzz check-swift clean
 
 all: build
 
@@ -51,5 +53,10 @@ stress: check-swift
 	@if [ -z "$(STRESS_BIN)" ]; then swift build $(SWIFT_BUILD_FLAGS) --product shoal; fi
 	scripts/stress.sh "$${STRESS_BIN:-$$(swift build $(SWIFT_BUILD_FLAGS) --show-bin-path)/shoal}"
 
+## make fuzz: every parser of network input under libFuzzer + ASan, FUZZ_SECONDS each (FUZZING.md).
+fuzz: check-swift
+	@scripts/ensure-packages.sh $(BUILD_PACKAGES)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 clean:
-	rm -rf .build .build-bench
+	rm -rf .build .build-bench .build-fuzz

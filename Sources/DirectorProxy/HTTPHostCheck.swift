@@ -17,7 +17,8 @@ enum HTTPHostCheck {
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return false }
             let literal = host[host.index(after: host.startIndex)..<close]
-            guard !literal.isEmpty, literal.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
+            // ASCII only: Character.isHexDigit also accepts the fullwidth forms (U+FF10…).
+            guard !literal.isEmpty, literal.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }) else { return false }
             host = host[host.index(after: close)...]
             guard host.isEmpty || host.first == ":" else { return false }
         } else if let colon = host.lastIndex(of: ":") {

@@ -109,6 +109,7 @@ import Testing
         "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a b.test\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a.test:80x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: [１::ａ]:80\r\n\r\n",  // fullwidth hex digits (http-host fuzz target)
     ])
     func aMissingDuplicateOrInvalidHostIsAnswered400(_ request: String) throws {
         // Issue 10 #7 (RFC 9112 §3.2): such a request is never forwarded.
