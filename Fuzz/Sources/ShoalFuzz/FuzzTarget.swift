@@ -14,6 +14,9 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case directorYAML = "director-yaml"
     case mailNodeYAML = "mail-node-yaml"
     case icp = "icp"
+    case pop3Command = "pop3-command"
+    case imapCommand = "imap-command"
+    case mime = "mime"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -39,6 +42,9 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .directorYAML: DirectorYAMLTarget.run(bytes)
         case .mailNodeYAML: MailNodeYAMLTarget.run(bytes)
         case .icp: ICPTarget.run(bytes)
+        case .pop3Command: POP3CommandTarget.run(bytes)
+        case .imapCommand: IMAPCommandTarget.run(bytes)
+        case .mime: MIMETarget.run(bytes)
         }
     }
 }
