@@ -26,7 +26,8 @@ enum IMAPListMatcher {
             if !folder.selectable { attributes.append("\\Noselect") }
             if !lsub { attributes.append(folder.hasChildren ? "\\HasChildren" : "\\HasNoChildren") }
             if let use, !lsub { attributes.append(use) }
-            if list.selectionOptions.contains(.subscribed) && subscribedSet.contains(name) { attributes.append("\\Subscribed") }
+            let showSubscribed = list.selectionOptions.contains(.subscribed) || list.returnOptions.contains(.subscribed)
+            if showSubscribed && subscribedSet.contains(name) { attributes.append("\\Subscribed") }
             let wire = IMAPMailboxName(decoded: name)
             lines.append("* \(lsub ? "LSUB" : "LIST") (\(attributes.joined(separator: " "))) \"/\" \(IMAPString.renderMailbox(wire))\r\n")
         }
