@@ -146,6 +146,23 @@ import Testing
         #expect(!bed.channel.isActive)
     }
 
+    /// Found by the read-path benchmark: every finished IMAP and POP3 session kept its memory (the idle
+    /// timer's callback held the handler, which held the timer).
+    @Test func aClosedConnectionFreesItsHandlerAndSession() async throws {
+        weak var weakHandler: LineProtocolHandler<EchoSession>?
+        do {
+            let channel = NIOAsyncTestingChannel()
+            let handler = LineProtocolHandler(session: EchoSession(), configuration: LineProtocolConfiguration(), tls: nil,
+                                              logger: Logger(label: "test.line")) { key in .answer(key) }
+            weakHandler = handler
+            try await channel.pipeline.addHandler(handler).get()
+            try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+            try await channel.writeInbound(ByteBuffer(string: "hello\r\n"))
+            try await channel.close().get()
+        }
+        #expect(weakHandler == nil, "the handler (and its session and channel) outlived the connection")
+    }
+
     @Test func quiescingEndsAnIdleSessionAtOnce() async throws {
         let bed = try await Bed()
         _ = try await bed.output()

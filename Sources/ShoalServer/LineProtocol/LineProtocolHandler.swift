@@ -61,6 +61,11 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
         context.fireChannelActive()
     }
 
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+    }
+
     public func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { channelActive(context: context) }
     }
@@ -122,7 +127,11 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        // The timer's callback holds this handler and its context: dropping it breaks that cycle, so the
+        // connection's session, buffers and channel are freed with the connection.
         timer?.cancel()
+        timer = nil
+        heldWork = nil
         _ = session.receive(Session.input(.eof))
         context.fireChannelInactive()
     }
