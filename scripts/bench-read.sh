@@ -106,7 +106,7 @@ mail_gid = 65534
 first_valid_uid = 1
 first_valid_gid = 1
 # 200 idle sessions need more than the defaults (100 processes per service, 10 per user and address).
-default_process_limit = 1000
+default_process_limit = 300
 default_client_limit = 2000
 protocol imap {
   mail_max_userip_connections = 1000
