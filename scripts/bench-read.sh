@@ -3,7 +3,8 @@
 # instance (default and high-performance login modes) from the same Maildir, on this machine, in one run.
 #
 # Usage: scripts/bench-read.sh SHOAL_BINARY [MESSAGES] [RUNS]
-#   environment: LOGIN_SECONDS (10), LOGIN_CLIENTS (4), IDLE_SESSIONS (200)
+#   environment: LOGIN_SECONDS (10), LOGIN_CLIENTS (4), IDLE_SESSIONS (200), BENCH_KEEP=1 keeps the
+#   temporary directory (store, configurations, logs)
 # Delivers MESSAGES (1000) through the Shoal node's LMTP into one INBOX, then for each of RUNS (3) rounds
 # measures each server in turn; prints a Markdown table of the medians (min–max in brackets) with the
 # ratio Shoal / Dovecot high-performance, taken so that ≥ 1.00 means Shoal is as good or better.
@@ -34,7 +35,7 @@ stop_dovecot() {
 cleanup() {
     stop_shoal
     stop_dovecot
-    rm -rf "$work"
+    if [ -n "${BENCH_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -205,6 +206,15 @@ for run in $(seq 1 "$runs"); do
         echo "  idle: processes $procs_before -> $procs_after, RSS ${rss_before} -> ${rss_after} KiB" >&2
         stop_server $server
     done
+done
+
+# Anything either server complained about (the full logs stay in $work with BENCH_KEEP=1).
+for log in "$work/node.log" "$dv/dovecot.log"; do
+    complaints="$(grep -c -i -E 'error|warn|fatal|panic' "$log" || true)"
+    if [ "$complaints" -gt 0 ]; then
+        echo "$(basename "$log"): $complaints lines with error/warning/fatal/panic, the first ones:" >&2
+        grep -i -E 'error|warn|fatal|panic' "$log" | sort | uniq -c | sort -rn | head -5 >&2
+    fi
 done
 
 python3 - "$results" "$messages" "$runs" "$login_clients" "$login_seconds" "$idle_sessions" <<'PY'
