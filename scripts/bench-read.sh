@@ -210,10 +210,10 @@ done
 
 # Anything either server complained about (the full logs stay in $work with BENCH_KEEP=1).
 for log in "$work/node.log" "$dv/dovecot.log"; do
-    complaints="$(grep -c -i -E 'error|warn|fatal|panic' "$log" || true)"
+    complaints="$(grep -v 'Killed with signal 15' "$log" | grep -c -i -E 'error|warn|fatal|panic' || true)"
     if [ "$complaints" -gt 0 ]; then
         echo "$(basename "$log"): $complaints lines with error/warning/fatal/panic, the first ones:" >&2
-        grep -i -E 'error|warn|fatal|panic' "$log" | sort | uniq -c | sort -rn | head -5 >&2
+        grep -v 'Killed with signal 15' "$log" | grep -i -E 'error|warn|fatal|panic' | sort | uniq -c | sort -rn | head -5 >&2
     fi
 done
 
