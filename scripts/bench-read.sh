@@ -164,6 +164,7 @@ measure() {  # server row client-arguments...: records the first word the client
     shift 2
     out="$(python3 "$client" "$@")"
     record "$server" "$row" "${out%% *}"
+    if [ "$out" != "${out#* }" ]; then record "$server" "${row}_bytes" "${out#* }"; fi  # octets received
 }
 
 start_server() {  # shoal | default | hp   (cold: Dovecot without its index files)
@@ -252,6 +253,10 @@ for key, label, fmt, higher in rows:
     else:
         ratio = f"{(sm / hm) if higher else (hm / sm):.2f}"
     print(f"| {label} | {s} | {d} | {h} | {ratio} |")
+for key in ("envelope_cold", "body_cold", "body_warm", "pop3"):
+    sizes = {server: sorted(set(values.get((server, key + "_bytes"), []))) for server in ("shoal", "default", "hp")}
+    if len(set(tuple(v) for v in sizes.values())) > 1:
+        print(f"\nNote: the servers sent different amounts of message data for {key}: {sizes}")
 print()
 print(f"(Medians of {runs} runs, min–max in brackets. The ratio is taken so that ≥ 1.00 means Shoal is as fast or "
       "as small: sessions/s divided, seconds and KiB inverted.)")
