@@ -209,6 +209,9 @@ for run in $(seq 1 "$runs"); do
     done
 done
 
+# Every run's figures, to stderr (server row: run 1, run 2, ...).
+awk '$2 !~ /_bytes$/ { v[$1" "$2] = v[$1" "$2] " " $3 } END { for (k in v) print k ":" v[k] }' "$results" | sort >&2
+
 # Anything either server complained about (the full logs stay in $work with BENCH_KEEP=1).
 for log in "$work/node.log" "$dv/dovecot.log"; do
     complaints="$(grep -v 'Killed with signal 15' "$log" | grep -c -i -E 'error|warn|fatal|panic' || true)"
