@@ -7,7 +7,7 @@ BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail postfix \
 	nginx-light haproxy curl chromium
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
@@ -43,6 +43,7 @@ bench: check-swift
 	cd Benchmarks && swift run -c release -Xswiftc -enable-testing --scratch-path ../.build-bench DirectoryBench
 	swift build -c release --product shoal
 	scripts/bench-mail.sh "$$(swift build -c release --show-bin-path)/shoal" 2000 10
+	scripts/bench-read.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
 
