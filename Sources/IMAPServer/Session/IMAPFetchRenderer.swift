@@ -42,9 +42,20 @@ public struct IMAPFetchRenderer: Sendable {
             out.append(0x20)
             out += value
         }
+        // Each form of the message is made only when an item needs it (BODY[] alone needs no parse).
         let crlf = contents.map(MIMEBytes.crlfNormalized)
-        let mime = crlf.map { MIMEMessage(bytes: $0) }
-        let summary = summary ?? contents.map { IMAPMessageSummary(message: $0) }
+        var parsed: MIMEMessage??
+        func mimeValue() -> MIMEMessage? {
+            if let parsed { return parsed }
+            let made = crlf.map { MIMEMessage(bytes: $0) }
+            parsed = .some(made)
+            return made
+        }
+        var computedSummary = summary
+        func summaryValue() -> IMAPMessageSummary? {
+            if computedSummary == nil, let contents { computedSummary = IMAPMessageSummary(message: contents) }
+            return computedSummary
+        }
         if includeUID && !attributes.contains(.uid) { item("UID", Array("\(message.uid)".utf8)) }
         for attribute in attributes {
             switch attribute {
@@ -59,26 +70,28 @@ public struct IMAPFetchRenderer: Sendable {
                 let size = message.virtualSize.map(Int.init) ?? summary?.size ?? crlf?.count ?? Int(message.size)
                 item("RFC822.SIZE", Array("\(size)".utf8))
             case .envelope:
-                item("ENVELOPE", summary?.envelope ?? Array("NIL".utf8))
+                item("ENVELOPE", summaryValue()?.envelope ?? Array("NIL".utf8))
             case .bodyStructure:
-                item("BODYSTRUCTURE", summary?.bodyStructure ?? Array("NIL".utf8))
+                item("BODYSTRUCTURE", summaryValue()?.bodyStructure ?? Array("NIL".utf8))
             case .bodyStructureWithoutExtensions:
-                item("BODY", summary?.body ?? Array("NIL".utf8))
+                item("BODY", summaryValue()?.body ?? Array("NIL".utf8))
             case .rfc822:
                 item("RFC822", Self.literal(crlf))
             case .rfc822Header:
-                item("RFC822.HEADER", Self.literal(mime?.bytes(of: MessageSection(text: .header))))
+                item("RFC822.HEADER", Self.literal(mimeValue()?.bytes(of: MessageSection(text: .header))))
             case .rfc822Text:
-                item("RFC822.TEXT", Self.literal(mime?.bytes(of: MessageSection(text: .text))))
+                item("RFC822.TEXT", Self.literal(mimeValue()?.bytes(of: MessageSection(text: .text))))
+            case let .body(section, partial, _) where section == .whole:
+                item(attribute.responseLabel, Self.literal(crlf.map { Self.slice($0, partial) }))
             case let .body(section, partial, _):
-                let bytes = mime?.bytes(of: Self.messageSection(section))
+                let bytes = mimeValue()?.bytes(of: Self.messageSection(section))
                 item(attribute.responseLabel, Self.literal(bytes.map { Self.slice($0, partial) }))
             case let .binary(part, partial, _):
                 // Content-Transfer-Encoding is not decoded yet: the part as stored (BINARY is not advertised).
-                let bytes = mime?.bytes(of: MessageSection(path: part))
+                let bytes = mimeValue()?.bytes(of: MessageSection(path: part))
                 item(attribute.responseLabel, Self.literal(bytes.map { Self.slice($0, partial) }))
             case let .binarySize(part):
-                item(attribute.responseLabel, Array("\(mime?.bytes(of: MessageSection(path: part))?.count ?? 0)".utf8))
+                item(attribute.responseLabel, Array("\(mimeValue()?.bytes(of: MessageSection(path: part))?.count ?? 0)".utf8))
             case .modSeq:
                 item("MODSEQ", Array("(1)".utf8))
             }
