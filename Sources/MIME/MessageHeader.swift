@@ -123,6 +123,24 @@ public struct MessageHeader: Hashable, Sendable {
 /// Byte-level helpers for serving sections: line-break normalization.
 public enum MIMEBytes {
     /// The bytes with every bare LF turned into CR LF (what IMAP sends for a Maildir file written with LF).
+    public static func crlfNormalized(_ bytes: [UInt8]) -> [UInt8] {
+        // Mail stored with CR LF already (what SMTP delivers) is returned as it is, without a copy.
+        if !hasBareLineFeed(bytes) { return bytes }
+        return crlfNormalized(bytes[...])
+    }
+
+    /// Whether some LF is not preceded by CR.
+    public static func hasBareLineFeed(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var previous: UInt8 = 0
+            for byte in buffer {
+                if byte == 0x0A && previous != 0x0D { return true }
+                previous = byte
+            }
+            return false
+        }
+    }
+
     public static func crlfNormalized(_ bytes: some Collection<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

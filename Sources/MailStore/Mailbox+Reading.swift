@@ -14,6 +14,25 @@ extension Mailbox {
         }
     }
 
+    /// The bytes of several listed messages, read in one piece of thread-pool work (nil for those gone).
+    public func contents(of messages: [StoredMessage], folder: String = "INBOX") async throws(MailStoreError) -> [[UInt8]?] {
+        let folderPath = try maildir.folderPath(folder)
+        return try await store.blocking("read messages", folderPath) { () throws(MailStoreError) -> [[UInt8]?] in
+            var result: [[UInt8]?] = []
+            result.reserveCapacity(messages.count)
+            for message in messages {
+                if let bytes = try POSIX.readFile(message.path) {
+                    result.append(bytes)
+                } else if let path = try Self.currentPath(of: message, in: folderPath) {
+                    result.append(try POSIX.readFile(path))
+                } else {
+                    result.append(nil)
+                }
+            }
+            return result
+        }
+    }
+
     /// Removes messages from `folder` (their files; `dovecot-uidlist` drops the records on its next rewrite,
     /// as Dovecot's sync does) and takes them off `maildirsize`. Returns the UIDs of those still there.
     @discardableResult

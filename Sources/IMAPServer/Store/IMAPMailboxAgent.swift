@@ -85,10 +85,14 @@ public final class IMAPMailboxAgent: Sendable {
             var computed: [String: IMAPMessageSummary] = [:]
             var data: [IMAPMessageData] = []
             data.reserveCapacity(messages.count)
-            for (message, key) in zip(messages, keys) {
+            // The bytes of every message that needs them, read in one go.
+            let reading = messages.enumerated().filter { contents || (wantSummaries && cached[keys[$0.offset]] == nil) }
+            let read = reading.isEmpty ? [] : try await mailbox.contents(of: reading.map(\.element), folder: folder)
+            var bytesByIndex: [Int: [UInt8]] = [:]
+            for (entry, bytes) in zip(reading, read) { if let bytes { bytesByIndex[entry.offset] = bytes } }
+            for (index, (message, key)) in zip(messages, keys).enumerated() {
                 var summary = cached[key]
-                let needsBytes = contents || (wantSummaries && summary == nil)
-                let bytes = needsBytes ? try await mailbox.contents(of: message, folder: folder) : nil
+                let bytes = bytesByIndex[index]
                 if wantSummaries && summary == nil, let bytes {
                     summary = IMAPMessageSummary(message: bytes)
                     computed[key] = summary
