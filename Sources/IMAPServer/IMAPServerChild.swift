@@ -15,6 +15,8 @@ public struct IMAPServerChild: ServerChild {
     public let authenticator: MailAuthenticator
     /// The summary index every connection of this process reads and extends.
     public let summaries: IMAPSummaryCache
+    /// How often IDLE looks at the folder.
+    public var idlePollInterval: Duration = .milliseconds(500)
 
     public init(session: IMAPSessionConfiguration, lineProtocol: LineProtocolConfiguration = IMAPServerChild.defaultLineProtocol,
                 tls: TLSContextSource? = nil, store: MailStore, authenticator: MailAuthenticator,
@@ -40,7 +42,7 @@ public struct IMAPServerChild: ServerChild {
         var connectionLogger = logger
         connectionLogger[metadataKey: "peer"] = "\(peer)"
         let agent = IMAPMailboxAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger,
-                                     summaries: summaries)
+                                     summaries: summaries, idlePollInterval: idlePollInterval)
         let handler = LineProtocolHandler(
             session: IMAPSession(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger
         ) { work in .worked(await agent.perform(work)) }
@@ -51,11 +53,13 @@ public struct IMAPServerChild: ServerChild {
     public static func server(_ listener: ListenerConfiguration, session: IMAPSessionConfiguration,
                               lineProtocol: LineProtocolConfiguration = IMAPServerChild.defaultLineProtocol,
                               store: MailStore, authenticator: MailAuthenticator, summaries: IMAPSummaryCache = IMAPSummaryCache(),
+                              idlePollInterval: Duration = .milliseconds(500),
                               group: any EventLoopGroup, logger: Logger) -> Server<IMAPServerChild> {
         var session = session
         if case .implicit = listener.tls { session.implicitTLS = true }
-        let child = IMAPServerChild(session: session, lineProtocol: lineProtocol, tls: listener.tls.startTLSContext,
+        var child = IMAPServerChild(session: session, lineProtocol: lineProtocol, tls: listener.tls.startTLSContext,
                                     store: store, authenticator: authenticator, summaries: summaries)
+        child.idlePollInterval = idlePollInterval
         return Server(child: child, configuration: listener, group: group, logger: logger)
     }
 }

@@ -70,7 +70,8 @@ public final class MailNode: Service, Sendable {
         let summaries = IMAPSummaryCache()
         for (name, listener) in imapListeners {
             servers.append(IMAPServerChild.server(listener, session: configuration.imapSession, store: store, authenticator: authenticator,
-                                                  summaries: summaries, group: group, logger: protocolLogger(name)))
+                                                  summaries: summaries, idlePollInterval: .milliseconds(configuration.idlePollMilliseconds),
+                                                  group: group, logger: protocolLogger(name)))
         }
         self.configuration = configuration
         self.servers = servers

@@ -23,7 +23,7 @@ import NIOCore
 /// tls: { certificate: cert.pem, key: key.pem }   # enables STARTTLS / STLS
 /// local_domains: [shoal.test]
 /// relay_host: 127.0.0.1:10025                      # authenticated users may relay through it
-/// limits: { message_size: 26214400, recipients: 100, errors: 10, command_timeout: 300, data_timeout: 180 }
+/// limits: { message_size: 26214400, recipients: 100, errors: 10, command_timeout: 300, data_timeout: 180, idle_poll_ms: 500 }
 /// auth: { allow_plaintext: false, require_tls: false }
 /// over_quota: temporary                            # or permanent (552 instead of 452)
 /// ```
@@ -50,6 +50,8 @@ public struct MailNodeConfiguration: Sendable {
     public var maximumErrors: Int
     public var commandTimeoutSeconds: Int
     public var dataTimeoutSeconds: Int
+    /// How often an IMAP session in IDLE looks at its folder for changes by other sessions and nodes.
+    public var idlePollMilliseconds: Int
     public var allowPlaintextAuthentication: Bool
     public var requireTLS: Bool
     public var overQuotaIsPermanent: Bool
@@ -110,7 +112,7 @@ public struct MailNodeConfiguration: Sendable {
             }
         }
         let limits = try doc.optional("limits")
-        try limits?.allowOnly(["message_size", "recipients", "errors", "command_timeout", "data_timeout"])
+        try limits?.allowOnly(["message_size", "recipients", "errors", "command_timeout", "data_timeout", "idle_poll_ms"])
         let auth = try doc.optional("auth")
         try auth?.allowOnly(["allow_plaintext", "require_tls"])
         let domains = try doc.optional("local_domains")?.list().map { (n: ConfigNode) throws(ConfigError) -> String in try n.string().lowercased() } ?? []
@@ -124,6 +126,7 @@ public struct MailNodeConfiguration: Sendable {
             maximumErrors: try limits?.optional("errors")?.int(in: 1...1000) ?? 10,
             commandTimeoutSeconds: try limits?.optional("command_timeout")?.int(in: 1...86_400) ?? 300,
             dataTimeoutSeconds: try limits?.optional("data_timeout")?.int(in: 1...86_400) ?? 180,
+            idlePollMilliseconds: try limits?.optional("idle_poll_ms")?.int(in: 50...60_000) ?? 500,
             allowPlaintextAuthentication: try auth?.optional("allow_plaintext")?.bool() ?? false,
             requireTLS: try auth?.optional("require_tls")?.bool() ?? false,
             overQuotaIsPermanent: (try doc.optional("over_quota")?.choice(["temporary", "permanent"]) ?? "temporary") == "permanent")

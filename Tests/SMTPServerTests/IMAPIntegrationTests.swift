@@ -11,13 +11,15 @@ struct IMAPIntegrationTests {
     static let sender = MailNodeIntegrationTests.sender
 
     /// One node (SMTP, IMAP with STARTTLS, IMAPS) and `messages` messages for alice.
-    static func node(_ name: String, bed: MailTestbed, hostname: String = "imap.shoal.test", messages: Int = 3) async throws -> MailNodeProcess {
+    static func node(_ name: String, bed: MailTestbed, hostname: String = "imap.shoal.test", messages: Int = 3,
+                     limits: [(String, Int)] = []) async throws -> MailNodeProcess {
         let directory = "sqlite:" + bed.dir.file("users.db")
         if !FileManager.default.fileExists(atPath: bed.dir.file("users.db")) { _ = try await bed.sqliteDirectory(users) }
         var spec = try bed.nodeSpec(hostname: hostname, directory: directory, lmtp: false)
         spec.tls = try await bed.selfSignedCertificate()
         spec.imapPort = try TestPorts.free()
         spec.imapsPort = try TestPorts.free()
+        spec.limits = limits
         let node = try await bed.startNode(spec)
         for n in 0..<messages {
             let body = n == 1 ? "Second body.\nwith the word zebra\n" : "Body \(n + 1).\n"
@@ -102,7 +104,8 @@ struct IMAPIntegrationTests {
     @Test func twoNodesSeeEachOthersFlagsAndExpungesAndIdleWakesOnDelivery() async throws {
         let bed = try MailTestbed("imap-two-nodes")
         defer { bed.shutdown() }
-        let first = try await Self.node("imap-a", bed: bed, hostname: "imap-a.shoal.test", messages: 3)
+        // IDLE on node A looks at the folder every 200 ms (limits.idle_poll_ms).
+        let first = try await Self.node("imap-a", bed: bed, hostname: "imap-a.shoal.test", messages: 3, limits: [("idle_poll_ms", 200)])
         let second = try await Self.node("imap-b", bed: bed, hostname: "imap-b.shoal.test", messages: 0)
         let portA = try #require(first.spec.imapsPort), portB = try #require(second.spec.imapsPort)
         // Node B changes flags and expunges while a session on node A has INBOX selected: A's NOOP reports them.
