@@ -1,7 +1,7 @@
 """Shoal's fault and abuse scenarios against a `shoal` binary, on loopback only.
 
 Usage: stress.py --shoal PATH --work DIR [--seconds N] [--only NAME,...] [--zero-lock-age S] [--rss-rounds N]
-Scenarios: mail-kill, churn, slow-clients, admin-edits, reload-storm (the default: all of them).
+Scenarios: mail-kill, churn, slow-clients, admin-edits, reload-storm, session-leak (the default: all of them).
 Each prints PASS/FAIL with its numbers; a summary table follows; the exit status is 1 if any invariant broke.
 """
 
@@ -18,6 +18,7 @@ import admin_edits  # noqa: E402
 import churn  # noqa: E402
 import mail_crash  # noqa: E402
 import reload_storm  # noqa: E402
+import session_leak  # noqa: E402
 import slow_clients  # noqa: E402
 from common import Processes, Result, raise_open_files_limit  # noqa: E402
 
@@ -28,6 +29,7 @@ SCENARIOS = {
     "slow-clients": (slow_clients, 0.15),
     "admin-edits": (admin_edits, 0.12),
     "reload-storm": (reload_storm, 0.18),
+    "session-leak": (session_leak, 0.0),
 }
 
 
@@ -45,6 +47,7 @@ def parse_arguments():
     parser.add_argument("--rss-connections", type=int, default=10000)
     parser.add_argument("--rss-only", action="store_true", help="churn: only the RSS measurement")
     parser.add_argument("--flood", type=int, default=1000, help="slow connections per listening port")
+    parser.add_argument("--leak-sessions", type=int, default=300, help="session-leak: session sets per round")
     return parser.parse_args()
 
 
