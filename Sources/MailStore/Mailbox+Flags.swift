@@ -18,7 +18,7 @@ extension Mailbox {
             let target = folderPath + "/cur/" + MaildirName(base: base, info: info).fullName
             // A concurrent rename can move the file between finding and renaming it: look again.
             for _ in 0..<5 {
-                guard let current = try POSIX.status(message.path) != nil ? message.path : Self.currentPath(of: message, in: folderPath)
+                guard let current = try Self.currentPath(of: message, in: folderPath)
                 else { return nil }
                 if current == target { break }
                 if rename(current, target) == 0 {
@@ -42,7 +42,6 @@ extension Mailbox {
     public func receivedDate(of message: StoredMessage, folder: String = "INBOX") async throws(MailStoreError) -> Int64? {
         let folderPath = try maildir.folderPath(folder)
         return try await store.blocking("stat message", message.path) { () throws(MailStoreError) -> Int64? in
-            if let info = try POSIX.status(message.path) { return Int64(info.st_mtim.tv_sec) }
             guard let path = try Self.currentPath(of: message, in: folderPath), let info = try POSIX.status(path) else { return nil }
             return Int64(info.st_mtim.tv_sec)
         }

@@ -6,12 +6,7 @@ extension Mailbox {
     /// The bytes of a listed message as stored. The file may have moved since it was listed (to `cur/`, or
     /// renamed with other flags): it is found again by its base name. Nil when it is gone (expunged).
     public func contents(of message: StoredMessage, folder: String = "INBOX") async throws(MailStoreError) -> [UInt8]? {
-        let folderPath = try maildir.folderPath(folder)
-        return try await store.blocking("read message", message.path) { () throws(MailStoreError) in
-            if let bytes = try POSIX.readFile(message.path) { return bytes }
-            guard let path = try Self.currentPath(of: message, in: folderPath) else { return nil }
-            return try POSIX.readFile(path)
-        }
+        try await contents(of: [message], folder: folder).first ?? nil
     }
 
     /// The bytes of several listed messages, read in one piece of thread-pool work (nil for those gone).
@@ -43,7 +38,7 @@ extension Mailbox {
         return try await store.blocking("remove messages", folderPath) { () throws(MailStoreError) -> [UInt32] in
             var removed: [UInt32] = [], bytes: Int64 = 0
             for message in messages {
-                guard let path = try POSIX.status(message.path) != nil ? message.path : Self.currentPath(of: message, in: folderPath)
+                guard let path = try Self.currentPath(of: message, in: folderPath)
                 else { continue }
                 if unlink(path) != 0 {
                     if errno == ENOENT { continue }
@@ -98,8 +93,10 @@ extension Mailbox {
         return delivered
     }
 
-    /// Where a message's file is now: `cur/` or `new/` entry with its base name.
+    /// Where a message's file is now: where it was listed, else the `cur/` or `new/` entry with its base name
+    /// (another session moved or renamed it meanwhile); nil when it is gone.
     static func currentPath(of message: StoredMessage, in folderPath: String) throws(MailStoreError) -> String? {
+        if try POSIX.status(message.path) != nil { return message.path }
         let base = MaildirName(parsing: entryName(message.path)).base
         for directory in ["cur", "new"] {
             for entry in try POSIX.listDirectory(folderPath + "/" + directory) ?? []

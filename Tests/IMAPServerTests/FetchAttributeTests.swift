@@ -1,3 +1,4 @@
+import MIME
 import IMAPServer
 import Testing
 
@@ -26,15 +27,15 @@ import Testing
         let cases: [(String, IMAPFetchAttribute, String)] = [
             ("BODY[]", .body(section: .whole, partial: nil, peek: false), "BODY[]"),
             ("body.peek[]<0.1024>", .body(section: .whole, partial: IMAPPartial(origin: 0, count: 1024), peek: true), "BODY[]<0>"),
-            ("BODY[HEADER]", .body(section: IMAPSection(text: .header), partial: nil, peek: false), "BODY[HEADER]"),
-            ("BODY[TEXT]<100.50>", .body(section: IMAPSection(text: .text), partial: IMAPPartial(origin: 100, count: 50), peek: false), "BODY[TEXT]<100>"),
-            ("BODY.PEEK[header.fields (From To)]", .body(section: IMAPSection(text: .headerFields(["From", "To"])), partial: nil, peek: true), "BODY[HEADER.FIELDS (From To)]"),
-            ("BODY[HEADER.FIELDS.NOT (X-A)]", .body(section: IMAPSection(text: .headerFieldsNot(["X-A"])), partial: nil, peek: false), "BODY[HEADER.FIELDS.NOT (X-A)]"),
-            ("BODY[1]", .body(section: IMAPSection(part: [1]), partial: nil, peek: false), "BODY[1]"),
-            ("BODY[1.2.3]", .body(section: IMAPSection(part: [1, 2, 3]), partial: nil, peek: false), "BODY[1.2.3]"),
-            ("BODY[1.2.MIME]", .body(section: IMAPSection(part: [1, 2], text: .mime), partial: nil, peek: false), "BODY[1.2.MIME]"),
-            ("BODY[4.2.TEXT]", .body(section: IMAPSection(part: [4, 2], text: .text), partial: nil, peek: false), "BODY[4.2.TEXT]"),
-            ("BODY[1.2.HEADER.FIELDS (FROM \"X Y\")]", .body(section: IMAPSection(part: [1, 2], text: .headerFields(["FROM", "X Y"])), partial: nil, peek: false), "BODY[1.2.HEADER.FIELDS (FROM \"X Y\")]"),
+            ("BODY[HEADER]", .body(section: MessageSection(text: .header), partial: nil, peek: false), "BODY[HEADER]"),
+            ("BODY[TEXT]<100.50>", .body(section: MessageSection(text: .text), partial: IMAPPartial(origin: 100, count: 50), peek: false), "BODY[TEXT]<100>"),
+            ("BODY.PEEK[header.fields (From To)]", .body(section: MessageSection(text: .headerFields(["From", "To"])), partial: nil, peek: true), "BODY[HEADER.FIELDS (From To)]"),
+            ("BODY[HEADER.FIELDS.NOT (X-A)]", .body(section: MessageSection(text: .headerFieldsNot(["X-A"])), partial: nil, peek: false), "BODY[HEADER.FIELDS.NOT (X-A)]"),
+            ("BODY[1]", .body(section: MessageSection(path: [1]), partial: nil, peek: false), "BODY[1]"),
+            ("BODY[1.2.3]", .body(section: MessageSection(path: [1, 2, 3]), partial: nil, peek: false), "BODY[1.2.3]"),
+            ("BODY[1.2.MIME]", .body(section: MessageSection(path: [1, 2], text: .mime), partial: nil, peek: false), "BODY[1.2.MIME]"),
+            ("BODY[4.2.TEXT]", .body(section: MessageSection(path: [4, 2], text: .text), partial: nil, peek: false), "BODY[4.2.TEXT]"),
+            ("BODY[1.2.HEADER.FIELDS (FROM \"X Y\")]", .body(section: MessageSection(path: [1, 2], text: .headerFields(["FROM", "X Y"])), partial: nil, peek: false), "BODY[1.2.HEADER.FIELDS (FROM \"X Y\")]"),
             ("BINARY[1]", .binary(part: [1], partial: nil, peek: false), "BINARY[1]"),
             ("BINARY.PEEK[1.2]<0.10>", .binary(part: [1, 2], partial: IMAPPartial(origin: 0, count: 10), peek: true), "BINARY[1.2]<0>"),
             ("BINARY[]", .binary(part: [], partial: nil, peek: false), "BINARY[]"),

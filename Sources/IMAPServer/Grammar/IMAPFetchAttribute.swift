@@ -1,4 +1,5 @@
-import MIME
+public import MIME
+
 /// One FETCH data item (RFC 3501 §6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ); the macros ALL, FAST and FULL
 /// are expanded by the parser.
 public enum IMAPFetchAttribute: Hashable, Sendable {
@@ -17,7 +18,7 @@ public enum IMAPFetchAttribute: Hashable, Sendable {
     case uid
     case modSeq
     /// BODY[section]<partial> or, with `peek`, BODY.PEEK[section]<partial> (which does not set \Seen).
-    case body(section: IMAPSection, partial: IMAPPartial?, peek: Bool)
+    case body(section: MessageSection, partial: IMAPPartial?, peek: Bool)
     /// BINARY[part]<partial> / BINARY.PEEK[part]<partial> (RFC 3516); an empty part is the whole message.
     case binary(part: [Int], partial: IMAPPartial?, peek: Bool)
     /// BINARY.SIZE[part] (RFC 3516).
@@ -57,9 +58,9 @@ public enum IMAPFetchAttribute: Hashable, Sendable {
         case let .body(section, partial, _):
             return "BODY[\(section.rendered)]" + (partial.map { "<\($0.origin)>" } ?? "")
         case let .binary(part, partial, _):
-            return "BINARY[\(IMAPSection.renderPart(part))]" + (partial.map { "<\($0.origin)>" } ?? "")
+            return "BINARY[\(MessageSection.renderPart(part))]" + (partial.map { "<\($0.origin)>" } ?? "")
         case let .binarySize(part):
-            return "BINARY.SIZE[\(IMAPSection.renderPart(part))]"
+            return "BINARY.SIZE[\(MessageSection.renderPart(part))]"
         }
     }
 
@@ -69,7 +70,7 @@ public enum IMAPFetchAttribute: Hashable, Sendable {
         case let .body(section, partial, peek):
             return (peek ? "BODY.PEEK[" : "BODY[") + section.rendered + "]" + (partial.map(\.rendered) ?? "")
         case let .binary(part, partial, peek):
-            return (peek ? "BINARY.PEEK[" : "BINARY[") + IMAPSection.renderPart(part) + "]" + (partial.map(\.rendered) ?? "")
+            return (peek ? "BINARY.PEEK[" : "BINARY[") + MessageSection.renderPart(part) + "]" + (partial.map(\.rendered) ?? "")
         default:
             return responseLabel
         }
@@ -89,37 +90,19 @@ public struct IMAPPartial: Hashable, Sendable {
     public var rendered: String { "<\(origin).\(count)>" }
 }
 
-/// A BODY section spec: part numbers (`1.2.3`, empty for the whole message) and an optional text part.
-public struct IMAPSection: Hashable, Sendable {
-    /// The text part of a section: what of the addressed part is meant.
-    public enum Text: Hashable, Sendable {
-        case header
-        /// HEADER.FIELDS (names as sent, compared case-insensitively).
-        case headerFields([String])
-        case headerFieldsNot([String])
-        case text
-        /// MIME: the part's MIME header (only after part numbers).
-        case mime
-    }
-
-    public var part: [Int]
-    public var text: Text?
-
-    public init(part: [Int] = [], text: Text? = nil) {
-        self.part = part
-        self.text = text
-    }
-
+/// BODY section specs are the MIME module's ``MIME/MessageSection`` (the one section type: the parser makes
+/// them, the message serves them); this adds the forms a FETCH response writes.
+extension MessageSection {
     /// The whole message: `BODY[]`.
-    public static let whole = IMAPSection()
+    public static let whole = MessageSection()
 
     static func renderPart(_ part: [Int]) -> String { part.map(String.init).joined(separator: ".") }
 
     /// The canonical text between the brackets: `1.2.HEADER.FIELDS (FROM TO)`, `TEXT`, empty for the whole message.
     public var rendered: String {
-        var out = Self.renderPart(part)
+        var out = Self.renderPart(path)
         guard let text else { return out }
-        if !part.isEmpty { out += "." }
+        if !path.isEmpty { out += "." }
         switch text {
         case .header: out += "HEADER"
         case let .headerFields(names): out += "HEADER.FIELDS (" + names.map(IMAPString.renderAString).joined(separator: " ") + ")"

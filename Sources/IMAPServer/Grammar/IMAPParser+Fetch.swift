@@ -1,3 +1,4 @@
+import MIME
 /// FETCH data items, section specs and partials (RFC 3501 §6.4.5, RFC 3516, RFC 7162).
 extension IMAPParser {
     /// A macro (ALL, FAST, FULL), one item, or a parenthesized list of items.
@@ -39,23 +40,23 @@ extension IMAPParser {
     }
 
     /// "[" [section-spec] "]".
-    mutating func section() throws -> IMAPSection {
+    mutating func section() throws -> MessageSection {
         try expect(UInt8(ascii: "["), "[ opening a section")
-        var section = IMAPSection()
+        var section = MessageSection()
         if skip(UInt8(ascii: "]")) { return section }
         while let next = peek(), IMAPByteClass.isDigit(next) {
-            guard section.part.count < 32 else { throw error("section part too deep") }
-            section.part.append(Int(try nzNumber("a part number")))
+            guard section.path.count < 32 else { throw error("section part too deep") }
+            section.path.append(Int(try nzNumber("a part number")))
             guard skip(UInt8(ascii: ".")) else { break }
         }
-        let dotted = section.part.isEmpty || text[index - 1] == UInt8(ascii: ".")
+        let dotted = section.path.isEmpty || text[index - 1] == UInt8(ascii: ".")
         if dotted {
             let start = index
             let name = String(decoding: run { $0 == UInt8(ascii: ".") || ($0 | 0x20 >= UInt8(ascii: "a") && $0 | 0x20 <= UInt8(ascii: "z")) }, as: UTF8.self).uppercased()
             switch name {
             case "HEADER": section.text = .header
             case "TEXT": section.text = .text
-            case "MIME" where !section.part.isEmpty: section.text = .mime
+            case "MIME" where !section.path.isEmpty: section.text = .mime
             case "HEADER.FIELDS", "HEADER.FIELDS.NOT":
                 try space()
                 let names = try parenthesized("header field names") { try $0.astring("a header field name") }

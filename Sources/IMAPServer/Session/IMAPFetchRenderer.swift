@@ -84,7 +84,7 @@ public struct IMAPFetchRenderer: Sendable {
             case let .body(section, partial, _) where section == .whole:
                 item(attribute.responseLabel, Self.literal(crlf.map { Self.slice($0, partial) }))
             case let .body(section, partial, _):
-                let bytes = mimeValue()?.bytes(of: Self.messageSection(section))
+                let bytes = mimeValue()?.bytes(of: section)
                 item(attribute.responseLabel, Self.literal(bytes.map { Self.slice($0, partial) }))
             case let .binary(part, partial, _):
                 // Content-Transfer-Encoding is not decoded yet: the part as stored (BINARY is not advertised).
@@ -98,18 +98,6 @@ public struct IMAPFetchRenderer: Sendable {
         }
         out += Array(")\r\n".utf8)
         return out
-    }
-
-    static func messageSection(_ section: IMAPSection) -> MessageSection {
-        let text: MessageSection.Text? = switch section.text {
-        case .none: nil
-        case .header: .header
-        case let .headerFields(names): .headerFields(names)
-        case let .headerFieldsNot(names): .headerFieldsNot(names)
-        case .text: .text
-        case .mime: .mime
-        }
-        return MessageSection(path: section.part, text: text)
     }
 
     /// `<origin.count>`: the octets from origin, at most count; empty past the end (RFC 3501 §6.4.5).

@@ -39,11 +39,9 @@ extension IMAPSession {
             return IMAPListMatcher.responses(list, folders: folders, subscribed: subscribed, lsub: lsub).map { .send($0) }
                 + [ok(tag, "\(lsub ? "Lsub" : "List") completed.")]
         case let .sync(tag, command):
-            guard case let .listing(listing) = result, var box = selected else { return failed(tag, result) }
-            let responses = box.sync(listing, expungeAllowed: true)
-            selected = box
-            if box.isInvalidated { return invalidated() }
-            return responses.map { .send($0 + "\r\n") } + [ok(tag, "\(command) completed.")]
+            guard case let .listing(listing) = result, selected != nil else { return failed(tag, result) }
+            guard let responses = fold(listing, expungeAllowed: true) else { return invalidated() }
+            return responses + [ok(tag, "\(command) completed.")]
         case let .expunge(tag, uids, closing):
             guard case .expunged = result else { return failed(tag, result) }
             if closing { return [ok(tag, "Close completed.")] }
@@ -73,6 +71,15 @@ extension IMAPSession {
         }
     }
 
+    /// Folds the folder as it is now into the selection: the untagged responses announcing what changed,
+    /// or nil when UIDVALIDITY changed under the session.
+    mutating func fold(_ listing: FolderListing, expungeAllowed: Bool) -> [IMAPAction]? {
+        guard var box = selected else { return [] }
+        let responses = box.sync(listing, expungeAllowed: expungeAllowed)
+        selected = box
+        return box.isInvalidated ? nil : responses.map { .send($0 + "\r\n") }
+    }
+
     /// `1:3,7` for UIDPLUS codes (in the given order, ranges where consecutive).
     static func uidSet(_ uids: [UInt32]) -> String {
         var parts: [String] = []
@@ -94,9 +101,8 @@ extension IMAPSession {
         switch (job.stage, result) {
         case let (.sync, .listing(listing)):
             // Expunges may not be announced during FETCH, but may during UID FETCH (RFC 3501 §7.4.1).
-            let responses = box.sync(listing, expungeAllowed: job.uid).map { IMAPAction.send($0 + "\r\n") }
-            selected = box
-            if box.isInvalidated { return invalidated() }
+            guard let responses = fold(listing, expungeAllowed: job.uid), let folded = selected else { return invalidated() }
+            box = folded
             job.targets = resolve(job.set, uid: job.uid, box)
             let unseen = job.targets.map(\.message).filter { !$0.flags.contains(.seen) }
             if !box.readOnly && job.renderer.attributes.contains(where: \.setsSeen) && !unseen.isEmpty {
@@ -165,9 +171,8 @@ extension IMAPSession {
         guard var box = selected else { return failed(job.tag, result) }
         switch (job.stage, result) {
         case let (.sync, .listing(listing)):
-            let responses = box.sync(listing, expungeAllowed: job.uid).map { IMAPAction.send($0 + "\r\n") }
-            selected = box
-            if box.isInvalidated { return invalidated() }
+            guard let responses = fold(listing, expungeAllowed: job.uid), let folded = selected else { return invalidated() }
+            box = folded
             let (flags, keywords) = IMAPFlags.split(job.action.flags)
             let updates = resolve(job.set, uid: job.uid, box).map { _, message -> IMAPFlagUpdate in
                 switch job.action.operation {
@@ -207,9 +212,8 @@ extension IMAPSession {
         guard var box = selected else { return failed(job.tag, result) }
         switch (job.stage, result) {
         case let (.sync, .listing(listing)):
-            let responses = box.sync(listing, expungeAllowed: job.uid).map { IMAPAction.send($0 + "\r\n") }
-            selected = box
-            if box.isInvalidated { return invalidated() }
+            guard let responses = fold(listing, expungeAllowed: job.uid), let folded = selected else { return invalidated() }
+            box = folded
             job.remaining = box.messages.filter { !box.isExpunged($0.uid) }
             let needs = IMAPSearchEvaluator.needs(job.command.key)
             if needs.contents || needs.receivedDate { return responses + searchNext(job) }

@@ -217,11 +217,9 @@ public struct IMAPSession: Sendable {
             }
         case let .idle(tag):
             idlePollOut = false
-            guard idleTag == tag, case let .listing(listing) = result, var box = selected else { return [] }
-            let responses = box.sync(listing, expungeAllowed: true)
-            selected = box
-            if box.isInvalidated { return invalidated() }
-            return responses.map { .send($0 + "\r\n") } + idlePoll()
+            guard idleTag == tag, case let .listing(listing) = result, selected != nil else { return [] }
+            guard let responses = fold(listing, expungeAllowed: true) else { return invalidated() }
+            return responses + idlePoll()
         default:
             return workedMailbox(pending, result)
         }
