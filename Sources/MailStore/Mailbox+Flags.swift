@@ -18,8 +18,7 @@ extension Mailbox {
             let target = folderPath + "/cur/" + MaildirName(base: base, info: info).fullName
             // A concurrent rename can move the file between finding and renaming it: look again.
             for _ in 0..<5 {
-                guard let current = try Self.currentPath(of: message, in: folderPath)
-                else { return nil }
+                guard let current = try Self.currentPath(of: message, in: folderPath) else { return nil }
                 if current == target { break }
                 if rename(current, target) == 0 {
                     if fsync { try POSIX.fsyncDirectory(folderPath + "/cur") }
