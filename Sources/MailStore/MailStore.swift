@@ -11,6 +11,8 @@ public final class MailStore: Sendable {
     let logger: Logger
     /// Per-folder queues through which this store's tasks reach `dovecot-uidlist.lock` (see `FolderCommitQueues`).
     let commitQueues = FolderCommitQueues()
+    /// The folders' last listings, reused while their directories and index files are unchanged.
+    let listings = FolderListingCache()
 
     /// `threadPool` must be started; it defaults to the stores' own `fileThreadPool`.
     public init(
