@@ -44,7 +44,8 @@ public struct IMAPServerChild: ServerChild {
         let agent = IMAPMailboxAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger,
                                      summaries: summaries, idlePollInterval: idlePollInterval)
         let handler = LineProtocolHandler(
-            session: IMAPSession(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger
+            session: IMAPSession(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger,
+            executor: store.executor
         ) { work in .worked(await agent.perform(work)) }
         try channel.pipeline.syncOperations.addHandler(handler)
     }

@@ -8,6 +8,8 @@ public import NIOPosix
 public final class MailStore: Sendable {
     public let configuration: MailStoreConfiguration
     let threadPool: NIOThreadPool
+    /// Runs tasks on `threadPool`, so that their file work runs in place (see ``FilePoolExecutor``).
+    public let executor: FilePoolExecutor
     let logger: Logger
     /// Per-folder queues through which this store's tasks reach `dovecot-uidlist.lock` (see `FolderCommitQueues`).
     let commitQueues = FolderCommitQueues()
@@ -22,6 +24,7 @@ public final class MailStore: Sendable {
     ) {
         self.configuration = configuration
         self.threadPool = threadPool
+        executor = threadPool === MailStore.fileThreadPool ? FilePoolExecutor.shared : FilePoolExecutor(pool: threadPool)
         self.logger = logger
     }
 
@@ -66,6 +69,10 @@ public final class MailStore: Sendable {
     func blocking<T: Sendable>(
         _ operation: String, _ path: String, _ body: @escaping @Sendable () throws(MailStoreError) -> T
     ) async throws(MailStoreError) -> T {
+        // A task on this pool's executor is on one of its threads already: the work runs here.
+        if FilePoolExecutor.isRunning(on: threadPool) { return try body() }
+        // A task on this pool's executor is on one of its threads already: the work runs here.
+        if FilePoolExecutor.isRunning(on: threadPool) { return try body() }
         let result: Result<T, MailStoreError>
         do {
             result = try await threadPool.runIfActive { () -> Result<T, MailStoreError> in

@@ -1,7 +1,10 @@
 import MailStore
 
-/// How many messages one piece of FETCH or SEARCH work reads: bounds the memory a command holds.
+/// How many messages one piece of FETCH or SEARCH work reads when it needs their bytes: bounds the memory a
+/// command holds.
 let imapMessageBatch = 32
+/// How many messages one piece of work covers when it needs only their summaries or arrival times (small).
+let imapSummaryBatch = 1024
 
 /// A FETCH under way: first the folder is looked at, then `\Seen` is set where the items set it, then
 /// the bytes are read when an item needs them.
@@ -19,6 +22,8 @@ struct IMAPFetchJob: Sendable {
     var stage: Stage = .sync
 
     enum Stage: Sendable { case sync, seen, data }
+
+    var batchSize: Int { renderer.needsContents ? imapMessageBatch : imapSummaryBatch }
 }
 
 /// A SEARCH under way: the folder is looked at, then the bytes read when a key needs them.
@@ -32,6 +37,8 @@ struct IMAPSearchJob: Sendable {
     var stage: Stage = .sync
 
     enum Stage: Sendable { case sync, data }
+
+    var batchSize: Int { IMAPSearchEvaluator.needs(command.key).contents ? imapMessageBatch : imapSummaryBatch }
 }
 
 /// A STORE under way: the folder is looked at, then the flags set.

@@ -119,7 +119,7 @@ extension IMAPSession {
             job.targets = job.targets.map { ($0.sequenceNumber, box.message(at: $0.sequenceNumber) ?? $0.message) }
             return fetchData(job)
         case let (.data, .messageData(data)):
-            let batch = job.targets[job.next..<min(job.next + imapMessageBatch, job.targets.count)]
+            let batch = job.targets[job.next..<min(job.next + job.batchSize, job.targets.count)]
             let rendered = fetchRender(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
             job.next += batch.count
             return rendered + fetchData(job)
@@ -136,7 +136,7 @@ extension IMAPSession {
             guard job.next < job.targets.count else { return [fetchDone(job)] }
             job.stage = .data
             pending = .fetch(job)
-            let batch = job.targets[job.next..<min(job.next + imapMessageBatch, job.targets.count)].map(\.message)
+            let batch = job.targets[job.next..<min(job.next + job.batchSize, job.targets.count)].map(\.message)
             return [.perform(.messageData(batch, folder: box.folder, contents: job.renderer.needsContents,
                                           receivedDates: job.renderer.needsReceivedDate, summaries: job.renderer.needsSummary))]
         }
@@ -158,8 +158,8 @@ extension IMAPSession {
                 job.missing = true  // removed by another session since it was listed
                 continue
             }
-            out += job.renderer.render(sequenceNumber: number, message: message, flags: box.flags(message),
-                                       contents: item?.contents, receivedDate: item?.receivedDate, summary: item?.summary)
+            job.renderer.render(into: &out, sequenceNumber: number, message: message, flags: box.flags(message),
+                                contents: item?.contents, receivedDate: item?.receivedDate, summary: item?.summary)
         }
         return out.isEmpty ? [] : [.sendBytes(out)]
     }
@@ -220,7 +220,7 @@ extension IMAPSession {
             searchEvaluate(job.remaining[...], job: &job, data: [:])
             return responses + searchDone(job)
         case let (.data, .messageData(data)):
-            let batch = job.remaining.prefix(imapMessageBatch)
+            let batch = job.remaining.prefix(job.batchSize)
             searchEvaluate(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
             job.remaining.removeFirst(batch.count)
             return searchNext(job)
@@ -236,7 +236,7 @@ extension IMAPSession {
         let needs = IMAPSearchEvaluator.needs(job.command.key)
         job.stage = .data
         pending = .search(job)
-        return [.perform(.messageData(Array(job.remaining.prefix(imapMessageBatch)), folder: box.folder,
+        return [.perform(.messageData(Array(job.remaining.prefix(job.batchSize)), folder: box.folder,
                                       contents: needs.contents, receivedDates: needs.receivedDate))]
     }
 

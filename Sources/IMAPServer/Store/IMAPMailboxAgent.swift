@@ -83,24 +83,24 @@ public final class IMAPMailboxAgent: Sendable {
             let keys = messages.map { Self.cacheKey($0) }
             let cached = wantSummaries ? await summaries.summaries(folderPath: folderPath, keys: keys) : [:]
             var computed: [String: IMAPMessageSummary] = [:]
-            var data: [IMAPMessageData] = []
-            data.reserveCapacity(messages.count)
-            // The bytes of every message that needs them, read in one go.
-            let reading = messages.enumerated().filter { contents || (wantSummaries && cached[keys[$0.offset]] == nil) }
-            let read = reading.isEmpty ? [] : try await mailbox.contents(of: reading.map(\.element), folder: folder)
             var bytesByIndex: [Int: [UInt8]] = [:]
-            for (entry, bytes) in zip(reading, read) { if let bytes { bytesByIndex[entry.offset] = bytes } }
-            for (index, (message, key)) in zip(messages, keys).enumerated() {
-                var summary = cached[key]
-                let bytes = bytesByIndex[index]
-                if wantSummaries && summary == nil, let bytes {
-                    summary = IMAPMessageSummary(message: bytes)
-                    computed[key] = summary
+            // The bytes of every message that needs them, a batch per piece of thread-pool work: a summary-only
+            // FETCH covers many messages at once, but holds at most a batch of their bytes.
+            let reading = messages.indices.filter { contents || (wantSummaries && cached[keys[$0]] == nil) }
+            for start in stride(from: 0, to: reading.count, by: imapMessageBatch) {
+                let indices = reading[start..<min(start + imapMessageBatch, reading.count)]
+                let read = try await mailbox.contents(of: indices.map { messages[$0] }, folder: folder)
+                for (index, bytes) in zip(indices, read) {
+                    guard let bytes else { continue }
+                    if wantSummaries && cached[keys[index]] == nil { computed[keys[index]] = IMAPMessageSummary(message: bytes) }
+                    if contents { bytesByIndex[index] = bytes }
                 }
-                data.append(IMAPMessageData(
-                    uid: message.uid, contents: contents ? bytes : nil,
-                    receivedDate: dates ? try await mailbox.receivedDate(of: message, folder: folder) : nil,
-                    summary: summary))
+            }
+            let receivedDates = dates ? try await mailbox.receivedDates(of: messages, folder: folder) : []
+            let data = messages.indices.map { index in
+                IMAPMessageData(uid: messages[index].uid, contents: bytesByIndex[index],
+                                receivedDate: dates ? receivedDates[index] : nil,
+                                summary: cached[keys[index]] ?? computed[keys[index]])
             }
             await summaries.store(folderPath: folderPath, computed)
             return .messageData(data)

@@ -26,6 +26,8 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     /// Changes whenever buffered input is dropped (STARTTLS), so a decoding loop knows not to go on with it.
     private var inputGeneration = 0
     private let perform: Performer
+    /// Where the work's tasks run (nil: the global concurrent executor).
+    private let executor: (any TaskExecutor)?
     private let tls: TLSContextSource?
     private let configuration: LineProtocolConfiguration
     private let logger: Logger
@@ -38,9 +40,12 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
 
     /// - Parameters:
     ///   - tls: the context STARTTLS upgrades with (nil: the session should not offer it).
+    ///   - executor: the task executor `perform` prefers (one whose threads may block, so the work's blocking
+    ///     calls run in place); nil for the global concurrent executor.
     ///   - perform: runs the session's work off the event loop.
     public init(session: Session, configuration: LineProtocolConfiguration, tls: TLSContextSource?, logger: Logger,
-                perform: @escaping Performer) {
+                executor: (any TaskExecutor)? = nil, perform: @escaping Performer) {
+        self.executor = executor
         self.session = session
         self.decoder = CRLFLineDecoder(maximumLineLength: configuration.maximumLineLength)
         self.configuration = configuration
@@ -245,7 +250,7 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
         }
         let perform = self.perform
         let promise = context.eventLoop.makePromise(of: Session.Input.self)
-        promise.completeWithTask { await perform(work) }
+        Task(executorPreference: executor) { promise.succeed(await perform(work)) }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { input in
             let (handler, context) = bound.value
