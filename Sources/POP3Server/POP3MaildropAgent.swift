@@ -75,7 +75,9 @@ public final class POP3MaildropAgent: Sendable {
         lock?.refresh()
         do {
             guard let bytes = try await mailbox.contents(of: message) else { return nil }
-            return ByteBuffer(bytes: POP3Transfer.encode(bytes, bodyLines: bodyLines))
+            var out = ByteBuffer()
+            POP3Transfer.encode(bytes, bodyLines: bodyLines, into: &out)
+            return out
         } catch {
             logger.error("cannot read message", metadata: ["path": "\(message.path)", "error": "\(error)"])
             return nil
