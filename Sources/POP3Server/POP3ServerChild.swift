@@ -39,7 +39,7 @@ public struct POP3ServerChild: ServerChild {
         channel.closeFuture.whenComplete { _ in agent.close() }
         let handler = LineProtocolHandler(
             session: POP3Session(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger,
-            executor: store.executor
+            executor: store.executor, readyAnswer: agent.readyAnswer
         ) { work in await agent.perform(work) }
         try channel.pipeline.syncOperations.addHandler(handler)
     }

@@ -273,7 +273,11 @@ public struct POP3Session: Sendable {
         guard case .reply("") = check.first else { return check }
         state = .working
         pendingRetrieve = number
-        return [.retrieve(maildrop.messages[number - 1].stored, bodyLines: bodyLines)]
+        // After a RETR a client most likely asks for the next message it has not deleted.
+        let next = bodyLines == nil
+            ? maildrop.messages.indices.dropFirst(number).first { !deleted.contains($0 + 1) }.map { maildrop.messages[$0].stored }
+            : nil
+        return [.retrieve(maildrop.messages[number - 1].stored, bodyLines: bodyLines, next: next)]
     }
 
     private mutating func retrieved(_ bytes: ByteBuffer?) -> [POP3Action] {

@@ -19,6 +19,8 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
 
     /// Runs a session's work off the event loop and returns the input to feed back.
     public typealias Performer = @Sendable (Session.Work) async -> Session.Input
+    /// Answers work from memory, on the event loop, when it can (nil: it cannot); it must never block.
+    public typealias ReadyAnswer = (Session.Work) -> Session.Input?
 
     private var session: Session
     private var decoder: CRLFLineDecoder
@@ -28,6 +30,7 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     private let perform: Performer
     /// Where the work's tasks run (nil: the global concurrent executor).
     private let executor: (any TaskExecutor)?
+    private let readyAnswer: ReadyAnswer?
     private let tls: TLSContextSource?
     private let configuration: LineProtocolConfiguration
     private let logger: Logger
@@ -42,10 +45,12 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     ///   - tls: the context STARTTLS upgrades with (nil: the session should not offer it).
     ///   - executor: the task executor `perform` prefers (one whose threads may block, so the work's blocking
     ///     calls run in place); nil for the global concurrent executor.
+    ///   - readyAnswer: answers work that needs no I/O (something read ahead) without leaving the event loop.
     ///   - perform: runs the session's work off the event loop.
     public init(session: Session, configuration: LineProtocolConfiguration, tls: TLSContextSource?, logger: Logger,
-                executor: (any TaskExecutor)? = nil, perform: @escaping Performer) {
+                executor: (any TaskExecutor)? = nil, readyAnswer: ReadyAnswer? = nil, perform: @escaping Performer) {
         self.executor = executor
+        self.readyAnswer = readyAnswer
         self.session = session
         self.decoder = CRLFLineDecoder(maximumLineLength: configuration.maximumLineLength)
         self.configuration = configuration
@@ -248,10 +253,19 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
             heldWork = work
             return
         }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        if let input = readyAnswer?(work) {
+            // Fed on the next turn of the loop, as an answer from elsewhere would be (no re-entry from here).
+            context.eventLoop.execute {
+                let (handler, context) = bound.value
+                guard context.channel.isActive else { return }
+                handler.feed(input, context: context)
+            }
+            return
+        }
         let perform = self.perform
         let promise = context.eventLoop.makePromise(of: Session.Input.self)
         Task(executorPreference: executor) { promise.succeed(await perform(work)) }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { input in
             let (handler, context) = bound.value
             guard context.channel.isActive else { return }
