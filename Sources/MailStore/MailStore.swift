@@ -11,6 +11,8 @@ public final class MailStore: Sendable {
     let logger: Logger
     /// Per-folder queues through which this store's tasks reach `dovecot-uidlist.lock` (see `FolderCommitQueues`).
     let commitQueues = FolderCommitQueues()
+    /// The inotify watches IMAP IDLE sessions share (``Mailbox/watchChanges(folder:_:)``).
+    let folderWatches: FolderWatchHub
 
     /// `threadPool` must be started; it defaults to the stores' own `fileThreadPool`.
     public init(
@@ -21,6 +23,7 @@ public final class MailStore: Sendable {
         self.configuration = configuration
         self.threadPool = threadPool
         self.logger = logger
+        folderWatches = FolderWatchHub(logger: logger)
     }
 
     /// The mailbox of `owner`; fails when the login, domain or location cannot name a directory.
