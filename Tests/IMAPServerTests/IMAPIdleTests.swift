@@ -68,6 +68,7 @@ import Testing
         let start = Self.clock.now
         #expect(Self.count(await agent.perform(.idleWait(folder: "INBOX"))) == 1)
         #expect(Self.clock.now - start < .seconds(10))
+        #expect(agent.idle.isWatching)
         async let woken = agent.perform(.idleWait(folder: "INBOX"))
         try await Task.sleep(for: .milliseconds(100))
         _ = try await mailbox.deliver(Array("Subject: two\r\n\r\n2\r\n".utf8))
@@ -79,6 +80,7 @@ import Testing
         #expect(Self.isIdleEnded(await agent.perform(.endIdle)))
         #expect(Self.count(await ended) == 2)
         #expect(Self.clock.now - start < .seconds(10))
+        #expect(!agent.idle.isWatching, "DONE gives the folder's watch up")
         agent.close()
     }
 
@@ -90,6 +92,7 @@ import Testing
         var start = Self.clock.now
         #expect(Self.count(await agent.perform(.idleWait(folder: "INBOX"))) == 1)
         #expect(Self.clock.now - start >= .milliseconds(300), "no watch: the wait is the poll interval")
+        #expect(!agent.idle.isWatching)
 
         let slowRoot = IMAPMailboxAgentTests.scratch()
         defer { try? FileManager.default.removeItem(atPath: slowRoot) }

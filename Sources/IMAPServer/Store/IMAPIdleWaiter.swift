@@ -16,6 +16,8 @@ final class IMAPIdleWaiter: Sendable {
         var folder: String?
         var watch: FolderWatch?
         var closed = false
+        /// Counts ``end()`` calls, so a watch set up while IDLE ended is given up at once.
+        var ends = 0
     }
     private let state = NIOLockedValueBox(State())
 
@@ -37,15 +39,16 @@ final class IMAPIdleWaiter: Sendable {
             watched = known
         } else {
             release()
+            let ends = state.withLockedValue { $0.ends }
             let signal = self.signal
             let watch = await mailbox.watchChanges(folder: folder) { signal.signal(.changed) }
-            let closed = state.withLockedValue { state in
-                guard !state.closed else { return true }
+            let ended = state.withLockedValue { state in
+                guard !state.closed && state.ends == ends else { return true }
                 state.folder = folder
                 state.watch = watch
                 return false
             }
-            if closed {
+            if ended {
                 watch?.cancel()
                 return .ended
             }
@@ -63,6 +66,7 @@ final class IMAPIdleWaiter: Sendable {
 
     /// IDLE ended (DONE): the wait under way returns, and the watch is given up.
     func end() {
+        state.withLockedValue { $0.ends += 1 }
         release()
         signal.signal(.ended)
     }

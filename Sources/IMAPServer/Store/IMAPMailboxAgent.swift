@@ -13,7 +13,7 @@ public final class IMAPMailboxAgent: Sendable {
     private let mailbox = NIOLockedValueBox<Mailbox?>(nil)
     private let summaries: IMAPSummaryCache
     /// IDLE's waits: inotify on the folder where the store has it, polling where not.
-    private let idle: IMAPIdleWaiter
+    let idle: IMAPIdleWaiter
     /// How often IDLE looks at a folder that is not watched (polling configured, a network filesystem).
     public var idlePollInterval: Duration { idle.pollInterval }
     /// How often IDLE looks at a watched folder anyway, in case a notification was missed.

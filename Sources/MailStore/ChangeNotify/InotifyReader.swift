@@ -65,15 +65,20 @@ final class InotifyReader: Sendable {
             close(stopFD)
         }
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
+        // Only stop() ends the loop: the hub owns the watch descriptors until then, so the inotify descriptor must
+        // stay open (and its number not reused) however reading goes.
         while true {
             fds[0].revents = 0
             fds[1].revents = 0
             if poll(&fds, 2, -1) < 0 {
-                if errno == EINTR { continue }
-                return
+                if errno != EINTR { usleep(100_000) }
+                continue
             }
             if fds[1].revents != 0 { return }
-            if fds[0].revents & Int16(POLLIN) == 0 { if fds[0].revents != 0 { return } else { continue } }
+            guard fds[0].revents & Int16(POLLIN) != 0 else {
+                if fds[0].revents != 0 { usleep(100_000) }  // POLLERR: not expected from inotify; do not spin
+                continue
+            }
             while true {
                 let count = read(fd, buffer.baseAddress, buffer.count)
                 if count < 0 && errno == EINTR { continue }
