@@ -59,12 +59,6 @@ import Testing
         #expect(messages.mask & InotifyEvent.onlyDirectory != 0 && control.mask & InotifyEvent.movedTo != 0)
     }
 
-    /// Open inotify descriptors of this process.
-    static func inotifyDescriptors() -> Int {
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == "anon_inode:inotify" }.count
-    }
-
     static func eventually(_ condition: () -> Bool) async -> Bool {
         for _ in 0..<200 {
             if condition() { return true }
@@ -79,12 +73,12 @@ import Testing
         let store = TestSupport.store(root: root, fsync: false)
         let mailbox = try store.mailbox(for: MailboxOwner(login: "ann", domain: "example.com"))
         _ = try await mailbox.deliver(TestSupport.message("first"))
-        let before = Self.inotifyDescriptors()
         let first = NIOLockedValueBox(0), second = NIOLockedValueBox(0)
         let watchA = try #require(await mailbox.watchChanges(folder: "INBOX") { first.withLockedValue { $0 += 1 } })
         let watchB = try #require(await mailbox.watchChanges(folder: "INBOX") { second.withLockedValue { $0 += 1 } })
         #expect(store.folderWatches.watchedFolderCount == 1)
-        #expect(Self.inotifyDescriptors() == before + 1)
+        let reader = try #require(store.folderWatches.currentReader)
+        #expect(!reader.isFinished)
 
         _ = try await mailbox.deliver(TestSupport.message("second"))
         #expect(await Self.eventually { first.withLockedValue { $0 } > 0 && second.withLockedValue { $0 } > 0 })
@@ -105,8 +99,9 @@ import Testing
         #expect(store.folderWatches.watchedFolderCount == 1)
         watchB.cancel()
         #expect(store.folderWatches.watchedFolderCount == 0)
-        // The reading thread closes the descriptor once the last folder is unwatched.
-        #expect(await Self.eventually { Self.inotifyDescriptors() == before })
+        // The reading thread closes the descriptors and ends once the last folder is unwatched.
+        #expect(store.folderWatches.currentReader == nil)
+        #expect(await Self.eventually { reader.isFinished })
         second.withLockedValue { $0 = 0 }
         _ = try await mailbox.deliver(TestSupport.message("unwatched"))
         try await Task.sleep(for: .milliseconds(200))

@@ -34,6 +34,11 @@ final class FolderWatchHub: Sendable {
     /// How many folders have watches now (for tests and metrics).
     var watchedFolderCount: Int { state.withLockedValue { $0.folders.count } }
 
+    #if os(Linux)
+    /// The reader while some folder is watched (for tests).
+    var currentReader: InotifyReader? { state.withLockedValue { $0.reader } }
+    #endif
+
     /// Subscribes `onChange` to the folder at `folderPath`; nil when it cannot be watched (a network filesystem,
     /// no inotify, the watch limit). Blocking (path lookups): call on the store's thread pool.
     func watch(folderPath: String, onChange: @escaping @Sendable () -> Void) -> FolderWatch? {

@@ -1,12 +1,17 @@
 #if os(Linux)
 import CLinuxFS
 import Glibc
+import NIOConcurrencyHelpers
 
 /// One inotify descriptor and the thread of its own that reads it (never an event loop or the concurrency pool).
 /// ``stop()`` wakes the thread through an eventfd; the thread then closes both descriptors and ends.
 final class InotifyReader: Sendable {
     private let descriptor: Int32
     private let stopDescriptor: Int32
+    private let finished = NIOLockedValueBox(false)
+
+    /// True once the thread has closed the descriptors and ended.
+    var isFinished: Bool { finished.withLockedValue { $0 } }
 
     private init(descriptor: Int32, stopDescriptor: Int32) {
         self.descriptor = descriptor
@@ -24,7 +29,11 @@ final class InotifyReader: Sendable {
             return .failure(InotifyError(operation: "eventfd", errno: code))
         }
         let reader = InotifyReader(descriptor: fd, stopDescriptor: stopFD)
-        let body = ThreadBody { Self.readLoop(fd: fd, stopFD: stopFD, onEvents: onEvents) }
+        let finished = reader.finished
+        let body = ThreadBody {
+            Self.readLoop(fd: fd, stopFD: stopFD, onEvents: onEvents)
+            finished.withLockedValue { $0 = true }
+        }
         let context = Unmanaged.passRetained(body).toOpaque()
         var thread = pthread_t()
         let created = pthread_create(&thread, nil, { raw in
