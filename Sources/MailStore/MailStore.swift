@@ -15,6 +15,8 @@ public final class MailStore: Sendable {
     let commitQueues = FolderCommitQueues()
     /// The folders' last listings, reused while their directories and index files are unchanged.
     let listings = FolderListingCache()
+    /// The inotify watches IMAP IDLE sessions share (``Mailbox/watchChanges(folder:_:)``).
+    let folderWatches: FolderWatchHub
 
     /// `threadPool` must be started; it defaults to the stores' own `fileThreadPool`.
     public init(
@@ -26,6 +28,7 @@ public final class MailStore: Sendable {
         self.threadPool = threadPool
         executor = threadPool === MailStore.fileThreadPool ? FilePoolExecutor.shared : FilePoolExecutor(pool: threadPool)
         self.logger = logger
+        folderWatches = FolderWatchHub(logger: logger)
     }
 
     /// The mailbox of `owner`; fails when the login, domain or location cannot name a directory.

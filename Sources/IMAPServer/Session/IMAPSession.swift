@@ -97,6 +97,8 @@ public struct IMAPSession: Sendable {
         case .eof:
             state = .loggedOut
             return []
+        case .worked(.idleEnded):
+            return []  // not the answer of the work pending (the idle poll's answer still comes)
         case let .worked(result):
             return worked(result)
         }
@@ -106,8 +108,9 @@ public struct IMAPSession: Sendable {
         if let tag = idleTag {
             guard IMAPCommand.isIdleDone(line) else { return bad(nil, "Expected DONE.") }
             idleTag = nil
-            // A poll still out is answered later and ignored then (pending stays until it comes back).
-            return [.send("\(tag) OK Idle completed.\r\n")]
+            // A poll still out is answered later and ignored then (pending stays until it comes back); `.endIdle`
+            // makes it come back now instead of after the poll interval.
+            return [.send("\(tag) OK Idle completed.\r\n")] + (idlePollOut ? [.perform(.endIdle)] : [])
         }
         if let (tag, exchange) = sasl {
             var exchange = exchange

@@ -12,13 +12,18 @@ public final class IMAPMailboxAgent: Sendable {
     private let logger: Logger
     private let mailbox = NIOLockedValueBox<Mailbox?>(nil)
     private let summaries: IMAPSummaryCache
-    /// How often IDLE looks at the folder (the store is shared by several nodes, so it is polled).
-    public let idlePollInterval: Duration
+    /// IDLE's waits: inotify on the folder where the store has it, polling where not.
+    let idle: IMAPIdleWaiter
+    /// How often IDLE looks at a folder that is not watched (polling configured, a network filesystem).
+    public var idlePollInterval: Duration { idle.pollInterval }
+    /// How often IDLE looks at a watched folder anyway, in case a notification was missed.
+    public var idleSafetyPollInterval: Duration { idle.safetyPollInterval }
 
     public init(store: MailStore, authenticator: MailAuthenticator, peer: String, logger: Logger,
-                summaries: IMAPSummaryCache = IMAPSummaryCache(), idlePollInterval: Duration = .milliseconds(500)) {
+                summaries: IMAPSummaryCache = IMAPSummaryCache(), idlePollInterval: Duration = .milliseconds(500),
+                idleSafetyPollInterval: Duration = .seconds(30)) {
         self.summaries = summaries
-        self.idlePollInterval = idlePollInterval
+        idle = IMAPIdleWaiter(pollInterval: idlePollInterval, safetyPollInterval: idleSafetyPollInterval)
         self.store = store
         self.authenticator = authenticator
         self.peer = peer
@@ -27,6 +32,10 @@ public final class IMAPMailboxAgent: Sendable {
 
     public func perform(_ work: IMAPWork) async -> IMAPWorkResult {
         if case let .authenticate(login, password) = work { return await authenticate(login: login, password: password) }
+        if case .endIdle = work {
+            idle.end()
+            return .idleEnded
+        }
         guard let mailbox = mailbox.withLockedValue({ $0 }) else {
             return .failed(IMAPStoreFailure(code: "SERVERBUG", text: "Not logged in."))
         }
@@ -64,8 +73,13 @@ public final class IMAPMailboxAgent: Sendable {
         case let .listing(folder):
             return .listing(try await mailbox.listing(folder: folder))
         case let .idleWait(folder):
-            try? await Task.sleep(for: idlePollInterval)
+            // After any wake, DONE included: a stale DONE may end the next IDLE's first wait, and its session then
+            // needs the listing to go on waiting.
+            let wake = await idle.wait(folder: folder, mailbox: mailbox)
+            if wake == .ended && idle.isClosed { return .done }
             return .listing(try await mailbox.listing(folder: folder))
+        case .endIdle:
+            return .idleEnded
         case let .create(folder):
             try await mailbox.createFolder(folder)
             return .done
@@ -125,6 +139,11 @@ public final class IMAPMailboxAgent: Sendable {
             let delivered = try await mailbox.append(bytes, folder: folder, flags: flags, keywords: keywords, receivedDate: date)
             return .appended(uidValidity: delivered.uidValidity, uid: delivered.uid)
         }
+    }
+
+    /// The connection closed: an IDLE wait under way returns and the folder watch is given up.
+    public func close() {
+        idle.close()
     }
 
     /// The summary cache's key: the file's base name, which flag changes never alter.
