@@ -63,6 +63,10 @@ public final class IMAPMailboxAgent: Sendable {
             return .folders(try await mailbox.folders(), subscribed: try await mailbox.subscriptions())
         case let .listing(folder):
             return .listing(try await mailbox.listing(folder: folder))
+        case let .listings(folders):
+            var listings: [FolderListing?] = []
+            for folder in folders { listings.append(try? await mailbox.listing(folder: folder)) }
+            return .listings(listings)
         case let .idleWait(folder):
             try? await Task.sleep(for: idlePollInterval)
             return .listing(try await mailbox.listing(folder: folder))

@@ -8,6 +8,8 @@ public enum IMAPWork: Sendable {
     case folders
     /// A folder as it is now (SELECT, EXAMINE, STATUS, and the sync before untagged updates).
     case listing(folder: String)
+    /// Several folders as they are now (LIST-STATUS); nil for one that cannot be read.
+    case listings(folders: [String])
     /// IDLE: wait a moment (the poll interval), then the folder as it is then.
     case idleWait(folder: String)
     case create(folder: String)
@@ -58,6 +60,7 @@ public enum IMAPWorkResult: Sendable {
     case authenticated(MailAuthenticator.Outcome)
     case folders([MailFolder], subscribed: [String])
     case listing(FolderListing)
+    case listings([FolderListing?])
     case done
     case messageData([IMAPMessageData])
     /// The updated messages in order, nil for those gone.
