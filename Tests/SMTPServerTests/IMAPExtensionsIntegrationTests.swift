@@ -45,7 +45,8 @@ struct IMAPExtensionsIntegrationTests {
         #expect(touched.status == 0, "\(touched)")
 
         let ours = try await bed.imaplib(port: port, steps: Self.commands.map { ["raw", $0] })
-        let dovecotText = try await DovecotView.imap(maildir.path, scratch: bed.dir, commands: Self.commands, inPlace: false)
+        let dovecotText = try await DovecotView.imap(maildir.path, scratch: bed.dir, commands: Self.commands, inPlace: false,
+                                                     oneAtATime: true)
         let theirs = IMAPResponses.groups(dovecot: dovecotText, count: Self.commands.count)
         for (index, command) in Self.commands.enumerated() where index != 7 {
             let shoal = IMAPResponses.normalized(ours.lines(index)), dovecot = IMAPResponses.normalized(theirs[index])
@@ -97,7 +98,8 @@ struct IMAPExtensionsIntegrationTests {
             #expect(sent.data.map(\.code) == [250], "\(sent)")
         }
         let ours = try await bed.imaplib(port: port, steps: Self.sortCommands.map { ["raw", $0] })
-        let dovecotText = try await DovecotView.imap(bed.maildir("alice").path, scratch: bed.dir, commands: Self.sortCommands, inPlace: false)
+        let dovecotText = try await DovecotView.imap(bed.maildir("alice").path, scratch: bed.dir, commands: Self.sortCommands, inPlace: false,
+                                                     oneAtATime: true)
         let theirs = IMAPResponses.groups(dovecot: dovecotText, count: Self.sortCommands.count)
         for (index, command) in Self.sortCommands.enumerated() where index != 0 {
             let shoal = ours.lines(index).filter { $0.hasPrefix("* SORT") || $0.hasPrefix("* THREAD") }
@@ -118,7 +120,10 @@ struct IMAPExtensionsIntegrationTests {
         let script = try requiredTool("script", package: "bsdutils")  // mutt wants a terminal: script(1) gives it one
         let home = try bed.dir.makeDirectory("mutt")
         let rc = home + "/muttrc", saved = home + "/saved.mbox"
+        // Folders on the server: mutt then never asks whether to create ~/Mail (a prompt would eat the pushed keys).
         try """
+            set folder="imaps://alice@127.0.0.1:\(port)/"
+            set spoolfile="imaps://alice@127.0.0.1:\(port)/INBOX"
             set imap_user="alice"
             set imap_pass="alice-pw"
             set certificate_file="\(certificate)"
@@ -145,8 +150,6 @@ struct IMAPExtensionsIntegrationTests {
         #expect(run.status == 0, "mutt: \(run)")
         #expect(text.components(separatedBy: "\nFrom ").count == 2 && text.hasPrefix("From "), "two messages in mbox form: \(text)\n\(run)")
         #expect(text.contains("Subject: imap 1") && text.contains("Subject: imap 2") && text.contains("with the word zebra"), "\(text)\n\(run)")
-        // Copying read the messages over IMAP: the server marked them \Seen.
-        let after = try await bed.imaplib(port: port, steps: [["select", "INBOX"], ["search", NSNull(), "SEEN"]])
-        #expect(after.data(1) == ["1 2"], "\(after)")
+        #expect(run.stdout.contains("Tag:2"), "mutt tagged both messages: \(run)")
     }
 }

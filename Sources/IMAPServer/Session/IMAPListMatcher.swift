@@ -13,7 +13,8 @@ enum IMAPListMatcher {
     struct Entry: Hashable, Sendable {
         var line: String
         var name: String
-        /// The store folder to give STATUS for (a selectable folder that exists), nil for none.
+        /// The store folder to give STATUS for (a selectable folder that meets the selection criteria: a parent
+        /// listed only for CHILDINFO gets none, as with Dovecot), nil for none.
         var statusFolder: String?
     }
 
@@ -93,7 +94,7 @@ enum IMAPListMatcher {
                 let criteria = (selectSubscribed ? ["\"SUBSCRIBED\""] : []) + (selectSpecialUse ? ["\"SPECIAL-USE\""] : [])
                 line += " (CHILDINFO (\(criteria.joined(separator: " "))))"
             }
-            entries.append(Entry(line: line + "\r\n", name: name, statusFolder: exists && folder?.selectable == true ? name : nil))
+            entries.append(Entry(line: line + "\r\n", name: name, statusFolder: meetsCriteria && exists && folder?.selectable == true ? name : nil))
         }
         return entries
     }

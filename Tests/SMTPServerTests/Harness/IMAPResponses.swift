@@ -2,10 +2,13 @@ import Foundation
 
 /// IMAP response text from two servers made comparable: lines grouped by the command that got them, LIST
 /// lines reduced to what both servers must agree on (name with `/` as delimiter, attributes as a sorted set
-/// without special-use ones, extended data), each STATUS joined to the LIST line it follows.
+/// without special-use and optional ones, extended data), each STATUS joined to the LIST line it follows.
 enum IMAPResponses {
     /// Special-use attributes: configured per server, so left out of comparisons.
     static let specialUse: Set<String> = ["\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive", "\\All", "\\Flagged"]
+    /// Optional attributes (RFC 3501 §7.2.2) a server may give or not: \Marked and \Unmarked (Dovecot guesses them
+    /// from the Maildir's directory times).
+    static let optional: Set<String> = ["\\MARKED", "\\UNMARKED"]
 
     /// Dovecot's pre-authenticated session output split by tags `d0`, `d1`, …: the untagged lines of each.
     static func groups(dovecot text: String, count: Int) -> [[String]] {
@@ -44,7 +47,7 @@ enum IMAPResponses {
     static func list(_ line: String) -> String {
         guard let open = line.firstIndex(of: "("), let close = line[open...].firstIndex(of: ")") else { return line }
         let attributes = line[line.index(after: open)..<close].split(separator: " ").map(String.init)
-            .filter { !specialUse.contains($0) }.sorted()
+            .filter { !specialUse.contains($0) && !optional.contains($0.uppercased()) }.sorted()
         var rest = line[line.index(after: close)...].drop { $0 == " " }
         var delimiter = "/"
         if rest.hasPrefix("\"") && rest.count >= 3 {
