@@ -1,5 +1,6 @@
 import IMAPServer
 import MIME
+import MailStore
 import Testing
 
 /// SORT and THREAD (RFC 5256): base subjects, sent dates, the sort order and both threading algorithms.
@@ -163,5 +164,55 @@ import Testing
             #expect(seen.sorted() == (1...3000).map(UInt32.init))
         }
         #expect(IMAPSorter.sort(messages, by: [.init(.subject), .init(.date, reversed: true)]).count == 3000)
+    }
+}
+
+/// SORT and THREAD through the session: the folder, then the messages read in batches, then one answer.
+@Suite struct SortThreadSessionTests {
+    static func selected(_ count: Int) -> (IMAPSession, FolderListing) {
+        var session = IMAPSessionTests.loggedIn()
+        let listing = FolderListing(uidValidity: 3, nextUID: UInt32(count + 1), messages: (1...count).map { IMAPSessionTests.message(UInt32($0)) })
+        _ = IMAPSessionTests.line(&session, "s SELECT INBOX")
+        _ = session.receive(.worked(.listing(listing)))
+        return (session, listing)
+    }
+
+    /// Answers every batch of message reads with `header(uid)`; returns the text sent at the end.
+    static func run(_ session: inout IMAPSession, _ listing: FolderListing, header: (UInt32) -> String) -> (batches: [Int], sent: [String]) {
+        var actions = session.receive(.worked(.listing(listing)))
+        var batches: [Int] = []
+        while case let .perform(.messageData(batch, _, contents, dates, _))? = actions.last, contents, dates {
+            batches.append(batch.count)
+            actions = session.receive(.worked(.messageData(batch.map {
+                IMAPMessageData(uid: $0.uid, contents: Array((header($0.uid) + "\r\n\r\nbody\r\n").utf8), receivedDate: Int64($0.uid))
+            })))
+        }
+        return (batches, IMAPSessionTests.render(actions))
+    }
+
+    @Test func sortReadsInBatchesAndAnswersOnce() {
+        var (session, listing) = Self.selected(40)
+        #expect(IMAPSessionTests.line(&session, "a SORT (REVERSE ARRIVAL) UTF-8 NOT SUBJECT odd").first?.hasPrefix("<listing") == true)
+        let (batches, sent) = Self.run(&session, listing) { uid in "Subject: \(uid % 2 == 1 ? "odd" : "even")" }
+        #expect(batches == [32, 8])
+        #expect(sent == ["* SORT " + stride(from: 40, to: 0, by: -2).map(String.init).joined(separator: " ") + "\r\n", "a OK Sort completed.\r\n"])
+    }
+
+    @Test func uidThreadAnswersWithUIDs() {
+        var (session, listing) = Self.selected(3)
+        _ = IMAPSessionTests.line(&session, "a UID THREAD REFERENCES UTF-8 ALL")
+        let (_, sent) = Self.run(&session, listing) { uid in
+            ["Message-ID: <1@x>\r\nSubject: x", "Message-ID: <2@x>\r\nReferences: <1@x>\r\nSubject: Re: x", "Subject: y"][Int(uid) - 1]
+        }
+        // No Date: headers, so the arrival (the UID here) orders the threads.
+        #expect(sent == ["* THREAD (1 2)(3)\r\n", "a OK Thread completed.\r\n"])
+    }
+
+    @Test func nothingMatchingAndBadCharsets() {
+        var (session, listing) = Self.selected(2)
+        _ = IMAPSessionTests.line(&session, "a THREAD ORDEREDSUBJECT US-ASCII DELETED")
+        #expect(Self.run(&session, listing) { _ in "Subject: z" }.sent == ["* THREAD\r\n", "a OK Thread completed.\r\n"])
+        #expect(IMAPSessionTests.line(&session, "b SORT (DATE) KOI8-R ALL") == ["b NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.\r\n"])
+        #expect(IMAPSessionTests.line(&session, "c SORT (FROB) UTF-8 ALL").first?.hasPrefix("c BAD") == true)
     }
 }

@@ -83,7 +83,7 @@ struct IMAPExtensionsIntegrationTests {
         "SORT (TO) UTF-8 ALL", "SORT (CC) UTF-8 ALL", "SORT (SIZE) UTF-8 ALL", "SORT (SUBJECT) UTF-8 ALL",
         "SORT (SUBJECT REVERSE ARRIVAL) UTF-8 ALL", "UID SORT (REVERSE SUBJECT DATE) UTF-8 1:*", "SORT (FROM SUBJECT) US-ASCII NOT FROM eve",
         "THREAD ORDEREDSUBJECT UTF-8 ALL", "THREAD REFERENCES UTF-8 ALL", "UID THREAD REFERENCES UTF-8 ALL",
-        "THREAD REFERENCES UTF-8 SUBJECT lost", "SORT (DISPLAYFROM) UTF-8 ALL",
+        "THREAD REFERENCES UTF-8 SUBJECT lost", "SORT (DISPLAYFROM) UTF-8 ALL", "SORT (DISPLAYTO REVERSE SIZE) UTF-8 ALL",
     ]
 
     @Test func sortAndThreadAnswerAsDovecotDoes() async throws {
@@ -108,6 +108,10 @@ struct IMAPExtensionsIntegrationTests {
             #expect(shoal.count == 1 && shoal == dovecot, "\(command)\nShoal:   \(shoal)\nDovecot: \(dovecot)")
         }
         #expect(ours.lines(1).first == "* SORT 1 2 3 4 5 6 7 8", "\(ours.lines(1))")
+        // The threads worked out by hand from RFC 5256: the two replies to the missing <gone@t> under a dummy, the
+        // References replies under their parents, "Re: gamma" under "gamma" by subject.
+        #expect(ours.lines(13).first == "* THREAD ((5)(4))(1 2)(3 6)(7 8)", "\(ours.lines(13))")
+        #expect(ours.lines(12).first == "* THREAD (5 4)(8 7)(1 2)(6 3)", "\(ours.lines(12))")
     }
 
     @Test func muttReadsTheMailboxOverIMAPS() async throws {

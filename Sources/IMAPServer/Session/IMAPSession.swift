@@ -61,7 +61,7 @@ public struct IMAPSession: Sendable {
     /// The capabilities for the current state (RFC 3501 §7.2.1).
     public var capabilities: [String] {
         var list = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                    "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SORT", "THREAD=ORDEREDSUBJECT",
+                    "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT",
                     "THREAD=REFERENCES"]
         if case .notAuthenticated = state {
             if configuration.tlsAvailable && !secure { list.append("STARTTLS") }
