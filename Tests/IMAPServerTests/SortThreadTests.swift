@@ -29,6 +29,17 @@ import Testing
         #expect(Self.base("[unclosed Re: x") == ("[UNCLOSED RE: X", false))
     }
 
+    /// Megabyte subjects built to make naive stripping quadratic finish at once, with the right answer.
+    @Test(.timeLimit(.minutes(1))) func hugeSubjectsStayLinear() {
+        let count = 250_000
+        #expect(Self.base(String(repeating: "Re: ", count: count) + "x") == ("X", true))
+        #expect(Self.base(String(repeating: "[a] ", count: count) + "x") == ("X", false))
+        #expect(Self.base(String(repeating: "[a]", count: count)) == ("[A]", false))
+        #expect(Self.base(String(repeating: "[fwd: ", count: count / 2) + "x" + String(repeating: "]", count: count / 2)) == ("X", true))
+        #expect(Self.base("x" + String(repeating: " (fwd)", count: count)) == ("X", true))
+        #expect(Self.base(String(repeating: "[", count: count * 4)).0.count == count * 4)
+    }
+
     @Test func sentDatesParseRFC5322DatesIntoUTC() {
         let dec1 = Int64(IMAPDate(day: 1, month: 12, year: 2026)!.daysSince1970) * 86400
         #expect(IMAPSentDate.parse("Mon, 1 Dec 2026 10:00:00 +0100") == dec1 + 9 * 3600)

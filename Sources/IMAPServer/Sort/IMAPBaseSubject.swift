@@ -6,45 +6,57 @@ public struct IMAPBaseSubject: Hashable, Sendable {
     /// Whether anything marking a reply or forward was removed (`Re:`, `Fwd:`, `(fwd)`, `[fwd: ...]`).
     public var isReplyOrForward: Bool
 
-    /// `subject` is the decoded (RFC 2047) Subject value; nil or empty gives the empty base subject.
+    /// `subject` is the decoded (RFC 2047) Subject value; nil or empty gives the empty base subject. Linear in the
+    /// subject's length: the text is narrowed by two indexes, never copied while the steps run.
     public init(_ subject: String?) {
-        var text = Self.collapsedWhitespace(Array((subject ?? "").utf8))
+        let text = Self.collapsedWhitespace(Array((subject ?? "").utf8))
+        var start = 0, end = text.count
         var marked = false
         while true {
             // Step 2: trailing "(fwd)" and whitespace.
-            while true {
-                if text.last == 0x20 {
-                    text.removeLast()
-                } else if text.count >= 5, Self.upper(text.suffix(5)) == Array("(FWD)".utf8) {
-                    text.removeLast(5)
+            while end > start {
+                if text[end - 1] == 0x20 {
+                    end -= 1
+                } else if end - start >= 5, Self.upper(text[(end - 5)..<end]) == Array("(FWD)".utf8) {
+                    end -= 5
                     marked = true
                 } else {
                     break
                 }
             }
-            // Steps 3 and 4: leaders, then one blob if something remains after it; repeated until nothing changes.
-            while true {
-                var changed = false
-                while let (length, refwd) = Self.leader(text) {
-                    text.removeFirst(length)
-                    marked = marked || refwd
-                    changed = true
+            // Steps 3 and 4, repeated until nothing changes: leaders (a space, or blobs then Re/Fw/Fwd ... ":"),
+            // then one blob when something remains after it.
+            while start < end {
+                if text[start] == 0x20 {
+                    start += 1
+                    continue
                 }
-                if let length = Self.blob(text, from: 0), length < text.count {
-                    text.removeFirst(length)
-                    changed = true
+                var blobsEnd = start, lastBlob = start
+                while let length = Self.blob(text, from: blobsEnd, end: end) {
+                    lastBlob = blobsEnd
+                    blobsEnd += length
                 }
-                if !changed { break }
+                if let length = Self.refwd(text, from: blobsEnd, end: end) {
+                    start = blobsEnd + length
+                    marked = true
+                    continue
+                }
+                // No leader here, nor after any of these blobs once the ones before are gone (the run of blobs ends
+                // in the same place): step 4 removes them one by one, but never the last one if nothing follows it.
+                let stripped = blobsEnd < end ? blobsEnd : lastBlob
+                if stripped == start { break }
+                start = stripped
             }
-            // Step 5: "[fwd:" ... "]" wrapping.
-            if text.count >= 6, Self.upper(text.prefix(5)) == Array("[FWD:".utf8), text.last == UInt8(ascii: "]") {
-                text = Array(text[5..<(text.count - 1)])
+            // Step 5: "[fwd:" ... "]" wrapping, then from step 2 again.
+            if end - start >= 6, Self.upper(text[start..<(start + 5)]) == Array("[FWD:".utf8), text[end - 1] == UInt8(ascii: "]") {
+                start += 5
+                end -= 1
                 marked = true
                 continue
             }
             break
         }
-        key = Self.upper(text[...])
+        key = Self.upper(text[start..<max(start, end)])
         isReplyOrForward = marked
     }
 
@@ -67,39 +79,36 @@ public struct IMAPBaseSubject: Hashable, Sendable {
         bytes.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }
     }
 
-    /// subj-blob at `start`: `[` *BLOBCHAR `]` *WSP; its length, or nil.
-    static func blob(_ text: [UInt8], from start: Int) -> Int? {
-        guard start < text.count, text[start] == UInt8(ascii: "[") else { return nil }
+    /// subj-blob at `start`: `[` *BLOBCHAR `]` *WSP, before `end`; its length, or nil.
+    static func blob(_ text: [UInt8], from start: Int, end: Int) -> Int? {
+        guard start < end, text[start] == UInt8(ascii: "[") else { return nil }
         var index = start + 1
-        while index < text.count, text[index] != UInt8(ascii: "]") {
+        while index < end, text[index] != UInt8(ascii: "]") {
             if text[index] == UInt8(ascii: "[") { return nil }
             index += 1
         }
-        guard index < text.count else { return nil }
+        guard index < end else { return nil }
         index += 1
-        while index < text.count, text[index] == 0x20 { index += 1 }
+        while index < end, text[index] == 0x20 { index += 1 }
         return index - start
     }
 
-    /// subj-leader: `*subj-blob subj-refwd` (refwd true) or one WSP (refwd false); its length, or nil.
-    static func leader(_ text: [UInt8]) -> (Int, Bool)? {
-        if text.first == 0x20 { return (1, false) }
-        var index = 0
-        while let length = blob(text, from: index) { index += length }
-        // subj-refwd: ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"
-        let rest = upper(text[index...].prefix(3))
-        if rest.starts(with: Array("RE".utf8)) {
+    /// subj-refwd at `start`: ("re" / ("fw" ["d"])) *WSP [subj-blob] ":"; its length, or nil.
+    static func refwd(_ text: [UInt8], from start: Int, end: Int) -> Int? {
+        var index = start
+        let head = upper(text[start..<min(end, start + 3)])
+        if head.starts(with: Array("RE".utf8)) {
             index += 2
-        } else if rest.starts(with: Array("FWD".utf8)) {
+        } else if head.starts(with: Array("FWD".utf8)) {
             index += 3
-        } else if rest.starts(with: Array("FW".utf8)) {
+        } else if head.starts(with: Array("FW".utf8)) {
             index += 2
         } else {
             return nil
         }
-        while index < text.count, text[index] == 0x20 { index += 1 }
-        if let length = blob(text, from: index) { index += length }
-        guard index < text.count, text[index] == UInt8(ascii: ":") else { return nil }
-        return (index + 1, true)
+        while index < end, text[index] == 0x20 { index += 1 }
+        if let length = blob(text, from: index, end: end) { index += length }
+        guard index < end, text[index] == UInt8(ascii: ":") else { return nil }
+        return index + 1 - start
     }
 }
