@@ -7,8 +7,8 @@ extension IMAPSession {
     static let maximumListPatterns = 64
 
     mutating func list(tag: String, _ list: IMAPListCommand) -> [IMAPAction] {
-        for option in list.selectionOptions { if case let .other(name) = option { return bad(tag, "Unknown LIST selection option \(name.prefix(20)).") } }
-        for option in list.returnOptions { if case let .other(name) = option { return bad(tag, "Unknown LIST return option \(name.prefix(20)).") } }
+        for case let .other(name) in list.selectionOptions { return bad(tag, "Unknown LIST selection option \(name.prefix(20)).") }
+        for case let .other(name) in list.returnOptions { return bad(tag, "Unknown LIST return option \(name.prefix(20)).") }
         // RECURSIVEMATCH needs a selection option other than REMOTE (RFC 5258 §3.1).
         if list.selectionOptions.contains(.recursiveMatch)
             && !list.selectionOptions.contains(where: { $0 != .recursiveMatch && $0 != .remote }) {

@@ -42,7 +42,8 @@ public struct IMAPSortValues: Hashable, Sendable {
         cc = mailbox(first("Cc"))
         displayFrom = display(fromAddress)
         displayTo = display(toAddress)
-        subject = IMAPBaseSubject(header.field(named: "Subject").map { EncodedWord.decode(bytes: header.rawValue(of: $0).filter { $0 != 0x0D && $0 != 0x0A }) })
+        let subjectField = header.field(named: "Subject")
+        subject = IMAPBaseSubject(subjectField.map { EncodedWord.decode(bytes: header.rawValue(of: $0).filter { $0 != 0x0D && $0 != 0x0A }) })
         messageID = header.value(named: "Message-ID").flatMap { Self.messageIDs($0).first }
         let references = header.value(named: "References").map(Self.messageIDs) ?? []
         self.references = references.isEmpty ? Array((header.value(named: "In-Reply-To").map(Self.messageIDs) ?? []).prefix(1)) : references
