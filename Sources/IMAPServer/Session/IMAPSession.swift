@@ -20,10 +20,12 @@ public struct IMAPSession: Sendable {
         case status(tag: String, mailbox: IMAPMailboxName, attributes: [IMAPStatusAttribute])
         case simple(tag: String, command: String)
         case list(tag: String, IMAPListCommand, lsub: Bool)
+        case listStatus(tag: String, [IMAPListMatcher.Entry], [IMAPStatusAttribute])
         case sync(tag: String, command: String)
         case idle(tag: String)
         case fetch(IMAPFetchJob)
         case search(IMAPSearchJob)
+        case sort(IMAPSortJob)
         case store(IMAPStoreJob)
         case copy(tag: String, messages: [StoredMessage], move: Bool, uid: Bool)
         case expunge(tag: String, uids: IMAPSequenceSet?, closing: Bool)
@@ -59,7 +61,8 @@ public struct IMAPSession: Sendable {
     /// The capabilities for the current state (RFC 3501 §7.2.1).
     public var capabilities: [String] {
         var list = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                    "SPECIAL-USE"]
+                    "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT",
+                    "THREAD=REFERENCES"]
         if case .notAuthenticated = state {
             if configuration.tlsAvailable && !secure { list.append("STARTTLS") }
             if mayLogIn {

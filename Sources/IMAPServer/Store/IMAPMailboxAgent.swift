@@ -72,6 +72,10 @@ public final class IMAPMailboxAgent: Sendable {
             return .folders(try await mailbox.folders(), subscribed: try await mailbox.subscriptions())
         case let .listing(folder):
             return .listing(try await mailbox.listing(folder: folder))
+        case let .listings(folders):
+            var listings: [FolderListing?] = []
+            for folder in folders { listings.append(try? await mailbox.listing(folder: folder)) }
+            return .listings(listings)
         case let .idleWait(folder):
             // After any wake, DONE included: a stale DONE may end the next IDLE's first wait, and its session then
             // needs the listing to go on waiting.

@@ -8,6 +8,8 @@ public enum IMAPWork: Sendable {
     case folders
     /// A folder as it is now (SELECT, EXAMINE, STATUS, and the sync before untagged updates).
     case listing(folder: String)
+    /// Several folders as they are now (LIST-STATUS); nil for one that cannot be read.
+    case listings(folders: [String])
     /// IDLE: wait for a change to the folder (or the poll interval), then the folder as it is then.
     case idleWait(folder: String)
     /// DONE: the `idleWait` under way returns at once. Answered with `.idleEnded`, which is not the answer of any
@@ -61,6 +63,7 @@ public enum IMAPWorkResult: Sendable {
     case authenticated(MailAuthenticator.Outcome)
     case folders([MailFolder], subscribed: [String])
     case listing(FolderListing)
+    case listings([FolderListing?])
     case done
     /// The answer to `.endIdle`.
     case idleEnded
