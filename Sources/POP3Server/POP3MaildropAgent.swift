@@ -14,10 +14,8 @@ public final class POP3MaildropAgent: Sendable {
     private let peer: String
     private let logger: Logger
     private let state = NIOLockedValueBox<(mailbox: Mailbox?, lock: MailboxSessionLock?)>((nil, nil))
-    /// The message read ahead for the RETR likely to come next (its UID and transfer encoding).
-    private let readAhead = NIOLockedValueBox<(uid: UInt32, bytes: ByteBuffer)?>(nil)
-    /// Messages larger than this are not read ahead (an idle session should not hold much memory).
-    static let readAheadLimit: UInt64 = 1 << 20
+    /// The messages read for the RETRs likely to come next.
+    private let readAhead = NIOLockedValueBox(POP3ReadAhead())
 
     public init(store: MailStore, authenticator: MailAuthenticator, peer: String, logger: Logger) {
         self.store = store
@@ -33,43 +31,42 @@ public final class POP3MaildropAgent: Sendable {
             return .authenticated(await authenticator.authenticate(login: login, password: password, peer: peer))
         case let .open(user):
             return .opened(await open(user))
-        case let .retrieve(message, bodyLines, next):
-            defer { if let next { startReadAhead(next) } }
+        case let .retrieve(message, bodyLines, following):
+            defer { startReadAhead(following) }
             return .retrieved(await retrieve(message, bodyLines: bodyLines))
         case let .commit(messages):
             return .committed(await commit(messages))
         }
     }
 
-    /// The answer to `work` when it was read ahead (a RETR of the message that was next); never blocks, so
-    /// the event loop may call it. Reads the message after it ahead in turn.
+    /// The answer to `work` when it was read ahead (a RETR of one of the next messages); never blocks, so the
+    /// event loop may call it. Reads more ahead when half of what was read is used.
     public func readyAnswer(_ work: POP3Work) -> POP3Input? {
-        guard case let .retrieve(message, nil, next) = work else { return nil }
-        let bytes = readAhead.withLockedValue { current -> ByteBuffer? in
-            guard let found = current, found.uid == message.uid else { return nil }
-            current = nil
-            return found.bytes
-        }
-        guard let bytes else { return nil }
-        if let next { startReadAhead(next) }
+        guard case let .retrieve(message, nil, following) = work,
+              let bytes = readAhead.withLockedValue({ $0.take(message.uid) }) else { return nil }
+        startReadAhead(following)
         return .retrieved(bytes)
     }
 
-    /// Reads `message` on the store's pool for a RETR that may come; what was read ahead before is dropped.
-    private func startReadAhead(_ message: StoredMessage) {
-        readAhead.withLockedValue { $0 = nil }
-        guard (message.virtualSize ?? message.size) <= Self.readAheadLimit else { return }
+    /// Reads (some of) `following` on the store's pool for RETRs that may come.
+    private func startReadAhead(_ following: [StoredMessage]) {
+        let chosen = readAhead.withLockedValue { $0.toRead(following) }
+        guard !chosen.isEmpty else { return }
         Task(executorPreference: store.executor) { [self] in
-            guard let bytes = await retrieve(message, bodyLines: nil) else { return }
+            var read: [(uid: UInt32, bytes: ByteBuffer)] = []
+            for message in chosen {
+                guard let bytes = await retrieve(message, bodyLines: nil) else { break }
+                read.append((message.uid, bytes))
+            }
             // Kept only while the maildrop is open (a session that ended keeps nothing).
-            guard state.withLockedValue({ $0.mailbox != nil }) else { return }
-            readAhead.withLockedValue { $0 = (message.uid, bytes) }
+            let open = state.withLockedValue { $0.mailbox != nil }
+            readAhead.withLockedValue { $0.finish(open ? read : []) }
         }
     }
 
     /// Releases the maildrop lock (the session ended, however it did).
     public func close() {
-        readAhead.withLockedValue { $0 = nil }
+        readAhead.withLockedValue { $0.clear() }
         let lock = state.withLockedValue { current in
             defer { current = (nil, nil) }
             return current.lock

@@ -93,8 +93,8 @@ public enum POP3Action: Sendable {
     case send(ByteBuffer)
     case authenticate(login: String, password: String)
     case open(DirectoryUser)
-    /// RETR (all of it) or TOP; `next` is the message a RETR is likely followed by (read ahead).
-    case retrieve(StoredMessage, bodyLines: Int?, next: StoredMessage?)
+    /// RETR (all of it) or TOP; `following` are the messages a RETR is likely followed by (read ahead).
+    case retrieve(StoredMessage, bodyLines: Int?, following: [StoredMessage])
     case commit([StoredMessage])
     case startTLS
     case close
@@ -104,7 +104,7 @@ public enum POP3Action: Sendable {
 public enum POP3Work: Sendable {
     case authenticate(login: String, password: String)
     case open(DirectoryUser)
-    /// RETR (all of it) or TOP; `next` is the message a RETR is likely followed by (read ahead).
-    case retrieve(StoredMessage, bodyLines: Int?, next: StoredMessage?)
+    /// RETR (all of it) or TOP; `following` are the messages a RETR is likely followed by (read ahead).
+    case retrieve(StoredMessage, bodyLines: Int?, following: [StoredMessage])
     case commit([StoredMessage])
 }

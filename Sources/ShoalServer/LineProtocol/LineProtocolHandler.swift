@@ -9,8 +9,8 @@ import ShoalCore
 /// The channel handler of every line protocol: raw bytes in, the pure ``LineSession`` decides, text out.
 ///
 /// It owns the ``CRLFLineDecoder`` so that counted chunks (SMTP BDAT, IMAP literals) and STARTTLS switch the
-/// input mode exactly at the right byte; holds pipelined input and stops reading (backpressure) while the
-/// session waits for its work or the client does not read what it was sent; drops input that arrived after
+/// input mode exactly at the right byte; holds pipelined input while the session waits for its work, and stops
+/// reading (backpressure) once it holds more than a little or the client does not read what it was sent; drops input that arrived after
 /// a STARTTLS command; enforces the command and data idle timeouts with one timer; and on a server shutdown (`ChannelShouldQuiesceEvent`) lets the
 /// session finish what is under way and end at the next command boundary.
 public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHandler {
@@ -296,9 +296,14 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
         run(session.receive(Session.input(.tlsStarted)), context: context)
     }
 
+    /// While the session waits for its work, reading goes on until this much input is held: a client's next
+    /// command usually arrives then, and stopping and restarting reads would cost two system calls a command.
+    static var inputHeldWhileWaiting: Int { 16 * 1024 }
+
     private func updateReading(context: ChannelHandlerContext) {
-        let shouldPause = session.isWaiting || !context.channel.isWritable
-            || (buffer?.readableBytes ?? 0) > configuration.maximumBufferedInput
+        let buffered = buffer?.readableBytes ?? 0
+        let shouldPause = (session.isWaiting && buffered > Self.inputHeldWhileWaiting) || !context.channel.isWritable
+            || buffered > configuration.maximumBufferedInput
         guard shouldPause != readPaused else { return }
         readPaused = shouldPause
         context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }
