@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "ShoalHTTP", targets: ["ShoalHTTP"]),
         .library(name: "DirectorAdmin", targets: ["DirectorAdmin"]),
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
+        .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -80,6 +81,21 @@ let package = Package(
         .target(name: "MIME", swiftSettings: sharedSettings),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0", providers: [.apt(["libnl-genl-3-dev"])]),
+        .target(
+            name: "DirectorIPVS",
+            dependencies: [
+                "ShoalCore", "Director", "CNetlink",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "DirectorIPVSTests",
+            dependencies: ["DirectorIPVS", "Director", "ShoalCore", "ShoalTestFixtures"],
+            swiftSettings: sharedSettings
+        ),
         .target(
             name: "Directory",
             dependencies: [
@@ -106,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin",
+                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -77,6 +77,8 @@ public struct RealServer: Hashable, Sendable {
     public internal(set) var isAvailable = true
     public internal(set) var stats = TrafficStats()
     var estimator = RateEstimator()
+    /// Rates a kernel dataplane reported; they replace the estimator's when set.
+    var observedRates: TrafficRates?
 
     init(id: ServerID, config: RealServerConfig) {
         self.id = id
@@ -86,7 +88,7 @@ public struct RealServer: Hashable, Sendable {
 
     public var endpoint: Endpoint { config.endpoint }
     public var weight: Int { config.weight }
-    public var rates: TrafficRates { estimator.rates }
+    public var rates: TrafficRates { observedRates ?? estimator.rates }
 
     /// ip_vs_dest_conn_overhead: active connections weigh 256 times an inactive one.
     @inline(__always) public var overhead: Int { (activeConnections << 8) + inactiveConnections }
