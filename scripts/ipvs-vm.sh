@@ -2,7 +2,7 @@
 # Boots Debian's own kernel (linux-image-amd64, which ships IPVS) in qemu with a small initramfs and runs one
 # scenario script inside it; the console output goes to standard output, framed by
 #   === SCENARIO START ===  ...  === SCENARIO EXIT <status> ===
-# Usage: scripts/ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY]
+# Usage: scripts/ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY [FILE...]]   (each FILE is copied to / in the VM)
 # The initramfs holds busybox, the ip_vs modules (all schedulers, the sip persistence engine), ipvsadm and
 # the shoal binary with the libraries each needs. No network device: nothing leaves the VM.
 # Environment: IPVS_VM_KEEP=1 keeps the work directory, IPVS_VM_TIMEOUT (seconds, default 120).
@@ -10,6 +10,8 @@ set -euo pipefail
 
 scenario=${1:?usage: ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY]}
 shoal=${2:-}
+shift 2 2>/dev/null || shift $#
+extra=("$@")
 
 need() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || { echo "ipvs-vm: $1 is not installed: apt-get install -y --no-install-recommends $2" >&2; exit 3; }; }
 need qemu-system-x86_64 qemu-system-x86
@@ -75,6 +77,7 @@ printf '%s\n' "${order[@]}" > "$root/etc/modules.order"
 cp "$moddir/modules.dep" "$root$moddir/"
 
 install -m 755 "$scenario" "$root/scenario.sh"
+for file in "${extra[@]}"; do cp "$file" "$root/"; done
 cat > "$root/init" <<INIT
 #!/bin/sh
 export PATH=/bin:/sbin:/usr/sbin:/usr/local/bin

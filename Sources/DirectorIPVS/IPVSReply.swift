@@ -29,6 +29,11 @@ public struct IPVSInfo: Hashable, Sendable {
     /// The connection hash table size (`size=4096` in ipvsadm's banner).
     public var connectionTableSize: UInt32
 
+    public init(version: UInt32, connectionTableSize: UInt32) {
+        self.version = version
+        self.connectionTableSize = connectionTableSize
+    }
+
     /// `1.2.1`.
     public var versionText: String { "\(version >> 16).\((version >> 8) & 0xff).\(version & 0xff)" }
 }
@@ -169,18 +174,18 @@ public enum IPVSReplyDecoder {
         case IPVSGenericNetlink.DaemonState.backup: role = .backup
         default: throw NetlinkParseError(context: context, "unknown state \(state)")
         }
-        var daemon = IPVSSyncDaemon(role: role)
-        daemon.interface = try a.string(A.multicastInterface.rawValue, context: context, name: "interface") ?? ""
-        daemon.syncID = try a.optionalInteger(A.syncID.rawValue, UInt32.self, context: context, name: "sync id") ?? 0
-        daemon.maxLength = try a.optionalInteger(A.syncMaxLength.rawValue, UInt16.self, context: context, name: "sync maxlen") ?? 0
+        var daemon = IPVSSyncDaemon(role: role, settings: SyncDaemonSettings())
+        daemon.settings.interface = try a.string(A.multicastInterface.rawValue, context: context, name: "interface") ?? ""
+        daemon.settings.syncID = try a.optionalInteger(A.syncID.rawValue, UInt32.self, context: context, name: "sync id") ?? 0
+        daemon.settings.maxLength = try a.optionalInteger(A.syncMaxLength.rawValue, UInt16.self, context: context, name: "sync maxlen") ?? 0
         if let group = try a.optionalInteger(A.multicastGroup.rawValue, UInt32.self, context: context, name: "group"), group != 0 {
-            daemon.group = .v4(group.bigEndian)
+            daemon.settings.group = .v4(group.bigEndian)
         }
         if let raw = a[A.multicastGroup6.rawValue], raw.contains(where: { $0 != 0 }) {
-            daemon.group = try inetAddress(raw, family: .inet6, context: context)
+            daemon.settings.group = try inetAddress(raw, family: .inet6, context: context)
         }
-        daemon.port = try a.optionalInteger(A.multicastPort.rawValue, UInt16.self, context: context, name: "port") ?? 0
-        daemon.ttl = try a.optionalInteger(A.multicastTTL.rawValue, UInt8.self, context: context, name: "ttl") ?? 0
+        daemon.settings.port = try a.optionalInteger(A.multicastPort.rawValue, UInt16.self, context: context, name: "port") ?? 0
+        daemon.settings.ttl = try a.optionalInteger(A.multicastTTL.rawValue, UInt8.self, context: context, name: "ttl") ?? 0
         return daemon
     }
 

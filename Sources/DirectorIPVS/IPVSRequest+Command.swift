@@ -14,9 +14,9 @@ extension IPVSRequest {
         case let .deleteServer(key, endpoint): self = .deleteDest(key, endpoint)
         case let .setTimeouts(tcp, tcpFin, udp):
             self = .setConfig(tcp: UInt32(clamping: tcp), tcpFin: UInt32(clamping: tcpFin), udp: UInt32(clamping: udp))
-        case let .syncDaemon(start, state):
+        case let .syncDaemon(start, state, settings):
             let role: IPVSSyncDaemon.Role = state == "backup" ? .backup : .master
-            self = start ? .newDaemon(IPVSSyncDaemon(role: role)) : .deleteDaemon(role)
+            self = start ? .newDaemon(IPVSSyncDaemon(role: role, settings: settings)) : .deleteDaemon(role)
         case .list, .save, .restore:
             throw IPVSKernelError(.initialize, .socket("\(command) does not change the table"))
         }

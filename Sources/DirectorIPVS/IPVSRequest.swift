@@ -191,16 +191,17 @@ public enum IPVSRequest: Hashable, Sendable {
     /// A daemon to start: state, interface, sync id, then the optional settings that differ from the defaults.
     static func writeDaemon(_ daemon: IPVSSyncDaemon, into w: inout NetlinkAttributeWriter) {
         typealias D = IPVSGenericNetlink.DaemonAttribute
+        let settings = daemon.settings
         w.putU32(D.state.rawValue, daemon.stateValue)
-        w.putString(D.multicastInterface.rawValue, daemon.interface)
-        w.putU32(D.syncID.rawValue, daemon.syncID)
-        if daemon.maxLength != 0 { w.putU16(D.syncMaxLength.rawValue, daemon.maxLength) }
-        switch daemon.group {
+        w.putString(D.multicastInterface.rawValue, settings.interface)
+        w.putU32(D.syncID.rawValue, settings.syncID)
+        if settings.maxLength != 0 { w.putU16(D.syncMaxLength.rawValue, settings.maxLength) }
+        switch settings.group {
         case let .v4(v)?: w.put(D.multicastGroup.rawValue, bytes: NetlinkAttributeWriter.host(v.bigEndian))
         case let group?: w.put(D.multicastGroup6.rawValue, bytes: inetAddress(group))
         case nil: break
         }
-        if daemon.port != 0 { w.putU16(D.multicastPort.rawValue, daemon.port) }
-        if daemon.ttl != 0 { w.putU8(D.multicastTTL.rawValue, daemon.ttl) }
+        if settings.port != 0 { w.putU16(D.multicastPort.rawValue, settings.port) }
+        if settings.ttl != 0 { w.putU8(D.multicastTTL.rawValue, settings.ttl) }
     }
 }

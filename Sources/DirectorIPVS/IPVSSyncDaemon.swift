@@ -1,34 +1,43 @@
+public import Director
 public import ShoalCore
 
-/// A connection synchronisation daemon of the kernel (`--start-daemon`, `-L --daemon`): its role and settings.
+/// A connection synchronisation daemon of the kernel (`--start-daemon`, `-L --daemon`): its role and the
+/// core's `SyncDaemonSettings`.
 public struct IPVSSyncDaemon: Hashable, Sendable {
     /// Master sends connection state; backup receives it.
     public enum Role: String, Hashable, Sendable { case master, backup }
 
     public var role: Role
-    /// `--mcast-interface` (the kernel requires one to start a daemon).
-    public var interface: String
-    /// `--syncid` 0...255.
-    public var syncID: UInt32
-    /// `--sync-maxlen`: the UDP payload size (0: the kernel's default).
-    public var maxLength: UInt16
-    /// `--mcast-group` (nil: the kernel's default 224.0.0.81).
-    public var group: IPAddress?
-    /// `--mcast-port` (0: the kernel's default 8848).
-    public var port: UInt16
-    /// `--mcast-ttl` (0: the kernel's default 1).
-    public var ttl: UInt8
+    public var settings: SyncDaemonSettings
+
+    public init(role: Role, settings: SyncDaemonSettings) {
+        self.role = role
+        self.settings = settings
+    }
 
     public init(role: Role, interface: String = "", syncID: UInt32 = 0, maxLength: UInt16 = 0, group: IPAddress? = nil,
                 port: UInt16 = 0, ttl: UInt8 = 0) {
-        self.role = role
-        self.interface = interface
-        self.syncID = syncID
-        self.maxLength = maxLength
-        self.group = group
-        self.port = port
-        self.ttl = ttl
+        self.init(role: role, settings: SyncDaemonSettings(interface: interface, syncID: syncID, maxLength: maxLength, group: group, port: port, ttl: ttl))
     }
 
     var stateValue: UInt32 { role == .master ? IPVSGenericNetlink.DaemonState.master : IPVSGenericNetlink.DaemonState.backup }
+}
+
+extension IPVSSyncDaemon {
+    /// `ipvsadm -L --daemon` (print_daemon): one line per running daemon, master first.
+    public static func listing(_ daemons: [IPVSSyncDaemon]) -> String {
+        var out = ""
+        for role in [Role.master, .backup] {
+            for daemon in daemons where daemon.role == role {
+                let s = daemon.settings
+                out += "\(role.rawValue) sync daemon (mcast=\(s.interface), syncid=\(s.syncID)"
+                if s.maxLength != 0 { out += ", maxlen=\(s.maxLength)" }
+                if let group = s.group { out += ", group=\(group)" }
+                if s.port != 0 { out += ", port=\(s.port)" }
+                if s.ttl != 0 { out += ", ttl=\(s.ttl)" }
+                out += ")\n"
+            }
+        }
+        return out
+    }
 }

@@ -228,9 +228,14 @@ import ShoalCore
     @Test func syncDaemons() throws {
         #expect(try Self.command("--start-daemon master") == .syncDaemon(start: true, state: "master"))
         #expect(try Self.command("--start-daemon=backup --mcast-interface eth1 --syncid 5 --mcast-group 224.0.0.81 --mcast-port 8848 --mcast-ttl 2 --sync-maxlen 1400")
-            == .syncDaemon(start: true, state: "backup"))
-        #expect(try Self.command("--start-daemon master --mcast-group ff02::12") == .syncDaemon(start: true, state: "master"))
-        #expect(try Self.command("--stop-daemon backup --syncid 7") == .syncDaemon(start: false, state: "backup"))
+            == .syncDaemon(start: true, state: "backup", settings: SyncDaemonSettings(interface: "eth1", syncID: 5, maxLength: 1400,
+                                                                                     group: IPAddress("224.0.0.81"), port: 8848, ttl: 2)))
+        #expect(try Self.command("--start-daemon master --mcast-group ff02::12")
+            == .syncDaemon(start: true, state: "master", settings: SyncDaemonSettings(group: IPAddress("ff02::12"))))
+        #expect(try Self.command("--stop-daemon backup --syncid 7") == .syncDaemon(start: false, state: "backup", settings: SyncDaemonSettings(syncID: 7)))
+        #expect(try Self.command("--start-daemon master --mcast-interface eth0 --syncid 3 --sync-maxlen 1400 --mcast-group 239.0.0.9 --mcast-port 9000 --mcast-ttl 4")
+            == .syncDaemon(start: true, state: "master", settings: SyncDaemonSettings(interface: "eth0", syncID: 3, maxLength: 1400,
+                                                                                     group: IPAddress("239.0.0.9"), port: 9000, ttl: 4)))
     }
 
     // MARK: Option forms

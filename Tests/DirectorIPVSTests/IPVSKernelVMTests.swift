@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// `shoal ipvsadm` against a real kernel's IPVS (Debian's kernel in qemu, one boot): everything it writes the
+/// real ipvsadm reads back identically, everything ipvsadm writes it reads back identically, and for the
+/// same command on the same state both print the same output and errors with the same exit status.
+@Suite(.serialized) struct IPVSKernelVMTests {
+    @Test func shoalAndIpvsadmAgreeOnARealKernel() async throws {
+        let started = ContinuousClock.now
+        let console = try await KernelVM.run(scenario: "scenario.sh", files: ["rules.txt"])
+        let elapsed = ContinuousClock.now - started
+        print("IPVS VM scenario: one boot, \(elapsed)")
+        let runs = VMRun.parse(console)
+        try #require(!runs.isEmpty, "no case ran in the VM:\n\(console)")
+
+        // Each step that only one tool runs must succeed.
+        for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear"] {
+            let run = try #require(runs[name]?.values.first, "case \(name) missing:\n\(console)")
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(name): \(run)")
+        }
+        // Every case both ran: identical output, errors and status.
+        let compared = runs.filter { $0.value.count == 2 }
+        #expect(compared.count >= 45, "only \(compared.count) compared cases")
+        for (name, pair) in compared.sorted(by: { $0.key < $1.key }) {
+            let ipvsadm = try #require(pair["ipvsadm"]), shoal = try #require(pair["shoal"])
+            #expect(shoal == ipvsadm, "\(name)\nipvsadm: \(ipvsadm)\nshoal: \(shoal)")
+        }
+
+        // What the kernel holds is what the rules say (not only what both tools agree on).
+        let saved = try #require(runs["shoal-wrote:-S_-n"]?["ipvsadm"]).stdout
+        #expect(saved.contains("-A -u 10.0.0.1:53 -s sh -p 300 -M 255.255.255.0 -b sh-fallback,sh-port\n"), "\(saved)")
+        #expect(saved.contains("-a -f 7 -r 192.168.1.5:0 -i -w 4 --tun-type gue --tun-port 6080 --tun-csum\n"), "\(saved)")
+        #expect(saved.contains("-A -f 8 -6 -s rr -o\n"), "\(saved)")
+        #expect(saved.contains("-a -t [2001:db8::1]:443 -r [2001:db8::11]:443 -i -w 2 --tun-type ipip\n"), "\(saved)")
+        let edited = try #require(runs["shoal-edited:-L_-n_--timeout"]?["ipvsadm"]).stdout
+        #expect(edited == "Timeout (tcp tcpfin udp): 100 20 30\n")
+        let daemons = try #require(runs["daemon-list"]?["ipvsadm"]).stdout
+        #expect(daemons.hasPrefix("master sync daemon (mcast=lo, syncid=3"), "\(daemons)")
+    }
+}

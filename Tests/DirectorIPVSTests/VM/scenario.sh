@@ -1,0 +1,71 @@
+# Runs inside the VM (scripts/ipvs-vm.sh): every case with the real ipvsadm and with `shoal ipvsadm`, on the
+# same kernel state, each framed for IPVSKernelVMTests to compare.
+# Frames: "@@@ BEGIN <case> <tool>", stdout, "@@@ STDERR", stderr, "@@@ END <status>".
+SHOAL="/usr/local/bin/shoal ipvsadm"
+run() { # case tool command...
+    name=$1; tool=$2; shift 2
+    "$@" > /tmp/out 2> /tmp/err < /tmp/stdin
+    status=$?
+    echo "@@@ BEGIN $name $tool"; cat /tmp/out; echo "@@@ STDERR"; cat /tmp/err; echo "@@@ END $status"
+}
+both() { # case ipvsadm-arguments...: the same arguments to both tools
+    name=$1; shift
+    run "$name" ipvsadm ipvsadm "$@"
+    run "$name" shoal $SHOAL "$@"
+}
+listings() { # prefix: every listing, by both tools
+    for form in "-S -n" "-L -n" "-L -n --stats" "-L -n --exact --stats" "-L -n --rate" "-L -n --thresholds" "-L -n --persistent-conn" "-L -n --tun-info" "-L -n --timeout" "-L -n -c" "-L -n --daemon"; do
+        both "$1:$(echo $form | tr ' ' '_')" $form
+    done
+}
+: > /tmp/stdin
+cp /rules.txt /tmp/rules.txt
+
+# 1. Shoal writes, both read.
+cp /tmp/rules.txt /tmp/stdin
+run restore-by-shoal shoal $SHOAL -R
+: > /tmp/stdin
+listings shoal-wrote
+both list-one-service -L -n -t 10.0.0.1:80
+both list-fwmark-service -L -n -f 7
+
+# 2. Edits by shoal.
+run edits shoal sh -c "$SHOAL -E -t 10.0.0.1:80 -s rr -p 100 && $SHOAL -e -t 10.0.0.1:80 -r 192.168.1.2:80 -g -w 7 -x 20 -y 10 \
+  && $SHOAL -d -t 10.0.0.1:80 -r 192.168.1.3:8080 && $SHOAL -D -t 10.0.0.4:80 && $SHOAL -a -t 10.0.0.5:80 -r 192.168.2.1:80 -m \
+  && $SHOAL --set 100 20 30 && $SHOAL -Z && $SHOAL -Z -t 10.0.0.1:80"
+listings shoal-edited
+
+# 3. Refusals: the same state, the same command, both tools.
+both err-service-exists -A -t 10.0.0.1:80 -s rr
+both err-delete-missing-service -D -t 10.9.9.9:80
+both err-edit-missing-service -E -t 10.9.9.9:80 -s rr
+both err-add-server-missing-service -a -t 10.9.9.9:80 -r 192.168.1.1:80
+both err-server-exists -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m
+both err-edit-missing-server -e -t 10.0.0.1:80 -r 192.168.9.9:80
+both err-delete-missing-server -d -t 10.0.0.1:80 -r 192.168.9.9:80
+both err-zero-missing-service -Z -t 10.9.9.9:80
+both err-unknown-scheduler -A -t 10.0.0.99:80 -s nosuch
+both err-scheduler-not-in-kernel -A -t 10.0.0.99:80 -s twos
+both err-list-missing-service -L -n -t 10.9.9.9:80
+both err-stop-missing-daemon --stop-daemon backup
+both err-weight-range -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w 70000
+both err-missing-port -A -t 10.0.0.1
+both err-bad-address -A -t 10.0.0.300:80
+
+# 4. Sync daemons.
+run daemon-start shoal $SHOAL --start-daemon master --mcast-interface lo --syncid 3
+both daemon-list -L -n --daemon
+both err-daemon-again --start-daemon master --mcast-interface lo --syncid 3
+run daemon-stop shoal $SHOAL --stop-daemon master
+both daemon-list-after-stop -L -n --daemon
+
+# 5. ipvsadm writes, both read.
+ipvsadm -C; ipvsadm --set 900 120 300
+cp /tmp/rules.txt /tmp/stdin
+run restore-by-ipvsadm ipvsadm ipvsadm -R
+: > /tmp/stdin
+listings ipvsadm-wrote
+
+# 6. Shoal clears.
+run clear shoal $SHOAL -C
+both empty -L -n
