@@ -14,7 +14,7 @@ import Testing
         try #require(!runs.isEmpty, "no case ran in the VM:\n\(console)")
 
         // Each step that only one tool runs must succeed.
-        for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear"] {
+        for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear", "director-log"] {
             let run = try #require(runs[name]?.values.first, "case \(name) missing:\n\(console)")
             #expect(run.status == 0 && run.stderr.isEmpty, "\(name): \(run)")
         }
@@ -36,5 +36,24 @@ import Testing
         #expect(edited == "Timeout (tcp tcpfin udp): 100 20 30\n")
         let daemons = try #require(runs["daemon-list"]?["ipvsadm"]).stdout
         #expect(daemons.hasPrefix("master sync daemon (mcast=lo, syncid=3"), "\(daemons)")
+
+        // The director with --dataplane ipvs put its table into the kernel (replacing what was there)
+        // and applied a reload's difference.
+        let log = runs["director-log"]?["shoal"]?.stdout ?? ""
+        #expect(runs["director-started"]?["ipvsadm"]?.stdout == """
+            -A -t 10.0.0.1:80 -s wrr
+            -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 3
+            -A -u 10.0.0.2:53 -s rr
+            -a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2
+
+            """, "director log:\n\(log)")
+        #expect(runs["director-reloaded"]?["ipvsadm"]?.stdout == """
+            -A -t 10.0.0.1:80 -s wrr
+            -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 5
+            -a -t 10.0.0.1:80 -r 192.168.1.3:80 -m -w 1
+            -A -u 10.0.0.2:53 -s rr
+            -a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2
+
+            """, "director log:\n\(log)")
     }
 }

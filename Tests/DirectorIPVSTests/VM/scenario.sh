@@ -69,3 +69,24 @@ listings ipvsadm-wrote
 # 6. Shoal clears.
 run clear shoal $SHOAL -C
 both empty -L -n
+
+# 7. The director with the kernel dataplane: it replaces what the kernel held, then follows a reload.
+wait_for() { # pattern: until ipvsadm -S -n shows it (10 s at most)
+    for i in $(seq 1 40); do ipvsadm -S -n | grep -q -- "$1" && return 0; sleep 0.25; done
+    return 1
+}
+printf '%s\n' '-A -t 10.0.0.1:80 -s wrr' '-a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 3' \
+    '-A -u 10.0.0.2:53 -s rr' '-a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2' > /tmp/director.rules
+ipvsadm -A -t 10.0.0.99:80 -s rr
+/usr/local/bin/shoal director --rules /tmp/director.rules --dataplane ipvs > /tmp/director.log 2>&1 &
+director=$!
+wait_for '192.168.1.4:53'
+run director-started ipvsadm ipvsadm -S -n
+printf '%s\n' '-A -t 10.0.0.1:80 -s wrr' '-a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 5' '-a -t 10.0.0.1:80 -r 192.168.1.3:80 -m -w 1' \
+    '-A -u 10.0.0.2:53 -s rr' '-a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2' > /tmp/director.rules
+kill -HUP $director
+wait_for '192.168.1.3:80'
+run director-reloaded ipvsadm ipvsadm -S -n
+kill -TERM $director
+wait $director
+run director-log shoal cat /tmp/director.log
