@@ -26,7 +26,7 @@ public final class IPVSDataplane: Sendable {
         queue = continuation
         let task = Task { [kernel, logger] in
             for await commands in stream {
-                do {
+                do throws(IPVSBatchError) {
                     try await kernel.apply(commands)
                     for command in commands { logger.debug("kernel IPVS", metadata: ["command": "\(command)"]) }
                 } catch {
@@ -42,7 +42,7 @@ public final class IPVSDataplane: Sendable {
     @discardableResult
     public func reconcile(to table: DirectorTable, existing: Existing) async throws(IPVSBatchError) -> [IPVSCommand] {
         let snapshot: IPVSSnapshot
-        do { snapshot = try await kernel.snapshot() } catch { throw IPVSBatchError(index: 0, command: nil, error: error) }
+        do throws(IPVSKernelError) { snapshot = try await kernel.snapshot() } catch { throw IPVSBatchError(index: 0, command: nil, error: error) }
         let current = snapshot.table
         var commands: [IPVSCommand] = []
         let t = table.timeouts

@@ -10,7 +10,7 @@ enum IPVSAdmKernel {
     /// Runs one ipvsadm command line and returns the exit status.
     static func run(_ arguments: [String]) async -> Int32 {
         let command: IPVSCommand
-        do {
+        do throws(ConfigError) {
             command = arguments.isEmpty ? .list(ListOptions()) : try IPVSRuleParser.parse(arguments)
         } catch {
             return parseFailure(error)
@@ -67,7 +67,7 @@ enum IPVSAdmKernel {
             return 0
         }
         let snapshot = try await kernel.snapshot()
-        do {
+        do throws(ConfigError) {
             var text = try IPVSListing.list(snapshot.table, options)
             if text.hasPrefix(IPVSListing.versionLine + "\n") {
                 text = snapshot.versionLine + text.dropFirst(IPVSListing.versionLine.count)
@@ -83,12 +83,12 @@ enum IPVSAdmKernel {
     /// `-R`: each rule in order, as ipvsadm applies them, stopping at the first one that fails.
     static func restore(_ input: String, kernel: IPVSKernel) async -> Int32 {
         let rules: [(line: Int, command: IPVSCommand)]
-        do {
+        do throws(ConfigError) {
             rules = try IPVSRuleParser.parseRules(input, file: "<stdin>")
         } catch {
             return parseFailure(error)
         }
-        do {
+        do throws(IPVSBatchError) {
             try await kernel.apply(rules.map(\.command))
         } catch {
             return kernelFailure(error.error)
