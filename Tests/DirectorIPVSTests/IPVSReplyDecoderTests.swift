@@ -8,7 +8,7 @@ import Testing
 @Suite struct IPVSReplyDecoderTests {
     /// A real server as ip_vs_genl_fill_dest lays it out, with 32-bit STATS only (flagged NLA_F_NESTED).
     static let destMessage = hex("""
-        d4000000 1c00 0200 03000000 00000000
+        d0000000 1c00 0200 03000000 00000000
         05 01 0000
         bc00 0200
           1400 0100 c0a80102 00000000 00000000 00000000

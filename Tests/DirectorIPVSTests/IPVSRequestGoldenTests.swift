@@ -115,7 +115,7 @@ import Testing
         let body = IPVSRequest.deleteDest(Self.key("10.0.0.1:80"), Endpoint("10.1.0.1:8080")!).body
         #expect(hexText(body) == hexText(hex("""
             07 01 0000
-            3400 0100
+            3000 0100
               0600 0100 0200 0000
               0600 0200 0600 0000
               1400 0300 0a000001 00000000 00000000 00000000
