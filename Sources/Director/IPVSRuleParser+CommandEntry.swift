@@ -232,7 +232,8 @@ extension IPVSRuleParser {
                 forwarding = .masquerade
             case .weight:
                 try setOption(Opt.weight, display)
-                guard let value = IPVSRuleParser.stringToNumber(arg, 0, 65535) else {
+                // ipvsadm 1.31 takes weights up to INT_MAX, as the kernel does (checked against Debian's ipvsadm).
+                guard let value = IPVSRuleParser.stringToNumber(arg, 0, Int(Int32.max)) else {
                     throw ConfigError(field: display, "illegal weight specified")
                 }
                 weight = value

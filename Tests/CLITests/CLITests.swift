@@ -71,7 +71,7 @@ import Testing
     @Test func aBadRestoreBatchChangesNothingAndNamesTheLine() throws {
         let rules = try Self.tempFile("b.rules", "-A -t 10.0.0.1:80 -s rr\n")
         let before = try String(contentsOfFile: rules, encoding: .utf8)
-        let run = try Self.shoal(["ipvsadm", "--rules", rules, "-R"], stdin: "-A -t 10.0.0.2:80 -s rr\n-a -t 10.0.0.2:80 -r 1.2.3.4 -w 99999\n")
+        let run = try Self.shoal(["ipvsadm", "--rules", rules, "-R"], stdin: "-A -t 10.0.0.2:80 -s rr\n-a -t 10.0.0.2:80 -r 1.2.3.4 -w 2147483648\n")
         #expect(run.status == 2)
         #expect(run.stderr == "shoal: <stdin>:2: -w: illegal weight specified\n")
         #expect(try String(contentsOfFile: rules, encoding: .utf8) == before)
