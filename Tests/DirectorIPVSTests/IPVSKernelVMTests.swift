@@ -14,7 +14,8 @@ import Testing
         try #require(!runs.isEmpty, "no case ran in the VM:\n\(console)")
 
         // Each step that only one tool runs must succeed.
-        for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear", "director-log"] {
+        for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear", "director-log",
+                     "weight-big-by-ipvsadm", "weight-big-delete", "weight-big-by-shoal"] {
             let run = try #require(runs[name]?.values.first, "case \(name) missing:\n\(console)")
             #expect(run.status == 0 && run.stderr.isEmpty, "\(name): \(run)")
         }
@@ -32,6 +33,7 @@ import Testing
         #expect(saved.contains("-a -f 7 -r 192.168.1.5:0 -i -w 4 --tun-type gue --tun-port 6080 --tun-csum\n"), "\(saved)")
         #expect(saved.contains("-A -f 8 -6 -s rr -o\n"), "\(saved)")
         #expect(saved.contains("-a -t [2001:db8::1]:443 -r [2001:db8::11]:443 -i -w 2 --tun-type ipip\n"), "\(saved)")
+        #expect(runs["weight-biggest-list"]?["shoal"]?.stdout.contains("  -> 192.168.1.9:80               Route   2147483647 0          0") == true)
         let edited = try #require(runs["shoal-edited:-L_-n_--timeout"]?["ipvsadm"]).stdout
         #expect(edited == "Timeout (tcp tcpfin udp): 100 20 30\n")
         let daemons = try #require(runs["daemon-list"]?["ipvsadm"]).stdout

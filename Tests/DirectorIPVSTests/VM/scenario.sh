@@ -54,8 +54,12 @@ both err-scheduler-not-in-kernel -A -t 10.0.0.99:80 -s twos
 both err-list-missing-service -L -n -t 10.9.9.9:80
 both err-stop-missing-daemon --stop-daemon backup
 both err-weight-range -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w -1
-both err-weight-too-big -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w 70000
-run weight-probe ipvsadm ipvsadm -L -n -t 10.0.0.1:80
+# Weights above 65535: ipvsadm 1.31 and the kernel take them up to INT_MAX.
+run weight-big-by-ipvsadm ipvsadm ipvsadm -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w 70000
+both weight-big-list -L -n -t 10.0.0.1:80
+run weight-big-delete shoal $SHOAL -d -t 10.0.0.1:80 -r 192.168.1.9:80
+run weight-big-by-shoal shoal $SHOAL -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w 2147483647
+both weight-biggest-list -L -n -t 10.0.0.1:80
 both err-missing-port -A -t 10.0.0.1
 both err-bad-address -A -t 10.0.0.300:80
 
@@ -89,6 +93,9 @@ ipvsadm -A -t 10.0.0.99:80 -s rr
 director=$!
 wait_for '192.168.1.4:53'
 run director-started ipvsadm ipvsadm -S -n
+# SIGHUP is handled once the node runs (after "director started"); before that it would end the process.
+for i in $(seq 1 40); do grep -q "director started" /tmp/director.log && break; sleep 0.25; done
+sleep 2
 printf '%s\n' '-A -t 10.0.0.1:80 -s wrr' '-a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 5' '-a -t 10.0.0.1:80 -r 192.168.1.3:80 -m -w 1' \
     '-A -u 10.0.0.2:53 -s rr' '-a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2' > /tmp/director.rules
 kill -HUP $director
