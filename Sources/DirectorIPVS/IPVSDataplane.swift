@@ -43,18 +43,23 @@ public final class IPVSDataplane: Sendable {
     public func reconcile(to table: DirectorTable, existing: Existing) async throws(IPVSBatchError) -> [IPVSCommand] {
         let snapshot: IPVSSnapshot
         do throws(IPVSKernelError) { snapshot = try await kernel.snapshot() } catch { throw IPVSBatchError(index: 0, command: nil, error: error) }
-        let current = snapshot.table
+        let commands = Self.commands(from: snapshot.table, to: table, existing: existing)
+        if !commands.isEmpty { try await kernel.apply(commands) }
+        return commands
+    }
+
+    /// What turns the kernel's `current` table into `table`: the timeouts when they differ, then the minimal
+    /// diff; with `.adopt`, services only the kernel has are left alone.
+    public static func commands(from current: DirectorTable, to table: DirectorTable, existing: Existing) -> [IPVSCommand] {
         var commands: [IPVSCommand] = []
         let t = table.timeouts
-        if snapshot.timeouts != t { commands.append(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp)) }
+        if current.timeouts != t { commands.append(.setTimeouts(tcp: t.tcp, tcpFin: t.tcpFin, udp: t.udp)) }
         var diff = current.commands(toReach: table.desiredServices)
         if existing == .adopt {
             let wanted = Set(table.services.map(\.key))
             diff.removeAll { if case let .deleteService(key) = $0 { return !wanted.contains(key) } else { return false } }
         }
-        commands += diff
-        if !commands.isEmpty { try await kernel.apply(commands) }
-        return commands
+        return commands + diff
     }
 
     /// Queues a diff for the kernel; diffs are applied one after another in the order they were queued.
