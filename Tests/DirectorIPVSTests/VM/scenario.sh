@@ -21,7 +21,7 @@ listings() { # prefix forms...: listings, by both tools (each shoal start costs 
 }
 all_listings() { # prefix: every listing form
     listings "$1" "-S -n" "-L -n" "-L -n --stats" "-L -n --exact --stats" "-L -n --rate" "-L -n --thresholds" \
-        "-L -n --persistent-conn" "-L -n --tun-info" "-L -n --timeout" "-L -n -c" "-L -n --daemon"
+        "-L -n --persistent-conn" "-L -n --tun-info" "-L -n --timeout" "-L -n -c" "-L -n --daemon" "-L -n --nosort"
 }
 : > /tmp/stdin
 cp /rules.txt /tmp/rules.txt
