@@ -80,18 +80,20 @@ enum IPVSAdmKernel {
         }
     }
 
-    /// `-R`: each rule in order, as ipvsadm applies them, stopping at the first one that fails.
+    /// `-R`: each line run as its own command, as ipvsadm does: a refused line prints its error and the rest
+    /// still run (status 0); a line that does not parse ends the restore there (status 2).
     static func restore(_ input: String, kernel: IPVSKernel) async -> Int32 {
-        let rules: [(line: Int, command: IPVSCommand)]
-        do throws(ConfigError) {
-            rules = try IPVSRuleParser.parseRules(input, file: "<stdin>")
-        } catch {
-            return parseFailure(error)
-        }
-        do throws(IPVSBatchError) {
-            try await kernel.apply(rules.map(\.command))
-        } catch {
-            return kernelFailure(error.error)
+        for (_, tokens) in RuleTokenizer.lines(input) {
+            let command: IPVSCommand
+            do throws(ConfigError) {
+                command = try IPVSRuleParser.parse(tokens)
+            } catch {
+                let status = parseFailure(error)
+                if status == 255 { continue }
+                return status
+            }
+            if command == .restore { continue }
+            _ = await execute(command, kernel: kernel)
         }
         return 0
     }

@@ -21,7 +21,7 @@ import Testing
         }
         // Every case both ran: identical output, errors and status.
         let compared = runs.filter { $0.value.count == 2 }
-        #expect(compared.count >= 38, "only \(compared.count) compared cases")
+        #expect(compared.count >= 44, "only \(compared.count) compared cases")
         for (name, pair) in compared.sorted(by: { $0.key < $1.key }) {
             let ipvsadm = try #require(pair["ipvsadm"]), shoal = try #require(pair["shoal"])
             #expect(shoal == ipvsadm, "\(name)\nipvsadm: \(ipvsadm)\nshoal: \(shoal)")

@@ -54,6 +54,18 @@ both err-scheduler-not-in-kernel -A -t 10.0.0.99:80 -s twos
 both err-list-missing-service -L -n -t 10.9.9.9:80
 both err-stop-missing-daemon --stop-daemon backup
 both err-weight-range -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w -1
+# A restore with a refused line: the same input to both tools from the same state.
+printf '%s\n' '-A -t 10.0.0.50:80 -s rr' '-A -t 10.0.0.1:80 -s rr' '-A -t 10.0.0.51:80 -s rr' > /tmp/partial.rules
+cp /tmp/partial.rules /tmp/stdin
+run restore-partial ipvsadm ipvsadm -R
+: > /tmp/stdin
+run restore-partial-state ipvsadm ipvsadm -S -n
+ipvsadm -D -t 10.0.0.50:80 2>/dev/null; ipvsadm -D -t 10.0.0.51:80 2>/dev/null
+cp /tmp/partial.rules /tmp/stdin
+run restore-partial shoal $SHOAL -R
+: > /tmp/stdin
+run restore-partial-state shoal ipvsadm -S -n
+
 # Weights above 65535: ipvsadm 1.31 and the kernel take them up to INT_MAX.
 run weight-big-by-ipvsadm ipvsadm ipvsadm -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w 70000
 both weight-big-list -L -n -t 10.0.0.1:80
