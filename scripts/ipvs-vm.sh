@@ -32,7 +32,7 @@ root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,etc,usr/local/bin,usr/sbin,lib64} "$root$moddir"
 
 cp "$busybox" "$root/bin/busybox"
-for tool in ip sh mount umount mkdir cat echo ls insmod modprobe reboot poweroff sleep grep sed tr head tail wc seq printf cut sort diff cmp env true false test; do
+for tool in ip nc kill timeout sh mount umount mkdir cat echo ls insmod modprobe reboot poweroff sleep grep sed tr head tail wc seq printf cut sort diff cmp env true false test; do
     ln -sf busybox "$root/bin/$tool"
 done
 ln -sf ../bin/busybox "$root/sbin/modprobe"

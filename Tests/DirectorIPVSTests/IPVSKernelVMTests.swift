@@ -21,7 +21,7 @@ import Testing
         }
         // Every case both ran: identical output, errors and status.
         let compared = runs.filter { $0.value.count == 2 }
-        #expect(compared.count >= 44, "only \(compared.count) compared cases")
+        #expect(compared.count >= 46, "only \(compared.count) compared cases")
         for (name, pair) in compared.sorted(by: { $0.key < $1.key }) {
             let ipvsadm = try #require(pair["ipvsadm"]), shoal = try #require(pair["shoal"])
             #expect(shoal == ipvsadm, "\(name)\nipvsadm: \(ipvsadm)\nshoal: \(shoal)")
@@ -34,6 +34,9 @@ import Testing
         #expect(saved.contains("-A -f 8 -6 -s rr -o\n"), "\(saved)")
         #expect(saved.contains("-a -t [2001:db8::1]:443 -r [2001:db8::11]:443 -i -w 2 --tun-type ipip\n"), "\(saved)")
         #expect(runs["weight-biggest-list"]?["shoal"]?.stdout.contains("  -> 192.168.1.9:80               Route   2147483647 0          0") == true)
+        // Real packets went through IPVS: both tools read the kernel's counters (three connections to the VIP).
+        let stats = try #require(runs["ipvsadm-traffic:-L_-n_--stats"]?["shoal"]).stdout
+        #expect(stats.contains("TCP  10.0.0.1:80                         3        3        0      180        0\n"), "\(stats)")
         let edited = try #require(runs["shoal-edited:-L_-n_--timeout"]?["ipvsadm"]).stdout
         #expect(edited == "Timeout (tcp tcpfin udp): 100 20 30\n")
         let daemons = try #require(runs["daemon-list"]?["ipvsadm"]).stdout
