@@ -90,9 +90,12 @@ run restore-by-ipvsadm ipvsadm ipvsadm -R
 listings ipvsadm-wrote "-S -n" "-L -n" "-L -n --tun-info"
 # Traffic from inside the VM through IPVS (local clients are scheduled too; the dummy device drops the
 # packets): the counters both tools read back are the kernel's, not zeros.
-for i in 1 2 3; do nc -w 1 10.0.0.1 80 < /dev/null > /dev/null 2>&1 & done
-sleep 2
+# The clients are ended before their SYN's first retransmission (1 s), so each sends one packet.
+for i in 1 2 3; do nc 10.0.0.1 80 < /dev/null > /dev/null 2>&1 & done
+sleep 0.5
 kill $(jobs -p) 2>/dev/null; wait 2>/dev/null
+# The kernel folds its per-CPU counters into what it reports every 2 s (the rate estimator's tick).
+sleep 3
 listings ipvsadm-traffic "-L -n --stats" "-L -n --exact --stats"
 
 # 6. Shoal clears.
