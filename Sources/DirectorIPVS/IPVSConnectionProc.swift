@@ -1,4 +1,4 @@
-public import ShoalCore
+import ShoalCore
 
 /// The kernel's connection table as `/proc/net/ip_vs_conn` shows it, printed as `ipvsadm -L -n -c` does
 /// (list_conn / print_conn of ipvsadm 1.31).

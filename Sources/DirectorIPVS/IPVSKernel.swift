@@ -1,7 +1,7 @@
 public import Director
 import NIOConcurrencyHelpers
 import NIOPosix
-public import ShoalCore
+import ShoalCore
 
 /// A client of the kernel's IPVS over generic netlink. Its blocking netlink calls run on a thread pool of
 /// its own (one socket per thread at most, reused), never on an event loop or the concurrency pool.
