@@ -21,7 +21,7 @@ import Testing
         }
         // Every case both ran: identical output, errors and status.
         let compared = runs.filter { $0.value.count == 2 }
-        #expect(compared.count >= 46, "only \(compared.count) compared cases")
+        #expect(compared.count >= 47, "only \(compared.count) compared cases")
         for (name, pair) in compared.sorted(by: { $0.key < $1.key }) {
             let ipvsadm = try #require(pair["ipvsadm"]), shoal = try #require(pair["shoal"])
             #expect(shoal == ipvsadm, "\(name)\nipvsadm: \(ipvsadm)\nshoal: \(shoal)")
@@ -38,6 +38,8 @@ import Testing
         let stats = try #require(runs["ipvsadm-traffic:-L_-n_--stats"]?["shoal"]).stdout
         let vip = stats.split(separator: "\n").first { $0.hasPrefix("TCP  10.0.0.1:80 ") }?.split(separator: " ")
         #expect(vip?.count == 7 && vip?[2] == "3", "\(stats)")
+        let connections = try #require(runs["connections"]?["shoal"]).stdout
+        #expect(connections.split(separator: "\n").filter { $0.contains(" 10.0.0.1:80 ") }.count == 3, "\(connections)")
         let edited = try #require(runs["shoal-edited:-L_-n_--timeout"]?["ipvsadm"]).stdout
         #expect(edited == "Timeout (tcp tcpfin udp): 100 20 30\n")
         let daemons = try #require(runs["daemon-list"]?["ipvsadm"]).stdout

@@ -97,6 +97,9 @@ kill $(jobs -p) 2>/dev/null; wait 2>/dev/null
 # The kernel folds its per-CPU counters into what it reports every 2 s (the rate estimator's tick).
 sleep 3
 listings ipvsadm-traffic "-L -n --stats" "-L -n --exact --stats"
+# The connection entries those clients left (the expire column cut: a second may pass between the runs).
+run connections ipvsadm sh -c "ipvsadm -L -n -c | cut -c1-4,12-"
+run connections shoal sh -c "$SHOAL -L -n -c | cut -c1-4,12-"
 
 # 6. Shoal clears.
 run clear shoal $SHOAL -C
