@@ -5,7 +5,7 @@
 # Usage: scripts/ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY [FILE...]]   (each FILE is copied to / in the VM)
 # The initramfs holds busybox, the ip_vs modules (all schedulers, the sip persistence engine), ipvsadm and
 # the shoal binary with the libraries each needs. No network device: nothing leaves the VM.
-# Environment: IPVS_VM_KEEP=1 keeps the work directory, IPVS_VM_TIMEOUT (seconds, default 120).
+# Environment: IPVS_VM_KEEP=1 keeps the work directory, IPVS_VM_TIMEOUT (seconds, default 480: a loaded machine slows TCG down a lot).
 set -euo pipefail
 
 scenario=${1:?usage: ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY]}
@@ -105,7 +105,7 @@ chmod 755 "$root/init"
 
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initramfs.cpio"
 
-timeout "${IPVS_VM_TIMEOUT:-120}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nodefaults -no-user-config \
+timeout "${IPVS_VM_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nodefaults -no-user-config \
     -display none -no-reboot -nic none -serial "file:$work/console.log" -monitor none \
     -kernel "$kernel" -initrd "$work/initramfs.cpio" \
     -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" || { status=$?; cat "$work/console.log" 2>/dev/null; echo "ipvs-vm: qemu exited with $status" >&2; exit 4; }

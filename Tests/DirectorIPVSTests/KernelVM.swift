@@ -26,7 +26,7 @@ enum KernelVM {
         try requireTools()
         let shoal = try ShoalBinary.executable()
         let arguments = [vmFolder.appendingPathComponent(scenario).path, shoal] + files.map { vmFolder.appendingPathComponent($0).path }
-        let result = try await TestProcess.run("/bin/bash", [vmScript] + arguments, timeout: 300)
+        let result = try await TestProcess.run("/bin/bash", [vmScript] + arguments, timeout: 600)
         let console = result.stdout.replacingOccurrences(of: "\r", with: "")
         guard result.status == 0, let start = console.range(of: "=== SCENARIO START ===\n"),
               let end = console.range(of: "=== SCENARIO EXIT", range: start.upperBound..<console.endIndex) else {
@@ -39,7 +39,10 @@ enum KernelVM {
     struct VMFailed: Error, CustomStringConvertible {
         var status: Int32
         var output: String
-        var description: String { "the IPVS VM failed (status \(status)):\n\(output.suffix(4000))" }
+        var description: String {
+            let why = status == 4 ? " (qemu did not finish within IPVS_VM_TIMEOUT, default 480 s)" : ""
+            return "the IPVS VM failed (status \(status))\(why):\n\(output.suffix(4000))"
+        }
     }
 }
 
