@@ -81,6 +81,7 @@ let package = Package(
         .target(name: "MIME", swiftSettings: sharedSettings),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CLinuxFS"),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0", providers: [.apt(["libnl-genl-3-dev"])]),
         .target(
             name: "DirectorIPVS",
@@ -113,7 +114,7 @@ let package = Package(
         .target(
             name: "MailStore",
             dependencies: [
-                "ShoalCore",
+                "ShoalCore", "CLinuxFS",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
