@@ -13,8 +13,9 @@ import Testing
     }
 
     @Test func batchesAreBoundedByBytesAndCount() {
-        #expect(imapBatchCount(Self.messages(Array(repeating: 4000, count: 1000)), needsContents: true) == imapContentsBatch)
-        #expect(imapBatchCount(Self.messages(Array(repeating: 300_000, count: 10)), needsContents: true) == 3)
+        #expect(imapBatchCount(Self.messages(Array(repeating: 20, count: 1000)), needsContents: true) == imapContentsBatch)
+        #expect(imapBatchCount(Self.messages(Array(repeating: 4000, count: 1000)), needsContents: true) == imapBatchBytes / 4000)
+        #expect(imapBatchCount(Self.messages(Array(repeating: imapBatchBytes / 3, count: 10)), needsContents: true) == 3)
         #expect(imapBatchCount(Self.messages([5_000_000, 10]), needsContents: true) == 1)  // one large message still goes
         #expect(imapBatchCount(Self.messages([10, 5_000_000]), needsContents: true) == 1)
         #expect(imapBatchCount(Self.messages([]), needsContents: true) == 0)

@@ -4,9 +4,9 @@ import MailStore
 let imapMessageBatch = 32
 /// How many messages one piece of work covers when it needs only their summaries or arrival times (small).
 let imapSummaryBatch = 1024
-/// The bytes one piece of FETCH, SEARCH or SORT work may read: bounds the memory a command holds (at least one
+/// The bytes one piece of FETCH, SEARCH or SORT work may read (256 KiB): bounds the memory a command holds (at least one
 /// message is read, however large), while small messages go many to a piece (fewer trips off the event loop).
-let imapBatchBytes = 1 << 20
+let imapBatchBytes = 256 * 1024
 /// At most this many messages' bytes go to one piece of work.
 let imapContentsBatch = 256
 
