@@ -156,7 +156,6 @@ public struct StaticFileResponder: HTTPResponder {
         }
         headers.add(name: "Content-Type", value: site.mediaTypes.contentType(forName: name))
         if let encoding { headers.add(name: "Content-Encoding", value: encoding) }
-        headers.add(name: "Accept-Ranges", value: "bytes")
         var ranges: [ClosedRange<Int64>]?
         if honorRange, head.method == .GET, let rangeHeader = head.headers.first(name: "Range"),
            let request = ByteRangeRequest(header: rangeHeader) {
@@ -170,6 +169,8 @@ public struct StaticFileResponder: HTTPResponder {
             }
         }
         guard let ranges else {
+            // As nginx: Accept-Ranges on whole answers only (a 206 shows it already).
+            headers.add(name: "Accept-Ranges", value: "bytes")
             return .answer(body(chosen, parts: [.file(offset: 0, count: chosen.size)], status: .ok, headers: headers))
         }
         if ranges.count == 1, let range = ranges.first {

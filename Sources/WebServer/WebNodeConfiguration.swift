@@ -92,10 +92,10 @@ public struct WebNodeConfiguration: Sendable {
             ?? .insideRoot
         if let node = try doc.optional("mime_types") {
             let path = try node.string()
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw node.error("cannot read '\(path)'") }
-            site.mediaTypes.add(mimeTypes: text)
-        } else if let text = try? String(contentsOfFile: "/etc/mime.types", encoding: .utf8) {
-            site.mediaTypes.add(mimeTypes: text)
+            guard let data = FileManager.default.contents(atPath: path) else { throw node.error("cannot read '\(path)'") }
+            site.mediaTypes.add(mimeTypes: String(decoding: data, as: UTF8.self))
+        } else if let data = FileManager.default.contents(atPath: "/etc/mime.types") {
+            site.mediaTypes.add(mimeTypes: String(decoding: data, as: UTF8.self))
         }
         let cache = try doc.optional("cache")
         try cache?.allowOnly(["revalidate_ms", "entries", "memory_bytes", "memory_file_limit"])

@@ -4,7 +4,10 @@ import Testing
 import WebServer
 
 /// The same requests to the web node and to nginx (Debian nginx-light) serving the same document root:
-/// status codes and the headers that matter agree.
+/// status codes and the headers that matter agree. Known, deliberate differences are left out: nginx answers 416
+/// to a syntactically invalid Range (RFC 9110 §14.2 says to ignore it: the node sends 200), compares
+/// If-Modified-Since for equality (the node answers 304 for any date not before Last-Modified), follows links
+/// out of the root and serves `..` paths it can normalize (the node refuses both), and writes HTML error pages.
 @Suite struct NginxComparisonTests {
     static let requests: [(String, String, [String: String])] = [
         ("GET", "/hello.txt", [:]), ("HEAD", "/hello.txt", [:]), ("GET", "/big.bin", [:]), ("GET", "/index.html", [:]),
@@ -14,7 +17,6 @@ import WebServer
         ("GET", "/hello.txt", ["Range": "bytes=0-4"]), ("GET", "/hello.txt", ["Range": "bytes=-3"]),
         ("GET", "/hello.txt", ["Range": "bytes=5-"]), ("GET", "/hello.txt", ["Range": "bytes=100-"]),
         ("GET", "/big.bin", ["Range": "bytes=1000-1999"]), ("GET", "/big.bin", ["Range": "bytes=0-0,10-10"]),
-        ("GET", "/hello.txt", ["Range": "bytes=junk"]),
         ("GET", "/hello.txt", ["If-Unmodified-Since": "Thu, 01 Jan 1970 00:00:00 GMT"]),
         ("GET", "/hello.txt", ["If-Match": "\"nope\""]),
         ("GET", "/hello.txt", ["If-None-Match": "*"]),
@@ -55,7 +57,7 @@ import WebServer
                     #expect(ours[index].headers[name] == theirs[index].headers[name], "\(label): \(name)")
                 }
                 #expect((ours[index].headers["etag"] == nil) == (theirs[index].headers["etag"] == nil), "\(label): etag")
-                if status != 206 || request.2["Range"]?.contains(",") != true {
+                if status != 416, status != 206 || request.2["Range"]?.contains(",") != true {
                     #expect(ours[index].sha256 == theirs[index].sha256, "\(label): body")
                 }
             }

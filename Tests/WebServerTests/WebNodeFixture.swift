@@ -19,7 +19,8 @@ final class WebNodeFixture: @unchecked Sendable {
     static let smallText = "hello, shoal\n"
     static let bigSize = 1024 * 1024 + 123
 
-    static func bigContents() -> [UInt8] { (0..<bigSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) } }
+    static func bigContents() -> [UInt8] { bigBytes }
+    private static let bigBytes: [UInt8] = (0..<bigSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
 
     init(host: String = "127.0.150.1", extra: String = "", https: Bool = false, revalidateMilliseconds: Int = 1000,
          root existingRoot: String? = nil) async throws {
@@ -32,7 +33,6 @@ final class WebNodeFixture: @unchecked Sendable {
             http: { listen: "\(host):0" }
             cache: { revalidate_ms: \(revalidateMilliseconds), memory_file_limit: 65536 }
             access_log: \(base)/access.log
-            mime_types: /dev/null
 
             """
         if https {
@@ -130,8 +130,11 @@ final class WebNodeFixture: @unchecked Sendable {
 
 /// The status line's code of each response in a raw exchange.
 func statusCodes(_ raw: String) -> [Int] {
-    raw.components(separatedBy: "\r\n").compactMap { line in
-        guard line.hasPrefix("HTTP/1."), line.count >= 12 else { return nil }
+    // Split the bytes at LF (a String sees CR LF as one character, and a body ending in a bare LF runs into
+    // the next status line).
+    raw.utf8.split(separator: UInt8(ascii: "\n")).compactMap { bytes in
+        let line = String(decoding: bytes, as: UTF8.self)
+        guard line.hasPrefix("HTTP/1."), line.utf8.count >= 12 else { return nil }
         return Int(line.dropFirst(9).prefix(3))
     }
 }

@@ -20,11 +20,19 @@ for method, path, headers in requests:
     if close:
         conn.close()
         conn = connect()
-    conn.putrequest(method, path, skip_host="Host" in headers, skip_accept_encoding=True)
-    for name, value in headers.items():
-        conn.putheader(name, value)
-    conn.endheaders()
-    r = conn.getresponse()
+    def send():
+        conn.putrequest(method, path, skip_host="Host" in headers, skip_accept_encoding=True)
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.endheaders()
+        return conn.getresponse()
+    try:
+        r = send()
+    except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+        # The server closed an idle kept-alive connection (as a browser would, ask again on a new one).
+        conn.close()
+        conn = connect()
+        r = send()
     body = r.read()
     merged = {}
     for name, value in r.getheaders():
