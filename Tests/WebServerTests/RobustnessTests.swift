@@ -27,9 +27,10 @@ import WebServer
         defer { Task { await f.stop() } }
         let longTarget = "/" + String(repeating: "a", count: 4000)
         let raw = try await f.raw("GET \(longTarget) HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n")
-        #expect(statusCodes(raw).first.map { [400, 414, 431].contains($0) } == true)
+        // NIO's parser counts the request line with the head, so a long target is 431 too (not 414).
+        #expect(statusCodes(raw).first == 431)
         let header = try await f.raw("GET / HTTP/1.1\\r\\nHost: a\\r\\nX-Big: \(String(repeating: "b", count: 4000))\\r\\n\\r\\n")
-        #expect(statusCodes(header).first.map { [400, 431].contains($0) } == true)
+        #expect(statusCodes(header).first == 431)
         #expect(try await f.get("/hello.txt").status == 200)
     }
 
