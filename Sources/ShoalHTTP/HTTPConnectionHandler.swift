@@ -249,7 +249,6 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
         let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
         let sendsBody = !isHead && response.status.mayHaveBody
         responsesInFlight += 1
-        if responsesInFlight == 1 { armSend(context: context) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         let written: EventLoopFuture<Void>
         if let file = response.file {
@@ -280,6 +279,9 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
             default: break
             }
         }
+        // A response the socket took at once has completed by now (NIO completes writes during the flush):
+        // only one still going out needs the send timer.
+        if responsesInFlight > 0, sendTimer == nil { armSend(context: context) }
         return written
     }
 

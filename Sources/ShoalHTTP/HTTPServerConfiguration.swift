@@ -21,7 +21,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections: Int
     /// How long a response may go without the client taking any of it (the connection then closes).
     public var sendTimeout: TimeAmount
-    /// File bodies go out as `FileRegion`s (sendfile); false over TLS, where they are read in chunks instead.
+    /// File bodies go out as `FileRegion`s (sendfile); false over TLS, where they are read in chunks instead and
+    /// the parts of a response are joined into TLS-record-sized writes (`HTTPWriteCoalescer`).
     public var sendsFileRegions: Bool
 
     public init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 1024 * 1024, maxDrainBytes: Int = 4 * 1024 * 1024,

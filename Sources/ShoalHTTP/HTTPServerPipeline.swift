@@ -14,6 +14,7 @@ public enum HTTPServerPipeline {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = configuration.maxHeaderBytes
         limits.maxHeaderFieldSize = configuration.maxHeaderBytes
+        if !configuration.sendsFileRegions { try pipeline.addHandler(HTTPWriteCoalescer()) }  // TLS below: one record per response
         try pipeline.addHandler(HTTPBytesReceivedObserver())
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: false,
