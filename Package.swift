@@ -335,7 +335,7 @@ let package = Package(
         .testTarget(
             name: "WebServerTests",
             dependencies: [
-                "WebServer", "ShoalHTTP", "ShoalServer", "ShoalCore", "ShoalTestFixtures",
+                "WebServer", "ShoalHTTP", "ShoalServer", "ShoalCore", "ShoalTestFixtures", "HealthCheck",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
