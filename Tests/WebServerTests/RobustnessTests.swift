@@ -34,6 +34,15 @@ import WebServer
         #expect(try await f.get("/hello.txt").status == 200)
     }
 
+    @Test func anUploadWaitingFor100ContinueIsRefusedBeforeItsBody() async throws {
+        let f = try await WebNodeFixture()
+        defer { Task { await f.stop() } }
+        let raw = try await f.raw("PUT /hello.txt HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: 100000000\\r\\nExpect: 100-continue\\r\\n\\r\\n")
+        // 405 at once, no "100 Continue" first, and the connection closes instead of waiting for 100 MB.
+        #expect(statusCodes(raw) == [405])
+        #expect(raw.contains("Allow: GET, HEAD"))
+    }
+
     @Test func bareLineFeedsStillParse() async throws {
         let f = try await WebNodeFixture()
         defer { Task { await f.stop() } }
