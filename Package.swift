@@ -81,6 +81,7 @@ let package = Package(
         .target(name: "MIME", swiftSettings: sharedSettings),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CLinuxFS"),
         .target(
             name: "Directory",
             dependencies: [
@@ -97,7 +98,7 @@ let package = Package(
         .target(
             name: "MailStore",
             dependencies: [
-                "ShoalCore",
+                "ShoalCore", "CLinuxFS",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -15,8 +15,10 @@ public struct IMAPServerChild: ServerChild {
     public let authenticator: MailAuthenticator
     /// The summary index every connection of this process reads and extends.
     public let summaries: IMAPSummaryCache
-    /// How often IDLE looks at the folder.
+    /// How often IDLE looks at a folder that is not watched (the store polls, or the folder is on a network filesystem).
     public var idlePollInterval: Duration = .milliseconds(500)
+    /// How often IDLE looks at a folder that is watched with inotify, in case a notification was missed.
+    public var idleSafetyPollInterval: Duration = .seconds(30)
 
     public init(session: IMAPSessionConfiguration, lineProtocol: LineProtocolConfiguration = IMAPServerChild.defaultLineProtocol,
                 tls: TLSContextSource? = nil, store: MailStore, authenticator: MailAuthenticator,
@@ -42,9 +44,13 @@ public struct IMAPServerChild: ServerChild {
         var connectionLogger = logger
         connectionLogger[metadataKey: "peer"] = "\(peer)"
         let agent = IMAPMailboxAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger,
-                                     summaries: summaries, idlePollInterval: idlePollInterval)
+                                     summaries: summaries, idlePollInterval: idlePollInterval,
+                                     idleSafetyPollInterval: idleSafetyPollInterval)
+        // An IDLE wait must not hold the folder's watch (or this agent) after the client is gone.
+        channel.closeFuture.whenComplete { _ in agent.close() }
         let handler = LineProtocolHandler(
-            session: IMAPSession(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger
+            session: IMAPSession(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger,
+            executor: store.executor
         ) { work in .worked(await agent.perform(work)) }
         try channel.pipeline.syncOperations.addHandler(handler)
     }
@@ -53,13 +59,14 @@ public struct IMAPServerChild: ServerChild {
     public static func server(_ listener: ListenerConfiguration, session: IMAPSessionConfiguration,
                               lineProtocol: LineProtocolConfiguration = IMAPServerChild.defaultLineProtocol,
                               store: MailStore, authenticator: MailAuthenticator, summaries: IMAPSummaryCache = IMAPSummaryCache(),
-                              idlePollInterval: Duration = .milliseconds(500),
+                              idlePollInterval: Duration = .milliseconds(500), idleSafetyPollInterval: Duration = .seconds(30),
                               group: any EventLoopGroup, logger: Logger) -> Server<IMAPServerChild> {
         var session = session
         if case .implicit = listener.tls { session.implicitTLS = true }
         var child = IMAPServerChild(session: session, lineProtocol: lineProtocol, tls: listener.tls.startTLSContext,
                                     store: store, authenticator: authenticator, summaries: summaries)
         child.idlePollInterval = idlePollInterval
+        child.idleSafetyPollInterval = idleSafetyPollInterval
         return Server(child: child, configuration: listener, group: group, logger: logger)
     }
 }

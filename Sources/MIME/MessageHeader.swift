@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// A message's or a MIME part's header (RFC 5322 §2.2): its bytes as written and its fields, looked up by name.
 public struct MessageHeader: Hashable, Sendable {
     /// The header as written, including the empty line ending it when there is one.
@@ -132,10 +135,13 @@ public enum MIMEBytes {
     /// Whether some LF is not preceded by CR.
     public static func hasBareLineFeed(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
-            var previous: UInt8 = 0
-            for byte in buffer {
-                if byte == 0x0A && previous != 0x0D { return true }
-                previous = byte
+            guard let base = buffer.baseAddress else { return false }
+            var offset = 0
+            // From one LF to the next with memchr (vectorized), not byte by byte.
+            while offset < buffer.count, let found = memchr(base + offset, 0x0A, buffer.count - offset) {
+                let index = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - base
+                if index == 0 || buffer[index - 1] != 0x0D { return true }
+                offset = index + 1
             }
             return false
         }

@@ -28,8 +28,9 @@ public final class MailNode: Service, Sendable {
     public init(_ configuration: MailNodeConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger = Logger(label: "shoal.mail-node")) async throws {
         let directory = try await configuration.directory.openDirectory(ldap: configuration.ldap)
+        let notification = Self.changeNotification(configuration, logger: logger)
         let store = MailStore(configuration: MailStoreConfiguration(root: configuration.storeRoot, hostname: configuration.hostname,
-                                                                    fsync: configuration.fsync))
+                                                                    fsync: configuration.fsync, changeNotification: notification))
         let relay = configuration.relayHost.map { RelayClient(host: $0, heloName: configuration.hostname) }
         let authenticator = MailAuthenticator(directory: directory, logger: logger)
         let agent = LocalDeliveryAgent(directory: directory, store: store, localDomains: configuration.localDomains, relay: relay,
@@ -71,12 +72,31 @@ public final class MailNode: Service, Sendable {
         for (name, listener) in imapListeners {
             servers.append(IMAPServerChild.server(listener, session: configuration.imapSession, store: store, authenticator: authenticator,
                                                   summaries: summaries, idlePollInterval: .milliseconds(configuration.idlePollMilliseconds),
+                                                  idleSafetyPollInterval: .milliseconds(configuration.idleSafetyPollMilliseconds),
                                                   group: group, logger: protocolLogger(name)))
         }
         self.configuration = configuration
         self.servers = servers
         self.tls = tls
         self.logger = logger
+    }
+
+    /// The change notification the store runs with: inotify as configured, unless it is unavailable here or the
+    /// store root is on a network filesystem (then polling, said in the log once).
+    static func changeNotification(_ configuration: MailNodeConfiguration, logger: Logger) -> ChangeNotification {
+        guard configuration.imap != nil || configuration.imaps != nil else { return configuration.changeNotification }
+        let (mode, fallback) = ChangeNotification.effective(
+            requested: configuration.changeNotification, inotifyAvailable: ChangeNotification.inotifyAvailable,
+            filesystem: configuration.changeNotification == .inotify ? FilesystemKind.of(path: configuration.storeRoot) : .unknown)
+        if let fallback {
+            logger.notice("IMAP IDLE polls folders instead of using inotify: \(fallback)",
+                          metadata: ["idle_poll_ms": "\(configuration.idlePollMilliseconds)"])
+        } else {
+            logger.info("IMAP IDLE change notification", metadata: [
+                "mode": "\(mode.rawValue)",
+                "poll_ms": "\(mode == .inotify ? configuration.idleSafetyPollMilliseconds : configuration.idlePollMilliseconds)"])
+        }
+        return mode
     }
 
     /// Binds every listener (all or none); returns the bound addresses in order.

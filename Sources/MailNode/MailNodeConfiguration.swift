@@ -2,6 +2,7 @@ public import Directory
 public import SMTPServer
 public import POP3Server
 public import IMAPServer
+public import MailStore
 public import ShoalCore
 public import ShoalServer
 import NIOCore
@@ -23,7 +24,8 @@ import NIOCore
 /// tls: { certificate: cert.pem, key: key.pem }   # enables STARTTLS / STLS
 /// local_domains: [shoal.test]
 /// relay_host: 127.0.0.1:10025                      # authenticated users may relay through it
-/// limits: { message_size: 26214400, recipients: 100, errors: 10, command_timeout: 300, data_timeout: 180, idle_poll_ms: 500 }
+/// limits: { message_size: 26214400, recipients: 100, errors: 10, command_timeout: 300, data_timeout: 180, idle_poll_ms: 500,
+///          change_notify: inotify, idle_safety_poll_ms: 30000 }   # change_notify: inotify (default) or poll
 /// auth: { allow_plaintext: false, require_tls: false }
 /// over_quota: temporary                            # or permanent (552 instead of 452)
 /// ```
@@ -52,6 +54,10 @@ public struct MailNodeConfiguration: Sendable {
     public var dataTimeoutSeconds: Int
     /// How often an IMAP session in IDLE looks at its folder for changes by other sessions and nodes.
     public var idlePollMilliseconds: Int
+    /// How IDLE learns of changes: inotify (falling back to polling where it cannot work) or polling only.
+    public var changeNotification: ChangeNotification
+    /// With inotify, how often IDLE still re-reads its folder, in case a notification was missed.
+    public var idleSafetyPollMilliseconds: Int
     public var allowPlaintextAuthentication: Bool
     public var requireTLS: Bool
     public var overQuotaIsPermanent: Bool
@@ -112,7 +118,8 @@ public struct MailNodeConfiguration: Sendable {
             }
         }
         let limits = try doc.optional("limits")
-        try limits?.allowOnly(["message_size", "recipients", "errors", "command_timeout", "data_timeout", "idle_poll_ms"])
+        try limits?.allowOnly(["message_size", "recipients", "errors", "command_timeout", "data_timeout", "idle_poll_ms",
+                                "change_notify", "idle_safety_poll_ms"])
         let auth = try doc.optional("auth")
         try auth?.allowOnly(["allow_plaintext", "require_tls"])
         let domains = try doc.optional("local_domains")?.list().map { (n: ConfigNode) throws(ConfigError) -> String in try n.string().lowercased() } ?? []
@@ -127,6 +134,9 @@ public struct MailNodeConfiguration: Sendable {
             commandTimeoutSeconds: try limits?.optional("command_timeout")?.int(in: 1...86_400) ?? 300,
             dataTimeoutSeconds: try limits?.optional("data_timeout")?.int(in: 1...86_400) ?? 180,
             idlePollMilliseconds: try limits?.optional("idle_poll_ms")?.int(in: 50...60_000) ?? 500,
+            changeNotification: ChangeNotification(
+                rawValue: try limits?.optional("change_notify")?.choice(ChangeNotification.allCases.map(\.rawValue)) ?? "inotify")!,
+            idleSafetyPollMilliseconds: try limits?.optional("idle_safety_poll_ms")?.int(in: 1000...3_600_000) ?? 30_000,
             allowPlaintextAuthentication: try auth?.optional("allow_plaintext")?.bool() ?? false,
             requireTLS: try auth?.optional("require_tls")?.bool() ?? false,
             overQuotaIsPermanent: (try doc.optional("over_quota")?.choice(["temporary", "permanent"]) ?? "temporary") == "permanent")

@@ -51,8 +51,13 @@ struct Listing: Sendable {
 
     private func snapshot() throws(MailStoreError) -> Snapshot {
         let uidlistPath = folderPath + "/dovecot-uidlist"
-        guard try POSIX.status(folderPath + "/cur") != nil || FolderName.isInbox(folder) else {
+        // Taken before anything is read, so a change while reading shows in the next stamp.
+        let stamp = try FolderListingCache.stamp(folderPath: folderPath)
+        guard stamp.cur != nil || FolderName.isInbox(folder) else {
             throw .noSuchFolder(name: folder, path: folderPath)
+        }
+        if let listing = store.listings.listing(folderPath: folderPath, stamp: stamp) {
+            return Snapshot(list: nil, listing: listing, unlisted: [], needsUIDList: false)
         }
         let list = try POSIX.readFile(uidlistPath).map { (bytes) throws(MailStoreError) in
             try UIDList.parse(bytes, path: uidlistPath)
@@ -80,8 +85,12 @@ struct Listing: Sendable {
         }
         let listing = FolderListing(
             uidValidity: list?.uidValidity ?? 0, nextUID: list?.nextUID ?? 1, messages: messages)
-        let folderExists = try POSIX.status(folderPath + "/cur") != nil
-        let needsUIDList = list == nil && folderExists
+        let needsUIDList = list == nil && stamp.cur != nil
+        if files.isEmpty && !needsUIDList {
+            let now = POSIX.now()
+            store.listings.keep(listing, folderPath: folderPath, stamp: stamp,
+                                now: Int64(now.seconds) * 1_000_000_000 + Int64(now.microseconds) * 1000)
+        }
         return Snapshot(list: list, listing: listing, unlisted: Array(files.keys), needsUIDList: needsUIDList)
     }
 }

@@ -8,9 +8,15 @@ public import NIOPosix
 public final class MailStore: Sendable {
     public let configuration: MailStoreConfiguration
     let threadPool: NIOThreadPool
+    /// Runs tasks on `threadPool`, so that their file work runs in place (see ``FilePoolExecutor``).
+    public let executor: FilePoolExecutor
     let logger: Logger
     /// Per-folder queues through which this store's tasks reach `dovecot-uidlist.lock` (see `FolderCommitQueues`).
     let commitQueues = FolderCommitQueues()
+    /// The folders' last listings, reused while their directories and index files are unchanged.
+    let listings = FolderListingCache()
+    /// The inotify watches IMAP IDLE sessions share (``Mailbox/watchChanges(folder:_:)``).
+    let folderWatches: FolderWatchHub
 
     /// `threadPool` must be started; it defaults to the stores' own `fileThreadPool`.
     public init(
@@ -20,7 +26,9 @@ public final class MailStore: Sendable {
     ) {
         self.configuration = configuration
         self.threadPool = threadPool
+        executor = threadPool === MailStore.fileThreadPool ? FilePoolExecutor.shared : FilePoolExecutor(pool: threadPool)
         self.logger = logger
+        folderWatches = FolderWatchHub(logger: logger)
     }
 
     /// The mailbox of `owner`; fails when the login, domain or location cannot name a directory.
@@ -64,6 +72,10 @@ public final class MailStore: Sendable {
     func blocking<T: Sendable>(
         _ operation: String, _ path: String, _ body: @escaping @Sendable () throws(MailStoreError) -> T
     ) async throws(MailStoreError) -> T {
+        // A task on this pool's executor is on one of its threads already: the work runs here.
+        if FilePoolExecutor.isRunning(on: threadPool) { return try body() }
+        // A task on this pool's executor is on one of its threads already: the work runs here.
+        if FilePoolExecutor.isRunning(on: threadPool) { return try body() }
         let result: Result<T, MailStoreError>
         do {
             result = try await threadPool.runIfActive { () -> Result<T, MailStoreError> in

@@ -14,6 +14,8 @@ public struct MailStoreConfiguration: Sendable {
     public var permissions: FilePermissions
     /// Folders created, and subscribed, along with a new mailbox.
     public var standardFolders: [String]
+    /// How folder changes are noticed (``Mailbox/watchChanges(folder:_:)`` returns nil with `.poll`).
+    public var changeNotification: ChangeNotification
 
     public init(
         root: String,
@@ -22,7 +24,8 @@ public struct MailStoreConfiguration: Sendable {
         lockTimeout: Duration = .seconds(30),
         staleLockTimeout: Duration = .seconds(120),
         permissions: FilePermissions = FilePermissions(),
-        standardFolders: [String] = ["Sent", "Drafts", "Trash", "Junk"]
+        standardFolders: [String] = ["Sent", "Drafts", "Trash", "Junk"],
+        changeNotification: ChangeNotification = .inotify
     ) {
         self.root = root
         self.hostname = hostname
@@ -31,6 +34,7 @@ public struct MailStoreConfiguration: Sendable {
         self.staleLockTimeout = staleLockTimeout
         self.permissions = permissions
         self.standardFolders = standardFolders
+        self.changeNotification = changeNotification
     }
 }
 

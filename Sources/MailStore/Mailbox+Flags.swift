@@ -39,10 +39,18 @@ extension Mailbox {
     /// When the message arrived: the file's modification time (Dovecot's INTERNALDATE for Maildir), in
     /// seconds since 1970; nil when it is gone.
     public func receivedDate(of message: StoredMessage, folder: String = "INBOX") async throws(MailStoreError) -> Int64? {
+        try await receivedDates(of: [message], folder: folder).first ?? nil
+    }
+
+    /// The arrival times of several messages, in one piece of thread-pool work (nil for those gone).
+    public func receivedDates(of messages: [StoredMessage], folder: String = "INBOX") async throws(MailStoreError) -> [Int64?] {
         let folderPath = try maildir.folderPath(folder)
-        return try await store.blocking("stat message", message.path) { () throws(MailStoreError) -> Int64? in
-            guard let path = try Self.currentPath(of: message, in: folderPath), let info = try POSIX.status(path) else { return nil }
-            return Int64(info.st_mtim.tv_sec)
+        return try await store.blocking("stat messages", folderPath) { () throws(MailStoreError) -> [Int64?] in
+            try messages.map { (message) throws(MailStoreError) -> Int64? in
+                if let info = try POSIX.status(message.path) { return Int64(info.st_mtim.tv_sec) }
+                guard let path = try Self.currentPath(of: message, in: folderPath), let info = try POSIX.status(path) else { return nil }
+                return Int64(info.st_mtim.tv_sec)
+            }
         }
     }
 

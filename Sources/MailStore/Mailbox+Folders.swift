@@ -9,6 +9,12 @@ public struct MailFolder: Hashable, Sendable {
     /// Whether the folder holds messages (false for a level that only exists because of its children).
     public var selectable: Bool
     public var hasChildren: Bool
+
+    public init(name: String, selectable: Bool, hasChildren: Bool) {
+        self.name = name
+        self.selectable = selectable
+        self.hasChildren = hasChildren
+    }
 }
 
 extension Mailbox {

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOConcurrencyHelpers
 
@@ -30,6 +31,10 @@ public final class MailboxSessionLock: @unchecked Sendable {
     private let held: HeldDotLock
     private let store: MailStore
     private let lock = NIOLock()
+    /// When the lock file was last touched (monotonic nanoseconds).
+    private var touched = DispatchTime.now().uptimeNanoseconds
+    /// Touches closer together than this are skipped: a lock goes stale only after minutes.
+    static let refreshInterval: UInt64 = 10_000_000_000
 
     init(held: HeldDotLock, store: MailStore) {
         self.held = held
@@ -38,9 +43,15 @@ public final class MailboxSessionLock: @unchecked Sendable {
 
     public var path: String { held.path }
 
-    /// Marks the lock as alive (its modification time), so other hosts do not take it for stale.
+    /// Marks the lock as alive (its modification time), so other hosts do not take it for stale. Blocks for a
+    /// file system call at most every ``refreshInterval`` (call it from a thread that may block).
     public func refresh() {
-        lock.withLock { if held.isHeld { held.touch() } }
+        lock.withLock {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard held.isHeld, now - touched >= Self.refreshInterval else { return }
+            touched = now
+            held.touch()
+        }
     }
 
     /// Removes the lock file (if it is still ours).

@@ -14,6 +14,8 @@ public final class POP3MaildropAgent: Sendable {
     private let peer: String
     private let logger: Logger
     private let state = NIOLockedValueBox<(mailbox: Mailbox?, lock: MailboxSessionLock?)>((nil, nil))
+    /// The messages read for the RETRs likely to come next.
+    private let readAhead = NIOLockedValueBox(POP3ReadAhead())
 
     public init(store: MailStore, authenticator: MailAuthenticator, peer: String, logger: Logger) {
         self.store = store
@@ -29,15 +31,42 @@ public final class POP3MaildropAgent: Sendable {
             return .authenticated(await authenticator.authenticate(login: login, password: password, peer: peer))
         case let .open(user):
             return .opened(await open(user))
-        case let .retrieve(message, bodyLines):
+        case let .retrieve(message, bodyLines, following):
+            defer { startReadAhead(following) }
             return .retrieved(await retrieve(message, bodyLines: bodyLines))
         case let .commit(messages):
             return .committed(await commit(messages))
         }
     }
 
+    /// The answer to `work` when it was read ahead (a RETR of one of the next messages); never blocks, so the
+    /// event loop may call it. Reads more ahead when half of what was read is used.
+    public func readyAnswer(_ work: POP3Work) -> POP3Input? {
+        guard case let .retrieve(message, nil, following) = work,
+              let bytes = readAhead.withLockedValue({ $0.take(message.uid) }) else { return nil }
+        startReadAhead(following)
+        return .retrieved(bytes)
+    }
+
+    /// Reads (some of) `following` on the store's pool for RETRs that may come.
+    private func startReadAhead(_ following: [StoredMessage]) {
+        let chosen = readAhead.withLockedValue { $0.toRead(following) }
+        guard !chosen.isEmpty else { return }
+        Task(executorPreference: store.executor) { [self] in
+            var read: [(uid: UInt32, bytes: ByteBuffer)] = []
+            for message in chosen {
+                guard let bytes = await retrieve(message, bodyLines: nil) else { break }
+                read.append((message.uid, bytes))
+            }
+            // Kept only while the maildrop is open (a session that ended keeps nothing).
+            let open = state.withLockedValue { $0.mailbox != nil }
+            readAhead.withLockedValue { $0.finish(open ? read : []) }
+        }
+    }
+
     /// Releases the maildrop lock (the session ended, however it did).
     public func close() {
+        readAhead.withLockedValue { $0.clear() }
         let lock = state.withLockedValue { current in
             defer { current = (nil, nil) }
             return current.lock
@@ -75,7 +104,9 @@ public final class POP3MaildropAgent: Sendable {
         lock?.refresh()
         do {
             guard let bytes = try await mailbox.contents(of: message) else { return nil }
-            return ByteBuffer(bytes: POP3Transfer.encode(bytes, bodyLines: bodyLines))
+            var out = ByteBuffer()
+            POP3Transfer.encode(bytes, bodyLines: bodyLines, into: &out)
+            return out
         } catch {
             logger.error("cannot read message", metadata: ["path": "\(message.path)", "error": "\(error)"])
             return nil

@@ -38,7 +38,8 @@ public struct POP3ServerChild: ServerChild {
         let agent = POP3MaildropAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger)
         channel.closeFuture.whenComplete { _ in agent.close() }
         let handler = LineProtocolHandler(
-            session: POP3Session(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger
+            session: POP3Session(configuration: session), configuration: lineProtocol, tls: tls, logger: connectionLogger,
+            executor: store.executor, readyAnswer: agent.readyAnswer
         ) { work in await agent.perform(work) }
         try channel.pipeline.syncOperations.addHandler(handler)
     }

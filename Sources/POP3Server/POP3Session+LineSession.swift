@@ -20,7 +20,7 @@ extension POP3Session: LineSession {
         case let .send(bytes): .sendBytes(bytes)
         case let .authenticate(login, password): .perform(.authenticate(login: login, password: password))
         case let .open(user): .perform(.open(user))
-        case let .retrieve(message, bodyLines): .perform(.retrieve(message, bodyLines: bodyLines))
+        case let .retrieve(message, bodyLines, following): .perform(.retrieve(message, bodyLines: bodyLines, following: following))
         case let .commit(messages): .perform(.commit(messages))
         case .startTLS: .startTLS
         case .close: .close

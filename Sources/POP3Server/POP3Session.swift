@@ -1,4 +1,5 @@
 import MailAccess
+import MailStore
 import NIOCore
 
 /// One POP3 session (RFC 1939 with CAPA, STLS, AUTH and response codes), pure: lines and work answers in,
@@ -273,7 +274,15 @@ public struct POP3Session: Sendable {
         guard case .reply("") = check.first else { return check }
         state = .working
         pendingRetrieve = number
-        return [.retrieve(maildrop.messages[number - 1].stored, bodyLines: bodyLines)]
+        // After a RETR a client most likely asks for the next messages it has not deleted, in order.
+        var following: [StoredMessage] = []
+        if bodyLines == nil {
+            for index in maildrop.messages.indices.dropFirst(number) where !deleted.contains(index + 1) {
+                guard following.count < POP3ReadAhead.candidates else { break }
+                following.append(maildrop.messages[index].stored)
+            }
+        }
+        return [.retrieve(maildrop.messages[number - 1].stored, bodyLines: bodyLines, following: following)]
     }
 
     private mutating func retrieved(_ bytes: ByteBuffer?) -> [POP3Action] {

@@ -93,7 +93,8 @@ public enum POP3Action: Sendable {
     case send(ByteBuffer)
     case authenticate(login: String, password: String)
     case open(DirectoryUser)
-    case retrieve(StoredMessage, bodyLines: Int?)
+    /// RETR (all of it) or TOP; `following` are the messages a RETR is likely followed by (read ahead).
+    case retrieve(StoredMessage, bodyLines: Int?, following: [StoredMessage])
     case commit([StoredMessage])
     case startTLS
     case close
@@ -103,6 +104,7 @@ public enum POP3Action: Sendable {
 public enum POP3Work: Sendable {
     case authenticate(login: String, password: String)
     case open(DirectoryUser)
-    case retrieve(StoredMessage, bodyLines: Int?)
+    /// RETR (all of it) or TOP; `following` are the messages a RETR is likely followed by (read ahead).
+    case retrieve(StoredMessage, bodyLines: Int?, following: [StoredMessage])
     case commit([StoredMessage])
 }

@@ -1,4 +1,4 @@
-import IMAPServer
+@testable import IMAPServer
 import MailAccess
 import MailStore
 import NIOCore
@@ -82,10 +82,26 @@ import Testing
         var grown = listing
         grown.messages.append(Self.message(2, new: true))
         #expect(Self.render(session.receive(.worked(.listing(grown)))) == ["* 2 EXISTS\r\n", "* 1 RECENT\r\n", "<idleWait(folder: \"INBOX\")>"])
-        #expect(Self.line(&session, "DONE") == ["i OK Idle completed.\r\n"])
+        // DONE asks the agent to end the poll under way at once; commands wait until that poll is answered.
+        #expect(Self.line(&session, "DONE") == ["i OK Idle completed.\r\n", "<endIdle>"])
+        #expect(session.isWaiting)
+        // The answer to .endIdle is not the poll's: the session keeps waiting for it.
+        #expect(session.receive(.worked(.idleEnded)).isEmpty && session.isWaiting)
         // The poll that was out is answered and ignored.
         #expect(Self.render(session.receive(.worked(.listing(grown)))).isEmpty)
+        #expect(!session.isWaiting)
         #expect(Self.line(&session, "n NOOP").first?.hasPrefix("<listing") == true)
+    }
+
+    @Test func doneWithoutAPollOutDoesNotAskToEndOne() {
+        var session = Self.loggedIn()
+        _ = Self.line(&session, "s SELECT INBOX")
+        _ = session.receive(.worked(.listing(FolderListing(uidValidity: 9, nextUID: 2, messages: [Self.message(1)]))))
+        _ = Self.line(&session, "i IDLE")
+        // The poll failed: IDLE goes on without one out, and DONE has nothing to end.
+        _ = session.receive(.worked(.failed(IMAPStoreFailure(code: "UNAVAILABLE", text: "busy"))))
+        #expect(Self.line(&session, "DONE") == ["i OK Idle completed.\r\n"])
+        #expect(!session.isWaiting)
     }
 
     @Test func storeAnswersWithTheNewFlagsUnlessSilent() {
@@ -117,8 +133,8 @@ import Testing
     @Test func aLargeFetchReadsAndSendsItsMessagesInBatches() {
         var session = Self.loggedIn()
         _ = Self.line(&session, "s SELECT INBOX")
-        let messages = (1...70).map { Self.message(UInt32($0)) }
-        let listing = FolderListing(uidValidity: 9, nextUID: 71, messages: messages)
+        let messages = (1...300).map { Self.message(UInt32($0)) }
+        let listing = FolderListing(uidValidity: 9, nextUID: 301, messages: messages)
         _ = session.receive(.worked(.listing(listing)))
         _ = Self.line(&session, "f FETCH 1:* BODY.PEEK[]")
         var actions = session.receive(.worked(.listing(listing)))
@@ -129,8 +145,8 @@ import Testing
             actions = session.receive(.worked(.messageData(data)))
             sent += actions.filter { if case .sendBytes = $0 { true } else { false } }.count
         }
-        #expect(batches == [32, 32, 6])
-        #expect(sent == 3)
+        #expect(batches == [imapContentsBatch, 300 - imapContentsBatch])  // small messages: the count bounds a batch
+        #expect(sent == 2)
         #expect(Self.render(actions).last == "f OK Fetch completed.\r\n")
     }
 }

@@ -49,8 +49,8 @@ import Testing
         #expect(t.rendered == "\"17-Jul-1996 02:44:25 -0700\"")
         #expect(t.secondsSince1970 == 837_596_665)
         #expect(IMAPDateTime(parsing: "17-Jul-1996 02:44:25 -0700") == t)
-        #expect(IMAPDateTime(secondsSince1970: 0, zoneOffsetMinutes: 0).description == " 1-Jan-1970 00:00:00 +0000")
-        #expect(IMAPDateTime(secondsSince1970: -1, zoneOffsetMinutes: 90).description == " 1-Jan-1970 01:29:59 +0130")
+        #expect(IMAPDateTime(secondsSince1970: 0, zoneOffsetMinutes: 0).description == "01-Jan-1970 00:00:00 +0000")
+        #expect(IMAPDateTime(secondsSince1970: -1, zoneOffsetMinutes: 90).description == "01-Jan-1970 01:29:59 +0130")
         #expect(IMAPDateTime(parsing: " 7-Jul-1996 02:44:25 +0200")?.date.day == 7)
         #expect(IMAPDateTime(parsing: "07-Jul-1996 02:44:25 +0200")?.date.day == 7)
         for bad in ["17-Jul-1996 24:00:00 +0000", "17-Jul-1996 02:44 +0000", "17-Jul-1996 02:44:25", "17-Jul-1996 02:44:25 0700",

@@ -58,4 +58,16 @@ import Testing
         #expect(message.bytes(of: MessageSection(text: .text)) == Array("body".utf8))
         #expect(message.envelope.imapBytes.count > 1 << 20)
     }
+
+    @Test func bareLineFeedsAreFoundWhereverTheyAre() {
+        #expect(!MIMEBytes.hasBareLineFeed([]) && !MIMEBytes.hasBareLineFeed(Array("a\r\nb\r\n".utf8)))
+        #expect(MIMEBytes.hasBareLineFeed([0x0A]) && MIMEBytes.hasBareLineFeed(Array("a\r\nb\n".utf8)))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...24, using: &generator)).map { _ in [UInt8(0x0A), 0x0D, 0x41].randomElement(using: &generator)! }
+            let bare = bytes.indices.contains { bytes[$0] == 0x0A && ($0 == 0 || bytes[$0 - 1] != 0x0D) }
+            #expect(MIMEBytes.hasBareLineFeed(bytes) == bare, "\(bytes)")
+            #expect(MIMEBytes.crlfNormalized(bytes) == MIMEBytes.crlfNormalized(bytes[...]), "\(bytes)")
+        }
+    }
 }

@@ -39,6 +39,48 @@ import Testing
         #expect(String(decoding: POP3Transfer.encode([]), as: UTF8.self) == ".\r\n")
     }
 
+    /// RFC 1939 §3 byte by byte: the definition the line-at-a-time encoder must agree with.
+    static func referenceEncode(_ message: [UInt8], bodyLines: Int?) -> [UInt8] {
+        var out: [UInt8] = []
+        var atLineStart = true, inBody = false, lineIsEmpty = true
+        var bodyLinesLeft = bodyLines ?? Int.max
+        var previous: UInt8 = 0
+        for byte in message {
+            if inBody && bodyLinesLeft <= 0 { break }
+            if byte == 0x0A {
+                if previous != 0x0D { out.append(0x0D) }
+                out.append(0x0A)
+                if inBody { bodyLinesLeft -= 1 } else if lineIsEmpty { inBody = true }
+                atLineStart = true
+                lineIsEmpty = true
+                previous = byte
+                continue
+            }
+            if atLineStart && byte == 0x2E { out.append(0x2E) }
+            if byte != 0x0D { lineIsEmpty = false }
+            atLineStart = false
+            out.append(byte)
+            previous = byte
+        }
+        if !atLineStart {
+            if previous != 0x0D { out.append(0x0D) }
+            out.append(0x0A)
+        }
+        return out + [0x2E, 0x0D, 0x0A]
+    }
+
+    @Test func transferAgreesWithTheByteByByteDefinitionOnRandomMessages() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x0A, 0x0D, 0x2E, 0x41, 0x20, 0x0A, 0x0D, 0x2E]
+        for _ in 0..<2000 {
+            let message = (0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            for bodyLines in [nil, 0, 1, 3] {
+                #expect(POP3Transfer.encode(message, bodyLines: bodyLines) == Self.referenceEncode(message, bodyLines: bodyLines),
+                        "\(message) TOP \(String(describing: bodyLines))")
+            }
+        }
+    }
+
     @Test func topSendsTheHeaderAndTheFirstBodyLines() {
         let message = Array("A: 1\r\nB: 2\r\n\r\nline 1\r\nline 2\r\nline 3\r\n".utf8)
         #expect(String(decoding: POP3Transfer.encode(message, bodyLines: 0), as: UTF8.self) == "A: 1\r\nB: 2\r\n\r\n.\r\n")

@@ -27,7 +27,8 @@ import Testing
             case let .send(bytes): "<bytes \(bytes.readableBytes)>"
             case let .authenticate(login, password): "<authenticate \(login) \(password)>"
             case let .open(user): "<open \(user.login)>"
-            case let .retrieve(message, lines): "<retrieve \(message.uid) \(lines.map(String.init) ?? "all")>"
+            case let .retrieve(message, lines, following):
+                "<retrieve \(message.uid) \(lines.map(String.init) ?? "all")\(following.isEmpty ? "" : " then \(following.map(\.uid))")>"
             case let .commit(messages): "<commit \(messages.map(\.uid))>"
             case .startTLS: "<starttls>"
             case .close: "<close>"
@@ -99,7 +100,7 @@ import Testing
         #expect(Self.send(&session, "LIST 2") == ["+OK 2 200"])
         #expect(Self.send(&session, "LIST 4") == ["-ERR There's no message 4."])
         #expect(Self.send(&session, "UIDL 1") == ["+OK 1 0000000100000007"])
-        #expect(Self.send(&session, "RETR 2") == ["<retrieve 2 all>"])
+        #expect(Self.send(&session, "RETR 2") == ["<retrieve 2 all then [3]>"])
         #expect(Self.render(session.receive(.retrieved(ByteBuffer(string: "x\r\n.\r\n")))) == ["+OK 200 octets", "<bytes 6>"])
         #expect(Self.send(&session, "TOP 3 5") == ["<retrieve 3 5>"])
         #expect(Self.render(session.receive(.retrieved(nil))) == ["-ERR Message 3 was removed by another session."])
@@ -110,6 +111,12 @@ import Testing
         #expect(Self.send(&session, "LIST") == ["+OK 2 messages\r\n2 200\r\n3 300\r\n."])
         #expect(Self.send(&session, "RSET") == ["+OK"])
         #expect(Self.send(&session, "STAT") == ["+OK 3 600"])
+        // The messages read ahead after a RETR are the next ones not deleted; none after the last.
+        _ = Self.send(&session, "DELE 2")
+        #expect(Self.send(&session, "RETR 1") == ["<retrieve 1 all then [3]>"])
+        _ = session.receive(.retrieved(ByteBuffer(string: ".\r\n")))
+        #expect(Self.send(&session, "RETR 3") == ["<retrieve 3 all>"])
+        _ = session.receive(.retrieved(ByteBuffer(string: ".\r\n")))
         #expect(Self.send(&session, "USER bob") == ["-ERR Already logged in."])
     }
 

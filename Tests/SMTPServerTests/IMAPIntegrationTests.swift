@@ -12,7 +12,7 @@ struct IMAPIntegrationTests {
 
     /// One node (SMTP, IMAP with STARTTLS, IMAPS) and `messages` messages for alice.
     static func node(_ name: String, bed: MailTestbed, hostname: String = "imap.shoal.test", messages: Int = 3,
-                     limits: [(String, Int)] = []) async throws -> MailNodeProcess {
+                     limits: [(String, Int)] = [], limitWords: [(String, String)] = []) async throws -> MailNodeProcess {
         let directory = "sqlite:" + bed.dir.file("users.db")
         if !FileManager.default.fileExists(atPath: bed.dir.file("users.db")) { _ = try await bed.sqliteDirectory(users) }
         var spec = try bed.nodeSpec(hostname: hostname, directory: directory, lmtp: false)
@@ -20,6 +20,7 @@ struct IMAPIntegrationTests {
         spec.imapPort = try TestPorts.free()
         spec.imapsPort = try TestPorts.free()
         spec.limits = limits
+        spec.limitWords = limitWords
         let node = try await bed.startNode(spec)
         for n in 0..<messages {
             let body = n == 1 ? "Second body.\nwith the word zebra\n" : "Body \(n + 1).\n"
@@ -104,8 +105,9 @@ struct IMAPIntegrationTests {
     @Test func twoNodesSeeEachOthersFlagsAndExpungesAndIdleWakesOnDelivery() async throws {
         let bed = try MailTestbed("imap-two-nodes")
         defer { bed.shutdown() }
-        // IDLE on node A looks at the folder every 200 ms (limits.idle_poll_ms).
-        let first = try await Self.node("imap-a", bed: bed, hostname: "imap-a.shoal.test", messages: 3, limits: [("idle_poll_ms", 200)])
+        // IDLE on node A polls the folder every 200 ms (limits.idle_poll_ms; inotify off, as on a network filesystem).
+        let first = try await Self.node("imap-a", bed: bed, hostname: "imap-a.shoal.test", messages: 3, limits: [("idle_poll_ms", 200)],
+                                        limitWords: [("change_notify", "poll")])
         let second = try await Self.node("imap-b", bed: bed, hostname: "imap-b.shoal.test", messages: 0)
         let portA = try #require(first.spec.imapsPort), portB = try #require(second.spec.imapsPort)
         // Node B changes flags and expunges while a session on node A has INBOX selected: A's NOOP reports them.
@@ -142,6 +144,62 @@ struct IMAPIntegrationTests {
         #expect((json["idle_start"] as? String)?.hasPrefix("+") == true, "\(result)")
         #expect((json["idle_line"] as? String)?.hasSuffix("EXISTS") == true, "IDLE woke with EXISTS: \(result)")
         #expect((json["idle_done"] as? String)?.contains("OK") == true, "\(result)")
+    }
+
+    /// With inotify, IDLE hears of a delivery at once although it polls only every 60 s; DONE is answered at once
+    /// too and the next command does not wait for the poll. Without working inotify this test fails (times out).
+    @Test func idleIsWokenByInotifyWithPollingEffectivelyOff() async throws {
+        let bed = try MailTestbed("imap-inotify")
+        defer { bed.shutdown() }
+        let first = try await Self.node("imap-a", bed: bed, hostname: "imap-a.shoal.test", messages: 1,
+                                        limits: [("idle_poll_ms", 60_000), ("idle_safety_poll_ms", 60_000)],
+                                        limitWords: [("change_notify", "inotify")])
+        let second = try await Self.node("imap-b", bed: bed, hostname: "imap-b.shoal.test", messages: 0)
+        let port = try #require(first.spec.imapsPort)
+        let script = """
+            import imaplib, ssl, smtplib, threading, time, json
+            ctx = ssl._create_unverified_context()
+            a = imaplib.IMAP4_SSL('127.0.0.1', \(port), ssl_context=ctx); a.login('alice', 'alice-pw'); a.select('INBOX')
+            out = {}
+            def idle():
+                tag = a._new_tag().decode(); a.send(('%s IDLE\\r\\n' % tag).encode()); out.setdefault('idle_start', []).append(a.readline().decode().strip())
+                return tag
+            def done(tag):
+                started = time.time(); a.send(b'DONE\\r\\n')
+                while True:
+                    line = a.readline().decode().strip()
+                    if line.startswith(tag): break
+                typ, data = a.noop()
+                return line, round(time.time() - started, 2)
+            a.sock.settimeout(20)
+            tag = idle()
+            def deliver(subject):
+                time.sleep(0.5)
+                with smtplib.SMTP('127.0.0.1', \(second.smtpPort)) as s:
+                    s.sendmail('x@client.test', ['alice@shoal.test'], 'Subject: %s\\r\\n\\r\\nup\\r\\n' % subject)
+            threading.Thread(target=deliver, args=('wake',)).start()
+            started = time.time()
+            out['idle_line'] = a.readline().decode().strip(); out['idle_seconds'] = round(time.time() - started, 2)
+            out['idle_done'], out['done_seconds'] = done(tag)
+            # A second IDLE on the same connection is woken too (its watch is set up anew).
+            tag = idle()
+            threading.Thread(target=deliver, args=('again',)).start()
+            started = time.time()
+            out['again_line'] = a.readline().decode().strip(); out['again_seconds'] = round(time.time() - started, 2)
+            out['again_done'], _ = done(tag)
+            print(json.dumps(out))
+            """
+        let python = try requiredTool("python3", package: "python3")
+        let result = try await TestProcess.run(python, ["-c", script], timeout: 120)
+        #expect(result.status == 0, "\(result)")
+        let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+        #expect((json["idle_line"] as? String) == "* 2 EXISTS", "IDLE woke with EXISTS: \(result)")
+        #expect(((json["idle_seconds"] as? Double) ?? 99) < 10, "woken by inotify, not the 60 s poll: \(result)")
+        #expect((json["idle_done"] as? String)?.contains("OK") == true, "\(result)")
+        #expect(((json["done_seconds"] as? Double) ?? 99) < 10, "DONE and NOOP do not wait for the poll: \(result)")
+        #expect((json["again_line"] as? String) == "* 3 EXISTS", "\(result)")
+        #expect(((json["again_seconds"] as? Double) ?? 99) < 10, "\(result)")
+        #expect((json["again_done"] as? String)?.contains("OK") == true, "\(result)")
     }
 
     @Test func malformedCommandsAndHugeLiteralsGetBADNotACrash() async throws {

@@ -130,10 +130,11 @@ public struct IMAPDateTime: Hashable, Sendable, CustomStringConvertible {
         self.init(date: date, hour: hour, minute: minute, second: second, zoneOffsetMinutes: offset)
     }
 
-    /// `17-Jul-1996 02:44:25 -0700` (day space-padded to two characters), without the quotes.
+    /// `07-Jul-1996 02:44:25 -0700` without the quotes: the day zero-padded to two digits, as Dovecot writes it
+    /// (RFC 3501 date-day-fixed allows ` 7` and `07`; clients comparing answers of several servers see one form).
     public var description: String {
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        let day = date.day < 10 ? " \(date.day)" : "\(date.day)"
+        let day = two(date.day)
         var year = "\(date.year)"
         while year.count < 4 { year = "0" + year }
         let sign = zoneOffsetMinutes < 0 ? "-" : "+"

@@ -33,14 +33,33 @@ public struct IMAPFetchRenderer: Sendable {
 
     public func render(sequenceNumber: Int, message: StoredMessage, flags: [IMAPFlag], contents: [UInt8]?,
                        receivedDate: Int64?, summary: IMAPMessageSummary? = nil) -> [UInt8] {
-        var out = Array("* \(sequenceNumber) FETCH (".utf8)
+        var out: [UInt8] = []
+        render(into: &out, sequenceNumber: sequenceNumber, message: message, flags: flags, contents: contents,
+               receivedDate: receivedDate, summary: summary)
+        return out
+    }
+
+    /// Appends the response to `out` (message bytes are copied once, straight into it).
+    public func render(into out: inout [UInt8], sequenceNumber: Int, message: StoredMessage, flags: [IMAPFlag],
+                       contents: [UInt8]?, receivedDate: Int64?, summary: IMAPMessageSummary? = nil) {
+        out.append(contentsOf: "* \(sequenceNumber) FETCH (".utf8)
         var first = true
-        func item(_ label: String, _ value: [UInt8]) {
+        func label(_ label: String) {
             if !first { out.append(0x20) }
             first = false
-            out += Array(label.utf8)
+            out.append(contentsOf: label.utf8)
             out.append(0x20)
+        }
+        func item(_ name: String, _ value: [UInt8]) {
+            label(name)
             out += value
+        }
+        /// A literal `{n}\r\n` and the bytes; NIL when there is nothing (a section that does not exist).
+        func literal(_ name: String, _ bytes: ArraySlice<UInt8>?) {
+            label(name)
+            guard let bytes else { return out.append(contentsOf: "NIL".utf8) }
+            out.append(contentsOf: "{\(bytes.count)}\r\n".utf8)
+            out.append(contentsOf: bytes)
         }
         // Each form of the message is made only when an item needs it (BODY[] alone needs no parse).
         let crlf = contents.map(MIMEBytes.crlfNormalized)
@@ -76,41 +95,32 @@ public struct IMAPFetchRenderer: Sendable {
             case .bodyStructureWithoutExtensions:
                 item("BODY", summaryValue()?.body ?? Array("NIL".utf8))
             case .rfc822:
-                item("RFC822", Self.literal(crlf))
+                literal("RFC822", crlf?[...])
             case .rfc822Header:
-                item("RFC822.HEADER", Self.literal(mimeValue()?.bytes(of: MessageSection(text: .header))))
+                literal("RFC822.HEADER", mimeValue()?.bytes(of: MessageSection(text: .header))?[...])
             case .rfc822Text:
-                item("RFC822.TEXT", Self.literal(mimeValue()?.bytes(of: MessageSection(text: .text))))
+                literal("RFC822.TEXT", mimeValue()?.bytes(of: MessageSection(text: .text))?[...])
             case let .body(section, partial, _) where section == .whole:
-                item(attribute.responseLabel, Self.literal(crlf.map { Self.slice($0, partial) }))
+                literal(attribute.responseLabel, crlf.map { Self.slice($0, partial) })
             case let .body(section, partial, _):
-                let bytes = mimeValue()?.bytes(of: section)
-                item(attribute.responseLabel, Self.literal(bytes.map { Self.slice($0, partial) }))
+                literal(attribute.responseLabel, mimeValue()?.bytes(of: section).map { Self.slice($0, partial) })
             case let .binary(part, partial, _):
                 // Content-Transfer-Encoding is not decoded yet: the part as stored (BINARY is not advertised).
-                let bytes = mimeValue()?.bytes(of: MessageSection(path: part))
-                item(attribute.responseLabel, Self.literal(bytes.map { Self.slice($0, partial) }))
+                literal(attribute.responseLabel, mimeValue()?.bytes(of: MessageSection(path: part)).map { Self.slice($0, partial) })
             case let .binarySize(part):
                 item(attribute.responseLabel, Array("\(mimeValue()?.bytes(of: MessageSection(path: part))?.count ?? 0)".utf8))
             case .modSeq:
                 item("MODSEQ", Array("(1)".utf8))
             }
         }
-        out += Array(")\r\n".utf8)
-        return out
+        out.append(contentsOf: ")\r\n".utf8)
     }
 
     /// `<origin.count>`: the octets from origin, at most count; empty past the end (RFC 3501 §6.4.5).
-    static func slice(_ bytes: [UInt8], _ partial: IMAPPartial?) -> [UInt8] {
-        guard let partial else { return bytes }
+    static func slice(_ bytes: [UInt8], _ partial: IMAPPartial?) -> ArraySlice<UInt8> {
+        guard let partial else { return bytes[...] }
         let start = min(Int(partial.origin), bytes.count)
         let end = min(start + Int(partial.count), bytes.count)
-        return Array(bytes[start..<end])
-    }
-
-    /// A literal `{n}\r\n` and the bytes; NIL when there is nothing (a section that does not exist).
-    static func literal(_ bytes: [UInt8]?) -> [UInt8] {
-        guard let bytes else { return Array("NIL".utf8) }
-        return Array("{\(bytes.count)}\r\n".utf8) + bytes
+        return bytes[start..<end]
     }
 }

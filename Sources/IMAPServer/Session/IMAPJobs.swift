@@ -1,7 +1,26 @@
 import MailStore
 
-/// How many messages one piece of FETCH or SEARCH work reads: bounds the memory a command holds.
+/// How many messages the agent reads in one go when it computes summaries.
 let imapMessageBatch = 32
+/// How many messages one piece of work covers when it needs only their summaries or arrival times (small).
+let imapSummaryBatch = 1024
+/// The bytes one piece of FETCH, SEARCH or SORT work may read: bounds the memory a command holds (at least one
+/// message is read, however large), while small messages go many to a piece (fewer trips off the event loop).
+let imapBatchBytes = 1 << 20
+/// At most this many messages' bytes go to one piece of work.
+let imapContentsBatch = 256
+
+/// How many of `messages` (from the front) the next piece of work covers.
+func imapBatchCount(_ messages: some Collection<StoredMessage>, needsContents: Bool) -> Int {
+    guard needsContents else { return min(messages.count, imapSummaryBatch) }
+    var count = 0, bytes = 0
+    for message in messages.prefix(imapContentsBatch) {
+        bytes += Int(message.virtualSize ?? message.size)
+        if count > 0 && bytes > imapBatchBytes { break }
+        count += 1
+    }
+    return count
+}
 
 /// A FETCH under way: first the folder is looked at, then `\Seen` is set where the items set it, then
 /// the bytes are read when an item needs them.
@@ -19,6 +38,12 @@ struct IMAPFetchJob: Sendable {
     var stage: Stage = .sync
 
     enum Stage: Sendable { case sync, seen, data }
+
+    /// The targets the next piece of work covers.
+    var batch: ArraySlice<(sequenceNumber: Int, message: StoredMessage)> {
+        let rest = targets[next...]
+        return rest.prefix(imapBatchCount(rest.lazy.map(\.message), needsContents: renderer.needsContents))
+    }
 }
 
 /// A SEARCH under way: the folder is looked at, then the bytes read when a key needs them.
@@ -32,6 +57,11 @@ struct IMAPSearchJob: Sendable {
     var stage: Stage = .sync
 
     enum Stage: Sendable { case sync, data }
+
+    /// The messages the next piece of work covers.
+    var batch: ArraySlice<StoredMessage> {
+        remaining.prefix(imapBatchCount(remaining, needsContents: IMAPSearchEvaluator.needs(command.key).contents))
+    }
 }
 
 /// A STORE under way: the folder is looked at, then the flags set.

@@ -23,8 +23,7 @@ extension IMAPSession {
         case let .unsubscribe(name):
             return simple(tag, "UNSUBSCRIBE", .subscribe(folder: Self.folder(name), subscribed: false))
         case let .list(list):
-            pending = .list(tag: tag, list, lsub: false)
-            return [.perform(.folders)]
+            return self.list(tag: tag, list)
         case let .lsub(reference, pattern):
             pending = .list(tag: tag, IMAPListCommand(reference: reference, patterns: [pattern]), lsub: true)
             return [.perform(.folders)]
@@ -77,6 +76,7 @@ extension IMAPSession {
             if let charset = search.charset, !["UTF-8", "US-ASCII"].contains(charset.uppercased()) {
                 return [no(tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.")]
             }
+            if search.returnOptions?.contains(.save) == true { return bad(tag, "SEARCHRES (RETURN SAVE) is not supported.") }
             pending = .search(IMAPSearchJob(tag: tag, command: search, uid: uid))
             return [.perform(.listing(folder: box.folder))]
         case let .copy(set, target, uid), let .move(set, target, uid):
@@ -90,8 +90,10 @@ extension IMAPSession {
             if messages.isEmpty { return [ok(tag, "No messages.")] }
             pending = .copy(tag: tag, messages: messages, move: move, uid: uid)
             return [.perform(.copy(messages, from: box.folder, to: Self.folder(target), move: move))]
-        case .sort, .thread:
-            return bad(tag, "SORT and THREAD are not supported.")
+        case let .sort(criteria, charset, key, uid):
+            return sortCommand(tag: tag, .sort(criteria), charset: charset, key: key, uid: uid, box)
+        case let .thread(algorithm, charset, key, uid):
+            return sortCommand(tag: tag, .thread(algorithm), charset: charset, key: key, uid: uid, box)
         default:
             return bad(tag, "Command not allowed now.")
         }

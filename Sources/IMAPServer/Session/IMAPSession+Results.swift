@@ -19,25 +19,14 @@ extension IMAPSession {
                 + [ok(tag, readOnly ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.")]
         case let .status(tag, name, attributes):
             guard case let .listing(listing) = result else { return failed(tag, result) }
-            let items = attributes.map { attribute -> String in
-                switch attribute {
-                case .messages: "MESSAGES \(listing.messages.count)"
-                case .recent: "RECENT \(listing.messages.filter(\.isNew).count)"
-                case .uidNext: "UIDNEXT \(max(listing.nextUID, (listing.messages.last?.uid ?? 0) + 1))"
-                case .uidValidity: "UIDVALIDITY \(listing.uidValidity)"
-                case .unseen: "UNSEEN \(listing.messages.filter { !$0.flags.contains(.seen) }.count)"
-                case .size: "SIZE \(listing.messages.reduce(0) { $0 + ($1.virtualSize ?? $1.size) })"
-                default: "\(attribute.rawValue) 0"
-                }
-            }
-            return [.send("* STATUS \(IMAPString.renderMailbox(name)) (\(items.joined(separator: " ")))\r\n"), ok(tag, "Status completed.")]
+            return [.send(Self.statusLine(IMAPString.renderMailbox(name), listing, attributes)), ok(tag, "Status completed.")]
         case let .simple(tag, command):
             guard case .done = result else { return failed(tag, result) }
             return [ok(tag, "\(command) completed.")]
         case let .list(tag, list, lsub):
-            guard case let .folders(folders, subscribed) = result else { return failed(tag, result) }
-            return IMAPListMatcher.responses(list, folders: folders, subscribed: subscribed, lsub: lsub).map { .send($0) }
-                + [ok(tag, "\(lsub ? "Lsub" : "List") completed.")]
+            return listWorked(tag: tag, list, lsub: lsub, result)
+        case let .listStatus(tag, entries, attributes):
+            return listStatusWorked(tag: tag, entries, attributes, result)
         case let .sync(tag, command):
             guard case let .listing(listing) = result, selected != nil else { return failed(tag, result) }
             guard let responses = fold(listing, expungeAllowed: true) else { return invalidated() }
@@ -66,6 +55,8 @@ extension IMAPSession {
             return storeWorked(job, result)
         case let .search(job):
             return searchWorked(job, result)
+        case let .sort(job):
+            return sortWorked(job, result)
         case .login, .idle:
             return []
         }
@@ -119,7 +110,7 @@ extension IMAPSession {
             job.targets = job.targets.map { ($0.sequenceNumber, box.message(at: $0.sequenceNumber) ?? $0.message) }
             return fetchData(job)
         case let (.data, .messageData(data)):
-            let batch = job.targets[job.next..<min(job.next + imapMessageBatch, job.targets.count)]
+            let batch = job.batch
             let rendered = fetchRender(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
             job.next += batch.count
             return rendered + fetchData(job)
@@ -136,7 +127,7 @@ extension IMAPSession {
             guard job.next < job.targets.count else { return [fetchDone(job)] }
             job.stage = .data
             pending = .fetch(job)
-            let batch = job.targets[job.next..<min(job.next + imapMessageBatch, job.targets.count)].map(\.message)
+            let batch = job.batch.map(\.message)
             return [.perform(.messageData(batch, folder: box.folder, contents: job.renderer.needsContents,
                                           receivedDates: job.renderer.needsReceivedDate, summaries: job.renderer.needsSummary))]
         }
@@ -158,8 +149,8 @@ extension IMAPSession {
                 job.missing = true  // removed by another session since it was listed
                 continue
             }
-            out += job.renderer.render(sequenceNumber: number, message: message, flags: box.flags(message),
-                                       contents: item?.contents, receivedDate: item?.receivedDate, summary: item?.summary)
+            job.renderer.render(into: &out, sequenceNumber: number, message: message, flags: box.flags(message),
+                                contents: item?.contents, receivedDate: item?.receivedDate, summary: item?.summary)
         }
         return out.isEmpty ? [] : [.sendBytes(out)]
     }
@@ -203,58 +194,5 @@ extension IMAPSession {
         default:
             return failed(job.tag, result)
         }
-    }
-
-    // MARK: SEARCH
-
-    private mutating func searchWorked(_ job: IMAPSearchJob, _ result: IMAPWorkResult) -> [IMAPAction] {
-        var job = job
-        guard var box = selected else { return failed(job.tag, result) }
-        switch (job.stage, result) {
-        case let (.sync, .listing(listing)):
-            guard let responses = fold(listing, expungeAllowed: job.uid), let folded = selected else { return invalidated() }
-            box = folded
-            job.remaining = box.messages.filter { !box.isExpunged($0.uid) }
-            let needs = IMAPSearchEvaluator.needs(job.command.key)
-            if needs.contents || needs.receivedDate { return responses + searchNext(job) }
-            searchEvaluate(job.remaining[...], job: &job, data: [:])
-            return responses + searchDone(job)
-        case let (.data, .messageData(data)):
-            let batch = job.remaining.prefix(imapMessageBatch)
-            searchEvaluate(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
-            job.remaining.removeFirst(batch.count)
-            return searchNext(job)
-        default:
-            return failed(job.tag, result)
-        }
-    }
-
-    /// Reads the next batch of messages for the keys that need their bytes, or answers.
-    private mutating func searchNext(_ job: IMAPSearchJob) -> [IMAPAction] {
-        var job = job
-        guard let box = selected, !job.remaining.isEmpty else { return searchDone(job) }
-        let needs = IMAPSearchEvaluator.needs(job.command.key)
-        job.stage = .data
-        pending = .search(job)
-        return [.perform(.messageData(Array(job.remaining.prefix(imapMessageBatch)), folder: box.folder,
-                                      contents: needs.contents, receivedDates: needs.receivedDate))]
-    }
-
-    private func searchEvaluate(_ batch: ArraySlice<StoredMessage>, job: inout IMAPSearchJob, data: [UInt32: IMAPMessageData]) {
-        guard let box = selected else { return }
-        let evaluator = IMAPSearchEvaluator(box: box)
-        for message in batch {
-            guard let number = box.sequenceNumber(ofUID: message.uid) else { continue }
-            let item = data[message.uid]
-            let parsed = item?.contents.map { MIMEMessage(bytes: MIMEBytes.crlfNormalized($0)) }
-            if evaluator.matches(job.command.key, sequenceNumber: number, message: message, contents: parsed,
-                                 receivedDate: item?.receivedDate) {
-                job.matches.append(job.uid ? message.uid : UInt32(number))
-            }
-        }
-    }
-
-    private func searchDone(_ job: IMAPSearchJob) -> [IMAPAction] {
-        [.send("* SEARCH" + job.matches.map { " \($0)" }.joined() + "\r\n"), ok(job.tag, "Search completed.")]
     }
 }

@@ -20,10 +20,12 @@ public struct IMAPSession: Sendable {
         case status(tag: String, mailbox: IMAPMailboxName, attributes: [IMAPStatusAttribute])
         case simple(tag: String, command: String)
         case list(tag: String, IMAPListCommand, lsub: Bool)
+        case listStatus(tag: String, [IMAPListMatcher.Entry], [IMAPStatusAttribute])
         case sync(tag: String, command: String)
         case idle(tag: String)
         case fetch(IMAPFetchJob)
         case search(IMAPSearchJob)
+        case sort(IMAPSortJob)
         case store(IMAPStoreJob)
         case copy(tag: String, messages: [StoredMessage], move: Bool, uid: Bool)
         case expunge(tag: String, uids: IMAPSequenceSet?, closing: Bool)
@@ -59,7 +61,8 @@ public struct IMAPSession: Sendable {
     /// The capabilities for the current state (RFC 3501 §7.2.1).
     public var capabilities: [String] {
         var list = ["IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE", "IDLE", "NAMESPACE", "UNSELECT", "UIDPLUS", "MOVE", "CHILDREN",
-                    "SPECIAL-USE"]
+                    "SPECIAL-USE", "LIST-EXTENDED", "LIST-STATUS", "ESEARCH", "SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT",
+                    "THREAD=REFERENCES"]
         if case .notAuthenticated = state {
             if configuration.tlsAvailable && !secure { list.append("STARTTLS") }
             if mayLogIn {
@@ -97,6 +100,8 @@ public struct IMAPSession: Sendable {
         case .eof:
             state = .loggedOut
             return []
+        case .worked(.idleEnded):
+            return []  // not the answer of the work pending (the idle poll's answer still comes)
         case let .worked(result):
             return worked(result)
         }
@@ -106,8 +111,9 @@ public struct IMAPSession: Sendable {
         if let tag = idleTag {
             guard IMAPCommand.isIdleDone(line) else { return bad(nil, "Expected DONE.") }
             idleTag = nil
-            // A poll still out is answered later and ignored then (pending stays until it comes back).
-            return [.send("\(tag) OK Idle completed.\r\n")]
+            // A poll still out is answered later and ignored then (pending stays until it comes back); `.endIdle`
+            // makes it come back now instead of after the poll interval.
+            return [.send("\(tag) OK Idle completed.\r\n")] + (idlePollOut ? [.perform(.endIdle)] : [])
         }
         if let (tag, exchange) = sasl {
             var exchange = exchange

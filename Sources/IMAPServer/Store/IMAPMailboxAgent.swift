@@ -12,13 +12,18 @@ public final class IMAPMailboxAgent: Sendable {
     private let logger: Logger
     private let mailbox = NIOLockedValueBox<Mailbox?>(nil)
     private let summaries: IMAPSummaryCache
-    /// How often IDLE looks at the folder (the store is shared by several nodes, so it is polled).
-    public let idlePollInterval: Duration
+    /// IDLE's waits: inotify on the folder where the store has it, polling where not.
+    let idle: IMAPIdleWaiter
+    /// How often IDLE looks at a folder that is not watched (polling configured, a network filesystem).
+    public var idlePollInterval: Duration { idle.pollInterval }
+    /// How often IDLE looks at a watched folder anyway, in case a notification was missed.
+    public var idleSafetyPollInterval: Duration { idle.safetyPollInterval }
 
     public init(store: MailStore, authenticator: MailAuthenticator, peer: String, logger: Logger,
-                summaries: IMAPSummaryCache = IMAPSummaryCache(), idlePollInterval: Duration = .milliseconds(500)) {
+                summaries: IMAPSummaryCache = IMAPSummaryCache(), idlePollInterval: Duration = .milliseconds(500),
+                idleSafetyPollInterval: Duration = .seconds(30)) {
         self.summaries = summaries
-        self.idlePollInterval = idlePollInterval
+        idle = IMAPIdleWaiter(pollInterval: idlePollInterval, safetyPollInterval: idleSafetyPollInterval)
         self.store = store
         self.authenticator = authenticator
         self.peer = peer
@@ -27,6 +32,10 @@ public final class IMAPMailboxAgent: Sendable {
 
     public func perform(_ work: IMAPWork) async -> IMAPWorkResult {
         if case let .authenticate(login, password) = work { return await authenticate(login: login, password: password) }
+        if case .endIdle = work {
+            idle.end()
+            return .idleEnded
+        }
         guard let mailbox = mailbox.withLockedValue({ $0 }) else {
             return .failed(IMAPStoreFailure(code: "SERVERBUG", text: "Not logged in."))
         }
@@ -63,9 +72,18 @@ public final class IMAPMailboxAgent: Sendable {
             return .folders(try await mailbox.folders(), subscribed: try await mailbox.subscriptions())
         case let .listing(folder):
             return .listing(try await mailbox.listing(folder: folder))
+        case let .listings(folders):
+            var listings: [FolderListing?] = []
+            for folder in folders { listings.append(try? await mailbox.listing(folder: folder)) }
+            return .listings(listings)
         case let .idleWait(folder):
-            try? await Task.sleep(for: idlePollInterval)
+            // After any wake, DONE included: a stale DONE may end the next IDLE's first wait, and its session then
+            // needs the listing to go on waiting.
+            let wake = await idle.wait(folder: folder, mailbox: mailbox)
+            if wake == .ended && idle.isClosed { return .done }
             return .listing(try await mailbox.listing(folder: folder))
+        case .endIdle:
+            return .idleEnded
         case let .create(folder):
             try await mailbox.createFolder(folder)
             return .done
@@ -83,24 +101,24 @@ public final class IMAPMailboxAgent: Sendable {
             let keys = messages.map { Self.cacheKey($0) }
             let cached = wantSummaries ? await summaries.summaries(folderPath: folderPath, keys: keys) : [:]
             var computed: [String: IMAPMessageSummary] = [:]
-            var data: [IMAPMessageData] = []
-            data.reserveCapacity(messages.count)
-            // The bytes of every message that needs them, read in one go.
-            let reading = messages.enumerated().filter { contents || (wantSummaries && cached[keys[$0.offset]] == nil) }
-            let read = reading.isEmpty ? [] : try await mailbox.contents(of: reading.map(\.element), folder: folder)
             var bytesByIndex: [Int: [UInt8]] = [:]
-            for (entry, bytes) in zip(reading, read) { if let bytes { bytesByIndex[entry.offset] = bytes } }
-            for (index, (message, key)) in zip(messages, keys).enumerated() {
-                var summary = cached[key]
-                let bytes = bytesByIndex[index]
-                if wantSummaries && summary == nil, let bytes {
-                    summary = IMAPMessageSummary(message: bytes)
-                    computed[key] = summary
+            // The bytes of every message that needs them, a batch per piece of thread-pool work: a summary-only
+            // FETCH covers many messages at once, but holds at most a batch of their bytes.
+            let reading = messages.indices.filter { contents || (wantSummaries && cached[keys[$0]] == nil) }
+            for start in stride(from: 0, to: reading.count, by: imapMessageBatch) {
+                let indices = reading[start..<min(start + imapMessageBatch, reading.count)]
+                let read = try await mailbox.contents(of: indices.map { messages[$0] }, folder: folder)
+                for (index, bytes) in zip(indices, read) {
+                    guard let bytes else { continue }
+                    if wantSummaries && cached[keys[index]] == nil { computed[keys[index]] = IMAPMessageSummary(message: bytes) }
+                    if contents { bytesByIndex[index] = bytes }
                 }
-                data.append(IMAPMessageData(
-                    uid: message.uid, contents: contents ? bytes : nil,
-                    receivedDate: dates ? try await mailbox.receivedDate(of: message, folder: folder) : nil,
-                    summary: summary))
+            }
+            let receivedDates = dates ? try await mailbox.receivedDates(of: messages, folder: folder) : []
+            let data = messages.indices.map { index in
+                IMAPMessageData(uid: messages[index].uid, contents: bytesByIndex[index],
+                                receivedDate: dates ? receivedDates[index] : nil,
+                                summary: cached[keys[index]] ?? computed[keys[index]])
             }
             await summaries.store(folderPath: folderPath, computed)
             return .messageData(data)
@@ -125,6 +143,11 @@ public final class IMAPMailboxAgent: Sendable {
             let delivered = try await mailbox.append(bytes, folder: folder, flags: flags, keywords: keywords, receivedDate: date)
             return .appended(uidValidity: delivered.uidValidity, uid: delivered.uid)
         }
+    }
+
+    /// The connection closed: an IDLE wait under way returns and the folder watch is given up.
+    public func close() {
+        idle.close()
     }
 
     /// The summary cache's key: the file's base name, which flag changes never alter.

@@ -8,8 +8,13 @@ public enum IMAPWork: Sendable {
     case folders
     /// A folder as it is now (SELECT, EXAMINE, STATUS, and the sync before untagged updates).
     case listing(folder: String)
-    /// IDLE: wait a moment (the poll interval), then the folder as it is then.
+    /// Several folders as they are now (LIST-STATUS); nil for one that cannot be read.
+    case listings(folders: [String])
+    /// IDLE: wait for a change to the folder (or the poll interval), then the folder as it is then.
     case idleWait(folder: String)
+    /// DONE: the `idleWait` under way returns at once. Answered with `.idleEnded`, which is not the answer of any
+    /// command (the `idleWait` still is).
+    case endIdle
     case create(folder: String)
     case delete(folder: String)
     case rename(folder: String, to: String)
@@ -58,7 +63,10 @@ public enum IMAPWorkResult: Sendable {
     case authenticated(MailAuthenticator.Outcome)
     case folders([MailFolder], subscribed: [String])
     case listing(FolderListing)
+    case listings([FolderListing?])
     case done
+    /// The answer to `.endIdle`.
+    case idleEnded
     case messageData([IMAPMessageData])
     /// The updated messages in order, nil for those gone.
     case flagsSet([StoredMessage?])

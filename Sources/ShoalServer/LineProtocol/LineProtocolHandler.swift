@@ -9,8 +9,8 @@ import ShoalCore
 /// The channel handler of every line protocol: raw bytes in, the pure ``LineSession`` decides, text out.
 ///
 /// It owns the ``CRLFLineDecoder`` so that counted chunks (SMTP BDAT, IMAP literals) and STARTTLS switch the
-/// input mode exactly at the right byte; holds pipelined input and stops reading (backpressure) while the
-/// session waits for its work or the client does not read what it was sent; drops input that arrived after
+/// input mode exactly at the right byte; holds pipelined input while the session waits for its work, and stops
+/// reading (backpressure) once it holds more than a little or the client does not read what it was sent; drops input that arrived after
 /// a STARTTLS command; enforces the command and data idle timeouts with one timer; and on a server shutdown (`ChannelShouldQuiesceEvent`) lets the
 /// session finish what is under way and end at the next command boundary.
 public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHandler {
@@ -19,6 +19,8 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
 
     /// Runs a session's work off the event loop and returns the input to feed back.
     public typealias Performer = @Sendable (Session.Work) async -> Session.Input
+    /// Answers work from memory, on the event loop, when it can (nil: it cannot); it must never block.
+    public typealias ReadyAnswer = (Session.Work) -> Session.Input?
 
     private var session: Session
     private var decoder: CRLFLineDecoder
@@ -26,6 +28,9 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     /// Changes whenever buffered input is dropped (STARTTLS), so a decoding loop knows not to go on with it.
     private var inputGeneration = 0
     private let perform: Performer
+    /// Where the work's tasks run (nil: the global concurrent executor).
+    private let executor: (any TaskExecutor)?
+    private let readyAnswer: ReadyAnswer?
     private let tls: TLSContextSource?
     private let configuration: LineProtocolConfiguration
     private let logger: Logger
@@ -38,9 +43,14 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
 
     /// - Parameters:
     ///   - tls: the context STARTTLS upgrades with (nil: the session should not offer it).
+    ///   - executor: the task executor `perform` prefers (one whose threads may block, so the work's blocking
+    ///     calls run in place); nil for the global concurrent executor.
+    ///   - readyAnswer: answers work that needs no I/O (something read ahead) without leaving the event loop.
     ///   - perform: runs the session's work off the event loop.
     public init(session: Session, configuration: LineProtocolConfiguration, tls: TLSContextSource?, logger: Logger,
-                perform: @escaping Performer) {
+                executor: (any TaskExecutor)? = nil, readyAnswer: ReadyAnswer? = nil, perform: @escaping Performer) {
+        self.executor = executor
+        self.readyAnswer = readyAnswer
         self.session = session
         self.decoder = CRLFLineDecoder(maximumLineLength: configuration.maximumLineLength)
         self.configuration = configuration
@@ -243,10 +253,19 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
             heldWork = work
             return
         }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        if let input = readyAnswer?(work) {
+            // Fed on the next turn of the loop, as an answer from elsewhere would be (no re-entry from here).
+            context.eventLoop.execute {
+                let (handler, context) = bound.value
+                guard context.channel.isActive else { return }
+                handler.feed(input, context: context)
+            }
+            return
+        }
         let perform = self.perform
         let promise = context.eventLoop.makePromise(of: Session.Input.self)
-        promise.completeWithTask { await perform(work) }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        Task(executorPreference: executor) { promise.succeed(await perform(work)) }
         promise.futureResult.whenSuccess { input in
             let (handler, context) = bound.value
             guard context.channel.isActive else { return }
@@ -277,9 +296,14 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
         run(session.receive(Session.input(.tlsStarted)), context: context)
     }
 
+    /// While the session waits for its work, reading goes on until this much input is held: a client's next
+    /// command usually arrives then, and stopping and restarting reads would cost two system calls a command.
+    static var inputHeldWhileWaiting: Int { 16 * 1024 }
+
     private func updateReading(context: ChannelHandlerContext) {
-        let shouldPause = session.isWaiting || !context.channel.isWritable
-            || (buffer?.readableBytes ?? 0) > configuration.maximumBufferedInput
+        let buffered = buffer?.readableBytes ?? 0
+        let shouldPause = (session.isWaiting && buffered > Self.inputHeldWhileWaiting) || !context.channel.isWritable
+            || buffered > configuration.maximumBufferedInput
         guard shouldPause != readPaused else { return }
         readPaused = shouldPause
         context.channel.setOption(ChannelOptions.autoRead, value: !shouldPause).whenFailure { _ in }

@@ -21,6 +21,8 @@ struct MailNodeSpec {
     var localDomains = ["shoal.test"]
     /// `limits:` fields (message_size, recipients, errors, command_timeout, data_timeout).
     var limits: [(String, Int)] = []
+    /// `limits:` fields whose values are words (change_notify).
+    var limitWords: [(String, String)] = []
     /// `auth:` fields (allow_plaintext, require_tls).
     var auth: [(String, Bool)] = []
 
@@ -38,7 +40,9 @@ struct MailNodeSpec {
         if let imapsPort { text += "imaps:\n  listen: \(listenAddress):\(imapsPort)\n" }
         if let tls { text += "tls:\n  certificate: \"\(tls.certificate)\"\n  key: \"\(tls.key)\"\n" }
         if !localDomains.isEmpty { text += "local_domains: [\(localDomains.joined(separator: ", "))]\n" }
-        if !limits.isEmpty { text += "limits:\n" + limits.map { "  \($0.0): \($0.1)\n" }.joined() }
+        if !limits.isEmpty || !limitWords.isEmpty {
+            text += "limits:\n" + limits.map { "  \($0.0): \($0.1)\n" }.joined() + limitWords.map { "  \($0.0): \($0.1)\n" }.joined()
+        }
         if !auth.isEmpty { text += "auth:\n" + auth.map { "  \($0.0): \($0.1)\n" }.joined() }
         return text
     }

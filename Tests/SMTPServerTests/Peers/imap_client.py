@@ -4,7 +4,8 @@
 JOB: host, port, tls ("none" | "starttls" | "implicit"), user, password (login skipped when absent),
 steps: [[method, arg, ...], ...] — each an imaplib method called with the arguments (strings; "$bytes:TEXT"
 passes TEXT as bytes, for APPEND), or ["idle", seconds] (raw IDLE: the untagged lines seen until the first
-one arrives or the time is up, then DONE). Each answer is [typ, [data...]] with bytes as text, or
+one arrives or the time is up, then DONE), or ["raw", "COMMAND ARGS"] (sent as is after a fresh tag: every line
+up to and including the tagged one, the tag replaced by "TAG"). Each answer is [typ, [data...]] with bytes as text, or
 {"error": text}. The capabilities before and after login are reported too."""
 import imaplib, json, socket, ssl, sys, time
 
@@ -66,6 +67,21 @@ for step in job.get("steps", []):
                 lines.append(line)
                 if line.startswith(tag):
                     break
+            out["answers"].append(lines)
+            continue
+        if step[0] == "raw":
+            tag = M._new_tag().decode()
+            M.send(("%s %s\r\n" % (tag, step[1])).encode())
+            lines = []
+            while True:
+                line = M.readline().decode("utf-8", "replace").rstrip("\r\n")
+                if not line:
+                    lines.append("(closed)")
+                    break
+                if line.startswith(tag + " "):
+                    lines.append("TAG" + line[len(tag):])
+                    break
+                lines.append(line)
             out["answers"].append(lines)
             continue
         typ, data = getattr(M, step[0])(*[argument(a) for a in step[1:]])

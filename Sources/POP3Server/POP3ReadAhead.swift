@@ -1,0 +1,59 @@
+public import MailStore
+public import NIOCore
+
+/// The messages a POP3 connection read before they were asked for: after a RETR a client most likely asks for
+/// the next messages in order, so they are read a few at a time on the store's pool and their RETRs answered
+/// from memory. Bounded by a message count and bytes; refilled when half used, one read at a time.
+public struct POP3ReadAhead: Sendable {
+    /// How many messages the session offers as likely next (see ``POP3Action/retrieve(_:bodyLines:following:)``).
+    public static let candidates = 16
+    /// At most this many bytes are held (messages larger than it are never read ahead).
+    public static let byteLimit = 256 * 1024
+
+    private var held: [UInt32: ByteBuffer] = [:]
+    private var heldBytes = 0
+    /// A read is under way (no second one starts).
+    public private(set) var reading = false
+
+    public init() {}
+
+    /// The encoded message `uid` if it was read ahead; it is handed out once.
+    public mutating func take(_ uid: UInt32) -> ByteBuffer? {
+        guard let bytes = held.removeValue(forKey: uid) else { return nil }
+        heldBytes -= bytes.readableBytes
+        return bytes
+    }
+
+    /// The messages of `following` to read now (none while a read is under way or more than half are still
+    /// held); marks a read as under way when there are some.
+    public mutating func toRead(_ following: [StoredMessage]) -> [StoredMessage] {
+        guard !reading, held.count <= Self.candidates / 2 else { return [] }
+        var budget = Self.byteLimit - heldBytes
+        var chosen: [StoredMessage] = []
+        for message in following where held[message.uid] == nil {
+            let size = Int(message.virtualSize ?? message.size)
+            guard size <= budget else { break }
+            budget -= size
+            chosen.append(message)
+        }
+        reading = !chosen.isEmpty
+        return chosen
+    }
+
+    /// Keeps what the read produced (within the byte limit) and ends it.
+    public mutating func finish(_ read: [(uid: UInt32, bytes: ByteBuffer)]) {
+        reading = false
+        for (uid, bytes) in read where held[uid] == nil && heldBytes + bytes.readableBytes <= Self.byteLimit {
+            held[uid] = bytes
+            heldBytes += bytes.readableBytes
+        }
+    }
+
+    /// Drops everything (the session ended).
+    public mutating func clear() {
+        held = [:]
+        heldBytes = 0
+    }
+
+    public var heldCount: Int { held.count }
+}

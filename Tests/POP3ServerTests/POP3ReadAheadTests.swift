@@ -1,0 +1,84 @@
+import Directory
+import Foundation
+import Logging
+import MailAccess
+import MailStore
+import NIOCore
+import POP3Server
+import Testing
+
+/// The maildrop agent reads the next messages ahead after a RETR, and answers their RETRs from memory, byte
+/// for byte what reading them would give; nothing is kept after the session ends. The read-ahead's bounds.
+@Suite struct POP3ReadAheadTests {
+    static func message(_ uid: UInt32, size: Int) -> StoredMessage {
+        StoredMessage(uid: uid, filename: "m\(uid)", path: "/x/m\(uid)", size: UInt64(size), virtualSize: nil, flags: [],
+                      keywords: [], isNew: false)
+    }
+
+    @Test func oneReadAtATimeWithinTheByteLimitRefilledWhenHalfUsed() {
+        var ahead = POP3ReadAhead()
+        let following = (2...40).map { Self.message(UInt32($0), size: 10_000) }
+        let first = ahead.toRead(following)
+        // 16 candidates offered by a session would all fit; here the byte limit stops at 26 messages of 10 kB.
+        #expect(first.map(\.uid) == Array(2...27) && ahead.reading)
+        #expect(ahead.toRead(following).isEmpty)  // one read at a time
+        ahead.finish(first.map { ($0.uid, ByteBuffer(repeating: 0x41, count: 10_000)) })
+        #expect(!ahead.reading && ahead.heldCount == 26)
+        #expect(ahead.take(2)?.readableBytes == 10_000 && ahead.take(2) == nil)
+        // More than half still held: nothing more is read yet.
+        #expect(ahead.toRead(Array(following.dropFirst())).isEmpty)
+        for uid in 3...18 { _ = ahead.take(UInt32(uid)) }
+        #expect(ahead.heldCount == 9 && ahead.toRead(Array(following.dropFirst(17))).isEmpty)
+        _ = ahead.take(19)
+        // Refilled with what is not held, within what the held bytes leave of the limit.
+        let refill: [UInt32] = ahead.toRead(Array(following.dropFirst(18))).map(\.uid)
+        #expect(refill == Array(28...40))
+        // A message larger than the limit is never read ahead; clear drops everything.
+        var fresh = POP3ReadAhead()
+        #expect(fresh.toRead([Self.message(1, size: POP3ReadAhead.byteLimit + 1)]).isEmpty && !fresh.reading)
+        ahead.finish([])
+        ahead.clear()
+        #expect(ahead.heldCount == 0 && ahead.take(19) == nil)
+    }
+
+    @Test func theNextRetrIsAnsweredFromMemoryWithTheSameBytes() async throws {
+        let root = NSTemporaryDirectory() + "pop3-readahead-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let directory = try await SQLiteDirectory.open(path: root + "/users.db")
+        try await directory.add(DirectoryUser(login: "alice", addresses: ["alice@shoal.test"]), password: "pw")
+        let store = MailStore(configuration: MailStoreConfiguration(root: root + "/mail", hostname: "pop.test", fsync: false))
+        let user = try #require(try await directory.user(login: "alice"))
+        let mailbox = try store.mailbox(for: MailboxLocator.owner(of: user))
+        for n in 1...3 { _ = try await mailbox.deliver(Array("Subject: \(n)\n\n.dot \(n)\nbody\n".utf8)) }
+        let agent = POP3MaildropAgent(store: store, authenticator: MailAuthenticator(directory: directory), peer: "127.0.0.1",
+                                      logger: Logger(label: "test"))
+        guard case let .opened(.opened(maildrop)) = await agent.perform(.open(user)) else { Issue.record("not opened"); return }
+        let messages = maildrop.messages.map(\.stored)
+        func expected(_ index: Int) throws -> [UInt8] {
+            POP3Transfer.encode(try #require(FileManager.default.contents(atPath: messages[index].path)))
+        }
+
+        // Nothing was read ahead before the first RETR.
+        #expect(agent.readyAnswer(.retrieve(messages[0], bodyLines: nil, following: Array(messages[1...]))) == nil)
+        guard case let .retrieved(first?) = await agent.perform(.retrieve(messages[0], bodyLines: nil, following: Array(messages[1...]))) else {
+            Issue.record("RETR 1 failed"); return
+        }
+        #expect(Array(first.readableBytesView) == (try expected(0)))
+        // The read ahead runs on the store's pool: wait for it (bounded), then RETR 2 needs no I/O.
+        var ready: POP3Input?
+        for _ in 0..<500 where ready == nil {
+            try await Task.sleep(for: .milliseconds(10))
+            ready = agent.readyAnswer(.retrieve(messages[1], bodyLines: nil, following: [messages[2]]))
+        }
+        guard case let .retrieved(second?) = ready else { Issue.record("message 2 was not read ahead"); return }
+        #expect(Array(second.readableBytesView) == (try expected(1)))
+        // Taken once; TOP and other messages are never answered from it.
+        #expect(agent.readyAnswer(.retrieve(messages[1], bodyLines: nil, following: [])) == nil)
+        #expect(agent.readyAnswer(.retrieve(messages[2], bodyLines: 1, following: [])) == nil)
+        // Answering RETR 2 read message 3 ahead; a closed session drops it.
+        try await Task.sleep(for: .milliseconds(200))
+        agent.close()
+        #expect(agent.readyAnswer(.retrieve(messages[2], bodyLines: nil, following: [])) == nil)
+    }
+}
