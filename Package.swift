@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "DirectorAdmin", targets: ["DirectorAdmin"]),
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
+        .library(name: "WebServer", targets: ["WebServer"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -124,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS",
+                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS", "WebServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -331,6 +332,32 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Peers")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "WebServer",
+            dependencies: [
+                "ShoalCore", "ShoalServer", "ShoalHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "WebServerTests",
+            dependencies: [
+                "WebServer", "ShoalHTTP", "ShoalServer", "ShoalCore", "ShoalTestFixtures", "HealthCheck",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Peers")],
