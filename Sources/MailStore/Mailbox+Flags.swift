@@ -58,3 +58,39 @@ extension Mailbox {
         String(path.split(separator: "/").last ?? "")
     }
 }
+
+extension Mailbox {
+    /// Moves messages listed in `new/` to `cur/` (with an empty `:2,` info), as a read-write IMAP session does
+    /// when it first sees them: the rename is the claim on their `\Recent` flag (RFC 3501 §2.3.2), so exactly one
+    /// session gets it, on any node sharing the store, and later sessions see the messages as not recent.
+    /// Returns each message as it is now with `isNew` true for the ones this call moved (false for ones another
+    /// session moved first), or nil when it is gone.
+    public func claimNew(_ messages: [StoredMessage], folder: String = "INBOX") async throws(MailStoreError) -> [StoredMessage?] {
+        let folderPath = try maildir.folderPath(folder)
+        let fsync = store.configuration.fsync
+        return try await store.blocking("claim new messages", folderPath) { () throws(MailStoreError) -> [StoredMessage?] in
+            var moved = false
+            let result = try messages.map { (message) throws(MailStoreError) -> StoredMessage? in
+                let name = MaildirName(parsing: Self.entryName(message.path))
+                let target = MaildirName(base: name.base, info: name.info ?? "")
+                let targetPath = folderPath + "/cur/" + target.fullName
+                var updated = message
+                if rename(message.path, targetPath) == 0 {
+                    moved = true
+                    updated.path = targetPath
+                    updated.filename = target.fullName
+                    updated.isNew = true
+                    return updated
+                }
+                guard errno == ENOENT else { throw .io(operation: "rename into cur", path: message.path, errno: errno) }
+                guard let current = try Self.currentPath(of: message, in: folderPath) else { return nil }
+                updated.path = current
+                updated.filename = Self.entryName(current)
+                updated.isNew = false
+                return updated
+            }
+            if moved && fsync { try POSIX.fsyncDirectory(folderPath + "/cur") }
+            return result
+        }
+    }
+}
