@@ -30,7 +30,7 @@ import Testing
         _ = session.receive(.chunk(ByteBuffer(string: "Subject: x\n")))
         #expect(S.line(&session, "").first?.hasPrefix("<append") == true)
         let asked = S.render(session.receive(.worked(.appended(uidValidity: 9, uid: 2))))
-        #expect(asked.count == 1 && asked[0].hasPrefix("<listing(folder: \"INBOX\", claimRecent: true"), "\(asked)")
+        #expect(asked.count == 1 && asked[0].hasPrefix("<listing(folder: \"INBOX\", claimRecent: t"), "\(asked)")
         let grown = FolderListing(uidValidity: 9, nextUID: 3, messages: [S.message(1), S.message(2, new: true)])
         #expect(S.render(session.receive(.worked(.listing(grown))))
             == ["* 2 EXISTS\r\n", "* 1 RECENT\r\n", "a OK [APPENDUID 9 2] Append completed.\r\n"])
@@ -89,9 +89,9 @@ import Testing
     /// `select`: SELECT claims the messages in new/ (EXAMINE does not), and so does every later look.
     @Test func selectClaimsRecentExamineDoesNot() {
         var session = S.loggedIn()
-        #expect(S.line(&session, "s SELECT INBOX").first?.hasPrefix("<listing(folder: \"INBOX\", claimRecent: true") == true)
+        #expect(S.line(&session, "s SELECT INBOX").first?.hasPrefix("<listing(folder: \"INBOX\", claimRecent: t") == true)
         var examining = S.loggedIn()
-        #expect(S.line(&examining, "e EXAMINE INBOX").first?.hasPrefix("<listing(folder: \"INBOX\", claimRecent: false") == true)
+        #expect(S.line(&examining, "e EXAMINE INBOX").first?.hasPrefix("<listing(folder: \"INBOX\", claimRecent: f") == true)
         var idle = Self.selected([S.message(1)])
         #expect(S.line(&idle, "i IDLE") == ["+ idling\r\n", "<idleWait(folder: \"INBOX\", claimRecent: t>"])
     }

@@ -14,17 +14,21 @@ import Testing
         _ = try await mailbox.deliver(TestSupport.message("one"))
         _ = try await mailbox.deliver(TestSupport.message("two"))
         let listed = try await mailbox.messages()
-        #expect(listed.allSatisfy(\.isNew))
+        let allNew = listed.allSatisfy { $0.isNew }
+        #expect(allNew)
         let first = try await mailbox.claimNew(listed)
         #expect(first.map { $0?.isNew } == [true, true])
-        #expect(first.allSatisfy { $0?.path.contains("/cur/") == true && $0?.filename.hasSuffix(":2,") == true })
+        let inCur = first.allSatisfy { $0?.path.contains("/cur/") == true && $0?.filename.hasSuffix(":2,") == true }
+        #expect(inCur)
         // A second session claiming from its stale listing gets nothing: the first one had them.
         let second = try await mailbox.claimNew(listed)
         #expect(second.map { $0?.isNew } == [false, false] && second.map { $0?.path } == first.map { $0?.path })
-        #expect(try await mailbox.messages().allSatisfy { !$0.isNew })
+        let noneNew = try await mailbox.messages().allSatisfy { !$0.isNew }
+        #expect(noneNew)
         // Gone is nil.
         try await mailbox.remove([try #require(first[0])])
-        #expect(try await mailbox.claimNew([listed[0]]) == [nil])
+        let gone = try await mailbox.claimNew([listed[0]])
+        #expect(gone == [nil])
     }
 
     @Test func aFolderCreatedAgainGetsANewUIDValidity() async throws {
@@ -42,6 +46,7 @@ import Testing
         let posix = POSIX(permissions: FilePermissions())
         let later = try UIDValidityAllocator.next(forFolderAt: mailbox.path, posix: posix, now: Int(second) + 100)
         #expect(later == second + 100)
-        #expect(try UIDValidityAllocator.next(forFolderAt: mailbox.path + "/.Again", posix: posix, now: 5) == later + 1)
+        let fromSubfolder = try UIDValidityAllocator.next(forFolderAt: mailbox.path + "/.Again", posix: posix, now: 5)
+        #expect(fromSubfolder == later + 1)
     }
 }
