@@ -94,3 +94,39 @@ extension Mailbox {
         }
     }
 }
+
+extension Mailbox {
+    /// The file in a folder holding the first UID no IMAP session has claimed as `\Recent` yet.
+    static let recentFloorFile = "shoal-recent"
+
+    /// Claims `\Recent` for the messages a read-write IMAP session sees that arrived without passing through
+    /// `new/` (COPY, MOVE and APPEND with flags land in `cur/`): those at or above the folder's recent floor,
+    /// which then moves past the highest UID listed. Under the floor's dotlock, so one session on any node gets
+    /// each message; `excluding` are UIDs another session claimed already (its `new/` to `cur/` rename came
+    /// first). Without a floor yet, nothing is claimed and the floor starts at the listing's next UID. The floor
+    /// is read without the lock first: nothing at or above it costs one small read.
+    public func claimRecent(_ listing: FolderListing, excluding: Set<UInt32> = [], folder: String = "INBOX")
+        async throws(MailStoreError) -> Set<UInt32>
+    {
+        let path = try maildir.folderPath(folder) + "/" + Self.recentFloorFile
+        let highest = listing.messages.last?.uid ?? 0
+        let floor = try await store.blocking("read recent floor", path) { () throws(MailStoreError) -> UInt32? in
+            try Self.readRecentFloor(path)
+        }
+        if let floor, highest < floor { return [] }
+        let fsync = store.configuration.fsync
+        return try await store.withLocks([store.dotLock(path)], operation: "claim recent") { (held) throws(MailStoreError) -> Set<UInt32> in
+            let current = try Self.readRecentFloor(path)
+            let start = current ?? listing.nextUID
+            let claimed = Set(listing.messages.lazy.map(\.uid).filter { $0 >= start && !excluding.contains($0) })
+            let next = max(start, highest &+ 1)
+            if next != current { try held[0].replaceTarget(with: Array("\(next)\n".utf8), fsync: fsync, operation: "claim recent") }
+            return claimed
+        }
+    }
+
+    static func readRecentFloor(_ path: String) throws(MailStoreError) -> UInt32? {
+        guard let bytes = try POSIX.readFile(path) else { return nil }
+        return UInt32(String(decoding: bytes.filter { $0 >= 0x30 && $0 <= 0x39 }, as: UTF8.self))
+    }
+}

@@ -1,6 +1,7 @@
 @testable import IMAPServer
 import MIME
 import MailStore
+import Foundation
 import NIOCore
 import Testing
 
@@ -102,5 +103,30 @@ import Testing
         #expect(forms.contains { IMAPSearchEvaluator.contains($0, "user-from@domain.org") }, "\(forms.map { String(decoding: $0, as: UTF8.self) })")
         let named = IMAPSearchEvaluator.addressForms(Array("=?utf-8?q?R=C3=A9al?= <a@b.c>, team: x@y.z;".utf8))
         #expect(named.map { String(decoding: $0, as: UTF8.self) } == ["Réal <a@b.c>", "team", "x@y.z"])
+    }
+}
+
+/// `select`, `copy`, `append`: the agent claims `\Recent` for a read-write selection, once.
+@Suite struct RecentClaimTests {
+    @Test func aReadWriteListingClaimsNewAndCopiedMessagesOnce() async throws {
+        let root = IMAPMailboxAgentTests.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (agent, mailbox) = try await IMAPMailboxAgentTests.agent(root)
+        _ = await agent.perform(.authenticate(login: "alice", password: "pw"))
+        _ = try await mailbox.deliver(Array("Subject: new\n\nx\n".utf8))
+        _ = try await mailbox.deliver(Array("Subject: seen\n\nx\n".utf8), flags: [.seen])
+        func recent(claim: Bool) async -> [UInt32] {
+            guard case let .listing(listing) = await agent.perform(.listing(folder: "INBOX", claimRecent: claim)) else { return [999] }
+            return listing.messages.filter(\.isNew).map(\.uid)
+        }
+        #expect(await recent(claim: false) == [1], "EXAMINE and STATUS see new/ and claim nothing")
+        #expect(await recent(claim: true) == [1], "SELECT claims new/; the recent floor starts after UID 2")
+        #expect(await recent(claim: true).isEmpty)
+        let inNew = try await mailbox.messages().filter { $0.isNew }
+        #expect(inNew.isEmpty, "SELECT moved new/ to cur/")
+        guard case .appended = await agent.perform(.append(Array("Subject: a\n\nx\n".utf8), folder: "INBOX", flags: [.seen],
+                                                           keywords: [], receivedDate: nil)) else { Issue.record("append"); return }
+        #expect(await recent(claim: true) == [3], "an append with flags is recent for the session that sees it first")
+        #expect(await recent(claim: true).isEmpty)
     }
 }

@@ -31,6 +31,24 @@ import Testing
         #expect(gone == [nil])
     }
 
+    @Test func theRecentFloorGivesCopiesToOneSession() async throws {
+        defer { TestSupport.cleanUp(root) }
+        let mailbox = try TestSupport.store(root: root + "/mail").mailbox(for: owner)
+        _ = try await mailbox.deliver(TestSupport.message("before"), flags: [.seen])
+        // No floor yet: nothing is claimed, and the floor starts after what is there.
+        let none = try await mailbox.claimRecent(try await mailbox.listing(folder: "INBOX"))
+        #expect(none.isEmpty)
+        _ = try await mailbox.deliver(TestSupport.message("copied"), flags: [.seen])
+        _ = try await mailbox.deliver(TestSupport.message("appended"), flags: [.flagged])
+        let listing = try await mailbox.listing(folder: "INBOX")
+        let first = try await mailbox.claimRecent(listing, excluding: [3])
+        #expect(first == [2], "UID 3 was claimed by another session's rename")
+        let second = try await mailbox.claimRecent(listing)
+        #expect(second.isEmpty, "a second session gets nothing")
+        let floor = try String(contentsOfFile: mailbox.path + "/shoal-recent", encoding: .utf8)
+        #expect(floor == "4\n")
+    }
+
     @Test func aFolderCreatedAgainGetsANewUIDValidity() async throws {
         defer { TestSupport.cleanUp(root) }
         let mailbox = try TestSupport.store(root: root + "/mail").mailbox(for: owner)

@@ -20,11 +20,7 @@ struct IMAPComplianceTests {
 
     /// Scripts that fail for a reason recorded here rather than fixed; a known failure that passes fails the
     /// test too, so the list only shrinks.
-    static let knownFailures: [String: String] = [
-        "copy": "copies with flags land in cur/, and Shoal's \\Recent is 'still in new/' (claimed by the first read-write "
-            + "session by moving it to cur/): COPY of \\Seen or flagged messages gives no * n RECENT / \\Recent; "
-            + "Dovecot keeps recency in its index instead",
-    ]
+    static let knownFailures: [String: String] = [:]
 
     /// Builds (or finds) imaptest; a missing tool or package fails naming what to install.
     static func imaptest() async throws -> String {

@@ -64,18 +64,31 @@ public final class IMAPMailboxAgent: Sendable {
         return .authenticated(outcome)
     }
 
-    /// The listing after the messages still in `new/` were claimed (moved to `cur/`): `isNew` then means
-    /// `\Recent` for this session. A message gone meanwhile is left out (the next listing shows it expunged).
+    /// The listing after this session claimed its `\Recent` messages: those still in `new/` (moved to `cur/`)
+    /// and those above the folder's recent floor (copies and appends that went straight to `cur/`). `isNew`
+    /// then means `\Recent` for this session. A message gone meanwhile is left out (the next listing shows it
+    /// expunged).
     private func claimingNew(_ listing: FolderListing, folder: String, on mailbox: Mailbox) async throws(MailStoreError) -> FolderListing {
-        let indices = listing.messages.indices.filter { listing.messages[$0].isNew }
-        guard !indices.isEmpty else { return listing }
-        let claimed = try await mailbox.claimNew(indices.map { listing.messages[$0] }, folder: folder)
         var result = listing
-        var gone = Set<Int>()
-        for (index, message) in zip(indices, claimed) {
-            if let message { result.messages[index] = message } else { gone.insert(index) }
+        let indices = listing.messages.indices.filter { listing.messages[$0].isNew }
+        var takenElsewhere = Set<UInt32>()
+        if !indices.isEmpty {
+            let claimed = try await mailbox.claimNew(indices.map { listing.messages[$0] }, folder: folder)
+            var gone = Set<Int>()
+            for (index, message) in zip(indices, claimed) {
+                if let message {
+                    result.messages[index] = message
+                    if !message.isNew { takenElsewhere.insert(message.uid) }
+                } else {
+                    gone.insert(index)
+                }
+            }
+            if !gone.isEmpty { result.messages = result.messages.indices.filter { !gone.contains($0) }.map { result.messages[$0] } }
         }
-        if !gone.isEmpty { result.messages = result.messages.indices.filter { !gone.contains($0) }.map { result.messages[$0] } }
+        let aboveFloor = try await mailbox.claimRecent(result, excluding: takenElsewhere, folder: folder)
+        if !aboveFloor.isEmpty {
+            for index in result.messages.indices where aboveFloor.contains(result.messages[index].uid) { result.messages[index].isNew = true }
+        }
         return result
     }
 
