@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "ShoalHTTP", targets: ["ShoalHTTP"]),
         .library(name: "DirectorAdmin", targets: ["DirectorAdmin"]),
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
+        .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -81,6 +82,22 @@ let package = Package(
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CLinuxFS"),
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0", providers: [.apt(["libnl-genl-3-dev"])]),
+        .target(
+            name: "DirectorIPVS",
+            dependencies: [
+                "ShoalCore", "Director", "CNetlink",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "DirectorIPVSTests",
+            dependencies: ["DirectorIPVS", "Director", "ShoalCore", "ShoalTestFixtures"],
+            swiftSettings: sharedSettings
+        ),
         .target(
             name: "Directory",
             dependencies: [
@@ -107,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin",
+                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -298,7 +315,7 @@ let package = Package(
         .target(
             name: "DirectorNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin", "DirectorIPVS",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

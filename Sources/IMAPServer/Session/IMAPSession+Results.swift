@@ -119,7 +119,7 @@ extension IMAPSession {
             job.targets = job.targets.map { ($0.sequenceNumber, box.message(at: $0.sequenceNumber) ?? $0.message) }
             return fetchData(job)
         case let (.data, .messageData(data)):
-            let batch = job.targets[job.next..<min(job.next + job.batchSize, job.targets.count)]
+            let batch = job.batch
             let rendered = fetchRender(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
             job.next += batch.count
             return rendered + fetchData(job)
@@ -136,7 +136,7 @@ extension IMAPSession {
             guard job.next < job.targets.count else { return [fetchDone(job)] }
             job.stage = .data
             pending = .fetch(job)
-            let batch = job.targets[job.next..<min(job.next + job.batchSize, job.targets.count)].map(\.message)
+            let batch = job.batch.map(\.message)
             return [.perform(.messageData(batch, folder: box.folder, contents: job.renderer.needsContents,
                                           receivedDates: job.renderer.needsReceivedDate, summaries: job.renderer.needsSummary))]
         }
