@@ -77,11 +77,11 @@ import Testing
         _ = Self.line(&session, "s SELECT INBOX")
         let listing = FolderListing(uidValidity: 9, nextUID: 2, messages: [Self.message(1)])
         _ = session.receive(.worked(.listing(listing)))
-        #expect(Self.line(&session, "i IDLE") == ["+ idling\r\n", "<idleWait(folder: \"INBOX\")>"])
+        #expect(Self.line(&session, "i IDLE") == ["+ idling\r\n", "<idleWait(folder: \"INBOX\", claimRecent: t>"])
         #expect(!session.isWaiting)  // DONE must get through while the poll is out
         var grown = listing
         grown.messages.append(Self.message(2, new: true))
-        #expect(Self.render(session.receive(.worked(.listing(grown)))) == ["* 2 EXISTS\r\n", "* 1 RECENT\r\n", "<idleWait(folder: \"INBOX\")>"])
+        #expect(Self.render(session.receive(.worked(.listing(grown)))) == ["* 2 EXISTS\r\n", "* 1 RECENT\r\n", "<idleWait(folder: \"INBOX\", claimRecent: t>"])
         // DONE asks the agent to end the poll under way at once; commands wait until that poll is answered.
         #expect(Self.line(&session, "DONE") == ["i OK Idle completed.\r\n", "<endIdle>"])
         #expect(session.isWaiting)
@@ -114,7 +114,11 @@ import Testing
         #expect(asked.first?.hasPrefix("<setFlags") == true)
         var updated = Self.message(1, flags: [.flagged])
         updated.keywords = ["Work"]
-        #expect(Self.render(session.receive(.worked(.flagsSet([updated])))) == ["* 1 FETCH (FLAGS (\\Flagged Work))\r\n", "t OK Store completed.\r\n"])
+        // Work is a new keyword: FLAGS and PERMANENTFLAGS name it first (RFC 3501 §7.2.6).
+        #expect(Self.render(session.receive(.worked(.flagsSet([updated])))) == [
+            "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft Work)\r\n",
+            "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft Work \\*)] Flags permitted.\r\n",
+            "* 1 FETCH (FLAGS (\\Flagged Work))\r\n", "t OK Store completed.\r\n"])
         _ = Self.line(&session, "u STORE 1 -FLAGS.SILENT (Work)")
         _ = session.receive(.worked(.listing(FolderListing(uidValidity: 9, nextUID: 2, messages: [updated]))))
         #expect(Self.render(session.receive(.worked(.flagsSet([Self.message(1, flags: [.flagged])])))) == ["u OK Store completed.\r\n"])

@@ -35,6 +35,9 @@ struct IMAPFetchJob: Sendable {
     var next = 0
     /// Some messages were gone when their bytes were read.
     var missing = false
+    /// Messages this FETCH gave `\Seen`: their new flags follow their data when FLAGS was not asked for
+    /// (RFC 3501 §6.4.5: the flags "SHOULD be included as part of the FETCH responses").
+    var newlySeen: Set<UInt32> = []
     var stage: Stage = .sync
 
     enum Stage: Sendable { case sync, seen, data }

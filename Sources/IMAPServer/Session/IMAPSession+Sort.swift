@@ -25,7 +25,7 @@ extension IMAPSession {
             return [no(tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.")]
         }
         pending = .sort(IMAPSortJob(tag: tag, order: order, key: key, uid: uid))
-        return [.perform(.listing(folder: box.folder))]
+        return [.perform(box.listingWork)]
     }
 
     mutating func sortWorked(_ job: IMAPSortJob, _ result: IMAPWorkResult) -> [IMAPAction] {
