@@ -11,6 +11,10 @@ public struct LineProtocolConfiguration: Sendable {
     public var dataTimeout: TimeAmount
     /// Input held while the session waits before the driver stops reading.
     public var maximumBufferedInput: Int
+    /// Output the client has not read yet above which the channel counts as unwritable (and the session's
+    /// next work waits), and below which it is writable again. Above one piece of FETCH or RETR work, so the
+    /// next piece is read while the client still drains the last one: the output never pauses between them.
+    public var outputWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 256 * 1024, high: 512 * 1024)
 
     public init(maximumLineLength: Int = CRLFLineDecoder.defaultMaximumLineLength, commandTimeout: TimeAmount = .minutes(5),
                 dataTimeout: TimeAmount = .minutes(3), maximumBufferedInput: Int = 1 << 20) {

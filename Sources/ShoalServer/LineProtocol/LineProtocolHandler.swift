@@ -60,6 +60,7 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     }
 
     public func channelActive(context: ChannelHandlerContext) {
+        context.channel.setOption(ChannelOptions.writeBufferWaterMark, value: configuration.outputWaterMark).whenFailure { _ in }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = IdleTimer(eventLoop: context.eventLoop) {
             let (handler, context) = bound.value
