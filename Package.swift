@@ -226,6 +226,29 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(
+            name: "MailDirector",
+            dependencies: [
+                "ShoalCore", "ShoalServer", "Director", "DirectorProxy", "MailAccess", "IMAPServer", "POP3Server", "SMTPServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "MailDirectorTests",
+            dependencies: [
+                "MailDirector", "DirectorProxy", "Director", "ShoalCore", "ShoalServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
             name: "DirectorProxy",
             dependencies: [
                 "ShoalCore", "ShoalServer", "Director",
@@ -298,7 +321,7 @@ let package = Package(
         .target(
             name: "DirectorNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin", "MailDirector",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

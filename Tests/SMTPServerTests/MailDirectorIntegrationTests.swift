@@ -1,0 +1,163 @@
+import Foundation
+import ShoalTestFixtures
+import Testing
+
+/// The mail director end to end (issue 12): `shoal director` with `protocol: imap` and `pop3` services in
+/// front of three `shoal mail-node`s on one store, real clients (imaplib, poplib) from different source
+/// addresses. Addresses 127.0.160.x.
+@Suite(.serialized)
+struct MailDirectorIntegrationTests {
+    static let users = MailNodeIntegrationTests.users + [
+        TestUser(login: "dave", addresses: ["dave@shoal.test"], password: "dave-pw"),
+        TestUser(login: "erin", addresses: ["erin@shoal.test"], password: "erin-pw"),
+    ]
+    static let director = "127.0.160.1"
+
+    /// Three nodes (IMAP and POP3, plaintext allowed on loopback; SMTP on the first) and two messages for alice.
+    static func cluster(_ bed: MailTestbed) async throws -> [MailNodeProcess] {
+        let directory = try await bed.sqliteDirectory(users)
+        var nodes: [MailNodeProcess] = []
+        for n in 1...3 {
+            let address = "127.0.160.\(10 + n)"
+            var spec = MailNodeSpec(hostname: "node\(n).shoal.test", directory: directory, storeRoot: bed.storeRoot,
+                                    smtpPort: n == 1 ? try TestPorts.free(host: address) : nil, lmtpPort: nil)
+            spec.listenAddress = address
+            spec.imapPort = try TestPorts.free(host: address)
+            spec.pop3Port = try TestPorts.free(host: address)
+            spec.auth = [("allow_plaintext", true)]
+            nodes.append(try await bed.startNode(spec))
+        }
+        for n in 1...2 {
+            let sent = try await bed.smtplib(port: nodes[0].smtpPort, from: MailNodeIntegrationTests.sender, to: ["alice@shoal.test"],
+                                             message: MailText.message(from: MailNodeIntegrationTests.sender, to: "alice@shoal.test",
+                                                                       subject: "director \(n)", body: "Body \(n).\n"),
+                                             host: nodes[0].spec.listenAddress)
+            guard sent.data.map(\.code) == [250] else { throw HarnessError("delivery failed: \(sent)") }
+        }
+        return nodes
+    }
+
+    /// Writes the director's configuration (an imap and a pop3 service over the nodes) and starts it.
+    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess]) async throws -> (imap: Int, pop3: Int, process: TestProcess) {
+        let imap = try TestPorts.free(host: director), pop3 = try TestPorts.free(host: director)
+        func servers(_ port: (MailNodeSpec) -> Int?) -> String {
+            nodes.map { "      - {address: \($0.spec.listenAddress):\(port($0.spec)!)}\n" }.joined()
+        }
+        let yaml = """
+            director: {drain_timeout: 5, connect_timeout: 2}
+            services:
+              - name: imap
+                listen: \(director):\(imap)
+                protocol: imap
+                mail: {hostname: director.shoal.test, allow_plaintext: true, command_timeout: 60}
+                servers:
+            \(servers(\.imapPort))  - name: pop3
+                listen: \(director):\(pop3)
+                protocol: pop3
+                mail: {hostname: director.shoal.test, allow_plaintext: true}
+                servers:
+            \(servers(\.pop3Port))
+            """
+        let path = try bed.dir.write("director.yaml", yaml)
+        let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director")
+        do {
+            try await TestPorts.waitForListener(director, [imap, pop3], timeout: 30, process: process)
+        } catch {
+            throw HarnessError("director did not listen: \(error)\n--- config\n\(yaml)\n--- log\n\(process.standardError)")
+        }
+        return (imap, pop3, process)
+    }
+
+    /// Sessions through the director (`Peers/director_client.py`), one answer each.
+    static func sessions(_ bed: MailTestbed, proto: String, port: Int, _ sessions: [(source: String, user: String, password: String)])
+        async throws -> [[String: Any]] {
+        let job: [String: Any] = ["host": director, "port": port, "proto": proto,
+                                  "sessions": sessions.map { ["source": $0.source, "user": $0.user, "password": $0.password] }]
+        let path = bed.dir.file("logs/director-\(UUID().uuidString.prefix(8)).json")
+        try JSONSerialization.data(withJSONObject: job).write(to: URL(fileURLWithPath: path))
+        let result = try await peers.run("director_client.py", [path], timeout: 180)
+        guard result.status == 0, let answers = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else {
+            throw HarnessError("director client failed: \(result)")
+        }
+        return answers
+    }
+
+    static func password(_ user: String) -> String { "\(user)-pw" }
+
+    @Test func aUsersImapSessionsFromDifferentAddressesLandOnOneNodeAndMoveWhenItDies() async throws {
+        let bed = try MailTestbed("maildir-imap")
+        defer { bed.shutdown() }
+        let nodes = try await Self.cluster(bed)
+        let director = try await Self.startDirector(bed, nodes: nodes)
+
+        // alice from six addresses (Alice and ALICE too: the name is normalised).
+        let names = ["alice", "Alice", "alice", "ALICE", "alice", "alice"]
+        let alice = try await Self.sessions(bed, proto: "imap", port: director.imap,
+                                            names.enumerated().map { ("127.0.160.\(21 + $0.offset)", $0.element, "alice-pw") })
+        let hosts = alice.map { $0["host"] as? String ?? "none: \($0)" }
+        #expect(Set(hosts).count == 1, "alice's sessions landed on \(hosts)")
+        #expect(hosts.allSatisfy { $0.hasSuffix(".shoal.test") }, "\(alice)")
+        for answer in alice {
+            #expect((answer["login"] as? [Any])?.first as? String == "OK", "\(answer)")
+            #expect(((answer["select"] as? [Any])?.last as? [String]) == ["2"], "alice reads her two messages: \(answer)")
+            #expect((answer["greeting"] as? String)?.contains("director.shoal.test") == true)
+        }
+        #expect((alice.first?["capabilities"] as? [String])?.contains("AUTH=PLAIN") == true)
+
+        // Every user keeps one node, whatever the address.
+        var homes: [String: String] = [:]
+        for user in ["bob", "carol", "dave", "erin"] {
+            let answers = try await Self.sessions(bed, proto: "imap", port: director.imap,
+                                                  (0..<3).map { ("127.0.160.\(30 + $0)", user, Self.password(user)) })
+            let seen = Set(answers.map { $0["host"] as? String ?? "none: \($0)" })
+            #expect(seen.count == 1, "\(user): \(answers)")
+            homes[user] = seen.first
+        }
+        homes["alice"] = hosts.first
+
+        // A wrong password gets NO from the node, passed on; the session is not spliced.
+        let wrong = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.40", "alice", "nope")])
+        #expect((wrong.first?["login_error"] as? String)?.contains("AUTHENTICATIONFAILED") == true, "\(wrong)")
+
+        // Malformed input before login gets BAD, never a crash; LOGOUT still works.
+        let raw = try await bed.raw(port: director.imap, [
+            .send("\u{1}\u{2}garbage\r\n"), .send("a SELECT INBOX\r\n"), .send("b LOGIN {99999999}\r\n"), .send("c LOGOUT\r\n"),
+            .drain(seconds: 30),
+        ], host: Self.director)
+        let drained = raw.drained ?? ""
+        #expect(drained.contains("* BAD") && drained.contains("a BAD Log in first.") && drained.contains("b BAD")
+            && drained.contains("c OK Logout completed."), "\(raw)")
+        #expect(director.process.isRunning)
+
+        // alice's node dies: her next sessions go to one other node, where she reads the same mail.
+        let home = try #require(hosts.first)
+        let dead = try #require(nodes.first { $0.hostname == home })
+        dead.crash()
+        let moved = try await Self.sessions(bed, proto: "imap", port: director.imap,
+                                            (0..<3).map { ("127.0.160.\(50 + $0)", "alice", "alice-pw") })
+        let movedHosts = Set(moved.map { $0["host"] as? String ?? "none: \($0)" })
+        #expect(movedHosts.count == 1 && !movedHosts.contains(home), "after \(home) died: \(moved)")
+        #expect(moved.allSatisfy { (($0["select"] as? [Any])?.last as? [String]) == ["2"] }, "\(moved)")
+        // Users of the nodes still up stay where they were.
+        for (user, node) in homes where node != home && user != "alice" {
+            let again = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.60", user, Self.password(user))])
+            #expect(again.first?["host"] as? String == node, "\(user) moved from \(node): \(again)")
+        }
+    }
+
+    @Test func pop3LoginsThroughTheDirectorReadTheMaildrop() async throws {
+        let bed = try MailTestbed("maildir-pop3")
+        defer { bed.shutdown() }
+        let nodes = try await Self.cluster(bed)
+        let director = try await Self.startDirector(bed, nodes: nodes)
+        let answers = try await Self.sessions(bed, proto: "pop3", port: director.pop3,
+                                              (0..<3).map { ("127.0.160.\(70 + $0)", "alice", "alice-pw") })
+        for answer in answers {
+            #expect((answer["greeting"] as? String)?.contains("director.shoal.test") == true, "\(answer)")
+            #expect((answer["login"] as? String)?.hasPrefix("+OK") == true, "\(answer)")
+            #expect((answer["stat"] as? [Int])?.first == 2, "\(answer)")
+        }
+        let wrong = try await Self.sessions(bed, proto: "pop3", port: director.pop3, [("127.0.160.80", "alice", "nope")])
+        #expect((wrong.first?["login_error"] as? String)?.contains("-ERR") == true, "\(wrong)")
+    }
+}
