@@ -38,13 +38,15 @@ struct MailDirectorIntegrationTests {
     }
 
     /// Writes the director's configuration (an imap and a pop3 service over the nodes) and starts it.
-    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess]) async throws -> (imap: Int, pop3: Int, process: TestProcess) {
+    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil) async throws
+        -> (imap: Int, pop3: Int, process: TestProcess) {
         let imap = try TestPorts.free(host: director), pop3 = try TestPorts.free(host: director)
+        let adminLine = admin.map { ", admin: {listen: \"\(director):\($0)\"}" } ?? ""
         func servers(_ port: (MailNodeSpec) -> Int?) -> String {
             nodes.map { "      - {address: \($0.spec.listenAddress):\(port($0.spec)!)}\n" }.joined()
         }
         let yaml = """
-            director: {drain_timeout: 5, connect_timeout: 2}
+            director: {drain_timeout: 5, connect_timeout: 2\(adminLine)}
             services:
               - name: imap
                 listen: \(director):\(imap)
@@ -159,5 +161,55 @@ struct MailDirectorIntegrationTests {
         }
         let wrong = try await Self.sessions(bed, proto: "pop3", port: director.pop3, [("127.0.160.80", "alice", "nope")])
         #expect((wrong.first?["login_error"] as? String)?.contains("-ERR") == true, "\(wrong)")
+    }
+
+    /// An admin API request with curl; the body of the answer.
+    static func admin(_ port: Int, _ method: String, _ path: String) async throws -> String {
+        let curl = try requiredTool("curl", package: "curl")
+        let result = try await TestProcess.run(curl, ["-sS", "-X", method, "http://\(director):\(port)\(path)"], timeout: 30)
+        guard result.status == 0 else { throw HarnessError("curl \(method) \(path): \(result)") }
+        return path == "/metrics" ? result.stdout : result.stdout.filter { !$0.isWhitespace }  // JSON without its layout
+    }
+
+    @Test func drainingAUsersNodeMovesNewSessionsAndLetsTheOpenOneFinishAndTheAdminAPISaysWho() async throws {
+        let bed = try MailTestbed("maildir-drain")
+        defer { bed.shutdown() }
+        let nodes = try await Self.cluster(bed)
+        let adminPort = try TestPorts.free(host: Self.director)
+        let director = try await Self.startDirector(bed, nodes: nodes, admin: adminPort)
+        let service = "tcp-\(Self.director)-\(director.imap)"
+
+        // Who serves alice, by the admin API, agrees with where her session lands.
+        let who = try await Self.admin(adminPort, "GET", "/api/mail/who/Alice")
+        let jobPath = bed.dir.file("logs/held.json")
+        let job: [String: Any] = ["host": Self.director, "port": director.imap, "proto": "imap", "held": true,
+                                  "sessions": [["source": "127.0.160.90", "user": "alice", "password": "alice-pw"]]]
+        try JSONSerialization.data(withJSONObject: job).write(to: URL(fileURLWithPath: jobPath))
+        let held = try peers.launch("director_client.py", [jobPath], input: .pipe)
+        defer { held.kill() }
+        let hostLine = try #require(try await held.readLine(timeout: 60))
+        let home = String(hostLine.dropFirst("HOST ".count))
+        let homeNode = try #require(nodes.first { $0.hostname == home }, "\(hostLine)")
+        let homeAddress = "\(homeNode.spec.listenAddress):\(homeNode.spec.imapPort!)"
+        #expect(who.contains("\"normalised\":\"alice\"") && who.contains(homeAddress), "who: \(who), session on \(homeAddress)")
+
+        // Drain alice's node: new sessions go elsewhere, the open one carries on.
+        let drained = try await Self.admin(adminPort, "POST", "/api/services/\(service)/servers/\(homeAddress.replacingOccurrences(of: ":", with: "-"))/drain")
+        #expect(drained.contains("\"weight\":0"), "\(drained)")
+        let after = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.91", "alice", "alice-pw")])
+        let newHost = try #require(after.first?["host"] as? String, "\(after)")
+        #expect(newHost != home)
+        #expect(((after.first?["select"] as? [Any])?.last as? [String]) == ["2"], "\(after)")
+        let whoAfter = try await Self.admin(adminPort, "GET", "/api/mail/who/alice")
+        #expect(!whoAfter.contains(homeAddress), "\(whoAfter)")
+        held.writeLine("go")
+        #expect(try await held.readLine(timeout: 60) == "SELECT OK 2")
+        #expect(try await held.readLine(timeout: 60) == "LOGOUT BYE")
+
+        // The counters: two logins proxied, one to each node, and the metrics say so.
+        let stats = try await Self.admin(adminPort, "GET", "/api/mail/stats")
+        #expect(stats.contains("\"logins_proxied\":1"), "\(stats)")
+        let metrics = try await Self.admin(adminPort, "GET", "/metrics")
+        #expect(metrics.contains("shoal_mail_logins_proxied_total{server=\"\(homeAddress)\"} 1"), "\(metrics)")
     }
 }

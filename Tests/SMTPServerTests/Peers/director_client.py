@@ -73,6 +73,21 @@ def pop3_session(s):
     return out
 
 
+if job.get("held"):
+    # One IMAP session held open: log in, print the node's host, wait for a line on stdin, then SELECT and LOGOUT.
+    s = job["sessions"][0]
+    M = SourcedIMAP(job["host"], job["port"], s["source"])
+    M.login(s["user"], s["password"])
+    M.xatom("ID", "NIL")
+    ids = [text(d) for d in M.untagged_responses.pop("ID", [])]
+    parts = ids[0].split('"') if ids else []
+    print("HOST " + (parts[parts.index("host") + 2] if "host" in parts else "none"), flush=True)
+    sys.stdin.readline()
+    typ, data = M.select("INBOX")
+    print("SELECT %s %s" % (typ, text(data[0])), flush=True)
+    print("LOGOUT " + M.logout()[0], flush=True)
+    sys.exit(0)
+
 answers = []
 for s in job["sessions"]:
     try:
