@@ -333,7 +333,7 @@ let package = Package(
         .testTarget(
             name: "DirectorNodeTests",
             dependencies: [
-                "DirectorNode", "DirectorProxy", "DirectorAdmin", "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures",
+                "DirectorNode", "DirectorProxy", "DirectorAdmin", "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures", "MailDirector",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -24,6 +24,7 @@ struct MailDirectorIntegrationTests {
             spec.listenAddress = address
             spec.imapPort = try TestPorts.free(host: address)
             spec.pop3Port = try TestPorts.free(host: address)
+            spec.submissionPort = try TestPorts.free(host: address)
             spec.auth = [("allow_plaintext", true)]
             nodes.append(try await bed.startNode(spec))
         }
@@ -39,8 +40,9 @@ struct MailDirectorIntegrationTests {
 
     /// Writes the director's configuration (an imap and a pop3 service over the nodes) and starts it.
     static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil) async throws
-        -> (imap: Int, pop3: Int, process: TestProcess) {
+        -> (imap: Int, pop3: Int, submission: Int, process: TestProcess) {
         let imap = try TestPorts.free(host: director), pop3 = try TestPorts.free(host: director)
+        let submission = try TestPorts.free(host: director)
         let adminLine = admin.map { ", admin: {listen: \"\(director):\($0)\"}" } ?? ""
         func servers(_ port: (MailNodeSpec) -> Int?) -> String {
             nodes.map { "      - {address: \($0.spec.listenAddress):\(port($0.spec)!)}\n" }.joined()
@@ -58,16 +60,21 @@ struct MailDirectorIntegrationTests {
                 protocol: pop3
                 mail: {hostname: director.shoal.test, allow_plaintext: true}
                 servers:
-            \(servers(\.pop3Port))
+            \(servers(\.pop3Port))  - name: submission
+                listen: \(director):\(submission)
+                protocol: submission
+                mail: {hostname: director.shoal.test, allow_plaintext: true}
+                servers:
+            \(servers(\.submissionPort))
             """
         let path = try bed.dir.write("director.yaml", yaml)
         let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director")
         do {
-            try await TestPorts.waitForListener(director, [imap, pop3], timeout: 30, process: process)
+            try await TestPorts.waitForListener(director, [imap, pop3, submission], timeout: 30, process: process)
         } catch {
             throw HarnessError("director did not listen: \(error)\n--- config\n\(yaml)\n--- log\n\(process.standardError)")
         }
-        return (imap, pop3, process)
+        return (imap, pop3, submission, process)
     }
 
     /// Sessions through the director (`Peers/director_client.py`), one answer each.
@@ -161,6 +168,18 @@ struct MailDirectorIntegrationTests {
         }
         let wrong = try await Self.sessions(bed, proto: "pop3", port: director.pop3, [("127.0.160.80", "alice", "nope")])
         #expect((wrong.first?["login_error"] as? String)?.contains("-ERR") == true, "\(wrong)")
+
+        // Submission: smtplib authenticates through the director and the node delivers to bob.
+        let sent = try await bed.smtplib(port: director.submission, from: "alice@shoal.test", to: ["bob@shoal.test"],
+                                         message: MailText.message(from: "alice@shoal.test", to: "bob@shoal.test", subject: "via director",
+                                                                   body: "Submitted.\n"),
+                                         auth: (mechanism: "PLAIN", user: "alice", password: "alice-pw"), host: Self.director)
+        #expect(sent.data.map(\.code) == [250], "\(sent)")
+        _ = try await bed.waitForMessages(1, in: bed.maildir("bob"))
+        let refused = try await bed.smtplib(port: director.submission, from: "alice@shoal.test", to: ["bob@shoal.test"],
+                                            message: MailText.message(from: "alice@shoal.test", to: "bob@shoal.test", subject: "x", body: "x\n"),
+                                            auth: (mechanism: "PLAIN", user: "alice", password: "nope"), host: Self.director)
+        #expect(refused.auth?.code == 535 && refused.data.isEmpty, "\(refused)")
     }
 
     /// An admin API request with curl; the body of the answer.
