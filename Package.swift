@@ -136,7 +136,7 @@ let package = Package(
         .target(
             name: "MailNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server", "IMAPServer",
+                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server", "IMAPServer", "DirectorProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -26,6 +26,8 @@ struct MailDirectorIntegrationTests {
             spec.pop3Port = try TestPorts.free(host: address)
             spec.submissionPort = try TestPorts.free(host: address)
             spec.auth = [("allow_plaintext", true)]
+            // The director connects from 127.0.0.1 (the kernel's source for 127/8) and names the client in a PROXY header.
+            spec.proxyTrusted = ["127.0.0.1"]
             nodes.append(try await bed.startNode(spec))
         }
         for n in 1...2 {
@@ -53,16 +55,19 @@ struct MailDirectorIntegrationTests {
               - name: imap
                 listen: \(director):\(imap)
                 protocol: imap
+                proxy_protocol: v2
                 mail: {hostname: director.shoal.test, allow_plaintext: true, command_timeout: 60}
                 servers:
             \(servers(\.imapPort))  - name: pop3
                 listen: \(director):\(pop3)
                 protocol: pop3
+                proxy_protocol: v1
                 mail: {hostname: director.shoal.test, allow_plaintext: true}
                 servers:
             \(servers(\.pop3Port))  - name: submission
                 listen: \(director):\(submission)
                 protocol: submission
+                proxy_protocol: v2
                 mail: {hostname: director.shoal.test, allow_plaintext: true}
                 servers:
             \(servers(\.submissionPort))
@@ -127,6 +132,9 @@ struct MailDirectorIntegrationTests {
         // A wrong password gets NO from the node, passed on; the session is not spliced.
         let wrong = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.40", "alice", "nope")])
         #expect((wrong.first?["login_error"] as? String)?.contains("AUTHENTICATIONFAILED") == true, "\(wrong)")
+        // The node saw the real client (the PROXY header), not the director: its failed-login log names 127.0.160.40.
+        let logs = nodes.map(\.log).joined()
+        #expect(logs.contains("login failed") && logs.contains("127.0.160.40"), "\(logs.suffix(2000))")
 
         // Malformed input before login gets BAD, never a crash; LOGOUT still works.
         let raw = try await bed.raw(port: director.imap, [

@@ -17,6 +17,8 @@ struct MailNodeSpec {
     var imapPort: Int?
     var imapsPort: Int?
     var submissionPort: Int?
+    /// `proxy_protocol.trusted`: addresses whose client-listener connections start with a PROXY header.
+    var proxyTrusted: [String] = []
     var listenAddress = "127.0.0.1"
     var tls: (certificate: String, key: String)?
     var localDomains = ["shoal.test"]
@@ -46,6 +48,7 @@ struct MailNodeSpec {
             text += "limits:\n" + limits.map { "  \($0.0): \($0.1)\n" }.joined() + limitWords.map { "  \($0.0): \($0.1)\n" }.joined()
         }
         if !auth.isEmpty { text += "auth:\n" + auth.map { "  \($0.0): \($0.1)\n" }.joined() }
+        if !proxyTrusted.isEmpty { text += "proxy_protocol:\n  trusted: [\(proxyTrusted.joined(separator: ", "))]\n" }
         return text
     }
 }
