@@ -239,4 +239,43 @@ struct MailDirectorIntegrationTests {
         let metrics = try await Self.admin(adminPort, "GET", "/metrics")
         #expect(metrics.contains("shoal_mail_logins_proxied_total{server=\"\(homeAddress)\"} 1"), "\(metrics)")
     }
+
+    @Test func starttlsAndImplicitTLSAtTheDirector() async throws {
+        let bed = try MailTestbed("maildir-tls")
+        defer { bed.shutdown() }
+        let nodes = try await Self.cluster(bed)
+        let (certificate, key) = try await bed.selfSignedCertificate()
+        let starttls = try TestPorts.free(host: Self.director), imaps = try TestPorts.free(host: Self.director)
+        let servers = nodes.map { "      - {address: \($0.spec.listenAddress):\($0.spec.imapPort!)}\n" }.joined()
+        let yaml = """
+            services:
+              - listen: \(Self.director):\(starttls)
+                protocol: imap
+                proxy_protocol: v2
+                mail: {hostname: director.shoal.test, certificate: "\(certificate)", key: "\(key)"}
+                servers:
+            \(servers)  - listen: \(Self.director):\(imaps)
+                protocol: imap
+                proxy_protocol: v2
+                mail: {hostname: director.shoal.test, certificate: "\(certificate)", key: "\(key)", implicit_tls: true}
+                servers:
+            \(servers)
+            """
+        let path = try bed.dir.write("director-tls.yaml", yaml)
+        let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director-tls")
+        try await TestPorts.waitForListener(Self.director, [starttls, imaps], timeout: 30, process: process)
+
+        let upgraded = try await bed.imaplib(port: starttls, tls: "starttls", steps: [["select", "INBOX"], ["logout"]], host: Self.director)
+        #expect(upgraded.strings("capabilities").contains("STARTTLS") && upgraded.strings("capabilities").contains("LOGINDISABLED"),
+                "\(upgraded)")
+        #expect(upgraded.strings("capabilities_after_tls").contains("AUTH=PLAIN"), "\(upgraded)")
+        #expect(upgraded.status(0) == "OK" && upgraded.data(0) == ["2"], "\(upgraded)")
+        let implicit = try await bed.imaplib(port: imaps, tls: "implicit", steps: [["select", "INBOX"], ["logout"]], host: Self.director)
+        #expect(implicit.strings("capabilities").contains("AUTH=PLAIN") && !implicit.strings("capabilities").contains("STARTTLS"),
+                "\(implicit)")
+        #expect(implicit.status(0) == "OK" && implicit.data(0) == ["2"], "\(implicit)")
+        // Plaintext LOGIN before STARTTLS is refused by the director itself.
+        let plain = try await Self.sessions(bed, proto: "imap", port: starttls, [("127.0.160.95", "alice", "alice-pw")])
+        #expect((plain.first?["login_error"] as? String)?.contains("PRIVACYREQUIRED") == true, "\(plain)")
+    }
 }
