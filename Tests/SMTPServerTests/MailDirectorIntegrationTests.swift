@@ -146,6 +146,12 @@ struct MailDirectorIntegrationTests {
             && drained.contains("c OK Logout completed."), "\(raw)")
         #expect(director.process.isRunning)
 
+        // A node gates its client listeners: a trusted address (127.0.0.1 here) that sends no PROXY header gets no
+        // greeting and is closed when the header does not come; a header cannot be spoofed by anyone else (the
+        // nodes logged 127.0.160.40 above only because the director sent it).
+        let ungated = try await bed.raw(port: nodes[0].spec.imapPort!, [.drain(seconds: 30)], host: nodes[0].spec.listenAddress)
+        #expect(ungated.replies.first?.code == 0 && ungated.drained == "" && ungated.closed == true, "\(ungated)")
+
         // alice's node dies: her next sessions go to one other node, where she reads the same mail.
         let home = try #require(hosts.first)
         let dead = try #require(nodes.first { $0.hostname == home })
