@@ -143,6 +143,11 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         if !session.isRouting && !session.isClosed {
             timer?.arm(timeout: settings.commandTimeout)
             process(context: context)
+            // Reading was held while the login was out with a full buffer: carry on.
+            if readPending && !session.isRouting {
+                readPending = false
+                context.read()
+            }
         }
     }
 
