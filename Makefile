@@ -3,9 +3,10 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 # Debian packages each target needs (installed when run as root, named otherwise).
-BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev pkg-config
+BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
-	nginx-light haproxy curl chromium
+	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
+	dovecot-dev autoconf automake libtool gcc make
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
@@ -47,6 +48,7 @@ bench: check-swift
 	scripts/bench-maildirector.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
+	scripts/bench-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

@@ -14,7 +14,7 @@ extension IPVSCommand: CustomStringConvertible {
         case .list: return "-L"
         case let .save(numeric): return numeric ? "-S -n" : "-S"
         case .restore: return "-R"
-        case let .syncDaemon(start, state): return (start ? "--start-daemon " : "--stop-daemon ") + state
+        case let .syncDaemon(start, state, _): return (start ? "--start-daemon " : "--stop-daemon ") + state
         }
     }
 

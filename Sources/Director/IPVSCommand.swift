@@ -26,8 +26,8 @@ public enum IPVSCommand: Hashable, Sendable {
     case save(numeric: Bool)
     /// `-R`: read rules from standard input.
     case restore
-    /// `--start-daemon` / `--stop-daemon`: connection synchronisation (not available in this core).
-    case syncDaemon(start: Bool, state: String)
+    /// `--start-daemon` / `--stop-daemon`: connection synchronisation (the kernel dataplane runs it; the core does not).
+    case syncDaemon(start: Bool, state: String, settings: SyncDaemonSettings = SyncDaemonSettings())
 
     /// True for commands that change the table.
     public var isMutation: Bool {
@@ -56,4 +56,24 @@ public struct ListOptions: Hashable, Sendable {
     public var tunnelInfo = false
 
     public init() {}
+}
+
+/// The settings of a connection synchronisation daemon (`--mcast-interface`, `--syncid`, `--sync-maxlen`,
+/// `--mcast-group`, `--mcast-port`, `--mcast-ttl`); zero or nil leaves the kernel's default.
+public struct SyncDaemonSettings: Hashable, Sendable {
+    public var interface = ""
+    public var syncID: UInt32 = 0
+    public var maxLength: UInt16 = 0
+    public var group: IPAddress?
+    public var port: UInt16 = 0
+    public var ttl: UInt8 = 0
+
+    public init(interface: String = "", syncID: UInt32 = 0, maxLength: UInt16 = 0, group: IPAddress? = nil, port: UInt16 = 0, ttl: UInt8 = 0) {
+        self.interface = interface
+        self.syncID = syncID
+        self.maxLength = maxLength
+        self.group = group
+        self.port = port
+        self.ttl = ttl
+    }
 }

@@ -44,6 +44,7 @@ extension IPVSRuleParser {
         // ce.timeout, ce.daemon
         var timeouts = (tcp: 0, tcpFin: 0, udp: 0)
         var daemonState = ""
+        var daemonSettings = SyncDaemonSettings()
 
         func has(_ opt: Int) -> Bool { options & (1 << UInt64(opt)) != 0 }
 
@@ -231,7 +232,8 @@ extension IPVSRuleParser {
                 forwarding = .masquerade
             case .weight:
                 try setOption(Opt.weight, display)
-                guard let value = IPVSRuleParser.stringToNumber(arg, 0, 65535) else {
+                // ipvsadm 1.31 takes weights up to INT_MAX, as the kernel does (checked against Debian's ipvsadm).
+                guard let value = IPVSRuleParser.stringToNumber(arg, 0, Int(Int32.max)) else {
                     throw ConfigError(field: display, "illegal weight specified")
                 }
                 weight = value
@@ -249,12 +251,15 @@ extension IPVSRuleParser {
                 lThreshold = value
             case .connection: try setOption(Opt.connection, display)
             case .numeric: try setOption(Opt.numeric, display)
-            case .mcastInterface: try setOption(Opt.mcast, display)
+            case .mcastInterface:
+                try setOption(Opt.mcast, display)
+                daemonSettings.interface = arg
             case .syncID:
                 try setOption(Opt.syncID, display)
-                guard IPVSRuleParser.stringToNumber(arg, 0, 255) != nil else {
+                guard let id = IPVSRuleParser.stringToNumber(arg, 0, 255) else {
                     throw ConfigError(field: display, "illegal syncid specified")
                 }
+                daemonSettings.syncID = UInt32(id)
             case .timeout: try setOption(Opt.timeout, display)
             case .daemon: try setOption(Opt.daemon, display)
             case .stats: try setOption(Opt.stats, display)
@@ -283,26 +288,31 @@ extension IPVSRuleParser {
                     guard let group = IPVSRuleParser.inetPton6(arg), case let .v6(hi, _) = group, hi >> 56 == 0xff else {
                         throw ConfigError(field: display, "invalid IPv6 mcast-group `\(arg)'")
                     }
+                    daemonSettings.group = group
                 } else {
                     guard let group = IPVSRuleParser.inetPton4(arg), group & 0xf000_0000 == 0xe000_0000 else {
                         throw ConfigError(field: display, "invalid IPv4 mcast-group `\(arg)'")
                     }
+                    daemonSettings.group = .v4(group)
                 }
             case .mcastPort:
                 try setOption(Opt.mcastPort, display)
-                guard IPVSRuleParser.stringToNumber(arg, 1, 65535) != nil else {
+                guard let port = IPVSRuleParser.stringToNumber(arg, 1, 65535) else {
                     throw ConfigError(field: display, "illegal mcast-port specified")
                 }
+                daemonSettings.port = UInt16(port)
             case .mcastTTL:
                 try setOption(Opt.mcastTTL, display)
-                guard IPVSRuleParser.stringToNumber(arg, 1, 255) != nil else {
+                guard let ttl = IPVSRuleParser.stringToNumber(arg, 1, 255) else {
                     throw ConfigError(field: display, "illegal mcast-ttl specified")
                 }
+                daemonSettings.ttl = UInt8(ttl)
             case .syncMaxlen:
                 try setOption(Opt.syncMaxlen, display)
-                guard IPVSRuleParser.stringToNumber(arg, 1, 65535 - 20 - 8) != nil else {
+                guard let maxLength = IPVSRuleParser.stringToNumber(arg, 1, 65535 - 20 - 8) else {
                     throw ConfigError(field: display, "illegal sync-maxlen specified")
                 }
+                daemonSettings.maxLength = UInt16(maxLength)
             case .tunInfo: try setOption(Opt.tunInfo, display)
             case .tunType:
                 try setOption(Opt.tunType, display)
@@ -523,7 +533,7 @@ extension IPVSRuleParser {
             case .restore:
                 return .restore
             case .startDaemon, .stopDaemon:
-                return .syncDaemon(start: command == .startDaemon, state: daemonState)
+                return .syncDaemon(start: command == .startDaemon, state: daemonState, settings: daemonSettings)
             }
         }
     }

@@ -67,7 +67,7 @@ public enum IPVSRuleParser {
         case .list: return "-L"
         case .save: return "-S"
         case .restore: return "-R"
-        case let .syncDaemon(start, _): return start ? "--start-daemon" : "--stop-daemon"
+        case let .syncDaemon(start, _, _): return start ? "--start-daemon" : "--stop-daemon"
         }
     }
 }

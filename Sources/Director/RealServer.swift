@@ -12,7 +12,7 @@ public struct ServerID: Hashable, Sendable, Comparable, CustomStringConvertible 
 public struct RealServerConfig: Hashable, Sendable {
     public var endpoint: Endpoint
     public var forwarding: ForwardingMethod = .route
-    /// 0...65535; 0 quiesces the server (no new connections).
+    /// 0...Int32.max (the kernel refuses only negative weights); 0 quiesces the server (no new connections).
     public var weight: Int = 1
     /// `-x`: overloaded once active + inactive reaches this (0 = no limit).
     public var upperThreshold: Int = 0
@@ -41,10 +41,12 @@ public struct RealServerConfigError: Error, Hashable, Sendable, CustomStringConv
 }
 
 extension RealServerConfig {
-    /// The one check of weight and thresholds (ip_vs_add_dest / ip_vs_edit_dest): weight 0...65535,
+    /// The one check of weight and thresholds (ip_vs_add_dest / ip_vs_edit_dest): weight 0...Int32.max,
     /// thresholds 0...Int32.max, and the lower threshold not above the upper (also when the upper is 0).
     public func validate() throws(RealServerConfigError) {
-        guard (0...65535).contains(weight) else { throw RealServerConfigError(setting: .weight, message: "server weight out of range 0-65535") }
+        guard (0...Int(Int32.max)).contains(weight) else {
+            throw RealServerConfigError(setting: .weight, message: "server weight out of range 0-\(Int32.max)")
+        }
         guard (0...Int(Int32.max)).contains(upperThreshold) else {
             throw RealServerConfigError(setting: .upperThreshold, message: "upper threshold out of range 0-\(Int32.max)")
         }
@@ -77,6 +79,8 @@ public struct RealServer: Hashable, Sendable {
     public internal(set) var isAvailable = true
     public internal(set) var stats = TrafficStats()
     var estimator = RateEstimator()
+    /// Rates a kernel dataplane reported; they replace the estimator's when set.
+    var observedRates: TrafficRates?
 
     init(id: ServerID, config: RealServerConfig) {
         self.id = id
@@ -86,7 +90,7 @@ public struct RealServer: Hashable, Sendable {
 
     public var endpoint: Endpoint { config.endpoint }
     public var weight: Int { config.weight }
-    public var rates: TrafficRates { estimator.rates }
+    public var rates: TrafficRates { observedRates ?? estimator.rates }
 
     /// ip_vs_dest_conn_overhead: active connections weigh 256 times an inactive one.
     @inline(__always) public var overhead: Int { (activeConnections << 8) + inactiveConnections }

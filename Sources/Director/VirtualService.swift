@@ -59,6 +59,8 @@ public struct VirtualService: Sendable {
     public internal(set) var servers: [RealServer] = []
     public internal(set) var stats = TrafficStats()
     var estimator = RateEstimator()
+    /// Rates a kernel dataplane reported; they replace the estimator's when set.
+    var observedRates: TrafficRates?
     var scheduler: any Scheduler
     var indexByID: [ServerID: Int] = [:]
     /// A number never reused, so connections can name the service they came through.
@@ -72,7 +74,7 @@ public struct VirtualService: Sendable {
     }
 
     public var key: VirtualServiceKey { config.key }
-    public var rates: TrafficRates { estimator.rates }
+    public var rates: TrafficRates { observedRates ?? estimator.rates }
 
     /// The index of the server with this endpoint in the kernel list.
     public func index(of endpoint: Endpoint) -> Int? { servers.firstIndex { $0.endpoint == endpoint } }

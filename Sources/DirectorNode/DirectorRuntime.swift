@@ -48,6 +48,9 @@ public final class DirectorRuntime: Sendable {
     let logger: Logger
     /// Called (and awaited) after the admin API added or removed services: the server adjusts its listeners.
     let onServicesChanged = NIOLockedValueBox<(@Sendable () async -> Void)?>(nil)
+    /// Where the live table's rule changes go besides the table (the kernel dataplane): called with each
+    /// applied diff, in order, under the table's lock, so it must only queue them.
+    let changeSink = NIOLockedValueBox<(@Sendable ([IPVSCommand]) -> Void)?>(nil)
     let reportSource: NIOLockedValueBox<(@Sendable () async -> [HealthKey: ServerHealthReport])?> = NIOLockedValueBox(nil)
 
     public init(logger: Logger, wallClock: Double) {
@@ -156,6 +159,7 @@ public final class DirectorRuntime: Sendable {
         let commands = first + live.commands(toReach: targets)
         guard !commands.isEmpty else { return notify }
         try live.apply(batch: commands.map { (0, $0) })
+        changeSink.withLockedValue { $0 }?(commands)
         return notify
     }
 

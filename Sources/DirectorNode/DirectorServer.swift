@@ -1,4 +1,5 @@
 import DirectorAdmin
+public import DirectorIPVS
 import DirectorProxy
 import Director
 import Foundation
@@ -16,6 +17,13 @@ import ShoalServer
 ///
 /// As a `Service`, it runs until graceful shutdown (SIGTERM in `shoal director`) and then drains.
 public actor DirectorServer: Service {
+    /// Who forwards the traffic: the userspace proxy (listeners per service) or the kernel's IPVS.
+    public enum Dataplane: Sendable {
+        case proxy
+        /// The kernel forwards; services already in it are adopted or replaced at start.
+        case ipvs(IPVSDataplane.Existing)
+    }
+
     /// A listener's identity: reload keeps a listener whose protocol and address stay the same.
     struct ListenerKey: Hashable {
         var mode: ServiceMode
@@ -48,9 +56,13 @@ public actor DirectorServer: Service {
     private var healthTask: Task<Void, Never>?
     /// The last listener change under way (reloads and admin changes run one after another).
     private var listenerChanges: Task<Void, Never>?
+    private let dataplane: Dataplane
+    private var kernel: IPVSDataplane?
 
     /// - Parameter load: reads the configuration (at start and on every reload).
-    public init(group: any EventLoopGroup, logger: Logger, load: @escaping @Sendable () throws -> DirectorConfiguration) {
+    public init(group: any EventLoopGroup, logger: Logger, dataplane: Dataplane = .proxy,
+                load: @escaping @Sendable () throws -> DirectorConfiguration) {
+        self.dataplane = dataplane
         self.group = group
         self.logger = logger
         self.load = load
@@ -66,6 +78,13 @@ public actor DirectorServer: Service {
         self.configuration = configuration
         mailServiceKeys.withLockedValue { $0 = configuration.services.filter { $0.mail != nil }.map(\.config.key) }
         let monitor = self.monitor, runtime = self.runtime
+        if case let .ipvs(existing) = dataplane {
+            let kernel = IPVSDataplane(logger: logger)
+            let applied = try await kernel.reconcile(to: runtime.liveServices, existing: existing)
+            logger.notice("kernel IPVS reconciled", metadata: ["commands": "\(applied.count)", "existing": "\(existing)"])
+            runtime.changeSink.withLockedValue { $0 = { kernel.enqueue($0) } }
+            self.kernel = kernel
+        }
         runtime.onServicesChanged.withLockedValue { $0 = { [weak self] in await self?.syncListeners() } }
         runtime.reportSource.withLockedValue { $0 = { await monitor.reports() } }
         healthTask = Task {
@@ -80,7 +99,12 @@ public actor DirectorServer: Service {
             admin = try await startAdmin(settings)
         }
         adminSettings = configuration.admin
-        ticker = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in runtime.tick() }
+        let kernel = self.kernel
+        ticker = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            runtime.tick()
+            // The kernel forwards: its counters, connection counts and rates are the ones to show.
+            if let kernel { Task { if let snapshot = try? await kernel.kernel.snapshot() { runtime.observe(snapshot) } } }
+        }
         runtime.runNotify(notify)
         logger.notice("director started", metadata: ["services": "\(configuration.services.count)"])
     }
@@ -154,6 +178,9 @@ public actor DirectorServer: Service {
         healthTask?.cancel()
         await admin?.shutdown()
         admin = nil
+        runtime.changeSink.withLockedValue { $0 = nil }
+        await kernel?.shutdown()
+        kernel = nil
         logger.notice("director stopped")
     }
 
@@ -202,6 +229,8 @@ public actor DirectorServer: Service {
     /// services the admin API added (default settings).
     private func wantedListeners(_ configuration: DirectorConfiguration, table: DirectorTable?) -> [ListenerKey: ServiceDefinition] {
         var wanted: [ListenerKey: ServiceDefinition] = [:]
+        // With the kernel dataplane nothing listens: the kernel takes the packets.
+        if case .ipvs = dataplane { return wanted }
         for service in configuration.services where table?.service(service.config.key) != nil || table == nil {
             wanted[ListenerKey(mode: service.mode, listen: service.listen)] = service
         }

@@ -178,8 +178,12 @@ struct Delivery: Sendable {
             } else {
                 let existing = try POSIX.readFile(uidlistPath)
                 existed = existing != nil
-                list = try existing.map { (bytes) throws(MailStoreError) in try UIDList.parse(bytes, path: uidlistPath) }
-                    ?? UIDList(uidValidity: UInt32(truncatingIfNeeded: POSIX.now().seconds), guid: UIDList.newGUID())
+                if let existing {
+                    list = try UIDList.parse(existing, path: uidlistPath)
+                } else {
+                    list = UIDList(uidValidity: try UIDValidityAllocator.next(forFolderAt: folderPath, posix: store.posix),
+                                   guid: UIDList.newGUID())
+                }
                 // Read from disk (first commit here, or the file changed): repair as Dovecot's sync would.
                 orphans = try unlistedRecords(folderPath: folderPath, list: list)
             }

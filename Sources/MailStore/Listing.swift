@@ -23,8 +23,13 @@ struct Listing: Sendable {
             [self] (held) throws(MailStoreError) in
             let current = try snapshot()
             guard !current.unlisted.isEmpty || current.needsUIDList else { return current.listing }
-            let list = current.list ?? UIDList(
-                uidValidity: UInt32(truncatingIfNeeded: POSIX.now().seconds), guid: UIDList.newGUID())
+            let list: UIDList
+            if let existing = current.list {
+                list = existing
+            } else {
+                list = UIDList(uidValidity: try UIDValidityAllocator.next(forFolderAt: folderPath, posix: store.posix),
+                               guid: UIDList.newGUID())
+            }
             let records = try Delivery.unlistedRecords(folderPath: folderPath, list: list)
             try UIDList.addRecords(records, to: list, existed: current.list != nil, lock: held,
                                     folderPath: folderPath, fsync: fsync)

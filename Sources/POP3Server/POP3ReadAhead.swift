@@ -3,12 +3,13 @@ public import NIOCore
 
 /// The messages a POP3 connection read before they were asked for: after a RETR a client most likely asks for
 /// the next messages in order, so they are read a few at a time on the store's pool and their RETRs answered
-/// from memory. Bounded by a message count and bytes; refilled when half used, one read at a time.
+/// from memory. Bounded by a message count and bytes; refilled when half used, one read at a time. Deep enough
+/// (64 messages, 512 KiB) that on a loaded machine the pool thread doing the next read has time to be scheduled.
 public struct POP3ReadAhead: Sendable {
     /// How many messages the session offers as likely next (see ``POP3Action/retrieve(_:bodyLines:following:)``).
-    public static let candidates = 16
+    public static let candidates = 64
     /// At most this many bytes are held (messages larger than it are never read ahead).
-    public static let byteLimit = 256 * 1024
+    public static let byteLimit = 512 * 1024
 
     private var held: [UInt32: ByteBuffer] = [:]
     private var heldBytes = 0
@@ -24,13 +25,14 @@ public struct POP3ReadAhead: Sendable {
         return bytes
     }
 
-    /// The messages of `following` to read now (none while a read is under way or more than half are still
-    /// held); marks a read as under way when there are some.
+    /// The messages of `following` to read now (none while a read is under way or more than half of the
+    /// count or of the bytes is still held); marks a read as under way when there are some.
     public mutating func toRead(_ following: [StoredMessage]) -> [StoredMessage] {
-        guard !reading, held.count <= Self.candidates / 2 else { return [] }
+        guard !reading, held.count <= Self.candidates / 2, heldBytes <= Self.byteLimit / 2 else { return [] }
         var budget = Self.byteLimit - heldBytes
         var chosen: [StoredMessage] = []
         for message in following where held[message.uid] == nil {
+            guard held.count + chosen.count < Self.candidates else { break }
             let size = Int(message.virtualSize ?? message.size)
             guard size <= budget else { break }
             budget -= size

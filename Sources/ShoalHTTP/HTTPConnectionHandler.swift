@@ -34,6 +34,10 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
     private(set) var phase = Phase.awaitingHead(idle: false)
     private var requestCount = 0
     private var timer: Scheduled<Void>?
+    /// Responses written but not yet taken by the client; while any is, the send timer runs.
+    private var responsesInFlight = 0
+    private var sendTimer: Scheduled<Void>?
+    private var remoteAddress: SocketAddress?
 
     init(responder: Responder, configuration: HTTPServerConfiguration, logger: Logger) {
         self.responder = responder
@@ -54,18 +58,29 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
 
     func channelInactive(context: ChannelHandlerContext) {
         disarm()
+        disarmSend()
         phase = .closing
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { disarm() }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        disarm()
+        disarmSend()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // The client took some of what was queued: it gets the send timeout afresh.
+        if context.channel.isWritable, responsesInFlight > 0 { armSend(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is HTTPBytesReceived {
             // The first byte of a kept-alive connection's next request: now the head must come in time.
             if case .awaitingHead(idle: true) = phase {
                 phase = .awaitingHead(idle: false)
-                arm(configuration.headerReadTimeout, context: context)
+                // While a response is still going out, the send timer watches the connection.
+                if responsesInFlight == 0 { arm(configuration.headerReadTimeout, context: context) }
             }
             return
         }
@@ -135,7 +150,8 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
         case let .readingBody(head, body, keepAlive):
             disarm()
             phase = .responding
-            respond(to: HTTPServerRequest(head: head, body: body), keepAlive: keepAlive, context: context)
+            if remoteAddress == nil { remoteAddress = context.channel.remoteAddress }
+            respond(to: HTTPServerRequest(head: head, body: body, remoteAddress: remoteAddress), keepAlive: keepAlive, context: context)
         case let .discardingBody(_, closeAtEnd):
             disarm()
             if closeAtEnd { return close(context) }
@@ -146,6 +162,9 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
     }
 
     private func respond(to request: HTTPServerRequest, keepAlive: Bool, context: ChannelHandlerContext) {
+        if let response = responder.immediateResponse(to: request) {
+            return deliver(response, for: request.head, keepAlive: keepAlive, context: context)
+        }
         let responder = self.responder
         let answer = context.eventLoop.makePromise(of: HTTPServerResponse.self)
         // Started on this thread: a responder that does not suspend answers without leaving the event loop;
@@ -154,16 +173,23 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
         answer.futureResult
             .assumeIsolated()
             .whenSuccess { response in
-                guard case .responding = self.phase else { return }
-                // The phase moves first: writing the end can hand us a pipelined next head at once.
-                self.phase = keepAlive ? .awaitingHead(idle: true) : .closing
-                let written = self.write(response, for: request.head, keepAlive: keepAlive, context: context)
-                if !keepAlive {
-                    written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-                } else if case .awaitingHead(idle: true) = self.phase {
-                    self.arm(self.configuration.idleTimeout, context: context)
-                }
+                self.deliver(response, for: request.head, keepAlive: keepAlive, context: context)
             }
+    }
+
+    private func deliver(_ response: HTTPServerResponse, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        guard case .responding = phase else {
+            response.file?.close()
+            return
+        }
+        // The phase moves first: writing the end can hand us a pipelined next head at once.
+        phase = keepAlive ? .awaitingHead(idle: true) : .closing
+        let written = write(response, for: head, keepAlive: keepAlive, context: context)
+        if !keepAlive {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else if case .awaitingHead(idle: true) = phase, responsesInFlight == 0 {
+            arm(configuration.idleTimeout, context: context)
+        }
     }
 
     /// Answers before the body is read. Without a body the connection stays as the client wants; with
@@ -206,25 +232,120 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
 
     // MARK: Writing
 
-    /// Writes a whole response; returns the future of its last part.
+    /// Writes a whole response; returns the future of its last part. A file body is written as file regions
+    /// or streamed in chunks; its handle is closed when it is done (or at once when no body is sent).
     private func write(_ response: HTTPServerResponse, for request: HTTPRequestHead, keepAlive: Bool,
                        context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         var headers = response.headers
         let isHead = request.method == .HEAD
         if response.status.mayHaveBody {
             if !isHead || headers["Content-Length"].isEmpty {
-                headers.replaceOrAdd(name: "Content-Length", value: "\(response.body.readableBytes)")
+                headers.replaceOrAdd(name: "Content-Length", value: "\(response.bodyLength)")
             }
         } else {
             headers.remove(name: "Content-Length")
         }
         headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
+        let sendsBody = !isHead && response.status.mayHaveBody
+        responsesInFlight += 1
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if !isHead, response.status.mayHaveBody, response.body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        let written: EventLoopFuture<Void>
+        if let file = response.file {
+            if !sendsBody || file.length == 0 {
+                file.close()
+                written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+            } else if configuration.sendsFileRegions {
+                written = writeRegions(file, context: context)
+            } else {
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                streamChunks(file, part: 0, offset: 0, context: context, promise: promise)
+                written = promise.futureResult
+            }
+        } else {
+            if sendsBody, response.body.readableBytes > 0 {
+                context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+            }
+            written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         }
-        return context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        written.assumeIsolated().whenComplete { result in
+            self.responsesInFlight -= 1
+            guard self.responsesInFlight == 0 else { return }
+            self.disarmSend()
+            if case .failure = result { return self.close(context) }
+            switch self.phase {
+            case .awaitingHead(idle: true): self.arm(self.configuration.idleTimeout, context: context)
+            case .awaitingHead(idle: false): self.arm(self.configuration.headerReadTimeout, context: context)
+            default: break
+            }
+        }
+        // A response the socket took at once has completed by now (NIO completes writes during the flush):
+        // only one still going out needs the send timer.
+        if responsesInFlight > 0, sendTimer == nil { armSend(context: context) }
+        return written
+    }
+
+    /// Plain TCP: every slice as a `FileRegion` (sendfile), then the end; the file closes when the end is written.
+    private func writeRegions(_ file: HTTPFileBody, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
+        for part in file.parts {
+            switch part {
+            case let .bytes(buffer):
+                context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            case let .file(offset, count):
+                let region = FileRegion(fileHandle: file.handle, readerIndex: Int(offset), endIndex: Int(offset + count))
+                context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
+            }
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        written.whenComplete { _ in file.close() }
+        return written
+    }
+
+    /// The largest piece of a file read at once when streaming (TLS).
+    static var streamChunkSize: Int64 { 64 * 1024 }
+
+    /// TLS: reads the file slices in chunks on the file thread pool, writing each and waiting for it to be
+    /// written before reading the next; completes `promise` when the end is written (or with the first error).
+    private func streamChunks(_ file: HTTPFileBody, part: Int, offset: Int64, context: ChannelHandlerContext,
+                              promise: EventLoopPromise<Void>) {
+        guard part < file.parts.count else {
+            file.close()
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
+            return
+        }
+        switch file.parts[part] {
+        case let .bytes(buffer):
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            streamChunks(file, part: part + 1, offset: 0, context: context, promise: promise)
+        case let .file(start, count):
+            guard offset < count else { return streamChunks(file, part: part + 1, offset: 0, context: context, promise: promise) }
+            let length = min(Self.streamChunkSize, count - offset)
+            file.fileIO.read(fileHandle: file.handle, fromOffset: start + offset, byteCount: Int(length),
+                             allocator: context.channel.allocator, eventLoop: context.eventLoop)
+                .assumeIsolated()
+                .whenComplete { result in
+                    let fail = { (error: any Error) in
+                        file.close()
+                        promise.fail(error)
+                    }
+                    guard case let .success(chunk) = result else {
+                        if case let .failure(error) = result { fail(error) }
+                        return
+                    }
+                    guard chunk.readableBytes == Int(length) else {
+                        return fail(HTTPFileBodyError.truncated(expected: length, read: chunk.readableBytes))
+                    }
+                    context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(chunk)))).assumeIsolated().whenComplete { written in
+                        switch written {
+                        case .success:
+                            self.armSend(context: context)
+                            self.streamChunks(file, part: part, offset: offset + length, context: context, promise: promise)
+                        case let .failure(error):
+                            fail(error)
+                        }
+                    }
+                }
+        }
     }
 
     // MARK: Timers
@@ -240,6 +361,20 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
     private func disarm() {
         timer?.cancel()
         timer = nil
+    }
+
+    private func armSend(context: ChannelHandlerContext) {
+        sendTimer?.cancel()
+        sendTimer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.sendTimeout) {
+            self.sendTimer = nil
+            self.logger.debug("HTTP response not taken by the client in time")
+            self.close(context)
+        }
+    }
+
+    private func disarmSend() {
+        sendTimer?.cancel()
+        sendTimer = nil
     }
 
     private func timedOut(context: ChannelHandlerContext) {

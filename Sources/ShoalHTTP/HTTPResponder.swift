@@ -16,6 +16,10 @@ public protocol HTTPResponder: Sendable {
     /// suspension, so it must not block: hand blocking work to a thread pool and await it.
     func respond(to request: HTTPServerRequest) async -> HTTPServerResponse
 
+    /// Answers a whole request on the event loop without a task, when it can do so without blocking (a cache
+    /// hit); nil sends the request to ``respond(to:)``. By default nil.
+    func immediateResponse(to request: HTTPServerRequest) -> HTTPServerResponse?
+
     /// The answer the layer itself gives (413 body too large, 408 body too slow), in the responder's format.
     func errorResponse(_ status: HTTPResponseStatus, message: String) -> HTTPServerResponse
 }
@@ -23,6 +27,8 @@ public protocol HTTPResponder: Sendable {
 extension HTTPResponder {
     /// Lets every head through.
     public func screen(_ head: HTTPRequestHead) -> HTTPServerResponse? { nil }
+
+    public func immediateResponse(to request: HTTPServerRequest) -> HTTPServerResponse? { nil }
 
     /// Plain text: the message and a newline.
     public func errorResponse(_ status: HTTPResponseStatus, message: String) -> HTTPServerResponse {
@@ -34,25 +40,34 @@ extension HTTPResponder {
 public struct HTTPServerRequest: Sendable {
     public var head: HTTPRequestHead
     public var body: ByteBuffer
+    /// The client's address (for access logs), when the channel knows it.
+    public var remoteAddress: SocketAddress?
 
-    public init(head: HTTPRequestHead, body: ByteBuffer = ByteBuffer()) {
+    public init(head: HTTPRequestHead, body: ByteBuffer = ByteBuffer(), remoteAddress: SocketAddress? = nil) {
         self.head = head
         self.body = body
+        self.remoteAddress = remoteAddress
     }
 }
 
 /// One whole HTTP response. The layer sets `Content-Length` (unless the status forbids a body),
-/// `Connection`, and drops the body of answers to HEAD.
+/// `Connection`, and drops the body of answers to HEAD. A `file` body, when set, is sent instead of `body`.
 public struct HTTPServerResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: ByteBuffer
+    /// A body streamed from an open file (sendfile over plain TCP); the layer closes its handle.
+    public var file: HTTPFileBody?
 
-    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()) {
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), file: HTTPFileBody? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.file = file
     }
+
+    /// The number of body bytes a GET would receive.
+    public var bodyLength: Int64 { file?.length ?? Int64(body.readableBytes) }
 
     /// A plain-text response (`text/plain; charset=utf-8`).
     public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPServerResponse {

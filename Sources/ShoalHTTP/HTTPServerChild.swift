@@ -23,10 +23,15 @@ public struct HTTPServerChild<Responder: HTTPResponder>: ServerChild {
         if (try? HTTPServerPipeline.configureOverloaded(channel)) == nil { channel.close(promise: nil) }
     }
 
-    /// A server for `responder` on `listen`, capped at the configuration's `maxConnections`.
+    /// A server for `responder` on `listen`, capped at the configuration's `maxConnections`; HTTPS when `tls`
+    /// is given (file bodies are then streamed in chunks instead of sent with sendfile).
     public static func server(listen: Endpoint, configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
+                              tls: TLSContextSource? = nil, socketPerEventLoop: Bool = false,
                               responder: Responder, group: any EventLoopGroup, logger: Logger) -> Server<HTTPServerChild> {
-        let listener = ListenerConfiguration(address: listen, maximumConnections: configuration.maxConnections)
+        var configuration = configuration
+        if tls != nil { configuration.sendsFileRegions = false }
+        let listener = ListenerConfiguration(address: listen, socketPerEventLoop: socketPerEventLoop, tls: tls.map { .implicit($0) } ?? .none,
+                                             maximumConnections: configuration.maxConnections)
         return Server(child: HTTPServerChild(responder: responder, configuration: configuration), configuration: listener,
                       group: group, logger: logger)
     }

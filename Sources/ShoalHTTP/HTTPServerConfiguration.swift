@@ -19,10 +19,16 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxRequestsPerConnection: Int
     /// Connections over this many at once are answered 503 and closed.
     public var maxConnections: Int
+    /// How long a response may go without the client taking any of it (the connection then closes).
+    public var sendTimeout: TimeAmount
+    /// File bodies go out as `FileRegion`s (sendfile); false over TLS, where they are read in chunks instead and
+    /// the parts of a response are joined into TLS-record-sized writes (`HTTPWriteCoalescer`).
+    public var sendsFileRegions: Bool
 
     public init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 1024 * 1024, maxDrainBytes: Int = 4 * 1024 * 1024,
                 headerReadTimeout: TimeAmount = .seconds(10), bodyReadTimeout: TimeAmount = .seconds(30),
-                idleTimeout: TimeAmount = .seconds(60), maxRequestsPerConnection: Int = 1000, maxConnections: Int = 1024) {
+                idleTimeout: TimeAmount = .seconds(60), maxRequestsPerConnection: Int = 1000, maxConnections: Int = 1024,
+                sendTimeout: TimeAmount = .seconds(60), sendsFileRegions: Bool = true) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
         self.maxDrainBytes = maxDrainBytes
@@ -31,5 +37,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.maxRequestsPerConnection = maxRequestsPerConnection
         self.maxConnections = maxConnections
+        self.sendTimeout = sendTimeout
+        self.sendsFileRegions = sendsFileRegions
     }
 }

@@ -3,7 +3,8 @@ public import NIOCore
 import NIOHTTP1
 
 /// Installs ShoalHTTP's handlers on a server connection: byte observer, NIO's HTTP/1.1 codec with
-/// pipelining, quiescing and 400-on-parse-error, then the connection handler for `responder`.
+/// pipelining and quiescing, the parse-error answer (431 for an oversized head, else 400), then the
+/// connection handler for `responder`.
 public enum HTTPServerPipeline {
     /// Configures a new connection's pipeline; call on its event loop (as a child channel initializer does).
     public static func configure<Responder: HTTPResponder>(
@@ -13,10 +14,12 @@ public enum HTTPServerPipeline {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = configuration.maxHeaderBytes
         limits.maxHeaderFieldSize = configuration.maxHeaderBytes
+        if !configuration.sendsFileRegions { try pipeline.addHandler(HTTPWriteCoalescer()) }  // TLS below: one record per response
         try pipeline.addHandler(HTTPBytesReceivedObserver())
         try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true, withErrorHandling: true,
+            withPipeliningAssistance: true, withErrorHandling: false,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
+        try pipeline.addHandler(HTTPParseErrorHandler())
         try pipeline.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger))
     }
 

@@ -5,6 +5,11 @@ public struct MissingTool: Error, CustomStringConvertible {
     public var program: String
     public var package: String
     public var description: String { "\(program) is not installed: apt-get install -y --no-install-recommends \(package)" }
+
+    public init(program: String, package: String) {
+        self.program = program
+        self.package = package
+    }
 }
 
 /// The absolute path of `program` (searched on PATH, then in the usual bin and sbin directories), or a

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DirectorIPVS
 import DirectorNode
 import Logging
 import NIOPosix
@@ -6,7 +7,8 @@ import ShoalCore
 import ShoalServer
 
 extension Shoal {
-    /// `shoal director --config FILE` (or `--rules FILE`): the director with its userspace dataplane.
+    /// `shoal director --config FILE` (or `--rules FILE`) `[--dataplane proxy|ipvs]`: the director, forwarding in
+    /// userspace or through the kernel's IPVS.
     struct DirectorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "director",
@@ -24,12 +26,20 @@ extension Shoal {
         @Option(name: .long, help: "An ipvsadm -S rules file to proxy instead of a YAML configuration.")
         var rules: String?
 
+        @Option(name: .long, help: "Who forwards: proxy (userspace, the default) or ipvs (the kernel's IPVS over netlink).")
+        var dataplane: String = "proxy"
+
+        @Option(name: .customLong("kernel-state"), help: "With --dataplane ipvs: adopt (keep) or replace (remove) services already in the kernel that the configuration does not name.")
+        var kernelState: String = "replace"
+
         @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
         var logLevel: String = "info"
 
         func validate() throws {
             guard (config == nil) != (rules == nil) else { throw ValidationError("give exactly one of --config and --rules") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+            guard ["proxy", "ipvs"].contains(dataplane) else { throw ValidationError("unknown dataplane '\(dataplane)' (proxy or ipvs)") }
+            guard IPVSDataplane.Existing(rawValue: kernelState) != nil else { throw ValidationError("unknown kernel state '\(kernelState)' (adopt or replace)") }
         }
 
         func run() async throws {
@@ -46,7 +56,8 @@ extension Shoal {
                 if let config { return try DirectorConfiguration.load(path: config) }
                 return try DirectorConfiguration.load(rulesPath: rules!)
             }
-            let server = DirectorServer(group: MultiThreadedEventLoopGroup.singleton, logger: logger, load: load)
+            let plane: DirectorServer.Dataplane = dataplane == "ipvs" ? .ipvs(IPVSDataplane.Existing(rawValue: kernelState) ?? .replace) : .proxy
+            let server = DirectorServer(group: MultiThreadedEventLoopGroup.singleton, logger: logger, dataplane: plane, load: load)
             do {
                 try await server.start()
             } catch {

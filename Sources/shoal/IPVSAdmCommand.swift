@@ -4,14 +4,19 @@ import Foundation
 import ShoalCore
 
 extension Shoal {
+    /// `shoal ipvsadm [ipvsadm arguments]`: the running kernel's IPVS, as ipvsadm drives it;
     /// `shoal ipvsadm --rules FILE [ipvsadm arguments]`: ipvsadm's language against a rules file;
     /// `shoal ipvsadm --director URL [--token-file FILE] [ipvsadm arguments]`: against a running director.
     struct IPVSAdm: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ipvsadm",
-            abstract: "Apply ipvsadm commands to a rules file in -S format (created if missing) or to a running director.",
+            abstract: "Apply ipvsadm commands to the kernel's IPVS, to a rules file in -S format (created if missing) or to a running director.",
             discussion: """
+                Without --rules or --director the commands go to the running kernel over generic netlink, with
+                ipvsadm's output, messages and exit codes (a drop-in for ipvsadm in scripts).
                 Examples:
+                  shoal ipvsadm -A -t 10.0.0.1:80 -s rr
+                  shoal ipvsadm -L -n
                   shoal ipvsadm --rules lvs.rules -A -t 10.0.0.1:80 -s wrr
                   shoal ipvsadm --rules lvs.rules -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 3
                   shoal ipvsadm --rules lvs.rules -L -n
@@ -35,8 +40,8 @@ extension Shoal {
         var arguments: [String] = []
 
         func validate() throws {
-            guard (rules == nil) != (director == nil) else {
-                throw ValidationError("give exactly one of --rules FILE or --director URL")
+            guard rules == nil || director == nil else {
+                throw ValidationError("give at most one of --rules FILE or --director URL")
             }
             if tokenFile != nil && director == nil { throw ValidationError("--token-file goes with --director") }
         }
@@ -52,7 +57,11 @@ extension Shoal {
                 }
                 return
             }
-            guard let rules else { return }
+            guard let rules else {
+                let status = await IPVSAdmKernel.run(arguments)
+                if status != 0 { throw ExitCode(status) }
+                return
+            }
             let file = RulesFile(path: rules)
             do {
                 // Like ipvsadm, no arguments at all lists the table.

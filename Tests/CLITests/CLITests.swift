@@ -71,7 +71,7 @@ import Testing
     @Test func aBadRestoreBatchChangesNothingAndNamesTheLine() throws {
         let rules = try Self.tempFile("b.rules", "-A -t 10.0.0.1:80 -s rr\n")
         let before = try String(contentsOfFile: rules, encoding: .utf8)
-        let run = try Self.shoal(["ipvsadm", "--rules", rules, "-R"], stdin: "-A -t 10.0.0.2:80 -s rr\n-a -t 10.0.0.2:80 -r 1.2.3.4 -w 99999\n")
+        let run = try Self.shoal(["ipvsadm", "--rules", rules, "-R"], stdin: "-A -t 10.0.0.2:80 -s rr\n-a -t 10.0.0.2:80 -r 1.2.3.4 -w 2147483648\n")
         #expect(run.status == 2)
         #expect(run.stderr == "shoal: <stdin>:2: -w: illegal weight specified\n")
         #expect(try String(contentsOfFile: rules, encoding: .utf8) == before)
@@ -159,5 +159,28 @@ import Testing
         #expect(missing.stderr.contains("/nonexistent/trace.csv"))
         let noRules = try Self.shoal(["simulate", "--rules", "/nonexistent/r.rules", "--trace", "/dev/null"])
         #expect(noRules.stderr == "shoal: /nonexistent/r.rules: no such rules file\n")
+    }
+}
+
+/// `shoal realserver-setup`: the setup VS/DR and VS/TUN real servers need.
+@Suite struct RealServerSetupCLITests {
+    @Test func printsTheSetupForDirectRoutingAndTunnels() throws {
+        let dr = try ShoalBinary.run(["realserver-setup", "--method", "dr", "10.0.0.1"])
+        #expect(dr.status == 0)
+        #expect(dr.stdout == """
+            sysctl -w net.ipv4.conf.all.arp_ignore=1
+            sysctl -w net.ipv4.conf.all.arp_announce=2
+            sysctl -w net.ipv4.conf.lo.arp_ignore=1
+            sysctl -w net.ipv4.conf.lo.arp_announce=2
+            ip addr add 10.0.0.1/32 dev lo
+
+            """)
+        let tun = try ShoalBinary.run(["realserver-setup", "--method", "tun", "10.0.0.1"])
+        #expect(tun.stdout.hasPrefix("modprobe ipip\nip link set tunl0 up\nip addr add 10.0.0.1/32 dev tunl0\n"))
+        #expect(tun.stdout.contains("sysctl -w net.ipv4.conf.tunl0.rp_filter=0\n"))
+        let v6 = try ShoalBinary.run(["realserver-setup", "--method", "dr", "2001:db8::1"])
+        #expect(v6.stdout == "ip -6 addr add 2001:db8::1/128 dev lo nodad\n")
+        let bad = try ShoalBinary.run(["realserver-setup", "--method", "nat", "10.0.0.1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--method is dr or tun"))
     }
 }

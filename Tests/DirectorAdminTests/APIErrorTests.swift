@@ -44,7 +44,7 @@ import Testing
         #expect(try await Self.refused(h, "PATCH", server, json: #"{"address": "127.0.0.9"}"#, status: 400)["field"] as? String == "address")
         #expect(try await Self.refused(h, "PATCH", "/api/services/fwm-5", json: #"{"persistence_engine": "ftp"}"#, status: 400)["field"] as? String == "persistence_engine")
         // ipvsadm's own messages come through.
-        let bad = try await Self.refused(h, "POST", "/api/ipvsadm", json: #"{"args": ["-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.9", "-w", "99999"]}"#, status: 400)
+        let bad = try await Self.refused(h, "POST", "/api/ipvsadm", json: #"{"args": ["-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.9", "-w", "2147483648"]}"#, status: 400)
         #expect(bad["error"] as? String == "illegal weight specified")
         #expect(bad["field"] as? String == "-w")
         #expect(try await Self.refused(h, "POST", "/api/ipvsadm", json: #"{"args": ["-R"]}"#, status: 400)["field"] as? String == "-R")

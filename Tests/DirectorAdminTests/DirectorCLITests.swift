@@ -33,7 +33,7 @@ import Testing
         let connections = try await TestProcess.run(shoal, director + ["-L", "-n", "-c"])
         #expect(connections.stdout.contains("10.9.0.2:40000"))
 
-        let bad = try await TestProcess.run(shoal, director + ["-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.9", "-w", "99999"])
+        let bad = try await TestProcess.run(shoal, director + ["-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.9", "-w", "2147483648"])
         #expect(bad.status == 2)
         #expect(bad.stderr == "shoal: -w: illegal weight specified\n")
         let conflict = try await TestProcess.run(shoal, director + ["-d", "-t", "127.0.0.1:8080", "-r", "127.0.0.99:80"])
@@ -50,10 +50,13 @@ import Testing
         let shoal = try Self.shoal
         let both = try await TestProcess.run(shoal, ["ipvsadm", "--rules", "/tmp/x.rules", "--director", "http://127.0.0.1:1", "-L"])
         #expect(both.status != 0)
-        #expect(both.stderr.contains("exactly one of --rules FILE or --director URL"))
+        #expect(both.stderr.contains("at most one of --rules FILE or --director URL"))
+        // Neither: the running kernel, as ipvsadm does (this machine's kernel has no IPVS).
         let neither = try await TestProcess.run(shoal, ["ipvsadm", "-L"])
-        #expect(neither.status != 0)
-        #expect(neither.stderr.contains("exactly one of"))
+        if !FileManager.default.fileExists(atPath: "/proc/net/ip_vs") {
+            #expect(neither.status == 1)
+            #expect(neither.stderr.hasPrefix("Can't initialize ipvs: "), "\(neither.stderr)")
+        }
         // Nothing listens on 127.0.77.8:1.
         let down = try await TestProcess.run(shoal, ["ipvsadm", "--director", "http://127.0.77.8:1", "-L", "-n"])
         #expect(down.status == 2)

@@ -228,9 +228,14 @@ import ShoalCore
     @Test func syncDaemons() throws {
         #expect(try Self.command("--start-daemon master") == .syncDaemon(start: true, state: "master"))
         #expect(try Self.command("--start-daemon=backup --mcast-interface eth1 --syncid 5 --mcast-group 224.0.0.81 --mcast-port 8848 --mcast-ttl 2 --sync-maxlen 1400")
-            == .syncDaemon(start: true, state: "backup"))
-        #expect(try Self.command("--start-daemon master --mcast-group ff02::12") == .syncDaemon(start: true, state: "master"))
-        #expect(try Self.command("--stop-daemon backup --syncid 7") == .syncDaemon(start: false, state: "backup"))
+            == .syncDaemon(start: true, state: "backup", settings: SyncDaemonSettings(interface: "eth1", syncID: 5, maxLength: 1400,
+                                                                                     group: IPAddress("224.0.0.81"), port: 8848, ttl: 2)))
+        #expect(try Self.command("--start-daemon master --mcast-group ff02::12")
+            == .syncDaemon(start: true, state: "master", settings: SyncDaemonSettings(group: IPAddress("ff02::12"))))
+        #expect(try Self.command("--stop-daemon backup --syncid 7") == .syncDaemon(start: false, state: "backup", settings: SyncDaemonSettings(syncID: 7)))
+        #expect(try Self.command("--start-daemon master --mcast-interface eth0 --syncid 3 --sync-maxlen 1400 --mcast-group 239.0.0.9 --mcast-port 9000 --mcast-ttl 4")
+            == .syncDaemon(start: true, state: "master", settings: SyncDaemonSettings(interface: "eth0", syncID: 3, maxLength: 1400,
+                                                                                     group: IPAddress("239.0.0.9"), port: 9000, ttl: 4)))
     }
 
     // MARK: Option forms
@@ -502,7 +507,8 @@ import ShoalCore
 
     @Test func illegalWeightsAndThresholds() {
         let prefix = "-a -t 10.0.0.1:80 -r 192.168.1.2 "
-        #expect(Self.failure(prefix + "-w 65536") == Self.error("-w", "illegal weight specified"))
+        #expect(Self.failure(prefix + "-w 2147483648") == Self.error("-w", "illegal weight specified"))
+        #expect((try? Self.command(prefix + "-w 70000")) != nil)
         #expect(Self.failure(prefix + "-w abc") == Self.error("-w", "illegal weight specified"))
         #expect(Self.failure(prefix + "-w 1.5") == Self.error("-w", "illegal weight specified"))
         #expect(Self.failure(prefix + "-x -1") == Self.error("-x", "illegal u_threshold specified"))
@@ -725,7 +731,7 @@ import ShoalCore
     }
 
     @Test func parseRulesReportsTheLineOfAnError() {
-        let text = "-A -t 10.0.0.1:80\n# ok\n-a -t 10.0.0.1:80 -r 192.168.1.2 -w 70000\n-C\n"
+        let text = "-A -t 10.0.0.1:80\n# ok\n-a -t 10.0.0.1:80 -r 192.168.1.2 -w 2147483648\n-C\n"
         #expect(Self.rulesFailure(text, file: "rules.txt")
             == ConfigError(file: "rules.txt", line: 3, field: "-w", "illegal weight specified"))
         #expect(Self.rulesFailure(text) == ConfigError(line: 3, field: "-w", "illegal weight specified"))

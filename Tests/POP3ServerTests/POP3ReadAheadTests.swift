@@ -17,28 +17,30 @@ import Testing
 
     @Test func oneReadAtATimeWithinTheByteLimitRefilledWhenHalfUsed() {
         var ahead = POP3ReadAhead()
-        let following = (2...40).map { Self.message(UInt32($0), size: 10_000) }
+        let size = POP3ReadAhead.byteLimit / 10
+        let following = (2...40).map { Self.message(UInt32($0), size: size) }
         let first = ahead.toRead(following)
-        // 16 candidates offered by a session would all fit; here the byte limit stops at 26 messages of 10 kB.
-        #expect(first.map(\.uid) == Array(2...27) && ahead.reading)
+        #expect(first.map(\.uid) == Array(2...11) && ahead.reading)  // the byte limit stops at ten
         #expect(ahead.toRead(following).isEmpty)  // one read at a time
-        ahead.finish(first.map { ($0.uid, ByteBuffer(repeating: 0x41, count: 10_000)) })
-        #expect(!ahead.reading && ahead.heldCount == 26)
-        #expect(ahead.take(2)?.readableBytes == 10_000 && ahead.take(2) == nil)
-        // More than half still held: nothing more is read yet.
-        #expect(ahead.toRead(Array(following.dropFirst())).isEmpty)
-        for uid in 3...18 { _ = ahead.take(UInt32(uid)) }
-        #expect(ahead.heldCount == 9 && ahead.toRead(Array(following.dropFirst(17))).isEmpty)
-        _ = ahead.take(19)
+        ahead.finish(first.map { ($0.uid, ByteBuffer(repeating: 0x41, count: size)) })
+        #expect(!ahead.reading && ahead.heldCount == 10)
+        #expect(ahead.take(2)?.readableBytes == size && ahead.take(2) == nil)
+        // More than half of the bytes still held: nothing more is read yet.
+        #expect(ahead.toRead(Array(following.dropFirst(1))).isEmpty)
+        for uid in 3...6 { _ = ahead.take(UInt32(uid)) }
+        #expect(ahead.heldCount == 5)
         // Refilled with what is not held, within what the held bytes leave of the limit.
-        let refill: [UInt32] = ahead.toRead(Array(following.dropFirst(18))).map(\.uid)
-        #expect(refill == Array(28...40))
+        let refill: [UInt32] = ahead.toRead(Array(following.dropFirst(5))).map(\.uid)
+        #expect(refill == Array(12...16))
+        // The count bounds it too: small messages, at most `candidates` of them.
+        var small = POP3ReadAhead()
+        #expect(small.toRead((1...200).map { Self.message(UInt32($0), size: 10) }).count == POP3ReadAhead.candidates)
         // A message larger than the limit is never read ahead; clear drops everything.
         var fresh = POP3ReadAhead()
         #expect(fresh.toRead([Self.message(1, size: POP3ReadAhead.byteLimit + 1)]).isEmpty && !fresh.reading)
         ahead.finish([])
         ahead.clear()
-        #expect(ahead.heldCount == 0 && ahead.take(19) == nil)
+        #expect(ahead.heldCount == 0 && ahead.take(7) == nil)
     }
 
     @Test func theNextRetrIsAnsweredFromMemoryWithTheSameBytes() async throws {

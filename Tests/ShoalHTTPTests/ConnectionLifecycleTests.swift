@@ -83,9 +83,16 @@ import Testing
         #expect(await !c.isOpen)
     }
 
-    @Test func oversizedHeadsAre400AndClosed() async throws {
+    @Test func oversizedHeadsAre431AndClosed() async throws {
         let c = try await TestConnection(EchoResponder(), HTTPServerConfiguration(maxHeaderBytes: 1024))
         try await c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2000))\r\n\r\n")
+        #expect(try await c.response().status == 431)
+        #expect(await !c.isOpen)
+    }
+
+    @Test func malformedHeadsAre400AndClosed() async throws {
+        let c = try await TestConnection(EchoResponder())
+        try await c.send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
         #expect(try await c.response().status == 400)
         #expect(await !c.isOpen)
     }

@@ -17,6 +17,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case pop3Command = "pop3-command"
     case imapCommand = "imap-command"
     case mime = "mime"
+    case webRequest = "web-request"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -45,6 +46,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .pop3Command: POP3CommandTarget.run(bytes)
         case .imapCommand: IMAPCommandTarget.run(bytes)
         case .mime: MIMETarget.run(bytes)
+        case .webRequest: WebRequestTarget.run(bytes)
         }
     }
 }

@@ -18,6 +18,9 @@ public struct SelectedMailbox: Sendable {
     public private(set) var pendingExpunges: Set<UInt32> = []
     /// UIDVALIDITY changed under the session: its UIDs mean nothing now and it must end the selection.
     public private(set) var isInvalidated = false
+    /// The keywords the last FLAGS response named, in that order, and the same casemapped.
+    public private(set) var announcedKeywords: [String] = []
+    private var announced: Set<String> = []
 
     public init(folder: String, listing: FolderListing, readOnly: Bool) {
         self.folder = folder
@@ -26,18 +29,19 @@ public struct SelectedMailbox: Sendable {
         uidNext = max(listing.nextUID, (listing.messages.last?.uid ?? 0) + 1)
         messages = listing.messages
         recent = Set(listing.messages.filter(\.isNew).map(\.uid))
+        announcedKeywords = knownKeywords
+        announced = Set(announcedKeywords.map { $0.lowercased() })
     }
 
     public var count: Int { messages.count }
 
+    /// The work that looks at the folder again: a read-write selection claims the messages still in `new/`
+    /// (they become `\Recent` for this session only), a read-only one leaves them.
+    public var listingWork: IMAPWork { .listing(folder: folder, claimRecent: !readOnly) }
+
     /// The responses SELECT/EXAMINE start with (RFC 3501 §6.3.1), before the tagged OK.
     public var selectResponses: [String] {
-        let flags = IMAPFlags.system.map(\.flag) + knownKeywords.map(IMAPFlag.keyword)
-        var lines = [
-            "* \(count) EXISTS",
-            "* \(recent.count) RECENT",
-            "* FLAGS \(IMAPFlag.renderList(flags))",
-            "* OK [PERMANENTFLAGS \(IMAPFlag.renderList(readOnly ? [] : flags, allowsNewKeywords: !readOnly))] Flags permitted.",
+        var lines = ["* \(count) EXISTS", "* \(recent.count) RECENT"] + flagsResponses + [
             "* OK [UIDVALIDITY \(uidValidity)] UIDs valid.",
             "* OK [UIDNEXT \(uidNext)] Predicted next UID.",
         ]
@@ -45,6 +49,28 @@ public struct SelectedMailbox: Sendable {
             lines.insert("* OK [UNSEEN \(first + 1)] First unseen.", at: 3)
         }
         return lines
+    }
+
+    /// FLAGS and PERMANENTFLAGS (RFC 3501 §7.2.6, §7.1): the system flags and the announced keywords.
+    public var flagsResponses: [String] {
+        let flags = IMAPFlags.system.map(\.flag) + announcedKeywords.map(IMAPFlag.keyword)
+        return [
+            "* FLAGS \(IMAPFlag.renderList(flags))",
+            "* OK [PERMANENTFLAGS \(IMAPFlag.renderList(readOnly ? [] : flags, allowsNewKeywords: !readOnly))] Flags permitted.",
+        ]
+    }
+
+    /// FLAGS and PERMANENTFLAGS again when some of these messages carry a keyword not announced yet, so that
+    /// a client never sees a flag its last FLAGS response did not name; nothing otherwise.
+    public mutating func announceKeywords(of messages: some Sequence<StoredMessage>) -> [String] {
+        var added = false
+        for message in messages {
+            for keyword in message.keywords where announced.insert(keyword.lowercased()).inserted {
+                announcedKeywords.append(keyword)
+                added = true
+            }
+        }
+        return added ? flagsResponses : []
     }
 
     /// Keywords used by any message of the folder, in first-seen order.
@@ -107,6 +133,7 @@ public struct SelectedMailbox: Sendable {
             }
             pendingExpunges = []
         }
+        responses += announceKeywords(of: changes.flagsChanged + changes.added)
         for changed in changes.flagsChanged {
             guard let n = sequenceNumber(ofUID: changed.uid) else { continue }
             messages[n - 1] = changed

@@ -99,16 +99,34 @@ enum IMAPListMatcher {
         return entries
     }
 
-    /// LSUB: the subscribed folders that exist and match.
+    /// LSUB: the subscribed folders that exist and match; then, for a `%` pattern that stops above a
+    /// subscribed folder, its ancestor at that level with `\Noselect` unless it is listed already (RFC 3501
+    /// §6.3.9: `foo` for a subscribed `foo/bar` and the pattern `%`).
     private static func lsubEntries(_ list: IMAPListCommand, folders: [MailFolder], subscribed: Set<String>) -> [Entry] {
-        folders.compactMap { folder in
+        func line(_ attributes: String, _ name: String) -> String {
+            "* LSUB (\(attributes)) \"/\" \(IMAPString.renderMailbox(IMAPMailboxName(decoded: name)))\r\n"
+        }
+        var entries = folders.compactMap { folder -> Entry? in
             let name = canonical(folder.name)
             let wire = IMAPMailboxName(decoded: name).wire
             guard subscribed.contains(name), list.patterns.contains(where: { matches(wire, pattern: list.reference + $0) }) else { return nil }
-            let attributes = folder.selectable ? "" : "\\Noselect"
-            return Entry(line: "* LSUB (\(attributes)) \"/\" \(IMAPString.renderMailbox(IMAPMailboxName(decoded: name)))\r\n",
-                         name: name, statusFolder: nil)
+            return Entry(line: line(folder.selectable ? "" : "\\Noselect", name), name: name, statusFolder: nil)
         }
+        var listed = Set(entries.map(\.name))
+        let partial = list.patterns.map { list.reference + $0 }.filter { $0.contains("%") && !$0.contains("*") }
+        guard !partial.isEmpty else { return entries }
+        for name in subscribed.sorted() {
+            let levels = name.split(separator: delimiter, omittingEmptySubsequences: false)
+            guard levels.count > 1 else { continue }
+            for depth in 1..<levels.count {
+                let ancestor = canonical(levels[0..<depth].joined(separator: String(delimiter)))
+                let wire = IMAPMailboxName(decoded: ancestor).wire
+                guard !listed.contains(ancestor), partial.contains(where: { matches(wire, pattern: $0) }) else { continue }
+                listed.insert(ancestor)
+                entries.append(Entry(line: line("\\Noselect", ancestor), name: ancestor, statusFolder: nil))
+            }
+        }
+        return entries
     }
 
     /// INBOX in any case is `INBOX`.

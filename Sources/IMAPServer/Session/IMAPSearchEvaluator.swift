@@ -80,7 +80,27 @@ struct IMAPSearchEvaluator {
         let fields = contents.header.fields(named: name)
         if fields.isEmpty { return false }
         if text.isEmpty { return true }
-        return fields.contains { Self.contains(Array(EncodedWord.decode(contents.header.value(of: $0)).utf8), text) }
+        let isAddressField = Self.addressFields.contains(name.lowercased())
+        return fields.contains { field in
+            if Self.contains(Array(EncodedWord.decode(contents.header.value(of: field)).utf8), text) { return true }
+            // Address fields also match their addresses as ENVELOPE has them (RFC 3501: "the envelope
+            // structure's FROM field"): `<user (comment)@ (comment) domain.org>` matches `user@domain.org`.
+            return isAddressField && Self.addressForms(contents.header.rawValue(of: field)).contains { Self.contains($0, text) }
+        }
+    }
+
+    static let addressFields: Set<String> = ["from", "to", "cc", "bcc", "sender", "reply-to"]
+
+    /// Each address of an address field as `mailbox@host` and, with a display name, `Name <mailbox@host>`
+    /// (names decoded); group markers give their name.
+    static func addressForms(_ raw: some Collection<UInt8>) -> [[UInt8]] {
+        AddressParser.parse(raw).compactMap { address -> [UInt8]? in
+            guard let mailbox = address.mailbox else { return nil }
+            var spec = mailbox.bytes
+            if let host = address.host { spec += [UInt8(ascii: "@")] + host.bytes }
+            guard let name = address.name, !name.bytes.isEmpty else { return spec }
+            return Array(EncodedWord.decode(bytes: name.bytes).utf8) + Array(" <".utf8) + spec + [UInt8(ascii: ">")]
+        }
     }
 
     private func body(_ contents: MIMEMessage?, contains text: String) -> Bool {

@@ -13,7 +13,11 @@ extension IMAPSession {
             if case .examine = command.kind { return select(tag: tag, name, readOnly: true) }
             return select(tag: tag, name, readOnly: false)
         case let .create(name, _):
-            return simple(tag, "CREATE", .create(folder: Self.folder(name)))
+            // A trailing separator declares that names will be created under this one (RFC 3501 §6.3.3):
+            // the folder is created without it.
+            var folder = Self.folder(name)
+            if folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
+            return simple(tag, "CREATE", .create(folder: folder))
         case let .delete(name):
             return simple(tag, "DELETE", .delete(folder: Self.folder(name)))
         case let .rename(from, to):
@@ -32,7 +36,7 @@ extension IMAPSession {
             return [.perform(.listing(folder: Self.folder(name)))]
         case let .append(append):
             let (flags, keywords) = IMAPFlags.split(append.flags)
-            pending = .append(tag: tag)
+            pending = .append(tag: tag, folder: Self.folder(append.mailbox))
             return [.perform(.append(Array(append.message.readableBytesView), folder: Self.folder(append.mailbox), flags: flags,
                                      keywords: keywords, receivedDate: append.internalDate?.secondsSince1970))]
         case .idle:
@@ -65,20 +69,20 @@ extension IMAPSession {
         case let .fetch(set, attributes, _, uid):
             if let problem = invalidSet(set, uid: uid, box) { return bad(tag, problem) }
             pending = .fetch(IMAPFetchJob(tag: tag, set: set, renderer: IMAPFetchRenderer(attributes: attributes, includeUID: uid), uid: uid))
-            return [.perform(.listing(folder: box.folder))]
+            return [.perform(box.listingWork)]
         case let .store(set, action, uid):
             if let problem = invalidSet(set, uid: uid, box) { return bad(tag, problem) }
             if box.readOnly { return [no(tag, "[READ-ONLY] The mailbox is read-only.")] }
             if action.flags.contains(where: { !$0.isStorable }) { return bad(tag, "\\Recent cannot be stored.") }
             pending = .store(IMAPStoreJob(tag: tag, set: set, action: action, uid: uid))
-            return [.perform(.listing(folder: box.folder))]
+            return [.perform(box.listingWork)]
         case let .search(search, uid):
             if let charset = search.charset, !["UTF-8", "US-ASCII"].contains(charset.uppercased()) {
                 return [no(tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.")]
             }
             if search.returnOptions?.contains(.save) == true { return bad(tag, "SEARCHRES (RETURN SAVE) is not supported.") }
             pending = .search(IMAPSearchJob(tag: tag, command: search, uid: uid))
-            return [.perform(.listing(folder: box.folder))]
+            return [.perform(box.listingWork)]
         case let .copy(set, target, uid), let .move(set, target, uid):
             if let problem = invalidSet(set, uid: uid, box) { return bad(tag, problem) }
             var move = false
@@ -111,7 +115,8 @@ extension IMAPSession {
         selected = nil
         state = .authenticated
         pending = .select(tag: tag, folder: Self.folder(name), readOnly: readOnly)
-        return actions + [.perform(.listing(folder: Self.folder(name)))]
+        // SELECT claims the messages still in new/ as its \Recent ones; EXAMINE leaves them (RFC 3501 §6.3.2).
+        return actions + [.perform(.listing(folder: Self.folder(name), claimRecent: !readOnly))]
     }
 
     private mutating func simple(_ tag: String, _ command: String, _ work: IMAPWork) -> [IMAPAction] {
@@ -122,7 +127,7 @@ extension IMAPSession {
     mutating func syncSelected(tag: String, command: String) -> [IMAPAction] {
         guard let box = selected else { return [ok(tag, "\(command) completed.")] }
         pending = .sync(tag: tag, command: command)
-        return [.perform(.listing(folder: box.folder))]
+        return [.perform(box.listingWork)]
     }
 
     private mutating func expunge(tag: String, _ box: SelectedMailbox, uids: IMAPSequenceSet?) -> [IMAPAction] {

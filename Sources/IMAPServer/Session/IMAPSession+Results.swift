@@ -37,9 +37,15 @@ extension IMAPSession {
             guard let box = selected else { return [ok(tag, "Expunge completed.")] }
             _ = uids
             self.pending = .sync(tag: tag, command: "Expunge")
-            return [.perform(.listing(folder: box.folder))]
-        case let .append(tag):
+            return [.perform(box.listingWork)]
+        case let .append(tag, folder):
             guard case let .appended(validity, uid) = result else { return failed(tag, result) }
+            // Appended to the selected folder: the new message is announced (EXISTS) before the tagged OK, as
+            // RFC 3501 §6.3.11 asks ("the normal new message actions SHOULD occur").
+            if let box = selected, box.folder == folder {
+                self.pending = .sync(tag: tag, command: "[APPENDUID \(validity) \(uid)] Append")
+                return [.perform(box.listingWork)]
+            }
             return [ok(tag, "[APPENDUID \(validity) \(uid)] Append completed.")]
         case let .copy(tag, _, move, _):
             guard case let .copied(validity, pairs) = result else { return failed(tag, result) }
@@ -48,7 +54,7 @@ extension IMAPSession {
             guard move, let box = selected else { return [ok(tag, "\(code)Copy completed.")] }
             // RFC 6851: COPYUID goes untagged, then the EXPUNGEs, then the tagged OK.
             self.pending = .sync(tag: tag, command: "Move")
-            return (pairs.isEmpty ? [] : [.send("* OK \(code)Moved.\r\n")]) + [.perform(.listing(folder: box.folder))]
+            return (pairs.isEmpty ? [] : [.send("* OK \(code)Moved.\r\n")]) + [.perform(box.listingWork)]
         case let .fetch(job):
             return fetchWorked(job, result)
         case let .store(job):
@@ -105,12 +111,15 @@ extension IMAPSession {
             }
             return responses + fetchData(job)
         case let (.seen, .flagsSet(updated)):
-            for message in updated.compactMap({ $0 }) { box.record(message) }
+            for message in updated.compactMap({ $0 }) {
+                box.record(message)
+                job.newlySeen.insert(message.uid)
+            }
             selected = box
             job.targets = job.targets.map { ($0.sequenceNumber, box.message(at: $0.sequenceNumber) ?? $0.message) }
             return fetchData(job)
         case let (.data, .messageData(data)):
-            let batch = job.targets[job.next..<min(job.next + job.batchSize, job.targets.count)]
+            let batch = job.batch
             let rendered = fetchRender(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
             job.next += batch.count
             return rendered + fetchData(job)
@@ -127,7 +136,7 @@ extension IMAPSession {
             guard job.next < job.targets.count else { return [fetchDone(job)] }
             job.stage = .data
             pending = .fetch(job)
-            let batch = job.targets[job.next..<min(job.next + job.batchSize, job.targets.count)].map(\.message)
+            let batch = job.batch.map(\.message)
             return [.perform(.messageData(batch, folder: box.folder, contents: job.renderer.needsContents,
                                           receivedDates: job.renderer.needsReceivedDate, summaries: job.renderer.needsSummary))]
         }
@@ -151,6 +160,10 @@ extension IMAPSession {
             }
             job.renderer.render(into: &out, sequenceNumber: number, message: message, flags: box.flags(message),
                                 contents: item?.contents, receivedDate: item?.receivedDate, summary: item?.summary)
+            if job.newlySeen.contains(message.uid) && !job.renderer.attributes.contains(.flags) {
+                let uidItem = job.uid ? "UID \(message.uid) " : ""
+                out += Array("* \(number) FETCH (\(uidItem)FLAGS \(IMAPFlag.renderList(box.flags(message))))\r\n".utf8)
+            }
         }
         return out.isEmpty ? [] : [.sendBytes(out)]
     }
@@ -182,7 +195,7 @@ extension IMAPSession {
             pending = .store(job)
             return responses + [.perform(.setFlags(updates, folder: box.folder))]
         case let (.flags, .flagsSet(updated)):
-            var out: [IMAPAction] = []
+            var out: [IMAPAction] = box.announceKeywords(of: updated.compactMap { $0 }).map { .send($0 + "\r\n") }
             for message in updated.compactMap({ $0 }) {
                 box.record(message)
                 guard !job.action.silent, let n = box.sequenceNumber(ofUID: message.uid) else { continue }

@@ -18,7 +18,7 @@ extension IMAPSession {
             searchEvaluate(job.remaining[...], job: &job, data: [:])
             return responses + searchDone(job)
         case let (.data, .messageData(data)):
-            let batch = job.remaining.prefix(job.batchSize)
+            let batch = job.batch
             searchEvaluate(batch, job: &job, data: Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a }))
             job.remaining.removeFirst(batch.count)
             return searchNext(job)
@@ -34,7 +34,7 @@ extension IMAPSession {
         let needs = IMAPSearchEvaluator.needs(job.command.key)
         job.stage = .data
         pending = .search(job)
-        return [.perform(.messageData(Array(job.remaining.prefix(job.batchSize)), folder: box.folder,
+        return [.perform(.messageData(Array(job.batch), folder: box.folder,
                                       contents: needs.contents, receivedDates: needs.receivedDate))]
     }
 

@@ -25,7 +25,7 @@ extension IMAPSession {
             return [no(tag, "[BADCHARSET (UTF-8 US-ASCII)] Unsupported charset.")]
         }
         pending = .sort(IMAPSortJob(tag: tag, order: order, key: key, uid: uid))
-        return [.perform(.listing(folder: box.folder))]
+        return [.perform(box.listingWork)]
     }
 
     mutating func sortWorked(_ job: IMAPSortJob, _ result: IMAPWorkResult) -> [IMAPAction] {
@@ -39,7 +39,7 @@ extension IMAPSession {
             guard let box = selected else { return failed(job.tag, result) }
             let byUID = Dictionary(data.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
             let evaluator = IMAPSearchEvaluator(box: box)
-            let batch = job.remaining.prefix(imapMessageBatch)
+            let batch = job.remaining.prefix(imapBatchCount(job.remaining, needsContents: true))
             for message in batch {
                 guard let number = box.sequenceNumber(ofUID: message.uid), let item = byUID[message.uid], let bytes = item.contents else { continue }
                 let parsed = MIMEMessage(bytes: MIMEBytes.crlfNormalized(bytes))
@@ -59,7 +59,7 @@ extension IMAPSession {
     private mutating func sortNext(_ job: IMAPSortJob) -> [IMAPAction] {
         guard let box = selected, !job.remaining.isEmpty else { return [sortAnswer(job), ok(job.tag, "\(job.name) completed.")] }
         pending = .sort(job)
-        return [.perform(.messageData(Array(job.remaining.prefix(imapMessageBatch)), folder: box.folder, contents: true, receivedDates: true))]
+        return [.perform(.messageData(Array(job.remaining.prefix(imapBatchCount(job.remaining, needsContents: true))), folder: box.folder, contents: true, receivedDates: true))]
     }
 
     private func sortAnswer(_ job: IMAPSortJob) -> IMAPAction {

@@ -29,7 +29,7 @@ public struct IMAPSession: Sendable {
         case store(IMAPStoreJob)
         case copy(tag: String, messages: [StoredMessage], move: Bool, uid: Bool)
         case expunge(tag: String, uids: IMAPSequenceSet?, closing: Bool)
-        case append(tag: String)
+        case append(tag: String, folder: String)
     }
 
     public let configuration: IMAPSessionConfiguration
@@ -238,7 +238,7 @@ public struct IMAPSession: Sendable {
         guard let tag = idleTag, let box = selected, !idlePollOut else { return [] }
         idlePollOut = true
         pending = .idle(tag: tag)
-        return [.perform(.idleWait(folder: box.folder))]
+        return [.perform(.idleWait(folder: box.folder, claimRecent: !box.readOnly))]
     }
 
     /// UIDVALIDITY changed under the selection: the session cannot go on meaningfully.

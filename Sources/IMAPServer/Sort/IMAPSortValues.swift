@@ -10,7 +10,9 @@ public struct IMAPSortValues: Hashable, Sendable {
     /// The Date: header's instant, or the arrival when it is missing or does not parse (RFC 5256 SORT DATE).
     public var sent: Int64
     public var size: UInt64
-    /// addr-mailbox of the first From, To and Cc address, casemapped (empty when missing).
+    /// addr-mailbox of the first From, To and Cc address, casemapped (empty when missing). A group's start
+    /// marker counts as an address whose mailbox is the group name, as Dovecot sorts (`To: team:;` sorts as
+    /// `team`, before its members).
     public var from: [UInt8], to: [UInt8], cc: [UInt8]
     /// RFC 5957 display forms: the decoded display name, or the address when there is none; casemapped.
     public var displayFrom: [UInt8], displayTo: [UInt8]
@@ -27,7 +29,7 @@ public struct IMAPSortValues: Hashable, Sendable {
         sent = header.value(named: "Date").flatMap(IMAPSentDate.parse) ?? arrival
         func first(_ name: String) -> EnvelopeAddress? {
             guard let field = header.field(named: name) else { return nil }
-            return AddressParser.parse(header.rawValue(of: field)).first { !$0.isGroupStart && !$0.isGroupEnd }
+            return AddressParser.parse(header.rawValue(of: field)).first { !$0.isGroupEnd }
         }
         func mailbox(_ address: EnvelopeAddress?) -> [UInt8] { IMAPBaseSubject.upper(address?.mailbox?.bytes ?? []) }
         func display(_ address: EnvelopeAddress?) -> [UInt8] {

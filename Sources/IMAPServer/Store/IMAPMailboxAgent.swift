@@ -64,24 +64,54 @@ public final class IMAPMailboxAgent: Sendable {
         return .authenticated(outcome)
     }
 
+    /// The listing after this session claimed its `\Recent` messages: those still in `new/` (moved to `cur/`)
+    /// and those above the folder's recent floor (copies and appends that went straight to `cur/`). `isNew`
+    /// then means `\Recent` for this session. A message gone meanwhile is left out (the next listing shows it
+    /// expunged).
+    private func claimingNew(_ listing: FolderListing, folder: String, on mailbox: Mailbox) async throws(MailStoreError) -> FolderListing {
+        var result = listing
+        let indices = listing.messages.indices.filter { listing.messages[$0].isNew }
+        var takenElsewhere = Set<UInt32>()
+        if !indices.isEmpty {
+            let claimed = try await mailbox.claimNew(indices.map { listing.messages[$0] }, folder: folder)
+            var gone = Set<Int>()
+            for (index, message) in zip(indices, claimed) {
+                if let message {
+                    result.messages[index] = message
+                    if !message.isNew { takenElsewhere.insert(message.uid) }
+                } else {
+                    gone.insert(index)
+                }
+            }
+            if !gone.isEmpty { result.messages = result.messages.indices.filter { !gone.contains($0) }.map { result.messages[$0] } }
+        }
+        let aboveFloor = try await mailbox.claimRecent(result, excluding: takenElsewhere, folder: folder)
+        if !aboveFloor.isEmpty {
+            for index in result.messages.indices where aboveFloor.contains(result.messages[index].uid) { result.messages[index].isNew = true }
+        }
+        return result
+    }
+
     private func perform(_ work: IMAPWork, on mailbox: Mailbox) async throws(MailStoreError) -> IMAPWorkResult {
         switch work {
         case .authenticate:
             return .failed(IMAPStoreFailure(code: "SERVERBUG", text: "Already logged in."))
         case .folders:
             return .folders(try await mailbox.folders(), subscribed: try await mailbox.subscriptions())
-        case let .listing(folder):
-            return .listing(try await mailbox.listing(folder: folder))
+        case let .listing(folder, claim):
+            let listing = try await mailbox.listing(folder: folder)
+            return .listing(claim ? try await claimingNew(listing, folder: folder, on: mailbox) : listing)
         case let .listings(folders):
             var listings: [FolderListing?] = []
             for folder in folders { listings.append(try? await mailbox.listing(folder: folder)) }
             return .listings(listings)
-        case let .idleWait(folder):
+        case let .idleWait(folder, claim):
             // After any wake, DONE included: a stale DONE may end the next IDLE's first wait, and its session then
             // needs the listing to go on waiting.
             let wake = await idle.wait(folder: folder, mailbox: mailbox)
             if wake == .ended && idle.isClosed { return .done }
-            return .listing(try await mailbox.listing(folder: folder))
+            let listing = try await mailbox.listing(folder: folder)
+            return .listing(claim ? try await claimingNew(listing, folder: folder, on: mailbox) : listing)
         case .endIdle:
             return .idleEnded
         case let .create(folder):

@@ -6,12 +6,14 @@ public enum IMAPWork: Sendable {
     case authenticate(login: String, password: String)
     /// Every folder, and the subscribed names (LIST, LSUB).
     case folders
-    /// A folder as it is now (SELECT, EXAMINE, STATUS, and the sync before untagged updates).
-    case listing(folder: String)
+    /// A folder as it is now (SELECT, EXAMINE, STATUS, and the sync before untagged updates). With
+    /// `claimRecent` (a read-write selection) the messages in `new/` move to `cur/` first; those this session
+    /// moved come back with `isNew` true (its `\Recent` ones), those another session moved first with false.
+    case listing(folder: String, claimRecent: Bool = false)
     /// Several folders as they are now (LIST-STATUS); nil for one that cannot be read.
     case listings(folders: [String])
     /// IDLE: wait for a change to the folder (or the poll interval), then the folder as it is then.
-    case idleWait(folder: String)
+    case idleWait(folder: String, claimRecent: Bool = false)
     /// DONE: the `idleWait` under way returns at once. Answered with `.idleEnded`, which is not the answer of any
     /// command (the `idleWait` still is).
     case endIdle

@@ -60,8 +60,8 @@ struct DovecotView {
     /// Runs IMAP commands with Dovecot's own `imap` binary, pre-authenticated on stdin/stdout, and returns
     /// its output. `inPlace` works on the store itself (handed to the unprivileged user 65534 first, as
     /// Dovecot will not run as root), else on a copy.
-    /// `oneAtATime` sends each command a moment after the previous one, so that the answers come in command order
-    /// (Dovecot runs pipelined commands together and may interleave their untagged responses).
+    /// `oneAtATime` sends each command once the previous one's tagged answer came, so that the answers come in
+    /// command order (Dovecot runs pipelined commands together and may interleave their untagged responses).
     static func imap(_ maildir: String, scratch: TempDirectory, commands: [String], inPlace: Bool,
                      oneAtATime: Bool = false) async throws -> String {
         let binary = try requiredTool("/usr/lib/dovecot/imap", package: "dovecot-imapd")
@@ -90,8 +90,8 @@ struct DovecotView {
         let environment = ["USER": "shoaltest", "HOME": target, "PATH": "/usr/bin:/bin"]
         if oneAtATime {
             let lines = commands.enumerated().map { "d\($0.offset) \($0.element)" } + ["z LOGOUT"]
-            let feed = "b=$0; c=$1; shift; for l in \"$@\"; do printf '%s\\r\\n' \"$l\"; sleep 0.2; done | \"$b\" -c \"$c\""
-            session = try await TestProcess.run("/bin/sh", ["-c", feed, binary, base + "/dovecot.conf"] + lines, environment: environment)
+            session = try await TestProcess.run(try requiredTool("/usr/bin/python3", package: "python3"),
+                                                ["-c", Self.lockstep, binary, base + "/dovecot.conf"] + lines, environment: environment)
         } else {
             let input = commands.enumerated().map { "d\($0.offset) \($0.element)\\r\\n" }.joined() + "z LOGOUT\\r\\n"
             session = try await TestProcess.run("/bin/sh", ["-c", "printf '%b' \"$2\" | \"$0\" -c \"$1\"", binary, base + "/dovecot.conf", input],
@@ -100,4 +100,27 @@ struct DovecotView {
         guard session.status == 0 else { throw HarnessError("Dovecot's imap failed: \(session)") }
         return session.stdout
     }
+
+    /// Feeds `argv[3:]` to the `imap` binary `argv[1]` (config `argv[2]`) one command at a time: each after the
+    /// tagged answer to the one before, which is what the output is then printed with.
+    static let lockstep = """
+    import subprocess, sys
+    p = subprocess.Popen([sys.argv[1], "-c", sys.argv[2]], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    out = []
+    for line in sys.argv[3:]:
+        tag = line.split(" ", 1)[0].encode()
+        p.stdin.write(line.encode() + b"\\r\\n")
+        p.stdin.flush()
+        while True:
+            got = p.stdout.readline()
+            if not got:
+                break
+            out.append(got)
+            if got.startswith(tag + b" "):
+                break
+    p.stdin.close()
+    out.append(p.stdout.read())
+    sys.stdout.buffer.write(b"".join(out))
+    sys.exit(p.wait())
+    """
 }

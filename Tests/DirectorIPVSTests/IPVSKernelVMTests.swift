@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `shoal ipvsadm` against a real kernel's IPVS (Debian's kernel in qemu, one boot): everything it writes the
+/// real ipvsadm reads back identically, everything ipvsadm writes it reads back identically, and for the
+/// same command on the same state both print the same output and errors with the same exit status.
+@Suite(.serialized) struct IPVSKernelVMTests {
+    @Test func shoalAndIpvsadmAgreeOnARealKernel() async throws {
+        let started = ContinuousClock.now
+        let console = try await KernelVM.run(scenario: "scenario.sh", files: ["rules.txt"])
+        let elapsed = ContinuousClock.now - started
+        print("IPVS VM scenario: one boot, \(elapsed)")
+        let runs = VMRun.parse(console)
+        try #require(!runs.isEmpty, "no case ran in the VM:\n\(console)")
+
+        // Each step that only one tool runs must succeed.
+        for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear", "director-log",
+                     "weight-big-by-ipvsadm", "weight-big-delete", "weight-big-by-shoal"] {
+            let run = try #require(runs[name]?.values.first, "case \(name) missing:\n\(console)")
+            #expect(run.status == 0 && run.stderr.isEmpty, "\(name): \(run)")
+        }
+        // Every case both ran: identical output, errors and status.
+        let compared = runs.filter { $0.value.count == 2 }
+        #expect(compared.count >= 47, "only \(compared.count) compared cases")
+        for (name, pair) in compared.sorted(by: { $0.key < $1.key }) {
+            let ipvsadm = try #require(pair["ipvsadm"]), shoal = try #require(pair["shoal"])
+            #expect(shoal == ipvsadm, "\(name)\nipvsadm: \(ipvsadm)\nshoal: \(shoal)")
+        }
+
+        // What the kernel holds is what the rules say (not only what both tools agree on).
+        let saved = try #require(runs["shoal-wrote:-S_-n"]?["ipvsadm"]).stdout
+        #expect(saved.contains("-A -u 10.0.0.1:53 -s sh -p 300 -M 255.255.255.0 -b sh-fallback,sh-port\n"), "\(saved)")
+        #expect(saved.contains("-a -f 7 -r 192.168.1.5:0 -i -w 4 --tun-type gue --tun-port 6080 --tun-csum\n"), "\(saved)")
+        #expect(saved.contains("-A -f 8 -6 -s rr -o\n"), "\(saved)")
+        #expect(saved.contains("-a -t [2001:db8::1]:443 -r [2001:db8::11]:443 -i -w 2 --tun-type ipip\n"), "\(saved)")
+        #expect(runs["weight-biggest-list"]?["shoal"]?.stdout.contains("  -> 192.168.1.9:80               Route   2147483647 0          0") == true)
+        // Real packets went through IPVS: both tools read the kernel's counters (three connections to the VIP).
+        let stats = try #require(runs["ipvsadm-traffic:-L_-n_--stats"]?["shoal"]).stdout
+        let vip = stats.split(separator: "\n").first { $0.hasPrefix("TCP  10.0.0.1:80 ") }?.split(separator: " ")
+        #expect(vip?.count == 7 && vip?[2] == "3", "\(stats)")
+        let connections = try #require(runs["connections"]?["shoal"]).stdout
+        #expect(connections.split(separator: "\n").filter { $0.contains(" 10.0.0.1:80 ") }.count == 3, "\(connections)")
+        let edited = try #require(runs["shoal-edited:-L_-n_--timeout"]?["ipvsadm"]).stdout
+        #expect(edited == "Timeout (tcp tcpfin udp): 100 20 30\n")
+        let daemons = try #require(runs["daemon-list"]?["ipvsadm"]).stdout
+        #expect(daemons.hasPrefix("master sync daemon (mcast=lo, syncid=3"), "\(daemons)")
+
+        // The director with --dataplane ipvs put its table into the kernel (replacing what was there)
+        // and applied a reload's difference.
+        let log = runs["director-log"]?["shoal"]?.stdout ?? ""
+        #expect(runs["director-started"]?["ipvsadm"]?.stdout == """
+            -A -t 10.0.0.1:80 -s wrr
+            -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 3
+            -A -u 10.0.0.2:53 -s rr
+            -a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2
+
+            """, "director log:\n\(log)")
+        #expect(runs["director-reloaded"]?["ipvsadm"]?.stdout == """
+            -A -t 10.0.0.1:80 -s wrr
+            -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 5
+            -a -t 10.0.0.1:80 -r 192.168.1.3:80 -m -w 1
+            -A -u 10.0.0.2:53 -s rr
+            -a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2
+
+            """, "director log:\n\(log)")
+    }
+}

@@ -1,0 +1,130 @@
+# Runs inside the VM (scripts/ipvs-vm.sh): every case with the real ipvsadm and with `shoal ipvsadm`, on the
+# same kernel state, each framed for IPVSKernelVMTests to compare.
+# Frames: "@@@ BEGIN <case> <tool>", stdout, "@@@ STDERR", stderr, "@@@ END <status>".
+SHOAL="/usr/local/bin/shoal ipvsadm"
+run() { # case tool command...
+    name=$1; tool=$2; shift 2
+    "$@" > /tmp/out 2> /tmp/err < /tmp/stdin
+    status=$?
+    echo "@@@ BEGIN $name $tool"; cat /tmp/out; echo "@@@ STDERR"; cat /tmp/err; echo "@@@ END $status"
+}
+both() { # case ipvsadm-arguments...: the same arguments to both tools
+    name=$1; shift
+    run "$name" ipvsadm ipvsadm "$@"
+    run "$name" shoal $SHOAL "$@"
+}
+listings() { # prefix forms...: listings, by both tools (each shoal start costs a second or two under TCG)
+    prefix=$1; shift
+    for form in "$@"; do
+        both "$prefix:$(echo $form | tr ' ' '_')" $form
+    done
+}
+all_listings() { # prefix: every listing form
+    listings "$1" "-S -n" "-L -n" "-L -n --stats" "-L -n --exact --stats" "-L -n --rate" "-L -n --thresholds" \
+        "-L -n --persistent-conn" "-L -n --tun-info" "-L -n --timeout" "-L -n -c" "-L -n --daemon" "-L -n --nosort"
+}
+: > /tmp/stdin
+cp /rules.txt /tmp/rules.txt
+
+# 1. Shoal writes, both read.
+cp /tmp/rules.txt /tmp/stdin
+run restore-by-shoal shoal $SHOAL -R
+: > /tmp/stdin
+all_listings shoal-wrote
+both list-one-service -L -n -t 10.0.0.1:80
+both list-fwmark-service -L -n -f 7
+
+# 2. Edits by shoal.
+run edits shoal sh -c "$SHOAL -E -t 10.0.0.1:80 -s rr -p 100 && $SHOAL -e -t 10.0.0.1:80 -r 192.168.1.2:80 -g -w 7 -x 20 -y 10 \
+  && $SHOAL -d -t 10.0.0.1:80 -r 192.168.1.3:8080 && $SHOAL -D -t 10.0.0.4:80 && $SHOAL -a -t 10.0.0.5:80 -r 192.168.2.1:80 -m \
+  && $SHOAL --set 100 20 30 && $SHOAL -Z && $SHOAL -Z -t 10.0.0.1:80"
+listings shoal-edited "-S -n" "-L -n --thresholds" "-L -n --timeout" "-L -n --stats"
+
+# 3. Refusals: the same state, the same command, both tools.
+both err-service-exists -A -t 10.0.0.1:80 -s rr
+both err-delete-missing-service -D -t 10.9.9.9:80
+both err-edit-missing-service -E -t 10.9.9.9:80 -s rr
+both err-add-server-missing-service -a -t 10.9.9.9:80 -r 192.168.1.1:80
+both err-server-exists -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m
+both err-edit-missing-server -e -t 10.0.0.1:80 -r 192.168.9.9:80
+both err-delete-missing-server -d -t 10.0.0.1:80 -r 192.168.9.9:80
+both err-zero-missing-service -Z -t 10.9.9.9:80
+both err-unknown-scheduler -A -t 10.0.0.99:80 -s nosuch
+both err-scheduler-not-in-kernel -A -t 10.0.0.99:80 -s twos
+both err-list-missing-service -L -n -t 10.9.9.9:80
+both err-stop-missing-daemon --stop-daemon backup
+both err-weight-range -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w -1
+# A restore with a refused line: the same input to both tools from the same state.
+printf '%s\n' '-A -t 10.0.0.50:80 -s rr' '-A -t 10.0.0.1:80 -s rr' '-A -t 10.0.0.51:80 -s rr' > /tmp/partial.rules
+cp /tmp/partial.rules /tmp/stdin
+run restore-partial ipvsadm ipvsadm -R
+: > /tmp/stdin
+run restore-partial-state ipvsadm ipvsadm -S -n
+ipvsadm -D -t 10.0.0.50:80 2>/dev/null; ipvsadm -D -t 10.0.0.51:80 2>/dev/null
+cp /tmp/partial.rules /tmp/stdin
+run restore-partial shoal $SHOAL -R
+: > /tmp/stdin
+run restore-partial-state shoal ipvsadm -S -n
+
+# Weights above 65535: ipvsadm 1.31 and the kernel take them up to INT_MAX.
+run weight-big-by-ipvsadm ipvsadm ipvsadm -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w 70000
+both weight-big-list -L -n -t 10.0.0.1:80
+run weight-big-delete shoal $SHOAL -d -t 10.0.0.1:80 -r 192.168.1.9:80
+run weight-big-by-shoal shoal $SHOAL -a -t 10.0.0.1:80 -r 192.168.1.9:80 -w 2147483647
+both weight-biggest-list -L -n -t 10.0.0.1:80
+both err-missing-port -A -t 10.0.0.1
+both err-bad-address -A -t 10.0.0.300:80
+
+# 4. Sync daemons.
+run daemon-start shoal $SHOAL --start-daemon master --mcast-interface lo --syncid 3
+both daemon-list -L -n --daemon
+both err-daemon-again --start-daemon master --mcast-interface lo --syncid 3
+run daemon-stop shoal $SHOAL --stop-daemon master
+both daemon-list-after-stop -L -n --daemon
+
+# 5. ipvsadm writes, both read.
+ipvsadm -C; ipvsadm --set 900 120 300
+cp /tmp/rules.txt /tmp/stdin
+run restore-by-ipvsadm ipvsadm ipvsadm -R
+: > /tmp/stdin
+listings ipvsadm-wrote "-S -n" "-L -n" "-L -n --tun-info"
+# Traffic from inside the VM through IPVS (local clients are scheduled too; the dummy device drops the
+# packets): the counters both tools read back are the kernel's, not zeros.
+# The clients are ended before their SYN's first retransmission (1 s), so each sends one packet.
+for i in 1 2 3; do nc 10.0.0.1 80 < /dev/null > /dev/null 2>&1 & done
+sleep 0.5
+kill $(jobs -p) 2>/dev/null; wait 2>/dev/null
+# The kernel folds its per-CPU counters into what it reports every 2 s (the rate estimator's tick).
+sleep 3
+listings ipvsadm-traffic "-L -n --stats" "-L -n --exact --stats"
+# The connection entries those clients left (the expire column cut: a second may pass between the runs).
+run connections ipvsadm sh -c "ipvsadm -L -n -c | cut -c1-4,12-"
+run connections shoal sh -c "$SHOAL -L -n -c | cut -c1-4,12-"
+
+# 6. Shoal clears.
+run clear shoal $SHOAL -C
+both empty -L -n
+
+# 7. The director with the kernel dataplane: it replaces what the kernel held, then follows a reload.
+wait_for() { # pattern: until ipvsadm -S -n shows it (10 s at most)
+    for i in $(seq 1 40); do ipvsadm -S -n | grep -q -- "$1" && return 0; sleep 0.25; done
+    return 1
+}
+printf '%s\n' '-A -t 10.0.0.1:80 -s wrr' '-a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 3' \
+    '-A -u 10.0.0.2:53 -s rr' '-a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2' > /tmp/director.rules
+ipvsadm -A -t 10.0.0.99:80 -s rr
+/usr/local/bin/shoal director --rules /tmp/director.rules --dataplane ipvs > /tmp/director.log 2>&1 &
+director=$!
+wait_for '192.168.1.4:53'
+run director-started ipvsadm ipvsadm -S -n
+# SIGHUP is handled once the node runs (after "director started"); before that it would end the process.
+for i in $(seq 1 40); do grep -q "director started" /tmp/director.log && break; sleep 0.25; done
+sleep 2
+printf '%s\n' '-A -t 10.0.0.1:80 -s wrr' '-a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 5' '-a -t 10.0.0.1:80 -r 192.168.1.3:80 -m -w 1' \
+    '-A -u 10.0.0.2:53 -s rr' '-a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2' > /tmp/director.rules
+kill -HUP $director
+wait_for '192.168.1.3:80'
+run director-reloaded ipvsadm ipvsadm -S -n
+kill -TERM $director
+wait $director
+run director-log shoal cat /tmp/director.log

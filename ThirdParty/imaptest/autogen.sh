@@ -1,0 +1,5 @@
+#!/bin/sh
+
+# If you've non-standard directories, set these
+
+autoreconf -i
