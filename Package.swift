@@ -154,7 +154,7 @@ let package = Package(
         .target(
             name: "MailNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server", "IMAPServer",
+                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server", "IMAPServer", "DirectorProxy",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -244,6 +244,29 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(
+            name: "MailDirector",
+            dependencies: [
+                "ShoalCore", "ShoalServer", "Director", "DirectorProxy", "MailAccess", "IMAPServer", "POP3Server", "SMTPServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "MailDirectorTests",
+            dependencies: [
+                "MailDirector", "DirectorProxy", "Director", "ShoalCore", "ShoalServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
             name: "DirectorProxy",
             dependencies: [
                 "ShoalCore", "ShoalServer", "Director",
@@ -316,7 +339,7 @@ let package = Package(
         .target(
             name: "DirectorNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin", "DirectorIPVS",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin", "DirectorIPVS", "MailDirector",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -328,7 +351,7 @@ let package = Package(
         .testTarget(
             name: "DirectorNodeTests",
             dependencies: [
-                "DirectorNode", "DirectorProxy", "DirectorAdmin", "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures",
+                "DirectorNode", "DirectorProxy", "DirectorAdmin", "HealthCheck", "Director", "ShoalCore", "ShoalTestFixtures", "MailDirector",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -11,13 +11,17 @@ public struct ConnectionRequest: Hashable, Sendable {
     /// When the connection's established phase ends (TCP) or its last datagram is sent (UDP); nil when a
     /// live dataplane will report the close itself.
     public var activeUntil: DirectorTime?
+    /// Hashed by sh/mh instead of the client address (a mail director's user key); nil: the client address.
+    public var affinityKey: UInt32?
 
-    public init(proto: TransportProtocol, client: Endpoint, virtual: Endpoint, fwmark: UInt32? = nil, activeUntil: DirectorTime? = nil) {
+    public init(proto: TransportProtocol, client: Endpoint, virtual: Endpoint, fwmark: UInt32? = nil, activeUntil: DirectorTime? = nil,
+                affinityKey: UInt32? = nil) {
         self.proto = proto
         self.client = client
         self.virtual = virtual
         self.fwmark = fwmark
         self.activeUntil = activeUntil
+        self.affinityKey = affinityKey
     }
 }
 
@@ -63,7 +67,8 @@ extension DirectorTable {
             return .forwarded(connection: id, destination: existing.destination, reused: true)
         }
         guard let si = findService(request) else { return .dropped(.noService) }
-        let schedulingRequest = SchedulingRequest(client: request.client, destination: request.virtual, now: now)
+        let schedulingRequest = SchedulingRequest(client: request.client, destination: request.virtual, now: now,
+                                                 affinityKey: request.affinityKey)
 
         var serverIndex: Int
         var template: ConnectionID? = nil

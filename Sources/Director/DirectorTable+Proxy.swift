@@ -88,3 +88,16 @@ extension DirectorTable {
         endpoint.port == 0 ? Endpoint(endpoint.address, request.virtual.port) : endpoint
     }
 }
+
+extension DirectorTable {
+    /// The server a new connection hashed by `affinityKey` would get now (a mail director's "which node serves
+    /// this user"), without entering the table or changing anything.
+    public func server(forAffinityKey affinityKey: UInt32, in key: VirtualServiceKey) -> Endpoint? {
+        guard var service = service(key) else { return nil }
+        let vip: Endpoint
+        if case let .address(_, endpoint) = key { vip = endpoint } else { vip = Endpoint(.v4(0), 0) }
+        let request = SchedulingRequest(client: Endpoint(.v4(0), 0), destination: vip, affinityKey: affinityKey)
+        guard let index = service.schedule(request) else { return nil }
+        return resolved(service.servers[index].endpoint, ConnectionRequest(proto: key.transport, client: request.client, virtual: vip))
+    }
+}

@@ -69,7 +69,9 @@ public struct AdminAPI: Sendable {
             return .text(html, contentType: "text/html; charset=utf-8")
         case (.metrics, _):
             let snapshot = await control.snapshot()
-            return .text(MetricsExporter.render(snapshot, now: clock()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            var text = MetricsExporter.render(snapshot, now: clock())
+            if let mail = control as? any MailDirectorControl { text += MetricsExporter.renderMail(await mail.mailCounters()) }
+            return .text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         case (.services, .GET):
             let snapshot = await control.snapshot()
             return .json(ServiceListDTO(services: snapshot.table.services.map { ServiceDTO($0, health: snapshot.health) }))
@@ -130,6 +132,13 @@ public struct AdminAPI: Sendable {
             return .json(ConnectionListDTO(count: entries.count, connections: entries))
         case (.ipvsadm, _):
             return try await ipvsadm(request.body)
+        case let (.mailWho(encoded), _):
+            guard let mail = control as? any MailDirectorControl else { throw APIError(.notFound, "this director runs no mail proxy") }
+            let user = encoded.removingPercentEncoding ?? encoded
+            return .json(MailWhoDTO(user: user, placements: await mail.mailPlacements(for: user)))
+        case (.mailStats, _):
+            guard let mail = control as? any MailDirectorControl else { throw APIError(.notFound, "this director runs no mail proxy") }
+            return .json(MailStatsDTO(await mail.mailCounters()))
         }
     }
 

@@ -66,4 +66,24 @@ public enum MetricsExporter {
         }
         return registry.emitToString()
     }
+
+    /// The mail proxies' samples (appended to `render`'s when the director runs mail proxies).
+    public static func renderMail(_ counters: MailProxyCounters) -> String {
+        let registry = PrometheusCollectorRegistry()
+        func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
+            registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "shoal", metricName: name, unitName: "total", helpText: help),
+                                 labels: labels).increment(by: Int64(value))
+        }
+        counter("mail_logins_refused", "Logins the nodes refused.", [], counters.loginsRefused)
+        counter("mail_logins_unavailable", "Logins no node could take.", [], counters.loginsUnavailable)
+        for (node, count) in counters.loginsProxied.sorted(by: { $0.key.description < $1.key.description }) {
+            counter("mail_logins_proxied", "Logins accepted by a node and spliced.", [("server", node.description)], count)
+        }
+        for (node, count) in counters.sessions.sorted(by: { $0.key.description < $1.key.description }) {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "shoal", metricName: "mail_sessions", unitName: "",
+                                                                helpText: "Spliced mail sessions open."),
+                               labels: [("server", node.description)]).set(Double(count))
+        }
+        return registry.emitToString()
+    }
 }

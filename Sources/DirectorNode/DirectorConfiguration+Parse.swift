@@ -70,7 +70,7 @@ extension DirectorConfiguration {
     static let serviceFields: Set<String> = [
         "name", "listen", "protocol", "scheduler", "persistence", "scheduler_flags", "proxy_protocol", "accept_proxy_protocol",
         "connect_timeout", "idle_timeout", "max_attempts", "check", "alpha", "inhibit_on_failure", "sorry_server",
-        "quorum", "hysteresis", "quorum_up", "quorum_down", "servers", "pools", "http",
+        "quorum", "hysteresis", "quorum_up", "quorum_down", "servers", "pools", "http", "mail",
     ]
 
     static func parseService(_ node: ConfigNode, defaults: ProxySettings, nextMark: inout UInt32) throws(ConfigError) -> ServiceDefinition {
@@ -80,7 +80,18 @@ extension DirectorConfiguration {
         guard listen.port != 0 else { throw listenNode.error("port 0 is out of range 1-65535") }
         let mode = ServiceMode(rawValue: try node.optional("protocol")?.choice(ServiceMode.allCases.map(\.rawValue)) ?? "tcp")!
         let key = VirtualServiceKey.address(mode == .udp ? .udp : .tcp, listen)
-        let config = try parseTableService(node, key: key)
+        var config = try parseTableService(node, key: key)
+        if mode.mailProtocol != nil {
+            // Users are keyed into a hash scheduler; fallback moves a drained or refusing node's users on.
+            if let schedulerNode = try node.optional("scheduler") {
+                guard config.scheduler == .mh || config.scheduler == .sh else {
+                    throw schedulerNode.error("a mail proxy service needs scheduler mh or sh (users are hashed)")
+                }
+            } else {
+                config.scheduler = .mh
+            }
+            config.schedulerFlags.insert(.fallback)
+        }
         let check = try node.optional("check").map { (n) throws(ConfigError) in try CheckSpec.parse(n) }
         let hasPools = try node.optional("pools") != nil
         let servers = try parseServers(node.optional("servers"), in: node, required: mode != .http || !hasPools)
@@ -104,6 +115,13 @@ extension DirectorConfiguration {
         }
         proxy.acceptProxyProtocol = try node.optional("accept_proxy_protocol")?.bool() ?? false
         service.proxy = proxy
+
+        let mailNode = try node.optional("mail")
+        if let mailProtocol = mode.mailProtocol {
+            service.mail = try parseMail(mailNode, proto: mailProtocol, proxy: proxy)
+        } else if let mailNode {
+            throw mailNode.error("mail settings need protocol: imap, pop3 or submission")
+        }
 
         let poolsNode = try node.optional("pools")
         let httpNode = try node.optional("http")

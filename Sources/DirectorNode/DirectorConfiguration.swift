@@ -1,6 +1,7 @@
 public import Director
 public import DirectorProxy
 public import HealthCheck
+public import MailDirector
 public import ShoalCore
 
 /// Everything `shoal director` runs: the admin endpoint, timeouts, and the virtual services.
@@ -31,6 +32,11 @@ public struct AdminSettings: Sendable, Hashable {
 /// How a service's connections are handled: spliced TCP, UDP flows, or HTTP/1.1 requests switched by content.
 public enum ServiceMode: String, Sendable, Hashable, CaseIterable {
     case tcp, udp, http
+    /// Mail proxies: the director speaks the protocol up to login and splices each user to their node.
+    case imap, pop3, submission
+
+    /// The mail protocol of a mail proxy service.
+    public var mailProtocol: MailProxyProtocol? { MailProxyProtocol(rawValue: rawValue) }
 }
 
 /// One virtual service as configured: its table settings, servers, health checks and proxy settings.
@@ -50,6 +56,8 @@ public struct ServiceDefinition: Sendable {
     public var pools: [PoolDefinition] = []
     /// HTTP mode: the content-switching rules.
     public var http: HTTPServiceConfig?
+    /// Mail modes: the pre-login session, TLS and timeouts (`proxy` inside is the service's proxy settings).
+    public var mail: MailProxySettings?
 
     public init(name: String? = nil, mode: ServiceMode, listen: Endpoint, config: VirtualServiceConfig, servers: [ServerDefinition]) {
         self.name = name

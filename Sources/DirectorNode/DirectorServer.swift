@@ -4,6 +4,8 @@ import DirectorProxy
 import Director
 import Foundation
 import HealthCheck
+public import MailDirector
+import NIOConcurrencyHelpers
 public import Logging
 public import NIOCore
 public import ServiceLifecycle
@@ -31,9 +33,15 @@ public actor DirectorServer: Service {
     enum Listener {
         case stream(TCPProxyListener)
         case datagram(UDPProxyListener)
+        case mail(MailProxyListener)
     }
 
     public nonisolated let runtime: DirectorRuntime
+    /// The mail proxies' counters (logins proxied per node, refused, unavailable; sessions per node).
+    public nonisolated let mailStatistics = MailProxyStatistics()
+    /// What the admin API controls: the runtime, with the mail proxies' counters and placements.
+    private nonisolated let mailControl: MailAwareControl
+    private nonisolated let mailServiceKeys = NIOLockedValueBox<[VirtualServiceKey]>([])
     private let load: @Sendable () throws -> DirectorConfiguration
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -60,6 +68,7 @@ public actor DirectorServer: Service {
         self.load = load
         self.runtime = DirectorRuntime(logger: logger, wallClock: Date().timeIntervalSince1970)
         self.monitor = HealthMonitor(group: group, logger: logger)
+        self.mailControl = MailAwareControl(runtime: runtime, statistics: mailStatistics, mailServices: mailServiceKeys)
     }
 
     /// Loads the configuration and starts everything; a bad configuration or a busy address throws.
@@ -67,6 +76,7 @@ public actor DirectorServer: Service {
         let configuration = try load()
         let notify = try runtime.load(configuration)
         self.configuration = configuration
+        mailServiceKeys.withLockedValue { $0 = configuration.services.filter { $0.mail != nil }.map(\.config.key) }
         let monitor = self.monitor, runtime = self.runtime
         if case let .ipvs(existing) = dataplane {
             let kernel = IPVSDataplane(logger: logger)
@@ -119,6 +129,7 @@ public actor DirectorServer: Service {
             let notify = try runtime.load(next)
             // Committed: from here on nothing fails.
             configuration = next
+            mailServiceKeys.withLockedValue { $0 = next.services.filter { $0.mail != nil }.map(\.config.key) }
             commitListeners(staged, wanted: wanted)
             await retireListeners(keeping: wanted)
             if next.admin != adminSettings { await replaceAdmin(next.admin, with: stagedAdmin) }
@@ -262,6 +273,12 @@ public actor DirectorServer: Service {
                                             scheduler: runtime, logger: logger)
             try await listener.start(group: group)
             return .datagram(listener)
+        case .imap, .pop3, .submission:
+            guard let settings = service.mail else { throw DirectorMailError.missingSettings(service.listen) }
+            let listener = MailProxyListener(service: service.config.key, listen: service.listen, settings: settings,
+                                             scheduler: runtime, registry: registry, statistics: mailStatistics, logger: logger)
+            try await listener.start(group: group)
+            return .mail(listener)
         }
     }
 
@@ -276,6 +293,8 @@ public actor DirectorServer: Service {
                 listener.http = service.http
             case let .datagram(listener):
                 listener.settings = service.proxy
+            case let .mail(listener):
+                if let settings = service.mail { listener.settings = settings }
             }
         }
     }
@@ -292,12 +311,13 @@ public actor DirectorServer: Service {
         switch listener {
         case let .stream(l): await l.stop()
         case let .datagram(l): await l.stop()
+        case let .mail(l): await l.stop()
         }
     }
 
     private func startAdmin(_ settings: AdminSettings) async throws -> AdminServer {
         let server = AdminServer(configuration: AdminServerConfiguration(listen: settings.listen, token: settings.token),
-                                 control: runtime, group: group, logger: logger)
+                                 control: mailControl, group: group, logger: logger)
         try await server.start()
         return server
     }
@@ -314,6 +334,17 @@ public actor DirectorServer: Service {
             admin = try await startAdmin(settings)
         } catch {
             logger.error("the admin API could not restart on its address", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// A mail service without its mail settings (only a configuration built by hand can be like that).
+enum DirectorMailError: Error, CustomStringConvertible {
+    case missingSettings(Endpoint)
+
+    var description: String {
+        switch self {
+        case let .missingSettings(listen): "the mail service on \(listen) has no mail settings"
         }
     }
 }

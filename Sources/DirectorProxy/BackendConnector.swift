@@ -21,7 +21,8 @@ public struct BackendConnector: Sendable {
         }
     }
 
-    let connect: Connect
+    /// Opens the connection (the mail director opens its own and splices with `ProxySplice`).
+    public let connect: Connect
 
     public init(_ connect: @escaping Connect) {
         self.connect = connect

@@ -40,7 +40,7 @@ public struct IMAPServerChild: ServerChild {
     }
 
     public func setup(channel: any Channel, logger: Logger) throws {
-        let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+        let peer = ClientAddressNote.peer(of: channel)
         var connectionLogger = logger
         connectionLogger[metadataKey: "peer"] = "\(peer)"
         let agent = IMAPMailboxAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger,

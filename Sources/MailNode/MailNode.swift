@@ -37,6 +37,14 @@ public final class MailNode: Service, Sendable {
                                        authenticator: authenticator, logger: logger)
         let tls = try configuration.tlsSource()
         var servers: [any BindableServer] = []
+        let gate = configuration.proxyProtocolTrusted.isEmpty ? nil
+            : ProxyProtocolGate.gate(trusted: Set(configuration.proxyProtocolTrusted), logger: logger)
+        /// The client listeners (not SMTP/LMTP, whose peers are MTAs) wait for a trusted director's PROXY header.
+        func gated(_ listener: ListenerConfiguration) -> ListenerConfiguration {
+            var listener = listener
+            listener.gate = gate
+            return listener
+        }
         func protocolLogger(_ name: String) -> Logger {
             var serverLogger = logger
             serverLogger[metadataKey: "protocol"] = "\(name)"
@@ -53,7 +61,7 @@ public final class MailNode: Service, Sendable {
             configuration.submissions.flatMap { address in tls.map { ("submissions", ListenerConfiguration(address: address, tls: .implicit($0))) } },
         ].compactMap { $0 }
         for (name, listener) in submissionListeners {
-            servers.append(SMTPServerChild.server(listener, session: configuration.submissionSession, lineProtocol: configuration.lineProtocol,
+            servers.append(SMTPServerChild.server(gated(listener), session: configuration.submissionSession, lineProtocol: configuration.lineProtocol,
                                                   agent: agent, group: group, logger: protocolLogger(name)))
         }
         let pop3Listeners: [(String, ListenerConfiguration)] = [
@@ -61,7 +69,7 @@ public final class MailNode: Service, Sendable {
             configuration.pop3s.flatMap { address in tls.map { ("pop3s", ListenerConfiguration(address: address, tls: .implicit($0))) } },
         ].compactMap { $0 }
         for (name, listener) in pop3Listeners {
-            servers.append(POP3ServerChild.server(listener, session: configuration.pop3Session, lineProtocol: configuration.pop3LineProtocol,
+            servers.append(POP3ServerChild.server(gated(listener), session: configuration.pop3Session, lineProtocol: configuration.pop3LineProtocol,
                                                   store: store, authenticator: authenticator, group: group, logger: protocolLogger(name)))
         }
         let imapListeners: [(String, ListenerConfiguration)] = [
@@ -70,7 +78,7 @@ public final class MailNode: Service, Sendable {
         ].compactMap { $0 }
         let summaries = IMAPSummaryCache()
         for (name, listener) in imapListeners {
-            servers.append(IMAPServerChild.server(listener, session: configuration.imapSession, store: store, authenticator: authenticator,
+            servers.append(IMAPServerChild.server(gated(listener), session: configuration.imapSession, store: store, authenticator: authenticator,
                                                   summaries: summaries, idlePollInterval: .milliseconds(configuration.idlePollMilliseconds),
                                                   idleSafetyPollInterval: .milliseconds(configuration.idleSafetyPollMilliseconds),
                                                   group: group, logger: protocolLogger(name)))

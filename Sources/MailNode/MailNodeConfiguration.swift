@@ -61,9 +61,12 @@ public struct MailNodeConfiguration: Sendable {
     public var allowPlaintextAuthentication: Bool
     public var requireTLS: Bool
     public var overQuotaIsPermanent: Bool
+    /// Addresses (a mail director) whose connections to the client listeners (IMAP, POP3, submission, with
+    /// their implicit-TLS forms) must start with a PROXY protocol header naming the real client; empty: none.
+    public var proxyProtocolTrusted: [IPAddress] = []
 
     static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps", "tls", "local_domains",
-                                        "relay_host", "limits", "auth", "over_quota"]
+                                        "relay_host", "limits", "auth", "over_quota", "proxy_protocol"]
 
     /// Reads a configuration file; every error names the file, line and field.
     public static func load(path: String) throws(ConfigError) -> MailNodeConfiguration {
@@ -123,7 +126,15 @@ public struct MailNodeConfiguration: Sendable {
         let auth = try doc.optional("auth")
         try auth?.allowOnly(["allow_plaintext", "require_tls"])
         let domains = try doc.optional("local_domains")?.list().map { (n: ConfigNode) throws(ConfigError) -> String in try n.string().lowercased() } ?? []
-        return MailNodeConfiguration(
+        var trusted: [IPAddress] = []
+        if let proxy = try doc.optional("proxy_protocol") {
+            try proxy.allowOnly(["trusted"])
+            for item in try proxy.required("trusted").list() {
+                guard let address = IPAddress(try item.string()) else { throw item.error("not an IP address") }
+                trusted.append(address)
+            }
+        }
+        var configuration = MailNodeConfiguration(
             hostname: hostname, directory: directory, ldap: ldap,
             storeRoot: try store.required("root").string(), fsync: try store.optional("fsync")?.bool() ?? true,
             smtp: smtp, lmtp: lmtp, submission: submission, submissions: submissions, pop3: pop3, pop3s: pop3s, imap: imap, imaps: imaps, certificateFile: certificate, keyFile: key, localDomains: domains,
@@ -140,6 +151,8 @@ public struct MailNodeConfiguration: Sendable {
             allowPlaintextAuthentication: try auth?.optional("allow_plaintext")?.bool() ?? false,
             requireTLS: try auth?.optional("require_tls")?.bool() ?? false,
             overQuotaIsPermanent: (try doc.optional("over_quota")?.choice(["temporary", "permanent"]) ?? "temporary") == "permanent")
+        configuration.proxyProtocolTrusted = trusted
+        return configuration
     }
 
     /// The line limits and idle timeouts of every listener.

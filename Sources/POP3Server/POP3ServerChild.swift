@@ -32,7 +32,7 @@ public struct POP3ServerChild: ServerChild {
     }
 
     public func setup(channel: any Channel, logger: Logger) throws {
-        let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+        let peer = ClientAddressNote.peer(of: channel)
         var connectionLogger = logger
         connectionLogger[metadataKey: "peer"] = "\(peer)"
         let agent = POP3MaildropAgent(store: store, authenticator: authenticator, peer: peer, logger: connectionLogger)

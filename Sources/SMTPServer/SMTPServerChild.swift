@@ -26,7 +26,7 @@ public struct SMTPServerChild: ServerChild {
     }
 
     public func setup(channel: any Channel, logger: Logger) throws {
-        let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+        let peer = ClientAddressNote.peer(of: channel)
         var connectionLogger = logger
         connectionLogger[metadataKey: "peer"] = "\(peer)"
         let agent = self.agent

@@ -18,6 +18,9 @@ public struct ListenerConfiguration: Sendable {
     public var maximumConnections: Int?
     /// How long a graceful shutdown waits for open connections before it closes them.
     public var drainTimeout: TimeAmount
+    /// Holds a connection's setup until the gate lets it through (a PROXY protocol header); nil: at once.
+    /// Pipeline-driven protocols only.
+    public var gate: ConnectionGate?
 
     public init(address: Endpoint, backlog: Int = 256, socketPerEventLoop: Bool = false, tls: ListenerTLS = .none,
                 allowRemoteHalfClosure: Bool = false, maximumConnections: Int? = 10_000, drainTimeout: TimeAmount = .seconds(30)) {

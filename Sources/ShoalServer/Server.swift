@@ -46,9 +46,21 @@ public actor Server<Child: ServerChild>: Service {
         case .stopping, .stopped: throw ServerStateError.stopped(configuration.address)
         case .initial: break
         }
-        let child = self.child, logger = self.logger, continuation = acceptedContinuation
+        let child = self.child, logger = self.logger, continuation = acceptedContinuation, configuration = self.configuration
         let listener = try await Listener.bind(configuration, group: group, registry: registry, logger: logger,
                                                refuse: { child.refuse(channel: $0, logger: logger) }) { channel in
+            if let gate = configuration.gate, !Child.servesAsynchronously {
+                try gate.hold(channel) { client in
+                    do {
+                        if let client { try channel.pipeline.syncOperations.addHandler(ClientAddressNote(client: client)) }
+                        _ = try child.setup(channel: channel, logger: logger)
+                    } catch {
+                        logger.debug("connection setup failed", metadata: ["error": "\(error)"])
+                        channel.close(promise: nil)
+                    }
+                }
+                return
+            }
             let value = try child.setup(channel: channel, logger: logger)
             if Child.servesAsynchronously { continuation.yield(value) }
         }

@@ -35,4 +35,15 @@ import Testing
             try Self.parse("  idle_safety_poll_ms: 500")
         }
     }
+
+    @Test func proxyProtocolTrustedAddressesAreReadAndCheckedWithTheirLine() throws {
+        let base = "hostname: imap.shoal.test\ndirectory: \"sqlite:/tmp/users.db\"\nstore: { root: /tmp/store }\nimap: { listen: 127.0.0.1:1143 }\n"
+        let plain = try MailNodeConfiguration.parse(ConfigDocument.parse(base, file: "node.yaml"))
+        #expect(plain.proxyProtocolTrusted.isEmpty)
+        let trusted = try MailNodeConfiguration.parse(ConfigDocument.parse(base + "proxy_protocol: {trusted: [127.0.160.1, \"::1\"]}\n", file: "node.yaml"))
+        #expect(trusted.proxyProtocolTrusted == [IPAddress("127.0.160.1")!, IPAddress("::1")!])
+        #expect(throws: ConfigError(file: "node.yaml", line: 6, field: "proxy_protocol.trusted[0]", "not an IP address")) {
+            try MailNodeConfiguration.parse(ConfigDocument.parse(base + "proxy_protocol:\n  trusted: [director.example]\n", file: "node.yaml"))
+        }
+    }
 }

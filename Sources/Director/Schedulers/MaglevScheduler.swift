@@ -91,8 +91,8 @@ public struct MaglevScheduler: Scheduler {
     public mutating func serverUpdated(at index: Int, servers: [RealServer]) { reassign(servers) }
 
     public mutating func schedule(_ request: SchedulingRequest, servers: [RealServer], flags: SchedulerFlags) -> Int? {
-        let word = request.client.address.foldedWord
-        let port = flags.contains(.port) ? request.client.port : 0
+        let word = request.affinityKey ?? request.client.address.foldedWord
+        let port = flags.contains(.port) && request.affinityKey == nil ? request.client.port : 0
         let home = Int(Self.hashKey(word, port: port, key: Self.hash1, offset: 0)) % tableSize
         let first = lookup[home]
         guard first >= 0 else { return nil }

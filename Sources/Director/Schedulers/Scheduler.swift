@@ -8,11 +8,15 @@ public struct SchedulingRequest: Sendable {
     public var destination: Endpoint
     /// The time of the decision (lblc/lblcr age their entries).
     public var now: DirectorTime
+    /// A key the hash schedulers (sh, mh) use instead of the client's address and port when set: a mail
+    /// director keys the user name here, so every session of one user hashes alike from any address.
+    public var affinityKey: UInt32?
 
-    public init(client: Endpoint, destination: Endpoint, now: DirectorTime = .zero) {
+    public init(client: Endpoint, destination: Endpoint, now: DirectorTime = .zero, affinityKey: UInt32? = nil) {
         self.client = client
         self.destination = destination
         self.now = now
+        self.affinityKey = affinityKey
     }
 }
 

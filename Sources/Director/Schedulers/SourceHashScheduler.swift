@@ -37,8 +37,8 @@ public struct SourceHashScheduler: Scheduler {
     }
 
     public mutating func schedule(_ request: SchedulingRequest, servers: [RealServer], flags: SchedulerFlags) -> Int? {
-        let address = request.client.address.foldedWord
-        let port = flags.contains(.port) ? request.client.port : 0
+        let address = request.affinityKey ?? request.client.address.foldedWord
+        let port = flags.contains(.port) && request.affinityKey == nil ? request.client.port : 0
         let home = Self.bucket(address: address, port: port, offset: 0)
         let first = buckets[home]
         guard first >= 0 else { return nil }

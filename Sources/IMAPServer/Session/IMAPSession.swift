@@ -163,7 +163,9 @@ public struct IMAPSession: Sendable {
             return [ok(tag, "NOOP completed.")]
         case let (_, .id(parameters)):
             _ = parameters
-            return [.send("* ID (\"name\" \"Shoal\")\r\n"), ok(tag, "ID completed.")]
+            // The node's name too: behind a mail director, it tells which node a session landed on.
+            let host = configuration.hostname.filter { $0 != "\"" && $0 != "\\" && $0 != "\r" && $0 != "\n" }
+            return [.send("* ID (\"name\" \"Shoal\" \"host\" \"\(host)\")\r\n"), ok(tag, "ID completed.")]
         case (.notAuthenticated, .starttls):
             guard configuration.tlsAvailable, !secure else { return bad(tag, "TLS is not available here.") }
             return [ok(tag, "Begin TLS negotiation now."), .startTLS]

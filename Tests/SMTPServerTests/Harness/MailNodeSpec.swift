@@ -16,6 +16,9 @@ struct MailNodeSpec {
     var pop3sPort: Int?
     var imapPort: Int?
     var imapsPort: Int?
+    var submissionPort: Int?
+    /// `proxy_protocol.trusted`: addresses whose client-listener connections start with a PROXY header.
+    var proxyTrusted: [String] = []
     var listenAddress = "127.0.0.1"
     var tls: (certificate: String, key: String)?
     var localDomains = ["shoal.test"]
@@ -38,12 +41,14 @@ struct MailNodeSpec {
         if let pop3sPort { text += "pop3s:\n  listen: \(listenAddress):\(pop3sPort)\n" }
         if let imapPort { text += "imap:\n  listen: \(listenAddress):\(imapPort)\n" }
         if let imapsPort { text += "imaps:\n  listen: \(listenAddress):\(imapsPort)\n" }
+        if let submissionPort { text += "submission:\n  listen: \(listenAddress):\(submissionPort)\n" }
         if let tls { text += "tls:\n  certificate: \"\(tls.certificate)\"\n  key: \"\(tls.key)\"\n" }
         if !localDomains.isEmpty { text += "local_domains: [\(localDomains.joined(separator: ", "))]\n" }
         if !limits.isEmpty || !limitWords.isEmpty {
             text += "limits:\n" + limits.map { "  \($0.0): \($0.1)\n" }.joined() + limitWords.map { "  \($0.0): \($0.1)\n" }.joined()
         }
         if !auth.isEmpty { text += "auth:\n" + auth.map { "  \($0.0): \($0.1)\n" }.joined() }
+        if !proxyTrusted.isEmpty { text += "proxy_protocol:\n  trusted: [\(proxyTrusted.joined(separator: ", "))]\n" }
         return text
     }
 }

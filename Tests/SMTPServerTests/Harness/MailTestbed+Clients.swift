@@ -45,8 +45,8 @@ extension MailTestbed {
 
     /// An imaplib session (`Peers/imap_client.py`): connect (plain, STARTTLS or implicit TLS), log in, run `steps`.
     func imaplib(port: Int, user: String? = "alice", password: String = "alice-pw", tls: String = "implicit",
-                 steps: [[Any]]) async throws -> ClientJSON {
-        var job: [String: Any] = ["host": "127.0.0.1", "port": port, "tls": tls, "steps": steps]
+                 steps: [[Any]], host: String = "127.0.0.1") async throws -> ClientJSON {
+        var job: [String: Any] = ["host": host, "port": port, "tls": tls, "steps": steps]
         if let user { job["user"] = user; job["password"] = password }
         let jobPath = dir.file("logs/imap-\(UUID().uuidString.prefix(8)).json")
         try JSONSerialization.data(withJSONObject: job).write(to: URL(fileURLWithPath: jobPath))

@@ -54,7 +54,7 @@ final class MailTestbed: @unchecked Sendable {
         let configPath = try dir.write("\(name).yaml", spec.yaml)
         let child = try launch(try ShoalBinary.executable(), ["mail-node", "--config", configPath], name: name)
         let node = MailNodeProcess(spec: spec, configPath: configPath, child: child)
-        let ports = [spec.smtpPort, spec.lmtpPort, spec.pop3Port, spec.pop3sPort, spec.imapPort, spec.imapsPort].compactMap { $0 }
+        let ports = [spec.smtpPort, spec.lmtpPort, spec.pop3Port, spec.pop3sPort, spec.imapPort, spec.imapsPort, spec.submissionPort].compactMap { $0 }
         do {
             try await TestPorts.waitForListener(spec.listenAddress, ports, timeout: timeout, process: child)
         } catch {

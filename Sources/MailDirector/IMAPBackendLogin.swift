@@ -1,0 +1,43 @@
+import MailAccess
+
+/// Replays a login to an IMAP node, pure: waits for the `* OK` greeting, sends `AUTHENTICATE PLAIN` with
+/// the credentials as SASL-IR (RFC 4959; no quoting or literals needed for any password), and reads to
+/// the tagged answer. Untagged lines in between (a node's CAPABILITY) are skipped.
+public struct IMAPBackendLogin: MailBackendConversation {
+    static let tag = "D1"
+    enum State: Hashable, Sendable { case greeting, login, done }
+
+    private let login: MailLogin
+    private var state = State.greeting
+
+    public init(login: MailLogin) { self.login = login }
+
+    public mutating func start() -> [String] { [] }
+
+    public mutating func receive(_ line: String) -> MailBackendStep {
+        switch state {
+        case .greeting:
+            guard line.hasPrefix("* OK") else {
+                state = .done
+                return .finished(.unavailable)
+            }
+            state = .login
+            let response = SASLBase64.encode(Array("\0\(login.user)\0\(login.password)".utf8))
+            return .send(["\(Self.tag) AUTHENTICATE PLAIN \(response.isEmpty ? "=" : response)"])
+        case .login:
+            if line.hasPrefix("* ") { return .send([]) }
+            guard line.hasPrefix(Self.tag + " ") else {
+                // A continuation (the node ignored SASL-IR) or a stray line: give up on this node.
+                state = .done
+                return .finished(.unavailable)
+            }
+            state = .done
+            let answer = String(line.dropFirst(Self.tag.count + 1))
+            if answer.uppercased().hasPrefix("OK") { return .finished(.accepted(answer)) }
+            if answer.uppercased().hasPrefix("NO ") { return .finished(.refused(String(answer.dropFirst(3)))) }
+            return .finished(.unavailable)
+        case .done:
+            return .send([])
+        }
+    }
+}
