@@ -9,7 +9,7 @@ import WebServer
         let f = try await WebNodeFixture(host: "127.0.150.6")
         defer { Task { await f.stop() } }
         func check(_ http: HTTPCheck) async -> CheckResult {
-            await Checkers.make(CheckSpec(kind: .http(http), connectTimeout: 10), group: MultiThreadedEventLoopGroup.singleton).check(f.address)
+            await Checkers.make(CheckSpec(kind: .http(http), connectTimeout: 60), group: MultiThreadedEventLoopGroup.singleton).check(f.address)
         }
         let plain = await check(HTTPCheck())
         #expect(plain.succeeded, "\(plain.message)")
