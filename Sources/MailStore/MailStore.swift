@@ -74,8 +74,6 @@ public final class MailStore: Sendable {
     ) async throws(MailStoreError) -> T {
         // A task on this pool's executor is on one of its threads already: the work runs here.
         if FilePoolExecutor.isRunning(on: threadPool) { return try body() }
-        // A task on this pool's executor is on one of its threads already: the work runs here.
-        if FilePoolExecutor.isRunning(on: threadPool) { return try body() }
         let result: Result<T, MailStoreError>
         do {
             result = try await threadPool.runIfActive { () -> Result<T, MailStoreError> in

@@ -10,9 +10,10 @@ import ShoalCore
 ///
 /// It owns the ``CRLFLineDecoder`` so that counted chunks (SMTP BDAT, IMAP literals) and STARTTLS switch the
 /// input mode exactly at the right byte; holds pipelined input while the session waits for its work, and stops
-/// reading (backpressure) once it holds more than a little or the client does not read what it was sent; drops input that arrived after
-/// a STARTTLS command; enforces the command and data idle timeouts with one timer; and on a server shutdown (`ChannelShouldQuiesceEvent`) lets the
-/// session finish what is under way and end at the next command boundary.
+/// reading (backpressure) once it holds more than a little or the client does not read what it was sent; drops
+/// input that arrived after a STARTTLS command; enforces the command and data idle timeouts with one timer; and
+/// on a server shutdown (`ChannelShouldQuiesceEvent`) lets the session finish what is under way and end at the
+/// next command boundary.
 public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHandler {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
