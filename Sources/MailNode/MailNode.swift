@@ -110,14 +110,7 @@ public final class MailNode: Service, Sendable {
     /// Binds every listener (all or none); returns the bound addresses in order.
     @discardableResult
     public func start() async throws -> [Endpoint] {
-        var bound: [Endpoint] = []
-        do {
-            for server in servers { bound.append(try await server.start()) }
-        } catch {
-            for server in servers { await server.shutdownGracefully() }
-            throw error
-        }
-        return bound
+        try await servers.startAll()
     }
 
     /// Serves until graceful shutdown, then drains every listener at once.

@@ -150,3 +150,18 @@ public protocol BindableServer: Service {
 }
 
 extension Server: BindableServer {}
+
+extension Array where Element == any BindableServer {
+    /// Binds every server, all or none (on a failure those already bound are shut down); returns the bound
+    /// addresses in order.
+    public func startAll() async throws -> [Endpoint] {
+        var bound: [Endpoint] = []
+        do {
+            for server in self { bound.append(try await server.start()) }
+        } catch {
+            for server in self { await server.shutdownGracefully() }
+            throw error
+        }
+        return bound
+    }
+}

@@ -70,14 +70,7 @@ public final class WebNode: Service, Sendable {
     /// Binds every listener (all or none); returns the bound addresses in order (http, https, admin: those configured).
     @discardableResult
     public func start() async throws -> [Endpoint] {
-        var bound: [Endpoint] = []
-        do {
-            for server in servers { bound.append(try await server.start()) }
-        } catch {
-            for server in servers { await server.shutdownGracefully() }
-            throw error
-        }
-        return bound
+        try await servers.startAll()
     }
 
     /// Serves until graceful shutdown; flushes the access log every second and at the end.
