@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
         .library(name: "WebServer", targets: ["WebServer"]),
+        .library(name: "HTTPCache", targets: ["HTTPCache"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -125,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS", "WebServer",
+                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS", "WebServer", "HTTPCache",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -384,6 +385,31 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Peers")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "HTTPCache",
+            dependencies: [
+                "ICP", "ShoalCore", "ShoalServer", "ShoalHTTP", "WebServer",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "HTTPCacheTests",
+            dependencies: [
+                "HTTPCache", "ICP", "ShoalHTTP", "ShoalServer", "ShoalCore", "ShoalTestFixtures", "WebServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: sharedSettings
         ),
     ]

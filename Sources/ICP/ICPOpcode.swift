@@ -29,3 +29,21 @@ public struct ICPOptions: OptionSet, Hashable, Sendable {
     /// ICP_FLAG_SRC_RTT: the querier asks for (or the reply carries) the source round-trip time.
     public static let sourceRTT = ICPOptions(rawValue: 0x4000_0000)
 }
+
+extension ICPOpcode {
+    /// The RFC's name without its `ICP_OP_` prefix, lowercased (`hit`, `miss_nofetch`, ...): a metrics label.
+    public var label: String {
+        switch self {
+        case .invalid: return "invalid"
+        case .query: return "query"
+        case .hit: return "hit"
+        case .miss: return "miss"
+        case .err: return "err"
+        case .secho: return "secho"
+        case .decho: return "decho"
+        case .missNoFetch: return "miss_nofetch"
+        case .denied: return "denied"
+        case .hitObj: return "hit_obj"
+        }
+    }
+}

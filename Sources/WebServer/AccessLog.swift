@@ -42,6 +42,17 @@ public final class AccessLog: Sendable {
         if let full { write(full) }
     }
 
+    /// Appends one line already formatted (another log format, e.g. the cache node's Squid-native lines).
+    public func record(line: String) {
+        let full: [UInt8]? = buffer.withLockedValue { buffer in
+            buffer.append(contentsOf: line.utf8)
+            guard buffer.count >= Self.flushThreshold else { return nil }
+            defer { buffer = [] }
+            return buffer
+        }
+        if let full { write(full) }
+    }
+
     /// Writes what is buffered (on the pool).
     public func flush() {
         let pending: [UInt8] = buffer.withLockedValue { buffer in

@@ -6,6 +6,6 @@ struct Shoal: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shoal",
         abstract: "Scalable network services in the Linux Virtual Server style.",
-        subcommands: [IPVSAdm.self, Simulate.self, Users.self, MailNodeCommand.self, DirectorCommand.self, RealServerSetupCommand.self, WebNodeCommand.self]
+        subcommands: [IPVSAdm.self, Simulate.self, Users.self, MailNodeCommand.self, DirectorCommand.self, RealServerSetupCommand.self, WebNodeCommand.self, CacheNodeCommand.self]
     )
 }

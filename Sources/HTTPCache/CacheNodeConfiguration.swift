@@ -1,0 +1,133 @@
+import Foundation
+import ICP
+import NIOCore
+public import ShoalCore
+public import ShoalHTTP
+
+/// A cache node's configuration file (YAML).
+///
+/// ```yaml
+/// name: cache-a                                  # in Via and X-Cache
+/// http: { listen: 127.0.0.1:3128 }
+/// admin: { listen: 127.0.0.1:9190 }              # /metrics
+/// origin: { servers: [127.0.0.1:8080], site: www.example:80, retry_after: 5 }   # reverse proxy
+/// forward_proxy: false                           # absolute-URI requests for any host
+/// store: { directory: /var/cache/shoal, capacity_bytes: 1073741824, memory_bytes: 67108864,
+///          memory_object_limit: 1048576, max_object_bytes: 8388608 }
+/// icp:
+///   listen: 127.0.0.1:3130
+///   allow: [127.0.0.2, 127.0.0.3]                # DENIED for others; empty: everyone
+///   down_after: 5                                # unanswered queries that mark a peer down
+///   timeout_ms: 2000                             # the adaptive timeout's ceiling
+///   peers: [{ icp: 127.0.0.2:3130, http: 127.0.0.2:3128, type: sibling }]
+/// purge_allow: [127.0.0.1]
+/// targeted_cache_control: CDN-Cache-Control      # RFC 9213; "" for none
+/// access_log: /var/log/shoal/cache-access.log    # Squid's native format
+/// limits: { header_bytes: 16384, body_bytes: 1048576, connections: 10000, header_timeout: 10, idle_timeout: 60,
+///           send_timeout: 60, origin_timeout: 30 }
+/// threads: 4                                     # disk pool
+/// event_loops: 2
+/// ```
+public struct CacheNodeConfiguration: Sendable {
+    public var name: String
+    public var http: Endpoint
+    public var admin: Endpoint?
+    public var origins: [Endpoint]
+    public var siteAuthority: String?
+    public var originRetryAfter: Int64
+    public var forwardProxy: Bool
+    public var storeDirectory: String
+    public var capacityBytes: Int
+    public var memoryBytes: Int
+    public var memoryObjectLimit: Int
+    public var maximumObjectBytes: Int
+    public var icpListen: Endpoint?
+    public var icpAllow: Set<IPAddress>
+    public var icpDownAfter: Int
+    public var icpTimeoutMilliseconds: Int
+    public var peers: [ICPPeerAddress]
+    public var purgeAllowed: Set<IPAddress>
+    public var targetedField: String?
+    public var accessLogPath: String?
+    public var server: HTTPServerConfiguration
+    public var originTimeout: Double
+    public var threads: Int
+    public var eventLoops: Int?
+
+    static let topLevel: Set<String> = ["name", "http", "admin", "origin", "forward_proxy", "store", "icp", "purge_allow",
+                                        "targeted_cache_control", "access_log", "limits", "threads", "event_loops"]
+
+    /// Reads a configuration file; every error names the file, line and field.
+    public static func load(path: String) throws(ConfigError) -> CacheNodeConfiguration {
+        try parse(ConfigDocument.load(path: path))
+    }
+
+    public static func parse(_ doc: ConfigNode) throws(ConfigError) -> CacheNodeConfiguration {
+        try doc.allowOnly(topLevel)
+        func listener(_ node: ConfigNode) throws(ConfigError) -> Endpoint {
+            try node.allowOnly(["listen"])
+            return try node.required("listen").endpoint()
+        }
+        func addresses(_ node: ConfigNode?) throws(ConfigError) -> Set<IPAddress> {
+            var set = Set<IPAddress>()
+            for item in try node?.list() ?? [] {
+                guard let address = IPAddress(try item.string()) else { throw item.error("not an IP address") }
+                set.insert(address)
+            }
+            return set
+        }
+        let http = try listener(try doc.required("http"))
+        let admin = try doc.optional("admin").map { (node: ConfigNode) throws(ConfigError) -> Endpoint in try listener(node) }
+        var origins: [Endpoint] = [], site: String?, retry: Int64 = 5
+        if let origin = try doc.optional("origin") {
+            try origin.allowOnly(["servers", "site", "retry_after"])
+            origins = try origin.required("servers").list().map { (node: ConfigNode) throws(ConfigError) -> Endpoint in try node.endpoint() }
+            if origins.isEmpty { throw try origin.required("servers").error("name at least one origin server") }
+            site = try origin.optional("site")?.string() ?? "\(origins[0])"
+            if let siteText = site, CacheKey.hostAndPort(siteText) == nil { throw try origin.required("site").error("not host or host:port") }
+            retry = Int64(try origin.optional("retry_after")?.int(in: 1...3600) ?? 5)
+        }
+        let forward = try doc.optional("forward_proxy")?.bool() ?? false
+        if origins.isEmpty, !forward { throw doc.error("configure an origin, forward_proxy: true, or both") }
+        let store = try doc.required("store")
+        try store.allowOnly(["directory", "capacity_bytes", "memory_bytes", "memory_object_limit", "max_object_bytes"])
+        var peers: [ICPPeerAddress] = [], icpListen: Endpoint?, icpAllow = Set<IPAddress>(), downAfter = 5, icpTimeout = 2000
+        if let icp = try doc.optional("icp") {
+            try icp.allowOnly(["listen", "allow", "peers", "down_after", "timeout_ms"])
+            icpListen = try icp.required("listen").endpoint()
+            icpAllow = try addresses(try icp.optional("allow"))
+            downAfter = try icp.optional("down_after")?.int(in: 1...1000) ?? 5
+            icpTimeout = try icp.optional("timeout_ms")?.int(in: 10...2000) ?? 2000
+            for node in try icp.optional("peers")?.list() ?? [] {
+                try node.allowOnly(["icp", "http", "type"])
+                let kind: ICPPeer.Kind = try node.optional("type")?.choice(["sibling", "parent"]) == "parent" ? .parent : .sibling
+                peers.append(ICPPeerAddress(icp: try node.required("icp").endpoint(), http: try node.required("http").endpoint(), kind: kind))
+            }
+        }
+        let limits = try doc.optional("limits")
+        try limits?.allowOnly(["header_bytes", "body_bytes", "connections", "header_timeout", "idle_timeout", "send_timeout", "origin_timeout"])
+        func seconds(_ name: String, default value: Double) throws(ConfigError) -> TimeAmount {
+            .milliseconds(Int64((try limits?.optional(name)?.seconds(in: 0.1...86_400) ?? value) * 1000))
+        }
+        let server = HTTPServerConfiguration(
+            maxHeaderBytes: try limits?.optional("header_bytes")?.int(in: 1024...1 << 20) ?? 16 * 1024,
+            maxBodyBytes: try limits?.optional("body_bytes")?.int(in: 0...1 << 30) ?? 1 << 20,
+            headerReadTimeout: try seconds("header_timeout", default: 10), bodyReadTimeout: try seconds("header_timeout", default: 10),
+            idleTimeout: try seconds("idle_timeout", default: 60),
+            maxConnections: try limits?.optional("connections")?.int(in: 1...1_000_000) ?? 10_000,
+            sendTimeout: try seconds("send_timeout", default: 60))
+        let targeted = try doc.optional("targeted_cache_control")?.string() ?? "CDN-Cache-Control"
+        return CacheNodeConfiguration(
+            name: try doc.optional("name")?.string() ?? "shoal-cache", http: http, admin: admin, origins: origins, siteAuthority: site,
+            originRetryAfter: retry, forwardProxy: forward, storeDirectory: try store.required("directory").string(),
+            capacityBytes: try store.optional("capacity_bytes")?.int(in: 1024...(1 << 50)) ?? 1 << 30,
+            memoryBytes: try store.optional("memory_bytes")?.int(in: 0...(1 << 40)) ?? 64 << 20,
+            memoryObjectLimit: try store.optional("memory_object_limit")?.int(in: 0...(1 << 30)) ?? 1 << 20,
+            maximumObjectBytes: try store.optional("max_object_bytes")?.int(in: 0...(1 << 34)) ?? 8 << 20,
+            icpListen: icpListen, icpAllow: icpAllow, icpDownAfter: downAfter, icpTimeoutMilliseconds: icpTimeout, peers: peers,
+            purgeAllowed: try addresses(try doc.optional("purge_allow")), targetedField: targeted.isEmpty ? nil : targeted,
+            accessLogPath: try doc.optional("access_log")?.string(), server: server,
+            originTimeout: try limits?.optional("origin_timeout")?.seconds(in: 0.1...3600) ?? 30,
+            threads: try doc.optional("threads")?.int(in: 1...256) ?? 4, eventLoops: try doc.optional("event_loops")?.int(in: 1...1024))
+    }
+}

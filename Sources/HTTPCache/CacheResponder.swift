@@ -1,0 +1,381 @@
+import Foundation
+import ICP
+public import NIOCore
+public import NIOHTTP1
+import NIOConcurrencyHelpers
+import ShoalCore
+public import ShoalHTTP
+import WebServer
+
+/// The caching proxy's `HTTPResponder`: GET/HEAD answered from the store when RFC 9111 allows, else filled
+/// (coalesced) from an ICP peer's HIT, a parent, or the origin; other methods forwarded and what they change
+/// invalidated; PURGE for addresses in its ACL.
+public final class CacheResponder: HTTPResponder {
+    public let settings: CacheSettings
+    public let store: CacheStore
+    public let client: OriginClient
+    public let origins: OriginPool?
+    public let icp: ICPEndpoint?
+    public let metrics: CacheMetrics
+    let accessLog: AccessLog?
+    let fills = FillCoordinator<FillResult>()
+    let clock: @Sendable () -> Int64
+
+    public init(settings: CacheSettings, store: CacheStore, client: OriginClient, origins: OriginPool?, icp: ICPEndpoint?, metrics: CacheMetrics,
+                accessLog: AccessLog?, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) {
+        self.settings = settings
+        self.store = store
+        self.client = client
+        self.origins = origins
+        self.icp = icp
+        self.metrics = metrics
+        self.accessLog = accessLog
+        self.clock = clock
+    }
+
+    /// One fill's outcome, shared by coalesced requests.
+    struct FillResult: Sendable {
+        var response: CachedResponse?
+        var error: String?
+        var hierarchy: String
+        var peer: String
+    }
+
+    /// Where a request goes upstream.
+    enum Upstream {
+        case origin
+        case direct(host: String, port: Int)
+    }
+
+    public func screen(_ head: HTTPRequestHead) -> HTTPServerResponse? {
+        if head.method == .CONNECT {
+            return .text(settings.forwardProxy ? .notImplemented : .forbidden, "CONNECT is not served here\n")
+        }
+        return nil
+    }
+
+    public func respond(to request: HTTPServerRequest) async -> HTTPServerResponse {
+        let started = DispatchTime.now().uptimeNanoseconds
+        metrics.add(.requests)
+        var outcome = await answer(request)
+        outcome.response.headers.replaceOrAdd(name: "Via", value: "1.1 \(settings.name) (shoal)")
+        if let accessLog {
+            let elapsed = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
+            let client = request.remoteAddress.flatMap(Endpoint.init(socketAddress:)).map { "\($0.address)" } ?? "-"
+            let line = SquidLogLine(timeMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), elapsedMilliseconds: elapsed, client: client,
+                                    code: outcome.code, status: outcome.response.status.code, bytes: Int(outcome.response.bodyLength),
+                                    method: request.head.method.rawValue, url: outcome.url, hierarchy: outcome.hierarchy, peer: outcome.peer,
+                                    contentType: outcome.response.headers.first(name: "Content-Type") ?? "-")
+            accessLog.record(line: line.text)
+        }
+        return outcome.response
+    }
+
+    struct Outcome {
+        var response: HTTPServerResponse
+        var code: String
+        var url: String
+        var hierarchy = "HIER_NONE"
+        var peer = "-"
+    }
+
+    func answer(_ request: HTTPServerRequest) async -> Outcome {
+        let head = request.head
+        guard let (url, upstream) = route(head) else {
+            return Outcome(response: .text(.forbidden, "this cache does not proxy for that host\n"), code: "TCP_DENIED", url: head.uri)
+        }
+        if head.method.rawValue == "PURGE" { return await purge(url, request: request) }
+        guard head.method == .GET || head.method == .HEAD else { return await forwardUnsafe(request, url: url, upstream: upstream) }
+        let now = clock()
+        let requestControl = CacheControl(head.headers)
+        if let (stored, fromMemory) = await store.lookup(url: url, requestHeaders: head.headers) {
+            switch settings.policy.reuse(stored, requestHeaders: head.headers, now: now) {
+            case .fresh:
+                return hit(stored, fromMemory: fromMemory, request: head, url: url, code: fromMemory ? "TCP_MEM_HIT" : "TCP_HIT", now: now)
+            case .staleWhileRevalidate:
+                metrics.add(.stale_served)
+                Task { _ = await self.revalidate(stored, request: head, url: url, upstream: upstream) }
+                return hit(stored, fromMemory: fromMemory, request: head, url: url, code: "TCP_REFRESH_MODIFIED", now: now)
+            case let .validate(staleIfError):
+                if requestControl.has("only-if-cached") {
+                    return Outcome(response: .text(.gatewayTimeout, "not in cache (only-if-cached)\n"), code: "TCP_MISS", url: url)
+                }
+                let (validated, code) = await revalidate(stored, request: head, url: url, upstream: upstream)
+                if let validated { return hit(validated, fromMemory: false, request: head, url: url, code: code, now: clock()) }
+                if staleIfError {
+                    metrics.add(.stale_served)
+                    return hit(stored, fromMemory: fromMemory, request: head, url: url, code: "TCP_REFRESH_FAIL_OLD", now: now)
+                }
+                metrics.add(.origin_errors)
+                return Outcome(response: .text(.badGateway, "origin unavailable\n"), code: "TCP_REFRESH_FAIL_ERR", url: url)
+            }
+        }
+        if requestControl.has("only-if-cached") {
+            return Outcome(response: .text(.gatewayTimeout, "not in cache (only-if-cached)\n"), code: "TCP_MISS", url: url)
+        }
+        metrics.add(.misses)
+        let coalescible = !head.headers.contains(name: "Authorization") && !requestControl.has("no-store")
+        let (result, coalesced): (FillResult, Bool)
+        if coalescible {
+            (result, coalesced) = await fills.run(key: url) { await self.fill(url: url, request: head, upstream: upstream) }
+        } else {
+            (result, coalesced) = (await fill(url: url, request: head, upstream: upstream), false)
+        }
+        if coalesced { metrics.add(.coalesced) }
+        guard var response = result.response else {
+            metrics.add(.origin_errors)
+            return Outcome(response: .text(.badGateway, "upstream failed: \(result.error ?? "unknown")\n"), code: "TCP_MISS", url: url,
+                           hierarchy: result.hierarchy, peer: result.peer)
+        }
+        if coalesced, !CachePolicy.varyMatches(response, requestHeaders: head.headers) {
+            // Another request's variant: fetch our own.
+            let own = await fill(url: url, request: head, upstream: upstream)
+            guard let ownResponse = own.response else {
+                return Outcome(response: .text(.badGateway, "upstream failed\n"), code: "TCP_MISS", url: url)
+            }
+            response = ownResponse
+        }
+        var served = serve(response, request: head, now: clock())
+        served.headers.replaceOrAdd(name: "X-Cache", value: "MISS from \(settings.name)")
+        return Outcome(response: served, code: "TCP_MISS", url: url, hierarchy: result.hierarchy, peer: result.peer)
+    }
+
+    /// The cache key and where to fetch from; nil when this node does not proxy for the target.
+    func route(_ head: HTTPRequestHead) -> (String, Upstream)? {
+        if head.uri.hasPrefix("/") {
+            guard let site = settings.siteAuthority, origins != nil else { return nil }
+            return CacheKey.url(target: head.uri, authority: site).map { ($0, .origin) }
+        }
+        guard let url = CacheKey.normalized(absolute: head.uri), let parts = CacheKey.parts(url) else { return nil }
+        if let site = settings.siteAuthority, parts.authority == site.lowercased(), origins != nil { return (url, .origin) }
+        guard settings.forwardProxy, let (host, port) = CacheKey.hostAndPort(parts.authority) else { return nil }
+        return (url, .direct(host: host, port: port))
+    }
+
+    /// A stored response served: Age, X-Cache, and 304 when the client's condition holds.
+    func hit(_ stored: CachedResponse, fromMemory: Bool, request: HTTPRequestHead, url: String, code: String, now: Int64) -> Outcome {
+        metrics.add(.hits)
+        metrics.add(fromMemory ? .memory_bytes_served : .disk_bytes_served, request.method == .HEAD ? 0 : stored.body.count)
+        var response = serve(stored, request: request, now: now)
+        response.headers.replaceOrAdd(name: "X-Cache", value: "HIT from \(settings.name)")
+        return Outcome(response: response, code: code, url: url)
+    }
+
+    /// The client's answer made from a stored (or just fetched) response.
+    func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64) -> HTTPServerResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in stored.headers where !Self.hopByHop.contains(name.lowercased()) && name.lowercased() != "content-length" {
+            headers.add(name: name, value: value)
+        }
+        headers.replaceOrAdd(name: "Age", value: String(settings.policy.currentAge(stored, now: now)))
+        if CachePolicy.clientNotModified(stored, requestHeaders: request.headers) {
+            var notModified = HTTPHeaders()
+            for name in ["ETag", "Last-Modified", "Cache-Control", "Expires", "Vary", "Date", "Age", "Content-Location"] {
+                for value in headers[name] { notModified.add(name: name, value: value) }
+            }
+            return HTTPServerResponse(status: .notModified, headers: notModified)
+        }
+        var body = ByteBuffer()
+        body.writeBytes(stored.body)
+        return HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(stored.status)), headers: headers, body: body)
+    }
+
+    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+                                        "proxy-authenticate", "proxy-authorization"]
+
+    /// The request sent upstream: hop-by-hop fields dropped, conditional fields of the client dropped
+    /// (the cache validates with its own), Via added; origin-form for origins, absolute-form for peers.
+    func upstreamHead(_ request: HTTPRequestHead, url: String, absolute: Bool, extra: HTTPHeaders = [:]) -> HTTPRequestHead {
+        var headers = HTTPHeaders()
+        for (name, value) in request.headers where !Self.hopByHop.contains(name.lowercased()) {
+            let lower = name.lowercased()
+            if request.method == .GET || request.method == .HEAD,
+               ["if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"].contains(lower) { continue }
+            headers.add(name: name, value: value)
+        }
+        for (name, value) in extra { headers.replaceOrAdd(name: name, value: value) }
+        let parts = CacheKey.parts(url)
+        if let parts { headers.replaceOrAdd(name: "Host", value: parts.authority) }
+        headers.add(name: "Via", value: "1.1 \(settings.name) (shoal)")
+        let target = absolute ? url : (parts?.target ?? "/")
+        return HTTPRequestHead(version: .http1_1, method: request.method == .HEAD ? .GET : request.method, uri: target, headers: headers)
+    }
+
+    /// Fetches upstream: from the origin pool (trying each server once) or the named host.
+    func fetchUpstream(_ head: HTTPRequestHead, upstream: Upstream, body: ByteBuffer? = nil) async -> (OriginResponse?, String, String) {
+        switch upstream {
+        case let .direct(host, port):
+            do {
+                let response = try await client.fetch(host: host, port: port, head: head, body: body)
+                return (response, "HIER_DIRECT", host)
+            } catch {
+                return (nil, "HIER_DIRECT", "\(error)")
+            }
+        case .origin:
+            guard let origins else { return (nil, "HIER_NONE", "no origin") }
+            var lastError = "no origin server"
+            for _ in 0..<max(1, origins.servers.count) {
+                guard let server = origins.pick(now: clock()) else { break }
+                do {
+                    let response = try await client.fetch(host: "\(server.address)", port: Int(server.port), head: head, body: body)
+                    origins.succeeded(server)
+                    return (response, "HIER_DIRECT", "\(server.address)")
+                } catch {
+                    origins.failed(server, now: clock())
+                    lastError = "\(error)"
+                }
+            }
+            return (nil, "HIER_DIRECT", lastError)
+        }
+    }
+
+    /// A miss: ask the ICP peers, fetch from a HIT peer (or the fastest parent's MISS), else upstream; store
+    /// what may be stored.
+    func fill(url: String, request: HTTPRequestHead, upstream: Upstream) async -> FillResult {
+        let requestTime = clock()
+        var fetched: OriginResponse?
+        var hierarchy = "HIER_DIRECT", peer = "-"
+        if let icp, !icp.peers.isEmpty, !CacheControl(request.headers).has("no-cache") {
+            let selection = await icp.select(url: url)
+            let chosen: (Int, String)?
+            switch selection {
+            case let .hit(index): chosen = (index, "SIBLING_HIT")
+            case let .parentMiss(index): chosen = (index, "CLOSEST_PARENT_MISS")
+            case .direct: chosen = nil
+            }
+            if let (index, label) = chosen {
+                let address = icp.peers[index].http
+                let hit = label == "SIBLING_HIT"
+                if hit, icp.peers[index].kind == .parent { hierarchy = "PARENT_HIT" } else { hierarchy = label }
+                peer = "\(address.address)"
+                fetched = try? await client.fetch(host: "\(address.address)", port: Int(address.port),
+                                                  head: upstreamHead(request, url: url, absolute: true))
+                if fetched != nil {
+                    metrics.add(hit ? .sibling_hits : .parent_fetches)
+                    metrics.add(.peer_bytes, fetched?.body.count ?? 0)
+                }
+            }
+        }
+        if fetched == nil {
+            let (response, label, name) = await fetchUpstream(upstreamHead(request, url: url, absolute: false), upstream: upstream)
+            guard let response else { return FillResult(response: nil, error: name, hierarchy: label, peer: "-") }
+            fetched = response
+            hierarchy = label
+            peer = name
+            metrics.add(.origin_bytes, response.body.count)
+        }
+        guard let fetched else { return FillResult(response: nil, error: "no response", hierarchy: hierarchy, peer: peer) }
+        let response = cachedResponse(fetched, url: url, request: request, requestTime: requestTime)
+        await keep(response, request: request, fetched: fetched)
+        return FillResult(response: response, error: nil, hierarchy: hierarchy, peer: peer)
+    }
+
+    func cachedResponse(_ fetched: OriginResponse, url: String, request: HTTPRequestHead, requestTime: Int64) -> CachedResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in fetched.head.headers where !Self.hopByHop.contains(name.lowercased()) { headers.add(name: name, value: value) }
+        if !headers.contains(name: "Date") { headers.add(name: "Date", value: HTTPDate.format(clock())) }
+        return CachedResponse(url: url, status: fetched.head.status.code, headers: headers, body: fetched.body, requestTime: requestTime,
+                              responseTime: clock(), varyValues: CachePolicy.varyValues(for: headers, requestHeaders: request.headers))
+    }
+
+    /// Stores the response when §3 allows it.
+    func keep(_ response: CachedResponse, request: HTTPRequestHead, fetched: OriginResponse) async {
+        if let reason = settings.policy.refusalToStore(method: .GET, requestHeaders: request.headers, status: response.status,
+                                                       responseHeaders: response.headers, bodyBytes: response.body.count) {
+            _ = reason
+            metrics.add(.not_stored)
+            return
+        }
+        await store.store(response)
+    }
+
+    /// Validates a stored response with a conditional request (coalesced per URL); returns the response to
+    /// serve and the log code, or nil when the origin failed.
+    func revalidate(_ stored: CachedResponse, request: HTTPRequestHead, url: String, upstream: Upstream) async -> (CachedResponse?, String) {
+        metrics.add(.revalidations)
+        let (result, _) = await fills.run(key: "validate " + url) { () -> FillResult in
+            let requestTime = self.clock()
+            let conditional = CachePolicy.conditionalHeaders(for: stored) ?? [:]
+            let (response, label, name) = await self.fetchUpstream(self.upstreamHead(request, url: url, absolute: false, extra: conditional),
+                                                                   upstream: upstream)
+            guard let response, response.head.status.code < 500 else {
+                return FillResult(response: nil, error: name, hierarchy: label, peer: name)
+            }
+            if response.head.status == .notModified, CachePolicy.notModifiedSelects(stored, headers: response.head.headers) {
+                self.metrics.add(.revalidated_unchanged)
+                let updated = CachePolicy.updated(stored, with: response.head.headers, requestTime: requestTime, responseTime: self.clock())
+                await self.store.store(updated)
+                return FillResult(response: updated, error: nil, hierarchy: "TCP_REFRESH_UNMODIFIED", peer: name)
+            }
+            self.metrics.add(.origin_bytes, response.body.count)
+            let fresh = self.cachedResponse(response, url: url, request: request, requestTime: requestTime)
+            await self.keep(fresh, request: request, fetched: response)
+            if self.settings.policy.refusalToStore(method: .GET, requestHeaders: request.headers, status: fresh.status,
+                                                   responseHeaders: fresh.headers, bodyBytes: fresh.body.count) != nil {
+                await self.store.remove(url: url)
+            }
+            return FillResult(response: fresh, error: nil, hierarchy: "TCP_REFRESH_MODIFIED", peer: name)
+        }
+        guard let response = result.response else { return (nil, "TCP_REFRESH_FAIL_ERR") }
+        return (response, result.hierarchy)
+    }
+
+    /// POST/PUT/DELETE/...: forwarded; a non-error answer invalidates the target and its Location (§4.4).
+    func forwardUnsafe(_ request: HTTPServerRequest, url: String, upstream: Upstream) async -> Outcome {
+        let head = upstreamHead(request.head, url: url, absolute: false)
+        let (response, label, name) = await fetchUpstream(head, upstream: upstream, body: request.body)
+        guard let response else {
+            metrics.add(.origin_errors)
+            return Outcome(response: .text(.badGateway, "upstream failed\n"), code: "TCP_MISS", url: url, hierarchy: label, peer: name)
+        }
+        for invalid in CachePolicy.invalidatedURLs(method: request.head.method, url: url, status: response.head.status.code,
+                                                     responseHeaders: response.head.headers) {
+            if await store.remove(url: invalid) > 0 { metrics.add(.invalidations) }
+        }
+        var headers = HTTPHeaders()
+        for (name, value) in response.head.headers where !Self.hopByHop.contains(name.lowercased()) && name.lowercased() != "content-length" {
+            headers.add(name: name, value: value)
+        }
+        var body = ByteBuffer()
+        body.writeBytes(response.body)
+        return Outcome(response: HTTPServerResponse(status: response.head.status, headers: headers, body: body), code: "TCP_MISS", url: url,
+                       hierarchy: label, peer: name)
+    }
+
+    /// PURGE: removes every variant of the URL, for clients in the purge ACL.
+    func purge(_ url: String, request: HTTPServerRequest) async -> Outcome {
+        guard let client = request.remoteAddress.flatMap(Endpoint.init(socketAddress:)), settings.purgeAllowed.contains(client.address) else {
+            return Outcome(response: .text(.forbidden, "PURGE not allowed from this address\n"), code: "TCP_DENIED", url: url)
+        }
+        let removed = await store.remove(url: url)
+        metrics.add(.purges)
+        return Outcome(response: .text(removed > 0 ? .ok : .notFound, removed > 0 ? "purged\n" : "not cached\n"), code: "TCP_MISS", url: url)
+    }
+
+    /// ICP's view of a URL: HIT when some stored variant is fresh for 30 s more (RFC 2187), never blocking.
+    public func icpState(url: String) -> ICPQueryAnswerer.ObjectState {
+        let now = clock()
+        guard let key = CacheKey.normalized(absolute: url) else { return .miss }
+        let fresh = store.peek(url: key).contains { settings.policy.isFreshForICP($0, now: now) && $0.status == 200 }
+        return fresh ? .hit(object: nil) : .miss
+    }
+}
+
+/// What the responder needs from the configuration.
+public struct CacheSettings: Sendable {
+    /// Shown in `Via` and `X-Cache`.
+    public var name: String
+    /// `host:port` the reverse-proxied site is known as (cache keys of origin-form requests); nil: forward only.
+    public var siteAuthority: String?
+    public var forwardProxy: Bool
+    public var policy: CachePolicy
+    public var purgeAllowed: Set<IPAddress>
+
+    public init(name: String, siteAuthority: String?, forwardProxy: Bool, policy: CachePolicy, purgeAllowed: Set<IPAddress>) {
+        self.name = name
+        self.siteAuthority = siteAuthority
+        self.forwardProxy = forwardProxy
+        self.policy = policy
+        self.purgeAllowed = purgeAllowed
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import NIOConcurrencyHelpers
+public import NIOHTTP1
+public import NIOPosix
+
+/// The cache's objects: an index and a memory tier in this process, every object also on local disk
+/// (`StoredObjectFile`, one file per variant under `directory/objects`), so a restart finds them again.
+/// A byte cap with LRU eviction (least recently used variant first) bounds the disk; small bodies
+/// (`memoryObjectLimit`) stay in memory up to `memoryBytes`, larger ones are read from disk on the pool.
+public final class CacheStore: Sendable {
+    public let directory: String
+    public let capacityBytes: Int
+    public let memoryBytes: Int
+    public let memoryObjectLimit: Int
+    let pool: NIOThreadPool
+
+    struct Entry {
+        var response: CachedResponse     // body emptied when not held in memory
+        var bodyInMemory: Bool
+        var size: Int
+        var lastUse: UInt64
+    }
+
+    struct State {
+        var entries: [String: Entry] = [:]      // by file name
+        var variants: [String: [String]] = [:]  // url -> file names
+        var diskBytes = 0
+        var memoryBytes = 0
+        var clock: UInt64 = 0
+        var evictions = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Opens (creating) the store directory and loads every whole object in it; torn or foreign files and
+    /// stray temporary files are removed. Blocking: call it before serving.
+    public init(directory: String, capacityBytes: Int, memoryBytes: Int, memoryObjectLimit: Int, pool: NIOThreadPool) throws {
+        self.directory = directory
+        self.capacityBytes = capacityBytes
+        self.memoryBytes = memoryBytes
+        self.memoryObjectLimit = memoryObjectLimit
+        self.pool = pool
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory + "/objects", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
+        for name in (try? fm.contentsOfDirectory(atPath: directory + "/tmp")) ?? [] { try? fm.removeItem(atPath: directory + "/tmp/" + name) }
+        var loaded: [(String, CachedResponse)] = []
+        for name in (try? fm.contentsOfDirectory(atPath: directory + "/objects")) ?? [] {
+            let path = directory + "/objects/" + name
+            guard let data = fm.contents(atPath: path), let response = try? StoredObjectFile.decode(Array(data)),
+                  StoredObjectFile.name(url: response.url, varyValues: response.varyValues) == name else {
+                try? fm.removeItem(atPath: path)
+                continue
+            }
+            loaded.append((name, response))
+        }
+        loaded.sort { $0.1.responseTime < $1.1.responseTime }
+        state.withLockedValue { state in
+            for (name, response) in loaded { Self.insert(name: name, response: response, into: &state, limits: self.limits) }
+        }
+        _ = evictOverCapacity()
+    }
+
+    var limits: (memoryBytes: Int, memoryObjectLimit: Int) { (memoryBytes, memoryObjectLimit) }
+
+    /// The variants stored for a URL, bodies included when in memory (check `bodyInMemory` with ``body(of:)``).
+    public func variants(of url: String) -> [CachedResponse] {
+        state.withLockedValue { state in
+            (state.variants[url] ?? []).compactMap { state.entries[$0]?.response }
+        }
+    }
+
+    /// The variant matching the request's Vary fields, marked as used; its body is loaded from disk when needed.
+    public func lookup(url: String, requestHeaders: HTTPHeaders) async -> (CachedResponse, fromMemory: Bool)? {
+        let found: (String, Entry)? = state.withLockedValue { state in
+            for name in state.variants[url] ?? [] {
+                guard var entry = state.entries[name], CachePolicy.varyMatches(entry.response, requestHeaders: requestHeaders) else { continue }
+                state.clock += 1
+                entry.lastUse = state.clock
+                state.entries[name] = entry
+                return (name, entry)
+            }
+            return nil
+        }
+        guard let (name, entry) = found else { return nil }
+        if entry.bodyInMemory { return (entry.response, true) }
+        let path = directory + "/objects/" + name
+        let read = try? await pool.runIfActive { () -> CachedResponse? in
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            return try? StoredObjectFile.decode(Array(data))
+        }
+        guard let read, let response = read else {
+            remove(name: name)
+            return nil
+        }
+        var merged = entry.response
+        merged.body = response.body
+        return (merged, false)
+    }
+
+    /// The in-memory view only (no disk read): for ICP, which must answer without blocking.
+    public func peek(url: String) -> [CachedResponse] { variants(of: url) }
+
+    /// Stores (or replaces) a variant: written to disk first (temporary file, fsync, rename), then indexed.
+    public func store(_ response: CachedResponse) async {
+        let name = StoredObjectFile.name(url: response.url, varyValues: response.varyValues)
+        let directory = self.directory
+        let written = (try? await pool.runIfActive { () -> Bool in
+            Self.writeFile(StoredObjectFile.encode(response), directory: directory, name: name)
+        }) ?? false
+        guard written else { return }
+        state.withLockedValue { state in
+            Self.removeLocked(name: name, from: &state)
+            Self.insert(name: name, response: response, into: &state, limits: self.limits)
+        }
+        let evicted = evictOverCapacity()
+        await deleteFiles(evicted)
+    }
+
+    /// Forgets every variant of a URL (PURGE, invalidation); their files are removed.
+    @discardableResult
+    public func remove(url: String) async -> Int {
+        let names = state.withLockedValue { state in
+            let names = state.variants[url] ?? []
+            for name in names { Self.removeLocked(name: name, from: &state) }
+            return names
+        }
+        await deleteFiles(names)
+        return names.count
+    }
+
+    /// Objects, disk bytes, memory bytes and evictions so far.
+    public var usage: (objects: Int, diskBytes: Int, memoryBytes: Int, evictions: Int) {
+        state.withLockedValue { ($0.entries.count, $0.diskBytes, $0.memoryBytes, $0.evictions) }
+    }
+
+    func remove(name: String) {
+        state.withLockedValue { Self.removeLocked(name: name, from: &$0) }
+    }
+
+    func deleteFiles(_ names: [String]) async {
+        guard !names.isEmpty else { return }
+        let directory = self.directory
+        _ = try? await pool.runIfActive {
+            for name in names { unlink(directory + "/objects/" + name) }
+        }
+    }
+
+    /// Evicts least recently used variants until the disk bytes fit; returns their file names.
+    func evictOverCapacity() -> [String] {
+        state.withLockedValue { state in
+            var evicted: [String] = []
+            while state.diskBytes > capacityBytes, let victim = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+                Self.removeLocked(name: victim, from: &state)
+                state.evictions += 1
+                evicted.append(victim)
+            }
+            return evicted
+        }
+    }
+
+    static func insert(name: String, response: CachedResponse, into state: inout State, limits: (memoryBytes: Int, memoryObjectLimit: Int)) {
+        var kept = response
+        let inMemory = response.body.count <= limits.memoryObjectLimit && state.memoryBytes + response.body.count <= limits.memoryBytes
+        if !inMemory { kept.body = [] } else { state.memoryBytes += response.body.count }
+        state.clock += 1
+        state.entries[name] = Entry(response: kept, bodyInMemory: inMemory, size: response.size, lastUse: state.clock)
+        state.variants[response.url, default: []].append(name)
+        state.diskBytes += response.size
+    }
+
+    static func removeLocked(name: String, from state: inout State) {
+        guard let entry = state.entries.removeValue(forKey: name) else { return }
+        state.diskBytes -= entry.size
+        if entry.bodyInMemory { state.memoryBytes -= entry.response.body.count }
+        state.variants[entry.response.url]?.removeAll { $0 == name }
+        if state.variants[entry.response.url]?.isEmpty == true { state.variants[entry.response.url] = nil }
+    }
+
+    /// Write-then-rename with fsync of the file (and the directory), so a crash never leaves a torn object in place.
+    static func writeFile(_ bytes: [UInt8], directory: String, name: String) -> Bool {
+        let temporary = directory + "/tmp/" + name + "." + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return false }
+        var offset = 0
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return false }
+                offset += n
+            }
+            return fsync(fd) == 0
+        }
+        close(fd)
+        guard ok, rename(temporary, directory + "/objects/" + name) == 0 else {
+            unlink(temporary)
+            return false
+        }
+        let dir = open(directory + "/objects", O_RDONLY | O_DIRECTORY)
+        if dir >= 0 { fsync(dir); close(dir) }
+        return true
+    }
+}

@@ -1,0 +1,237 @@
+public import ICP
+import Logging
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOPosix
+public import ShoalCore
+import ShoalServer
+
+/// One ICP peer as configured: its ICP address, its HTTP proxy address, sibling or parent.
+public struct ICPPeerAddress: Sendable, Hashable {
+    public var icp: Endpoint
+    public var http: Endpoint
+    public var kind: ICPPeer.Kind
+
+    public init(icp: Endpoint, http: Endpoint, kind: ICPPeer.Kind) {
+        self.icp = icp
+        self.http = http
+        self.kind = kind
+    }
+}
+
+/// A cache node's ICP socket (RFC 2186/2187), server and client on one UDP port as Squid does: queries from
+/// peers are answered by `ICPQueryAnswerer` from the store; our own queries go to every peer and the replies
+/// are folded into an `ICPPeerSelection` with an adaptive timeout (`ICPTimeoutPolicy`); silent peers are
+/// marked down (`ICPPeerHealth`) and keep being queried as probes until they answer.
+public final class ICPEndpoint: Sendable {
+    /// Answers whether a URL is a HIT for ICP (fresh 30 s more); called on the event loop, must not block.
+    public typealias Lookup = @Sendable (String) -> ICPQueryAnswerer.ObjectState
+
+    public let peers: [ICPPeerAddress]
+    let allowed: Set<IPAddress>
+    let lookup: Lookup
+    let timeoutPolicy: ICPTimeoutPolicy
+    let logger: Logger
+
+    struct Round {
+        var selection: ICPPeerSelection
+        var sentAt: NIODeadline
+        var continuation: CheckedContinuation<ICPSelectionResult, Never>?
+        var timeout: Scheduled<Void>?
+    }
+
+    struct State {
+        var channel: (any Channel)?
+        var rounds: [UInt32: Round] = [:]
+        var health: [ICPPeerHealth]
+        var counters = ICPCounters()
+        var nextRequest: UInt32 = UInt32.random(in: 1...0x7fff_ffff)
+        var refusingFetches = false
+        var replyLatencies: [Int64] = []
+    }
+
+    let state: NIOLockedValueBox<State>
+
+    public init(peers: [ICPPeerAddress], allowed: Set<IPAddress>, downAfter: Int = 5, timeoutPolicy: ICPTimeoutPolicy = ICPTimeoutPolicy(),
+                logger: Logger, lookup: @escaping Lookup) {
+        self.peers = peers
+        self.allowed = allowed
+        self.lookup = lookup
+        self.timeoutPolicy = timeoutPolicy
+        self.logger = logger
+        state = NIOLockedValueBox(State(health: Array(repeating: ICPPeerHealth(downAfter: downAfter), count: peers.count)))
+    }
+
+    /// Binds the UDP socket; returns its address.
+    public func start(listen: Endpoint, group: any EventLoopGroup) async throws -> DatagramListener {
+        let listener = try await DatagramListener.bind(listen, group: group, logger: logger) { channel in
+            try channel.pipeline.syncOperations.addHandler(ICPChannelHandler(endpoint: self))
+        }
+        return listener
+    }
+
+    func attach(_ channel: any Channel) {
+        state.withLockedValue { $0.channel = channel }
+    }
+
+    /// MISS_NOFETCH to every query while set (warming up, overloaded).
+    public func setRefusingFetches(_ refusing: Bool) {
+        state.withLockedValue { $0.refusingFetches = refusing }
+    }
+
+    /// The counters so far.
+    public var counters: ICPCounters { state.withLockedValue { $0.counters } }
+
+    /// Peer health, in configuration order.
+    public var health: [ICPPeerHealth] { state.withLockedValue { $0.health } }
+
+    func allows(_ address: SocketAddress?) -> Bool {
+        if allowed.isEmpty { return true }
+        guard let endpoint = address.flatMap(Endpoint.init(socketAddress:)) else { return false }
+        return allowed.contains(endpoint.address)
+    }
+
+    /// One datagram arrived (on the channel's event loop).
+    func received(_ datagram: ByteBuffer, from sender: SocketAddress, channel: any Channel) {
+        let bytes = datagram.readableBytesView
+        let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender), refusingFetches: state.withLockedValue { $0.refusingFetches })
+        let outcome = ICPQueryAnswerer.handle(bytes, conditions: conditions, lookup: lookup)
+        switch outcome {
+        case let .drop(error):
+            state.withLockedValue { $0.counters.drop(error) }
+            logger.debug("ICP datagram dropped", metadata: ["from": "\(sender)", "reason": "\(error)"])
+        case let .answer(reply, opcode, query):
+            state.withLockedValue { state in
+                if let query { state.counters.received[query.opcode, default: 0] += 1 } else { state.counters.dropped["malformed", default: 0] += 1 }
+                state.counters.sent[opcode, default: 0] += 1
+            }
+            var buffer = channel.allocator.buffer(capacity: reply.count)
+            buffer.writeBytes(reply)
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: buffer), promise: nil)
+        case let .reply(message):
+            replyArrived(message, from: sender)
+        }
+    }
+
+    func replyArrived(_ message: ICPMessage, from sender: SocketAddress) {
+        let senderEndpoint = Endpoint(socketAddress: sender)
+        let now = NIODeadline.now()
+        let finished: (CheckedContinuation<ICPSelectionResult, Never>, ICPSelectionResult, Scheduled<Void>?)? = state.withLockedValue { state in
+            state.counters.received[message.opcode, default: 0] += 1
+            guard let index = peers.firstIndex(where: { $0.icp == senderEndpoint }) else { return nil }
+            guard var round = state.rounds[message.requestNumber] else {
+                // A late reply still proves the peer is alive.
+                state.health[index].replied(rtt: timeoutPolicy.ceiling)
+                return nil
+            }
+            let rtt = (now - round.sentAt).nanoseconds
+            state.health[index].replied(rtt: rtt)
+            state.replyLatencies.append(rtt)
+            if state.replyLatencies.count > 4096 { state.replyLatencies.removeFirst(2048) }
+            let result = round.selection.receive(message.opcode, from: index, rtt: rtt)
+            if let result, let continuation = round.continuation {
+                round.continuation = nil
+                state.rounds[message.requestNumber] = nil
+                return (continuation, result, round.timeout)
+            }
+            state.rounds[message.requestNumber] = round
+            return nil
+        }
+        if let (continuation, result, timeout) = finished {
+            timeout?.cancel()
+            continuation.resume(returning: result)
+        }
+    }
+
+    /// Asks every peer about `url` (RFC 2187 §3.1): the first HIT, else the fastest parent's MISS, else direct.
+    /// Returns `.direct` at once when there are no peers or the socket is not bound.
+    public func select(url: String) async -> ICPSelectionResult {
+        guard !peers.isEmpty, let channel = state.withLockedValue({ $0.channel }) else { return .direct }
+        return await withCheckedContinuation { continuation in
+            let prepared: (UInt32, [UInt8], Int64)? = state.withLockedValue { state in
+                let number = state.nextRequest
+                state.nextRequest = state.nextRequest &+ 1
+                guard let bytes = try? ICPMessage(opcode: .query, requestNumber: number, url: url).encoded() else { return nil }
+                let expected = Set(state.health.indices.filter { state.health[$0].isUp })
+                let wait = timeoutPolicy.timeout(for: expected.map { state.health[$0] })
+                var round = Round(selection: ICPPeerSelection(peers: peers.map { ICPPeer(name: "\($0.icp)", kind: $0.kind) }, expected: expected),
+                                  sentAt: .now(), continuation: continuation)
+                if round.selection.result != nil { round.continuation = nil }
+                state.rounds[number] = round
+                state.counters.sent[.query, default: 0] += peers.count
+                return (number, bytes, wait)
+            }
+            guard let (number, bytes, wait) = prepared else {
+                continuation.resume(returning: .direct)
+                return
+            }
+            for peer in peers {
+                var buffer = channel.allocator.buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer.icp.socketAddress, data: buffer), promise: nil)
+            }
+            let immediate = state.withLockedValue { state -> Bool in
+                guard state.rounds[number]?.continuation == nil else { return false }
+                return true
+            }
+            if immediate {
+                // No peer is up: the query went out as a probe; keep the round open to mark replies, then go direct.
+                scheduleExpiry(number, after: wait, on: channel.eventLoop)
+                continuation.resume(returning: .direct)
+                return
+            }
+            let task = channel.eventLoop.scheduleTask(in: .nanoseconds(wait)) { self.expire(number) }
+            state.withLockedValue { $0.rounds[number]?.timeout = task }
+        }
+    }
+
+    func scheduleExpiry(_ number: UInt32, after wait: Int64, on loop: any EventLoop) {
+        loop.scheduleTask(in: .nanoseconds(wait)) { self.expire(number) }
+    }
+
+    /// A round's time is up: peers it still waited for missed a reply; decide with what came.
+    func expire(_ number: UInt32) {
+        let finished: (CheckedContinuation<ICPSelectionResult, Never>, ICPSelectionResult)? = state.withLockedValue { state in
+            guard var round = state.rounds.removeValue(forKey: number) else { return nil }
+            for index in round.selection.awaiting { state.health[index].missed() }
+            // Down peers that were only probed and did not answer stay down; count their silence too.
+            for index in state.health.indices where !state.health[index].isUp && !round.selection.awaiting.contains(index) {
+                state.health[index].missed()
+            }
+            let result = round.selection.timeOut()
+            guard let continuation = round.continuation else { return nil }
+            return (continuation, result)
+        }
+        if let (continuation, result) = finished { continuation.resume(returning: result) }
+    }
+
+    /// Reply latencies measured by our queries (nanoseconds), most recent last.
+    public var replyLatencies: [Int64] { state.withLockedValue { $0.replyLatencies } }
+}
+
+/// The channel handler of the ICP socket.
+final class ICPChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+    let endpoint: ICPEndpoint
+
+    init(endpoint: ICPEndpoint) { self.endpoint = endpoint }
+
+    func channelActive(context: ChannelHandlerContext) {
+        endpoint.attach(context.channel)
+        context.fireChannelActive()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { endpoint.attach(context.channel) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        endpoint.received(envelope.data, from: envelope.remoteAddress, channel: context.channel)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A UDP socket reports ICMP errors (e.g. a peer's port closed) here; they are not fatal.
+    }
+}
