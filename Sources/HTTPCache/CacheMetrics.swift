@@ -1,4 +1,4 @@
-import ICP
+public import ICP
 import NIOConcurrencyHelpers
 
 /// The cache node's counters, shown as Prometheus text on the admin address.

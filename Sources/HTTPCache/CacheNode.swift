@@ -16,7 +16,7 @@ public final class CacheNode: Service, Sendable {
     public let responder: CacheResponder
     public let icp: ICPEndpoint?
     public let metrics: CacheMetrics
-    let servers: [any BindableServer]
+    public let servers: [any BindableServer]
     let group: any EventLoopGroup
     let pool: NIOThreadPool
     let accessLog: AccessLog?
@@ -107,6 +107,17 @@ public final class CacheNode: Service, Sendable {
         accessLog?.flush()
         try? await pool.shutdownGracefully()
     }
+
+    /// Drains the listeners, closes the ICP socket and stops the disk pool (for owners that do not call ``run()``).
+    public func stop() async {
+        for server in servers { await server.shutdownGracefully() }
+        await icpListener.get()?.close()
+        accessLog?.flush()
+        try? await pool.shutdownGracefully()
+    }
+
+    /// Writes the buffered access log lines now.
+    public func flushAccessLog() { accessLog?.flush() }
 
     /// SIGHUP: reopens the access log.
     public func reload() async {

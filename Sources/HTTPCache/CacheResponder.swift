@@ -3,9 +3,9 @@ import ICP
 public import NIOCore
 public import NIOHTTP1
 import NIOConcurrencyHelpers
-import ShoalCore
+public import ShoalCore
 public import ShoalHTTP
-import WebServer
+public import WebServer
 
 /// The caching proxy's `HTTPResponder`: GET/HEAD answered from the store when RFC 9111 allows, else filled
 /// (coalesced) from an ICP peer's HIT, a parent, or the origin; other methods forwarded and what they change
@@ -81,14 +81,16 @@ public final class CacheResponder: HTTPResponder {
 
     func answer(_ request: HTTPServerRequest) async -> Outcome {
         let head = request.head
-        guard let (url, upstream) = route(head) else {
+        guard let routed = route(head) else {
             return Outcome(response: .text(.forbidden, "this cache does not proxy for that host\n"), code: "TCP_DENIED", url: head.uri)
         }
+        let (url, upstream) = routed
         if head.method.rawValue == "PURGE" { return await purge(url, request: request) }
         guard head.method == .GET || head.method == .HEAD else { return await forwardUnsafe(request, url: url, upstream: upstream) }
         let now = clock()
         let requestControl = CacheControl(head.headers)
-        if let (stored, fromMemory) = await store.lookup(url: url, requestHeaders: head.headers) {
+        if let found = await store.lookup(url: url, requestHeaders: head.headers) {
+            let (stored, fromMemory) = found
             switch settings.policy.reuse(stored, requestHeaders: head.headers, now: now) {
             case .fresh:
                 return hit(stored, fromMemory: fromMemory, request: head, url: url, code: fromMemory ? "TCP_MEM_HIT" : "TCP_HIT", now: now)
@@ -115,11 +117,14 @@ public final class CacheResponder: HTTPResponder {
         }
         metrics.add(.misses)
         let coalescible = !head.headers.contains(name: "Authorization") && !requestControl.has("no-store")
-        let (result, coalesced): (FillResult, Bool)
+        var result: FillResult
+        var coalesced = false
         if coalescible {
-            (result, coalesced) = await fills.run(key: url) { await self.fill(url: url, request: head, upstream: upstream) }
+            let run = await fills.run(key: url) { await self.fill(url: url, request: head, upstream: upstream) }
+            result = run.0
+            coalesced = run.coalesced
         } else {
-            (result, coalesced) = (await fill(url: url, request: head, upstream: upstream), false)
+            result = await fill(url: url, request: head, upstream: upstream)
         }
         if coalesced { metrics.add(.coalesced) }
         guard var response = result.response else {
@@ -144,12 +149,13 @@ public final class CacheResponder: HTTPResponder {
     func route(_ head: HTTPRequestHead) -> (String, Upstream)? {
         if head.uri.hasPrefix("/") {
             guard let site = settings.siteAuthority, origins != nil else { return nil }
-            return CacheKey.url(target: head.uri, authority: site).map { ($0, .origin) }
+            guard let url = CacheKey.url(target: head.uri, authority: site) else { return nil }
+            return (url, Upstream.origin)
         }
         guard let url = CacheKey.normalized(absolute: head.uri), let parts = CacheKey.parts(url) else { return nil }
         if let site = settings.siteAuthority, parts.authority == site.lowercased(), origins != nil { return (url, .origin) }
-        guard settings.forwardProxy, let (host, port) = CacheKey.hostAndPort(parts.authority) else { return nil }
-        return (url, .direct(host: host, port: port))
+        guard settings.forwardProxy, let hostPort = CacheKey.hostAndPort(parts.authority) else { return nil }
+        return (url, Upstream.direct(host: hostPort.host, port: hostPort.port))
     }
 
     /// A stored response served: Age, X-Cache, and 304 when the client's condition holds.
@@ -243,7 +249,8 @@ public final class CacheResponder: HTTPResponder {
             case let .parentMiss(index): chosen = (index, "CLOSEST_PARENT_MISS")
             case .direct: chosen = nil
             }
-            if let (index, label) = chosen {
+            if let chosen {
+                let (index, label) = chosen
                 let address = icp.peers[index].http
                 let hit = label == "SIBLING_HIT"
                 if hit, icp.peers[index].kind == .parent { hierarchy = "PARENT_HIT" } else { hierarchy = label }

@@ -82,14 +82,15 @@ public final class CacheStore: Sendable {
             }
             return nil
         }
-        guard let (name, entry) = found else { return nil }
+        guard let found else { return nil }
+        let (name, entry) = found
         if entry.bodyInMemory { return (entry.response, true) }
         let path = directory + "/objects/" + name
         let read = try? await pool.runIfActive { () -> CachedResponse? in
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             return try? StoredObjectFile.decode(Array(data))
         }
-        guard let read, let response = read else {
+        guard let response = read else {
             remove(name: name)
             return nil
         }

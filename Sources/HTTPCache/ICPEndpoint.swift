@@ -121,7 +121,7 @@ public final class ICPEndpoint: Sendable {
             guard let index = peers.firstIndex(where: { $0.icp == senderEndpoint }) else { return nil }
             guard var round = state.rounds[message.requestNumber] else {
                 // A late reply still proves the peer is alive.
-                state.health[index].replied(rtt: timeoutPolicy.ceiling)
+                state.health[index].heard()
                 return nil
             }
             let rtt = (now - round.sentAt).nanoseconds
@@ -137,7 +137,8 @@ public final class ICPEndpoint: Sendable {
             state.rounds[message.requestNumber] = round
             return nil
         }
-        if let (continuation, result, timeout) = finished {
+        if let finished {
+            let (continuation, result, timeout) = finished
             timeout?.cancel()
             continuation.resume(returning: result)
         }
@@ -148,7 +149,7 @@ public final class ICPEndpoint: Sendable {
     public func select(url: String) async -> ICPSelectionResult {
         guard !peers.isEmpty, let channel = state.withLockedValue({ $0.channel }) else { return .direct }
         return await withCheckedContinuation { continuation in
-            let prepared: (UInt32, [UInt8], Int64)? = state.withLockedValue { state in
+            let prepared: (UInt32, [UInt8], Int64, Bool)? = state.withLockedValue { state in
                 let number = state.nextRequest
                 state.nextRequest = state.nextRequest &+ 1
                 guard let bytes = try? ICPMessage(opcode: .query, requestNumber: number, url: url).encoded() else { return nil }
@@ -156,23 +157,21 @@ public final class ICPEndpoint: Sendable {
                 let wait = timeoutPolicy.timeout(for: expected.map { state.health[$0] })
                 var round = Round(selection: ICPPeerSelection(peers: peers.map { ICPPeer(name: "\($0.icp)", kind: $0.kind) }, expected: expected),
                                   sentAt: .now(), continuation: continuation)
-                if round.selection.result != nil { round.continuation = nil }
+                let immediate = round.selection.result != nil
+                if immediate { round.continuation = nil }
                 state.rounds[number] = round
                 state.counters.sent[.query, default: 0] += peers.count
-                return (number, bytes, wait)
+                return (number, bytes, wait, immediate)
             }
-            guard let (number, bytes, wait) = prepared else {
+            guard let prepared else {
                 continuation.resume(returning: .direct)
                 return
             }
+            let (number, bytes, wait, immediate) = prepared
             for peer in peers {
                 var buffer = channel.allocator.buffer(capacity: bytes.count)
                 buffer.writeBytes(bytes)
                 channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer.icp.socketAddress, data: buffer), promise: nil)
-            }
-            let immediate = state.withLockedValue { state -> Bool in
-                guard state.rounds[number]?.continuation == nil else { return false }
-                return true
             }
             if immediate {
                 // No peer is up: the query went out as a probe; keep the round open to mark replies, then go direct.
@@ -202,7 +201,7 @@ public final class ICPEndpoint: Sendable {
             guard let continuation = round.continuation else { return nil }
             return (continuation, result)
         }
-        if let (continuation, result) = finished { continuation.resume(returning: result) }
+        if let finished { finished.0.resume(returning: finished.1) }
     }
 
     /// Reply latencies measured by our queries (nanoseconds), most recent last.

@@ -37,7 +37,7 @@ public final class OriginClient: Sendable {
         let loop = group.next()
         let promise = loop.makePromise(of: OriginResponse.self)
         let maximum = maximumBodyBytes
-        let failure = { (reason: String) in OriginError(host: host, port: port, reason: reason) }
+        let failure: @Sendable (String) -> OriginError = { reason in OriginError(host: host, port: port, reason: reason) }
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)

@@ -21,6 +21,12 @@ public struct ICPPeerHealth: Sendable, Equatable {
         smoothedRTT = smoothedRTT.map { $0 + (sample - $0) / 8 } ?? sample
     }
 
+    /// A reply arrived too late to time it: the peer is alive, its round trip is not updated.
+    public mutating func heard() {
+        unanswered = 0
+        isUp = true
+    }
+
     /// A query timed out without this peer's reply.
     public mutating func missed() {
         unanswered += 1
