@@ -48,7 +48,8 @@ public final class CacheNode: Service, Sendable {
         let box = ResponderBox()
         let icp = configuration.icpListen.map { _ in
             ICPEndpoint(peers: configuration.peers, allowed: configuration.icpAllow, downAfter: configuration.icpDownAfter,
-                        timeoutPolicy: ICPTimeoutPolicy(ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000), logger: logger) { url in
+                        timeoutPolicy: ICPTimeoutPolicy(floor: Int64(configuration.icpTimeoutFloorMilliseconds) * 1_000_000,
+                                                       ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000), logger: logger) { url in
                 box.responder?.icpState(url: url) ?? .miss
             }
         }

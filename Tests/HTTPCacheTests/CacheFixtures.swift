@@ -82,7 +82,7 @@ final class CacheNodeFixture: @unchecked Sendable {
             """
         if let origin { yaml += "origin: { servers: [\"\(origin.authority)\"] }\n" }
         if let icpPort {
-            yaml += "icp:\n  listen: \"\(host):\(icpPort)\"\n  timeout_ms: 2000\n  down_after: 2\n"
+            yaml += "icp:\n  listen: \"\(host):\(icpPort)\"\n  timeout_ms: 2000\n  timeout_floor_ms: 300\n  down_after: 2\n"
             if !icpAllow.isEmpty { yaml += "  allow: [\(icpAllow.joined(separator: ", "))]\n" }
             if !peers.isEmpty { yaml += "  peers:\n" + peers.map { "    - \($0)\n" }.joined() }
         }

@@ -120,7 +120,7 @@ import Testing
         defer { origin.stop() }
         let cache = try await CacheNodeFixture(host: "127.0.180.13", origin: origin, extra: "limits: { connections: 1000 }\n")
         let urls = Array(repeating: cache.proxy + "/slow.bin", count: 100)
-        let result = try await Curl.run(["-Z", "--parallel-max", "100", "--parallel-immediate", "-o", "/dev/null", "-w", "%{http_code} %{size_download}\\n"]
+        let result = try await Curl.run(["-Z", "--parallel-max", "100", "--parallel-immediate", "-w", "%{http_code} %{size_download}\\n"]
                                          + urls.flatMap { ["-o", "/dev/null", $0] })
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 100)
