@@ -2,7 +2,7 @@
 public enum CacheKey {
     /// The key for an origin-form target on `authority` (`host:port`), or for an absolute-form target as it is.
     public static func url(target: String, authority: String) -> String? {
-        if target.hasPrefix("/") { return "http://" + authority.lowercased() + target }
+        if target.hasPrefix("/") { return normalized(absolute: "http://" + authority + target) }
         return normalized(absolute: target)
     }
 

@@ -42,7 +42,6 @@ final class SquidFixture: @unchecked Sendable {
             cache_mem 32 MB
             maximum_object_size_in_memory 1 MB
             shutdown_lifetime 0 seconds
-            dns_v4_first on
             icp_query_timeout 2000
             \(peerLines)
             """
