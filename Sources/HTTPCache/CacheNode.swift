@@ -1,6 +1,6 @@
 import ICP
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOConcurrencyHelpers
 public import NIOPosix
 public import ServiceLifecycle

@@ -1,5 +1,5 @@
-import Foundation
-import ICP
+public import Foundation
+public import ICP
 public import NIOCore
 public import NIOHTTP1
 import NIOConcurrencyHelpers

@@ -1,10 +1,10 @@
 public import ICP
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
 import NIOPosix
 public import ShoalCore
-import ShoalServer
+public import ShoalServer
 
 /// One ICP peer as configured: its ICP address, its HTTP proxy address, sibling or parent.
 public struct ICPPeerAddress: Sendable, Hashable {

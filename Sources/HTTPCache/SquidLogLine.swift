@@ -36,15 +36,15 @@ public struct SquidLogLine: Sendable, Equatable {
         let elapsed = String(elapsedMilliseconds)
         let padded = String(repeating: " ", count: max(0, 6 - elapsed.count)) + elapsed
         func clean(_ s: String) -> String { s.isEmpty ? "-" : s.replacingSpaces() }
-        return "\(seconds).\(millis < 10 ? "00" : millis < 100 ? "0" : "")\(millis) \(padded) \(clean(client)) \(code)/\(String(format3: status)) "
+        return "\(seconds).\(millis < 10 ? "00" : millis < 100 ? "0" : "")\(millis) \(padded) \(clean(client)) \(code)/\(String.threeDigits(status)) "
             + "\(bytes) \(clean(method)) \(clean(url)) - \(hierarchy)/\(clean(peer)) \(clean(contentType))\n"
     }
 }
 
 extension String {
-    init(format3 value: UInt) {
-        let text = String(value)
-        self = String(repeating: "0", count: max(0, 3 - text.count)) + text
+    static func threeDigits(_ value: UInt) -> String {
+        let text = "\(value)"
+        return String(repeating: "0", count: Swift.max(0, 3 - text.count)) + text
     }
 
     func replacingSpaces() -> String {

@@ -6,6 +6,13 @@ import Testing
 
 /// The disk store: objects survive a reopen, torn files are never loaded, LRU eviction keeps the cap.
 @Suite struct StoreTests {
+    /// One disk pool for the suite (shutting a pool down waits, which an async test must not do).
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
+
     static func directory() -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-cache-store-\(UUID().uuidString.prefix(8))").path
         return path
@@ -30,9 +37,7 @@ import Testing
     @Test func survivesReopenAndDropsTornFiles() async throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        defer { try? pool.syncShutdownGracefully() }
+        let pool = Self.pool
         let store = try CacheStore(directory: path, capacityBytes: 1 << 20, memoryBytes: 1 << 20, memoryObjectLimit: 1 << 10, pool: pool)
         await store.store(Self.object("/small"))
         await store.store(Self.object("/large", bytes: 4096))       // over the memory object limit: disk only
@@ -55,9 +60,7 @@ import Testing
     @Test func variantsAndRemoval() async throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        defer { try? pool.syncShutdownGracefully() }
+        let pool = Self.pool
         let store = try CacheStore(directory: path, capacityBytes: 1 << 20, memoryBytes: 1 << 20, memoryObjectLimit: 1 << 20, pool: pool)
         await store.store(Self.object("/v", vary: ["accept": "text/html"]))
         await store.store(Self.object("/v", bytes: 7, vary: ["accept": "text/plain"]))
@@ -72,9 +75,7 @@ import Testing
     @Test func leastRecentlyUsedIsEvictedFirst() async throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        defer { try? pool.syncShutdownGracefully() }
+        let pool = Self.pool
         let size = Self.object("/1", bytes: 1000).size
         let store = try CacheStore(directory: path, capacityBytes: size * 3, memoryBytes: 1 << 20, memoryObjectLimit: 1 << 20, pool: pool)
         for n in 1...3 { await store.store(Self.object("/\(n)", bytes: 1000)) }
