@@ -71,8 +71,11 @@ import Testing
         #expect(policy.timeout(for: [fast]) == 10_000_000) // floor
         slow.replied(rtt: 40_000_000)
         #expect(policy.timeout(for: [fast, slow]) == 80_000_000)
-        slow.replied(rtt: 5_000_000_000)
-        #expect(policy.timeout(for: [fast, slow]) == 2_000_000_000) // ceiling
+        slow.replied(rtt: 5_000_000_000)                            // smoothed: 40 ms + (5 s - 40 ms) / 8 = 660 ms
+        #expect(policy.timeout(for: [fast, slow]) == 1_320_000_000)
+        var silent = ICPPeerHealth()
+        silent.replied(rtt: 5_000_000_000)
+        #expect(policy.timeout(for: [fast, silent]) == 2_000_000_000) // ceiling
         #expect(policy.timeout(for: []) == 10_000_000)
     }
 }

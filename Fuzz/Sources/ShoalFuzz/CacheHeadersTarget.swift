@@ -11,7 +11,8 @@ enum CacheHeadersTarget {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).prefix(64)
         var headers = HTTPHeaders()
         for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
+            // Header names reach the cache from NIO's parser: ASCII tokens only (HTTPHeaders traps on others).
+            guard let colon = line.firstIndex(of: ":"), line[..<colon].utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else { continue }
             headers.add(name: String(line[..<colon]), value: String(line[line.index(after: colon)...]))
         }
         let control = CacheControl(value: text)
