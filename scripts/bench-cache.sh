@@ -91,8 +91,8 @@ start() {
         shoal) "$SHOAL" cache-node --config "$BENCH_LOG/shoal/cache.yaml" >"$BENCH_LOG/shoal/log" 2>&1 & port=18581 host=$NET.2 ;;
         squid) squid -N -f "$BENCH_LOG/squid/squid.conf" >"$BENCH_LOG/squid/log" 2>&1 & port=18582 host=$NET.3 ;;
         nginx) nginx -c "$BENCH_LOG/nginx-cache/nginx.conf" -p "$BENCH_LOG/nginx-cache" -g 'daemon off;' & port=18583 host=$NET.4 ;;
-        varnish) varnishd -F -n "$BENCH_LOG/varnish" -a "$NET.5:18584" -b "$NET.1:18580" -s malloc,256m -p thread_pools=1 \
-                     -p thread_pool_min=2 -p thread_pool_max=2 >"$BENCH_LOG/varnish/log" 2>&1 & port=18584 host=$NET.5 ;;
+        varnish) varnishd -F -n "$BENCH_LOG/varnish" -a "$NET.5:18584" -b "$NET.1:18580" -s malloc,256m -p thread_pools=2 \
+                     -p thread_pool_min=5 >"$BENCH_LOG/varnish/log" 2>&1 & port=18584 host=$NET.5 ;;
     esac
     pid=$!
     for _ in $(seq 1 200); do

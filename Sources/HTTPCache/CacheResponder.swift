@@ -54,10 +54,31 @@ public final class CacheResponder: HTTPResponder {
         return nil
     }
 
+    /// The event loop's fast path: a fresh hit whose body is in memory is answered without a task.
+    public func immediateResponse(to request: HTTPServerRequest) -> HTTPServerResponse? {
+        let head = request.head
+        guard head.method == .GET || head.method == .HEAD, let url = route(head)?.0,
+              let found = store.memoryHit(url: url, requestHeaders: head.headers) else { return nil }
+        let (stored, buffer) = found
+        let now = clock()
+        guard settings.policy.reuse(stored, requestHeaders: head.headers, now: now) == .fresh else { return nil }
+        let started = DispatchTime.now().uptimeNanoseconds
+        metrics.add(.requests)
+        var outcome = hit(stored, fromMemory: true, request: head, url: url, code: "TCP_MEM_HIT", now: now, body: buffer)
+        finish(&outcome, request: request, started: started)
+        return outcome.response
+    }
+
     public func respond(to request: HTTPServerRequest) async -> HTTPServerResponse {
         let started = DispatchTime.now().uptimeNanoseconds
         metrics.add(.requests)
         var outcome = await answer(request)
+        finish(&outcome, request: request, started: started)
+        return outcome.response
+    }
+
+    /// Adds Via and writes the access log line.
+    func finish(_ outcome: inout Outcome, request: HTTPServerRequest, started: UInt64) {
         outcome.response.headers.replaceOrAdd(name: "Via", value: "1.1 \(settings.name) (shoal)")
         if let accessLog {
             let elapsed = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
@@ -68,7 +89,6 @@ public final class CacheResponder: HTTPResponder {
                                     contentType: outcome.response.headers.first(name: "Content-Type") ?? "-")
             accessLog.record(line: line.text)
         }
-        return outcome.response
     }
 
     struct Outcome {
@@ -159,16 +179,17 @@ public final class CacheResponder: HTTPResponder {
     }
 
     /// A stored response served: Age, X-Cache, and 304 when the client's condition holds.
-    func hit(_ stored: CachedResponse, fromMemory: Bool, request: HTTPRequestHead, url: String, code: String, now: Int64) -> Outcome {
+    func hit(_ stored: CachedResponse, fromMemory: Bool, request: HTTPRequestHead, url: String, code: String, now: Int64,
+             body: ByteBuffer? = nil) -> Outcome {
         metrics.add(.hits)
         metrics.add(fromMemory ? .memory_bytes_served : .disk_bytes_served, request.method == .HEAD ? 0 : stored.body.count)
-        var response = serve(stored, request: request, now: now)
+        var response = serve(stored, request: request, now: now, body: body)
         response.headers.replaceOrAdd(name: "X-Cache", value: "HIT from \(settings.name)")
         return Outcome(response: response, code: code, url: url)
     }
 
     /// The client's answer made from a stored (or just fetched) response.
-    func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64) -> HTTPServerResponse {
+    func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64, body buffer: ByteBuffer? = nil) -> HTTPServerResponse {
         var headers = HTTPHeaders()
         for (name, value) in stored.headers where !Self.hopByHop.contains(name.lowercased()) && name.lowercased() != "content-length" {
             headers.add(name: name, value: value)
@@ -181,9 +202,8 @@ public final class CacheResponder: HTTPResponder {
             }
             return HTTPServerResponse(status: .notModified, headers: notModified)
         }
-        var body = ByteBuffer()
-        body.writeBytes(stored.body)
-        return HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(stored.status)), headers: headers, body: body)
+        return HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(stored.status)), headers: headers,
+                                  body: buffer ?? ByteBuffer(bytes: stored.body))
     }
 
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+public import NIOCore
 public import NIOHTTP1
 public import NIOPosix
 
@@ -17,6 +18,8 @@ public final class CacheStore: Sendable {
     struct Entry {
         var response: CachedResponse     // body emptied when not held in memory
         var bodyInMemory: Bool
+        /// The in-memory body as a buffer, shared (copy on write) by every response that sends it.
+        var bodyBuffer: ByteBuffer?
         var size: Int
         var lastUse: UInt64
     }
@@ -99,6 +102,22 @@ public final class CacheStore: Sendable {
         return (merged, false)
     }
 
+    /// The matching variant when its body is in memory, with that body as a shared buffer; never blocks
+    /// (the event loop's fast path for hits).
+    public func memoryHit(url: String, requestHeaders: HTTPHeaders) -> (CachedResponse, ByteBuffer)? {
+        state.withLockedValue { state in
+            for name in state.variants[url] ?? [] {
+                guard var entry = state.entries[name], entry.bodyInMemory, let buffer = entry.bodyBuffer,
+                      CachePolicy.varyMatches(entry.response, requestHeaders: requestHeaders) else { continue }
+                state.clock += 1
+                entry.lastUse = state.clock
+                state.entries[name] = entry
+                return (entry.response, buffer)
+            }
+            return nil
+        }
+    }
+
     /// The in-memory view only (no disk read): for ICP, which must answer without blocking.
     public func peek(url: String) -> [CachedResponse] { variants(of: url) }
 
@@ -165,7 +184,8 @@ public final class CacheStore: Sendable {
         let inMemory = response.body.count <= limits.memoryObjectLimit && state.memoryBytes + response.body.count <= limits.memoryBytes
         if !inMemory { kept.body = [] } else { state.memoryBytes += response.body.count }
         state.clock += 1
-        state.entries[name] = Entry(response: kept, bodyInMemory: inMemory, size: response.size, lastUse: state.clock)
+        state.entries[name] = Entry(response: kept, bodyInMemory: inMemory, bodyBuffer: inMemory ? ByteBuffer(bytes: response.body) : nil,
+                                    size: response.size, lastUse: state.clock)
         state.variants[response.url, default: []].append(name)
         state.diskBytes += response.size
     }
