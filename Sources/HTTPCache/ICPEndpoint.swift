@@ -65,6 +65,8 @@ public final class ICPEndpoint: Sendable {
     /// Binds the UDP socket; returns its address.
     public func start(listen: Endpoint, group: any EventLoopGroup) async throws -> DatagramListener {
         let listener = try await DatagramListener.bind(listen, group: group, logger: logger) { channel in
+            // Whole datagrams up to RFC 2186's 16 KiB (NIO's default reads 2 KiB and would cut longer URLs).
+            try channel.syncOptions?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: ICPMessage.maximumLength + 1))
             try channel.pipeline.syncOperations.addHandler(ICPChannelHandler(endpoint: self))
         }
         return listener

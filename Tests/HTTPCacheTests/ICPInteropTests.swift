@@ -20,6 +20,7 @@ import Testing
     static func exchange(_ bytes: [UInt8], host: String, to target: String, port: Int) async throws -> [UInt8]? {
         let replies = AsyncStream<[UInt8]>.makeStream()
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramCollector(continuation: replies.continuation)) }
             }
@@ -84,6 +85,11 @@ import Testing
         let echo = try await Self.exchange(ICPMessage(opcode: .secho, requestNumber: 12, url: "http://x/").encoded(), host: "127.0.182.11",
                                            to: "127.0.182.10", port: port).map { try ICPMessage(decoding: $0) }
         #expect(echo?.opcode == .secho)
+        // A query near RFC 2186's 16 KiB cap is read whole and answered.
+        let longURL = "http://x/" + String(repeating: "a", count: 12_000)
+        let long = try await Self.exchange(ICPMessage(opcode: .query, requestNumber: 13, url: longURL).encoded(), host: "127.0.182.11",
+                                           to: "127.0.182.10", port: port).map { try ICPMessage(decoding: $0) }
+        #expect(long?.opcode == .miss && long?.url == longURL)
         #expect(try await node.metric("shoal_icp_dropped_total{reason=\"version\"}") == 1)
         #expect(try await node.metric("shoal_icp_dropped_total{reason=\"short\"}") == 1)
         #expect(try await node.metric("shoal_icp_dropped_total{reason=\"malformed\"}") == 1)
