@@ -41,7 +41,8 @@ public final class CacheNode: Service, Sendable {
         let metrics = CacheMetrics()
         let policy = CachePolicy(targetedField: configuration.targetedField, maximumObjectBytes: configuration.maximumObjectBytes)
         let settings = CacheSettings(name: configuration.name, siteAuthority: configuration.siteAuthority, forwardProxy: configuration.forwardProxy,
-                                     policy: policy, purgeAllowed: configuration.purgeAllowed)
+                                     policy: policy, purgeAllowed: configuration.purgeAllowed,
+                                     maximumFills: configuration.maximumFills)
         let client = OriginClient(group: group, responseTimeout: .milliseconds(Int64(configuration.originTimeout * 1000)),
                                   maximumBodyBytes: max(configuration.maximumObjectBytes, 64 << 20))
         let origins = configuration.origins.isEmpty ? nil : OriginPool(servers: configuration.origins, retryAfter: configuration.originRetryAfter)
@@ -49,7 +50,8 @@ public final class CacheNode: Service, Sendable {
         let icp = configuration.icpListen.map { _ in
             ICPEndpoint(peers: configuration.peers, allowed: configuration.icpAllow, downAfter: configuration.icpDownAfter,
                         timeoutPolicy: ICPTimeoutPolicy(floor: Int64(configuration.icpTimeoutFloorMilliseconds) * 1_000_000,
-                                                       ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000), logger: logger) { url in
+                                                       ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000), logger: logger,
+                        overloaded: { box.responder?.isOverloaded ?? true }) { url in
                 box.responder?.icpState(url: url) ?? .miss
             }
         }

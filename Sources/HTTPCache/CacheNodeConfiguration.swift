@@ -20,6 +20,7 @@ public import ShoalHTTP
 ///   down_after: 5                                # unanswered queries that mark a peer down
 ///   timeout_ms: 2000                             # the adaptive timeout's ceiling
 ///   timeout_floor_ms: 20                         # ... and its floor
+///   nofetch_above_fills: 1024                    # MISS_NOFETCH while more fills than this are under way
 ///   peers: [{ icp: 127.0.0.2:3130, http: 127.0.0.2:3128, type: sibling }]
 /// purge_allow: [127.0.0.1]
 /// targeted_cache_control: CDN-Cache-Control      # RFC 9213; "" for none
@@ -47,6 +48,7 @@ public struct CacheNodeConfiguration: Sendable {
     public var icpDownAfter: Int
     public var icpTimeoutMilliseconds: Int
     public var icpTimeoutFloorMilliseconds: Int
+    public var maximumFills: Int
     public var peers: [ICPPeerAddress]
     public var purgeAllowed: Set<IPAddress>
     public var targetedField: String?
@@ -93,13 +95,14 @@ public struct CacheNodeConfiguration: Sendable {
         if origins.isEmpty, !forward { throw doc.error("configure an origin, forward_proxy: true, or both") }
         let store = try doc.required("store")
         try store.allowOnly(["directory", "capacity_bytes", "memory_bytes", "memory_object_limit", "max_object_bytes"])
-        var peers: [ICPPeerAddress] = [], icpListen: Endpoint?, icpAllow = Set<IPAddress>(), downAfter = 5, icpTimeout = 2000, icpFloor = 20
+        var peers: [ICPPeerAddress] = [], icpListen: Endpoint?, icpAllow = Set<IPAddress>(), downAfter = 5, icpTimeout = 2000, icpFloor = 20, maximumFills = 1024
         if let icp = try doc.optional("icp") {
-            try icp.allowOnly(["listen", "allow", "peers", "down_after", "timeout_ms", "timeout_floor_ms"])
+            try icp.allowOnly(["listen", "allow", "peers", "down_after", "timeout_ms", "timeout_floor_ms", "nofetch_above_fills"])
             icpListen = try icp.required("listen").endpoint()
             icpAllow = try addresses(try icp.optional("allow"))
             downAfter = try icp.optional("down_after")?.int(in: 1...1000) ?? 5
             icpTimeout = try icp.optional("timeout_ms")?.int(in: 10...2000) ?? 2000
+            maximumFills = try icp.optional("nofetch_above_fills")?.int(in: 1...1_000_000) ?? 1024
             icpFloor = try icp.optional("timeout_floor_ms")?.int(in: 1...icpTimeout) ?? min(20, icpTimeout)
             for node in try icp.optional("peers")?.list() ?? [] {
                 try node.allowOnly(["icp", "http", "type"])
@@ -127,7 +130,7 @@ public struct CacheNodeConfiguration: Sendable {
             memoryBytes: try store.optional("memory_bytes")?.int(in: 0...(1 << 40)) ?? 64 << 20,
             memoryObjectLimit: try store.optional("memory_object_limit")?.int(in: 0...(1 << 30)) ?? 1 << 20,
             maximumObjectBytes: try store.optional("max_object_bytes")?.int(in: 0...(1 << 34)) ?? 8 << 20,
-            icpListen: icpListen, icpAllow: icpAllow, icpDownAfter: downAfter, icpTimeoutMilliseconds: icpTimeout, icpTimeoutFloorMilliseconds: icpFloor, peers: peers,
+            icpListen: icpListen, icpAllow: icpAllow, icpDownAfter: downAfter, icpTimeoutMilliseconds: icpTimeout, icpTimeoutFloorMilliseconds: icpFloor, maximumFills: maximumFills, peers: peers,
             purgeAllowed: try addresses(try doc.optional("purge_allow")), targetedField: targeted.isEmpty ? nil : targeted,
             accessLogPath: try doc.optional("access_log")?.string(), server: server,
             originTimeout: try limits?.optional("origin_timeout")?.seconds(in: 0.1...3600) ?? 30,

@@ -380,6 +380,9 @@ public final class CacheResponder: HTTPResponder {
     }
 
     /// ICP's view of a URL: HIT when some stored variant is fresh for 30 s more (RFC 2187), never blocking.
+    /// True when more fills are under way than `CacheSettings.maximumFills`: ICP answers MISS_NOFETCH.
+    public var isOverloaded: Bool { fills.inFlight > settings.maximumFills }
+
     public func icpState(url: String) -> ICPQueryAnswerer.ObjectState {
         let now = clock()
         guard let key = CacheKey.normalized(absolute: url) else { return .miss }
@@ -397,8 +400,12 @@ public struct CacheSettings: Sendable {
     public var forwardProxy: Bool
     public var policy: CachePolicy
     public var purgeAllowed: Set<IPAddress>
+    /// Fills under way above which ICP queries are answered MISS_NOFETCH (RFC 2186: overloaded).
+    public var maximumFills: Int
 
-    public init(name: String, siteAuthority: String?, forwardProxy: Bool, policy: CachePolicy, purgeAllowed: Set<IPAddress>) {
+    public init(name: String, siteAuthority: String?, forwardProxy: Bool, policy: CachePolicy, purgeAllowed: Set<IPAddress>,
+                maximumFills: Int = 1024) {
+        self.maximumFills = maximumFills
         self.name = name
         self.siteAuthority = siteAuthority
         self.forwardProxy = forwardProxy

@@ -30,6 +30,8 @@ public final class ICPEndpoint: Sendable {
     public let peers: [ICPPeerAddress]
     let allowed: Set<IPAddress>
     let lookup: Lookup
+    /// True while the node is overloaded (too many fills under way): queries get MISS_NOFETCH.
+    let overloaded: @Sendable () -> Bool
     let timeoutPolicy: ICPTimeoutPolicy
     let logger: Logger
 
@@ -53,8 +55,9 @@ public final class ICPEndpoint: Sendable {
     let state: NIOLockedValueBox<State>
 
     public init(peers: [ICPPeerAddress], allowed: Set<IPAddress>, downAfter: Int = 5, timeoutPolicy: ICPTimeoutPolicy = ICPTimeoutPolicy(),
-                logger: Logger, lookup: @escaping Lookup) {
+                logger: Logger, overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
         self.peers = peers
+        self.overloaded = overloaded
         self.allowed = allowed
         self.lookup = lookup
         self.timeoutPolicy = timeoutPolicy
@@ -96,7 +99,8 @@ public final class ICPEndpoint: Sendable {
     /// One datagram arrived (on the channel's event loop).
     func received(_ datagram: ByteBuffer, from sender: SocketAddress, channel: any Channel) {
         let bytes = datagram.readableBytesView
-        let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender), refusingFetches: state.withLockedValue { $0.refusingFetches })
+        let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender),
+                                                     refusingFetches: state.withLockedValue { $0.refusingFetches } || overloaded())
         let outcome = ICPQueryAnswerer.handle(bytes, conditions: conditions, lookup: lookup)
         switch outcome {
         case let .drop(error):
