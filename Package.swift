@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "ShoalServer",
             dependencies: [
-                "ShoalCore",
+                "ShoalCore", "CLinuxFS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
