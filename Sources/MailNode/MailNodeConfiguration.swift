@@ -76,26 +76,7 @@ public struct MailNodeConfiguration: Sendable {
     public static func parse(_ doc: ConfigNode) throws(ConfigError) -> MailNodeConfiguration {
         try doc.allowOnly(topLevel)
         let hostname = try doc.required("hostname").string()
-        let directoryNode = try doc.required("directory")
-        let directoryText = try directoryNode.string()
-        let directory: DirectorySpec
-        do throws(DirectoryError) {
-            directory = try DirectorySpec(parsing: directoryText)
-        } catch {
-            throw directoryNode.error(error.message)
-        }
-        var ldap = DirectorySpec.LDAPOptions()
-        if let node = try doc.optional("ldap") {
-            try node.allowOnly(["base", "bind_dn", "bind_password_file", "auth_mode", "starttls", "ca_file"])
-            ldap.base = try node.optional("base")?.string()
-            ldap.bindDN = try node.optional("bind_dn")?.string()
-            ldap.bindPasswordFile = try node.optional("bind_password_file")?.string()
-            if let mode = try node.optional("auth_mode") {
-                ldap.authMode = LDAPConfiguration.AuthMode(rawValue: try mode.choice(["bind", "verify"]))
-            }
-            ldap.startTLS = try node.optional("starttls")?.bool() ?? false
-            ldap.caFile = try node.optional("ca_file")?.string()
-        }
+        let (directory, ldap) = try DirectorySpec.parse(directory: try doc.required("directory"), ldap: try doc.optional("ldap"))
         let store = try doc.required("store")
         try store.allowOnly(["root", "fsync"])
         func listener(_ name: String) throws(ConfigError) -> Endpoint? {
