@@ -248,9 +248,15 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         let timeout = settings.loginTimeout
         let header = settings.proxy.sendProxyProtocol.map { ($0, ProxyProtocolHeader(source: client, destination: virtual)) }
         let options = BackendConnector.Options(connectTimeout: settings.proxy.connectTimeout, allowRemoteHalfClosure: true)
+        let nodeTLS = settings.nodeTLS
         let connected = connector.connect(context.eventLoop, lease.destination, options) { channel in
             if let (version, header) = header {
                 channel.writeAndFlush(header.encoded(version), promise: nil)
+            }
+            // After the PROXY header (already on its way), before the login conversation.
+            if let nodeTLS {
+                try channel.pipeline.syncOperations.addHandler(
+                    try NIOSSLClientHandler(context: nodeTLS.context, serverHostname: nodeTLS.serverName))
             }
             try channel.pipeline.syncOperations.addHandler(
                 MailBackendLoginHandler(conversation: conversation, outcome: promise, timeout: timeout))

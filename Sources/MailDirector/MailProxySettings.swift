@@ -19,6 +19,8 @@ public struct MailProxySettings: Sendable {
     public var maximumLineLength = 8192
     /// The certificate for STARTTLS or implicit TLS.
     public var tls: TLSContextSource?
+    /// TLS to the nodes (nil: plaintext, for nodes on a trusted network or loopback).
+    public var nodeTLS: MailNodeTLS?
     /// The directory the director checks logins against before it chooses a node (nil: only the node
     /// checks them). A refused login then never reaches a node.
     public var directory: MailDirectoryReference?

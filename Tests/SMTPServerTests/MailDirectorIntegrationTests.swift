@@ -319,4 +319,58 @@ struct MailDirectorIntegrationTests {
         let plain = try await Self.sessions(bed, proto: "imap", port: starttls, [("127.0.160.95", "alice", "alice-pw")])
         #expect((plain.first?["login_error"] as? String)?.contains("PRIVACYREQUIRED") == true, "\(plain)")
     }
+
+    /// `mail: {node_tls: …}`: the director speaks TLS to the nodes' IMAPS port (after the PROXY header), checking
+    /// the node's certificate against `ca_file`; with the wrong CA no login is replayed at all.
+    @Test func tlsToTheNodesWithTheirCertificateChecked() async throws {
+        let bed = try MailTestbed("maildir-nodetls")
+        defer { bed.shutdown() }
+        let (certificate, key) = try await bed.selfSignedCertificate()
+        let (otherCA, _) = try await bed.selfSignedCertificate()
+        let address = "127.0.160.17"
+        var spec = MailNodeSpec(hostname: "tlsnode.shoal.test", directory: try await bed.sqliteDirectory(Self.users),
+                                storeRoot: bed.storeRoot, smtpPort: try TestPorts.free(host: address), lmtpPort: nil)
+        spec.listenAddress = address
+        spec.imapsPort = try TestPorts.free(host: address)
+        spec.tls = (certificate, key)
+        spec.proxyTrusted = ["127.0.0.1"]
+        let node = try await bed.startNode(spec)
+        let sent = try await bed.smtplib(port: node.smtpPort, from: MailNodeIntegrationTests.sender, to: ["alice@shoal.test"],
+                                         message: MailText.message(from: MailNodeIntegrationTests.sender, to: "alice@shoal.test",
+                                                                   subject: "over tls", body: "Secret.\n"),
+                                         host: address)
+        #expect(sent.data.map(\.code) == [250], "\(sent)")
+
+        let good = try TestPorts.free(host: Self.director), wrong = try TestPorts.free(host: Self.director)
+        let yaml = """
+            services:
+              - listen: \(Self.director):\(good)
+                protocol: imap
+                proxy_protocol: v2
+                mail: {hostname: director.shoal.test, allow_plaintext: true, node_tls: {ca_file: "\(certificate)"}}
+                servers:
+                  - {address: \(address):\(spec.imapsPort!)}
+              - listen: \(Self.director):\(wrong)
+                protocol: imap
+                proxy_protocol: v2
+                mail: {hostname: director.shoal.test, allow_plaintext: true, node_tls: {ca_file: "\(otherCA)"}}
+                servers:
+                  - {address: \(address):\(spec.imapsPort!)}
+            """
+        let path = try bed.dir.write("director-nodetls.yaml", yaml)
+        let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director-nodetls")
+        try await TestPorts.waitForListener(Self.director, [good, wrong], timeout: 30, process: process)
+
+        let answers = try await Self.sessions(bed, proto: "imap", port: good, [("127.0.160.96", "alice", "alice-pw")])
+        #expect((answers.first?["login"] as? [Any])?.first as? String == "OK", "\(answers)")
+        #expect(((answers.first?["select"] as? [Any])?.last as? [String]) == ["1"], "\(answers)")
+        #expect(answers.first?["host"] as? String == "tlsnode.shoal.test", "\(answers)")
+        // (The node trusts 127.0.0.1 for PROXY headers, so it served this session only because the header came
+        // first, in the clear, before the handshake.)
+
+        let refused = try await Self.sessions(bed, proto: "imap", port: wrong, [("127.0.160.97", "alice", "alice-pw")])
+        let error = refused.first?["login_error"] as? String ?? ""
+        #expect(!error.isEmpty && !error.contains("AUTHENTICATIONFAILED"), "\(refused)")
+        #expect(process.isRunning)
+    }
 }
