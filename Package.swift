@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
         .library(name: "WebServer", targets: ["WebServer"]),
+        .library(name: "HTMLSanitizer", targets: ["HTMLSanitizer"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -386,5 +387,7 @@ let package = Package(
             resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
+        .target(name: "HTMLSanitizer", swiftSettings: sharedSettings),
+        .testTarget(name: "HTMLSanitizerTests", dependencies: ["HTMLSanitizer"], swiftSettings: sharedSettings),
     ]
 )
