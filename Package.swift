@@ -406,9 +406,10 @@ let package = Package(
         .testTarget(
             name: "WebmailTests",
             dependencies: [
-                "Webmail", "MailNode", "HTMLSanitizer", "MIME", "MailStore", "Directory", "ShoalCore", "ShoalTestFixtures", "shoal",
+                "Webmail", "MailNode", "HTMLSanitizer", "MIME", "MailStore", "Directory", "ShoalCore", "ShoalTestFixtures", "shoal", "ShoalHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Peers")],
             swiftSettings: sharedSettings

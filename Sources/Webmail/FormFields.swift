@@ -43,7 +43,7 @@ public struct FormFields: Hashable, Sendable {
     }
 
     /// Every field in order (a name may repeat).
-    public var pairs: [(name: String, value: String)] { storage.map { ($0.0, $0.1) } }
+    public var pairs: [(name: String, value: String)] { storage.map { ($0.name, $0.value) } }
     private var storage: [Pair]
 
     private struct Pair: Hashable, Sendable {
