@@ -1,15 +1,17 @@
-public import Crypto
+import Crypto
 import Foundation
 
 /// Signs and checks the session cookie's value: `<id>.<HMAC-SHA256(id)>`, both base64url. A value whose
 /// signature does not match is ignored before any table lookup.
 public struct CookieSigner: Sendable {
-    private let key: SymmetricKey
+    private let secret: [UInt8]
 
     /// `secret` of at least 32 bytes (a secret file, or random bytes for one process).
     public init(secret: [UInt8]) {
-        key = SymmetricKey(data: secret)
+        self.secret = secret
     }
+
+    private var key: SymmetricKey { SymmetricKey(data: secret) }
 
     /// A signer with a random key (sessions then end with the process).
     public static func random() -> CookieSigner {

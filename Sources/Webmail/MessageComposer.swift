@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A message the user wrote, as RFC 5322 bytes: addresses checked (no header injection), non-ASCII subjects
 /// as RFC 2047 encoded words, the text as UTF-8 (base64 when it is not plain 7-bit short lines), attachments

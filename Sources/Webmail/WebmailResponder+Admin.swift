@@ -109,7 +109,7 @@ enum AdminPages {
     static let notices = ["added": "User added.", "password": "Password changed.", "deleted": "User deleted."]
 
     static func users(session: WebSession, users: [DirectoryUser], usage: [String: QuotaUsage], search: String, notice: String?, error: String?) -> String {
-        let h = WebmailPages.h
+        let h: (String) -> String = { WebmailPages.h($0) }
         let csrf = "<input type=\"hidden\" name=\"csrf\" value=\(quoted(session.csrfToken))>"
         var body = "<section class=\"list\"><h2>Users</h2>"
         if let notice { body += "<p class=\"notice\" role=\"status\">\(h(notice))</p>" }

@@ -1,5 +1,5 @@
 public import Directory
-import Foundation
+public import Foundation
 import HTMLSanitizer
 public import Logging
 public import MailAccess
