@@ -84,7 +84,7 @@ import Webmail
         }
         #expect(view.subject == "café")
         #expect(view.from.hasPrefix("Jörg"))
-        #expect(view.html?.html == "<p>hi<img src=\"/part?part=2\"><img></p>\r\n")
+        #expect(view.html?.html == "<p>hi<img src=\"/part?part=2\"><img></p>")
         #expect(view.html?.blockedRemoteImages == 1)
         #expect(view.contentIDs == ["logo@x": 2])
         #expect(view.attachments.map(\.part) == [2])
