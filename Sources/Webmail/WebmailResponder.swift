@@ -172,10 +172,11 @@ public final class WebmailResponder: HTTPResponder {
         return WebmailResponse.redirect("/login", secure: settings.secure, cookies: [expiredCookie])
     }
 
-    /// A POST must come from the webmail's own pages: an `Origin` (or else `Referer`) header, when the browser
-    /// sends one, names the host the request was sent to. SameSite=Strict and the CSRF token are the other locks.
+    /// A POST must come from the webmail's own pages: `Sec-Fetch-Site`, when sent, says same-origin; an `Origin`
+    /// (or else `Referer`) header, when the browser sends one, names the host the request was sent to. SameSite=Strict and the CSRF token are the other locks.
     func sameOrigin(_ head: HTTPRequestHead) -> Bool {
         guard let host = head.headers.first(name: "Host") else { return false }
+        if let site = head.headers.first(name: "Sec-Fetch-Site"), site != "same-origin", site != "none" { return false }
         let expected = (settings.secure ? "https://" : "http://") + host
         if let origin = head.headers.first(name: "Origin") { return origin == expected }
         if let referer = head.headers.first(name: "Referer") { return referer == expected || referer.hasPrefix(expected + "/") }

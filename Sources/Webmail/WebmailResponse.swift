@@ -4,14 +4,16 @@ public import NIOHTTP1
 public import ShoalHTTP
 
 /// The responses of the webmail, with the headers every one of them carries: a strict Content-Security-Policy,
-/// no sniffing, no framing, no referrer, no caching of private pages (and HSTS over TLS).
+/// no sniffing, no framing, no referrer to other sites, no caching of private pages (and HSTS over TLS).
 enum WebmailResponse {
     static func securityHeaders(secure: Bool, remoteImages: Bool = false) -> HTTPHeaders {
         var headers: HTTPHeaders = [
             "Content-Security-Policy": HTMLSanitizer.contentSecurityPolicy(remoteImages: remoteImages),
             "X-Content-Type-Options": "nosniff",
             "X-Frame-Options": "DENY",
-            "Referrer-Policy": "no-referrer",
+            // same-origin, not no-referrer: under no-referrer browsers send `Origin: null` with form posts, and the
+            // origin check needs the real one. Other sites still get no referrer.
+            "Referrer-Policy": "same-origin",
             "Cache-Control": "no-store",
             "Cross-Origin-Opener-Policy": "same-origin",
         ]

@@ -99,14 +99,20 @@ import ShoalTestFixtures
     @Test func chromiumSignsInReadsSendsAndSignsOut() async throws {
         _ = try requiredTool("chromium", package: "chromium")
         _ = try requiredTool("chromedriver", package: "chromium-driver")
-        let python = try PythonPeers.python()
-        let probe = try await TestProcess.run(python, ["-c", "import selenium"])
-        guard probe.status == 0 else { throw MissingTool(program: "python3 selenium module", package: "python3-selenium") }
+        // Debian's python3 has python3-selenium; a python3 earlier on PATH (pyenv, venv) may not.
+        var python: String?
+        for candidate in ["/usr/bin/python3", try PythonPeers.python()] where FileManager.default.isExecutableFile(atPath: candidate) {
+            if try await TestProcess.run(candidate, ["-c", "import selenium"]).status == 0 {
+                python = candidate
+                break
+            }
+        }
+        guard let python else { throw MissingTool(program: "python3 selenium module", package: "python3-selenium") }
         let node = try await WebmailNodeFixture.start(host: "127.0.200.4")
         defer { node.stop() }
         let shots = ProcessInfo.processInfo.environment["SHOAL_WEBMAIL_SCREENSHOTS"] ?? node.base
-        let result = try await WebmailNodeFixture.peers.run("webmail_browser.py", [node.url, node.host, String(node.imapPort), "127.0.201.4", shots],
-                                                            timeout: 300)
+        let result = try await TestProcess.run(python, [try WebmailNodeFixture.peers.path("webmail_browser.py"), node.url, node.host,
+                                                        String(node.imapPort), "127.0.201.4", shots], timeout: 300)
         guard result.status == 0, let facts = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
             Issue.record("webmail_browser.py failed: \(result)\n--- node log\n\(node.child.standardError.suffix(4000))")
             return

@@ -82,10 +82,12 @@ try:
     driver.find_element(By.LINK_TEXT, "Hostile canary").click()
     wait.until(expected_conditions.presence_of_element_located((By.ID, "body")))
     facts["hostile_text_shown"] = "canary" in driver.find_element(By.ID, "body").text
-    driver.find_element(By.ID, "jslink").click()
+    driver.find_element(By.LINK_TEXT, "click").click()  # its javascript: href was removed (and ids are stripped)
     facts["title_after_hostile"] = driver.title
     driver.save_screenshot(os.path.join(SHOTS, "read-desktop.png"))
 
+    driver.find_element(By.LINK_TEXT, "Mail").click()
+    wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "table.messages")))
     driver.find_element(By.LINK_TEXT, "Team lunch").click()
     wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "body"), "Pizza on Friday?"))
     facts["plain_text_shown"] = True
@@ -113,6 +115,9 @@ try:
     facts["signed_out_url"] = driver.current_url.replace(BASE, "")
     driver.get(BASE + "/mail")
     facts["after_sign_out_url"] = driver.current_url.replace(BASE, "")
+except Exception:
+    sys.stderr.write(f"at {driver.current_url}:\n{driver.page_source[:3000]}\n")
+    raise
 finally:
     driver.quit()
 
