@@ -171,7 +171,7 @@ enum WebmailPages {
     static let stylesheet = """
     *{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:0;color:#111;background:#fff}
     header{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;padding:.5rem 1rem;background:#234;color:#fff}
-    header h1{font-size:1.2rem;margin:0}header a,header button{color:#fff}header nav a{margin-right:.6rem}
+    header h1{font-size:1.2rem;margin:0}header a{color:#fff}header button{color:#fff;background:#456;border:1px solid #9ab;border-radius:3px}header nav a{margin-right:.6rem}
     .inline{display:inline}button{font:inherit;padding:.3rem .6rem;margin:.1rem}
     main{display:flex;flex-wrap:wrap;gap:1rem;padding:1rem}.folders{min-width:10rem}.folders ul{list-style:none;padding:0;margin:0}
     .folders li{padding:.2rem 0}.folders [aria-current] a{font-weight:bold}.list,.message{flex:1;min-width:18rem}
