@@ -90,6 +90,14 @@ import ShoalTestFixtures
         #expect((f["csp_with_images"] as? String)?.contains("img-src 'self' https: http:") == true)
         #expect(f["big_status"] as? Int == 200)
         #expect((f["big_length"] as? Int ?? 0) > 10_000_000)
+        #expect(f["download_status"] as? Int == 200)
+        #expect(f["download_type"] as? String == "application/octet-stream")
+        let disposition = f["download_disposition"] as? String ?? ""
+        #expect(disposition.hasPrefix("attachment; filename=\""), "\(disposition)")
+        #expect(!disposition.contains("/") && disposition.components(separatedBy: "\"").count == 3, "\(disposition)")
+        #expect(f["download_body"] as? String == "<script>alert(1)</script>")
+        #expect(f["forward_status"] as? Int == 303)
+        #expect((f["bob_forward_structure"] as? String)?.uppercased().contains("\"MESSAGE\" \"RFC822\"") == true, "\(f["bob_forward_structure"] ?? "")")
     }
 }
 

@@ -249,10 +249,35 @@ def hostile():
     facts["keeps_formatting"] = "<b>bold</b>" in body
     status, headers, page = browser.request("GET", f"/read?folder=INBOX&uid={hostile_uid}&images=1")
     facts["csp_with_images"] = headers.get("content-security-policy")
-    start = time.monotonic()
     status, _, page = browser.request("GET", f"/read?folder=INBOX&uid={big_uid}")
     facts["big_status"] = status
     facts["big_length"] = len(page)
+
+    append(alice_imap, "INBOX", "From: eve@evil.example\r\nSubject: Attached\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n"
+           "--b\r\nContent-Type: text/html; name=\"x.html\"\r\nContent-Disposition: attachment; filename=\"../../evil\\\";.html\"\r\n\r\n"
+           "<script>alert(1)</script>\r\n--b--\r\n")
+    status, _, page = browser.request("GET", "/mail")
+    attached_uid = max(int(u) for u in re.findall(r'href="/read\?folder=INBOX&uid=(\d+)"', page))
+    status, _, page = browser.request("GET", f"/read?folder=INBOX&uid={attached_uid}")
+    link = re.search(r'href="(/part\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    status, headers, body = browser.request("GET", link)
+    facts["download_status"] = status
+    facts["download_type"] = headers.get("content-type")
+    facts["download_disposition"] = headers.get("content-disposition")
+    facts["download_body"] = body.strip()
+
+    csrf = browser.csrf(page)
+    status, _, page = browser.request("GET", f"/compose?mode=forward&folder=INBOX&uid={attached_uid}")
+    forward = re.search(r'name="forward" value="([^"]+)"', page).group(1)
+    status, _, _ = browser.request("POST", "/send", {"csrf": csrf, "to": "bob@shoal.test", "subject": "Fwd: Attached", "text": "FYI",
+                                                     "forward": forward})
+    facts["forward_status"] = status
+    bob_imap = imap("bob", "bob-password")
+    bob_imap.select("INBOX")
+    typ, data = bob_imap.fetch("1", "(BODYSTRUCTURE)")
+    facts["bob_forward_structure"] = data[0].decode()
+    bob_imap.logout()
     alice_imap.logout()
 
 
