@@ -6,9 +6,9 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
-	dovecot-dev autoconf automake libtool gcc make squid
+	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd squid varnish
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
@@ -49,6 +49,7 @@ bench: check-swift
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
 	scripts/bench-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
+	scripts/bench-webmail.sh "$$(swift build -c release --show-bin-path)/shoal" 10000 3
 	scripts/bench-cache.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run

@@ -33,6 +33,8 @@ let package = Package(
         .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
         .library(name: "WebServer", targets: ["WebServer"]),
         .library(name: "HTTPCache", targets: ["HTTPCache"]),
+        .library(name: "HTMLSanitizer", targets: ["HTMLSanitizer"]),
+        .library(name: "Webmail", targets: ["Webmail"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -56,7 +58,7 @@ let package = Package(
         .target(
             name: "ShoalServer",
             dependencies: [
-                "ShoalCore",
+                "ShoalCore", "CLinuxFS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -155,7 +157,7 @@ let package = Package(
         .target(
             name: "MailNode",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server", "IMAPServer", "DirectorProxy",
+                "ShoalCore", "ShoalServer", "Directory", "MailStore", "MailAccess", "SMTPServer", "POP3Server", "IMAPServer", "DirectorProxy", "ShoalHTTP", "Webmail",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -383,6 +385,32 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Peers")],
+            swiftSettings: sharedSettings
+        ),
+        .target(name: "HTMLSanitizer", swiftSettings: sharedSettings),
+        .testTarget(name: "HTMLSanitizerTests", dependencies: ["HTMLSanitizer"], swiftSettings: sharedSettings),
+        .target(
+            name: "Webmail",
+            dependencies: [
+                "HTMLSanitizer", "MIME", "MailStore", "MailAccess", "Directory", "SMTPServer", "ShoalHTTP", "ShoalServer", "ShoalCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "WebmailTests",
+            dependencies: [
+                "Webmail", "MailNode", "HTMLSanitizer", "MIME", "MailStore", "Directory", "ShoalCore", "ShoalTestFixtures", "shoal", "ShoalHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Peers")],
             swiftSettings: sharedSettings

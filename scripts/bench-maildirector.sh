@@ -66,12 +66,26 @@ python3 "$client" deliver $node_ip "$lmtp_port" 100 "$user@bench.test" > /dev/nu
 
 results="$work/results"
 : > "$results"
+node_pid="${pids[0]}" director_pid="${pids[1]}"
+# One round of the login loop; records its rate and the CPU time (perf stat's task-clock, ms) the node and the
+# director spent in it, so the cost per session can be read apart from how the two cores were shared.
+round() {  # name ip port
+    local name="$1" rate node_perf director_perf
+    perf stat -e task-clock -x, -p "$node_pid" -o "$work/perf.node" & node_perf=$!
+    perf stat -e task-clock -x, -p "$director_pid" -o "$work/perf.director" & director_perf=$!
+    sleep 0.5
+    rate="$(python3 "$client" logins "$2" "$3" $user $password "$login_clients" "$login_seconds")"
+    kill -INT "$node_perf" "$director_perf"; wait "$node_perf" "$director_perf" || true
+    echo "$name $rate" >> "$results"
+    echo "${name}_node_cpu $(awk -F, '$3 == "task-clock" { print $1 }' "$work/perf.node")" >> "$results"
+    echo "${name}_director_cpu $(awk -F, '$3 == "task-clock" { print $1 }' "$work/perf.director")" >> "$results"
+}
 for run in $(seq 1 "$runs"); do
     echo "run $run" >&2
     # No PROXY header here: the bench client and the director both connect from 127.0.0.1, and a node that
     # trusts an address wants the header on every connection from it.
-    echo "direct $(python3 "$client" logins $node_ip "$node_imap" $user $password "$login_clients" "$login_seconds")" >> "$results"
-    echo "director $(python3 "$client" logins $director_ip "$director_imap" $user $password "$login_clients" "$login_seconds")" >> "$results"
+    round direct $node_ip "$node_imap"
+    round director $director_ip "$director_imap"
 done
 cat "$results" >&2
 
@@ -90,6 +104,19 @@ p, pm = cell("director")
 print("| IMAP LOGIN+SELECT+LOGOUT, %s clients, %s s (sessions/s) | straight to the node | through the director | director ÷ direct |" % (clients, seconds))
 print("|---|---:|---:|---:|")
 print(f"| one Shoal node, one user | {d} | {p} | {pm / dm:.2f} |")
+# CPU per session: each round's CPU milliseconds over its sessions (rate x seconds), in microseconds.
+def per_session(name, process):
+    return [1000 * cpu / (rate * float(seconds)) for cpu, rate in zip(values[f"{name}_{process}_cpu"], values[name])]
+node_direct = per_session("direct", "node")
+node_director = per_session("director", "node")
+director = per_session("director", "director")
+def fmt(v):
+    return f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
+print()
+print("| CPU per session (µs) | node | director | director ÷ node |")
+print("|---|---:|---:|---:|")
+print(f"| straight to the node | {fmt(node_direct)} | – | – |")
+print(f"| through the director | {fmt(node_director)} | {fmt(director)} | {statistics.median(director) / statistics.median(node_director):.2f} |")
 print()
 print(f"(Medians of {runs} runs, min–max in brackets.)")
 PY

@@ -199,6 +199,23 @@ def fetch(host, port, user, password, items, expect):
     print(f"{elapsed:.3f} {literal_bytes}")
 
 
+def fetch_paused(host, port, user, password, items, expect):
+    """fetch, but prints "ready" after SELECT and waits for a line on stdin before the FETCH and before
+    LOGOUT, so that the caller can measure the server process serving this session around the FETCH alone."""
+    c = imap_login(host, int(port), user, password)
+    imap_command(c, b"SELECT INBOX")
+    print("ready", flush=True)
+    sys.stdin.readline()
+    start = time.monotonic()
+    answers, literal_bytes, _ = imap_command(c, b"FETCH 1:* " + items.encode())
+    elapsed = time.monotonic() - start
+    print(f"{elapsed:.3f} {literal_bytes}", flush=True)
+    sys.stdin.readline()
+    imap_logout(c)
+    if answers != int(expect):
+        raise RuntimeError(f"FETCH 1:* {items}: {answers} untagged answers, expected {expect}")
+
+
 # --- pop3 ---
 
 def pop3(host, port, user, password, expect):
@@ -284,7 +301,7 @@ def idle(host, port, user, password, count, pid):
 
 
 if __name__ == "__main__":
-    commands = {"deliver": deliver, "logins": logins, "fetch": fetch, "pop3": pop3, "idle": idle}
+    commands = {"deliver": deliver, "logins": logins, "fetch": fetch, "fetch_paused": fetch_paused, "pop3": pop3, "idle": idle}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])

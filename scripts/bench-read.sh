@@ -167,6 +167,27 @@ measure() {  # server row client-arguments...: records the first word the client
     if [ "$out" != "${out#* }" ]; then record "$server" "${row}_bytes" "${out#* }"; fi  # octets received
 }
 
+# A FETCH's wall time (as measure) and the CPU time of the server process serving the session during that
+# FETCH alone (perf stat on Shoal's process; on Dovecot, on the imap process its master started for the login).
+# CPU time barely depends on what else the machine runs; wall time on a shared machine does.
+measure_fetch_cpu() {  # server row ip port server-pid items
+    local server="$1" row="$2" ip="$3" port="$4" pid="$5" items="$6" target ready answer perf_pid
+    coproc FETCH { python3 "$client" fetch_paused "$ip" "$port" $user $password "$items" "$messages"; }
+    read -r ready <&"${FETCH[0]}"
+    [ "$ready" = ready ] || { echo "fetch_paused: $ready" >&2; exit 1; }
+    if [ "$server" = shoal ]; then target="$pid"; else target="$(pgrep -P "$pid" -n -x imap)"; fi
+    perf stat -e task-clock -x, -p "$target" -o "$work/perf.out" & perf_pid=$!
+    sleep 0.5  # perf attached
+    echo go >&"${FETCH[1]}"
+    read -r answer <&"${FETCH[0]}"
+    kill -INT "$perf_pid"; wait "$perf_pid" || true
+    echo go >&"${FETCH[1]}"
+    wait "$FETCH_PID"
+    record "$server" "$row" "${answer%% *}"
+    record "$server" "${row}_bytes" "${answer#* }"
+    record "$server" "${row}_cpu" "$(awk -F, '$3 == "task-clock" { printf "%.1f", $1 }' "$work/perf.out")"
+}
+
 start_server() {  # shoal | default | hp   (cold: Dovecot without its index files)
     if [ "$1" = shoal ]; then start_shoal; else drop_dovecot_indexes; start_dovecot "$1"; fi
 }
@@ -196,10 +217,12 @@ for run in $(seq 1 "$runs"); do
         stop_server $server
         start_server $server
         read -r ip imap pop3 pid <<< "$(ports $server)"
-        measure $server body_cold fetch "$ip" "$imap" $user $password "BODY.PEEK[]" "$messages"
-        measure $server body_warm fetch "$ip" "$imap" $user $password "BODY.PEEK[]" "$messages"
-        measure $server logins logins "$ip" "$imap" $user $password "$login_clients" "$login_seconds"
+        measure_fetch_cpu $server body_cold "$ip" "$imap" "$pid" "BODY.PEEK[]"
+        measure_fetch_cpu $server body_warm "$ip" "$imap" "$pid" "BODY.PEEK[]"
+        # POP3 before the login storm, so that the storm's load (a busy machine, a busy server process) is
+        # not measured into it.
         measure $server pop3 pop3 "$ip" "$pop3" $user $password "$messages"
+        measure $server logins logins "$ip" "$imap" $user $password "$login_clients" "$login_seconds"
         idle_out="$(python3 "$client" idle "$ip" "$imap" $user $password "$idle_sessions" "$pid")"
         read -r rss pss procs_before procs_after rss_before rss_after <<< "$idle_out"
         record $server idle_rss "$rss"
@@ -234,6 +257,8 @@ rows = [  # key, label, unit format, higher is better
     ("envelope_warm", f"FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE), warm (s)", "{:.3f}", False),
     ("body_cold", f"FETCH 1:* BODY.PEEK[], {messages} msgs, cold (s)", "{:.3f}", False),
     ("body_warm", f"FETCH 1:* BODY.PEEK[], warm (s)", "{:.3f}", False),
+    ("body_cold_cpu", f"server CPU for that FETCH BODY.PEEK[], cold (ms)", "{:.1f}", False),
+    ("body_warm_cpu", f"server CPU for that FETCH BODY.PEEK[], warm (ms)", "{:.1f}", False),
     ("pop3", f"POP3 USER/PASS + RETR x{messages} + QUIT (s)", "{:.3f}", False),
     ("idle_rss", f"RSS per idle IMAP session, {idle} sessions (KiB)", "{:.0f}", False),
     ("idle_pss", f"PSS per idle IMAP session, {idle} sessions (KiB)", "{:.0f}", False),

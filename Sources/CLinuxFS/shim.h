@@ -1,9 +1,11 @@
 #ifndef SHOAL_CLINUXFS_SHIM_H
 #define SHOAL_CLINUXFS_SHIM_H
-/* Linux calls Glibc's Swift module does not import: statfs(2) (the filesystem's magic) and eventfd(2). */
+/* Linux calls Glibc's Swift module does not import: statfs(2) (the filesystem's magic), eventfd(2) and
+   glibc's mallopt(3). */
 #ifdef __linux__
 #include <sys/vfs.h>
 #include <sys/eventfd.h>
+#include <malloc.h>
 
 /* The statfs f_type of the filesystem holding path, in *magic; -1 with errno on failure. */
 static inline int shoal_statfs_type(const char *path, unsigned long *magic) {
@@ -21,6 +23,14 @@ static inline int shoal_eventfd(void) {
 /* Adds 1 to the eventfd's counter (wakes a poll on it). */
 static inline int shoal_eventfd_signal(int fd) {
     return eventfd_write(fd, 1);
+}
+
+/* glibc: blocks under mmap_threshold bytes come from the heaps, a heap keeps up to trim_threshold bytes free
+   (both fixed: glibc's sliding thresholds stop), and threads share at most arenas heaps. 1 when glibc took
+   all three, 0 otherwise. */
+static inline int shoal_malloc_tune(int mmap_threshold, int trim_threshold, int arenas) {
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1
+        && mallopt(M_ARENA_MAX, arenas) == 1;
 }
 #endif
 #endif

@@ -1,4 +1,5 @@
 import DirectorProxy
+import Directory
 import MailDirector
 import NIOCore
 import ShoalCore
@@ -7,7 +8,7 @@ import ShoalServer
 extension DirectorConfiguration {
     static let mailFields: Set<String> = [
         "hostname", "capabilities", "allow_plaintext", "certificate", "key", "implicit_tls", "command_timeout", "login_timeout",
-        "max_line_length", "max_errors", "max_failed_logins",
+        "max_line_length", "max_errors", "max_failed_logins", "directory", "ldap", "node_tls",
     ]
 
     /// The `mail:` block of an imap/pop3/submission service (every field optional).
@@ -33,6 +34,24 @@ extension DirectorConfiguration {
         if let v = try node?.optional("command_timeout") { settings.commandTimeout = .nanoseconds(Int64(try v.seconds(in: 0.001...86_400) * 1e9)) }
         if let v = try node?.optional("login_timeout") { settings.loginTimeout = .nanoseconds(Int64(try v.seconds(in: 0.001...3600) * 1e9)) }
         if let v = try node?.optional("max_line_length") { settings.maximumLineLength = try v.int(in: 64...65536) }
+        if let nodeTLS = try node?.optional("node_tls") {
+            try nodeTLS.allowOnly(["ca_file", "server_name", "verify"])
+            let caFile = try nodeTLS.optional("ca_file")?.string()
+            do {
+                settings.nodeTLS = try MailNodeTLS(caFile: caFile, serverName: try nodeTLS.optional("server_name")?.string(),
+                                                   verify: try nodeTLS.optional("verify")?.bool() ?? true)
+            } catch let error as ConfigError {
+                throw error
+            } catch {
+                throw (try nodeTLS.optional("ca_file") ?? nodeTLS).error("cannot set up TLS to the nodes: \(error)")
+            }
+        }
+        if let directory = try node?.optional("directory") {
+            let (spec, ldap) = try DirectorySpec.parse(directory: directory, ldap: try node?.optional("ldap"))
+            settings.directory = MailDirectoryReference(spec: spec, ldap: ldap)
+        } else if let ldap = try node?.optional("ldap") {
+            throw ldap.error("ldap options need a directory")
+        }
         let certificate = try node?.optional("certificate")
         let key = try node?.optional("key")
         if let certificate, let key {

@@ -4,6 +4,7 @@ import DirectorProxy
 import Director
 import Foundation
 import HealthCheck
+import MailAccess
 public import MailDirector
 import NIOConcurrencyHelpers
 public import Logging
@@ -58,6 +59,9 @@ public actor DirectorServer: Service {
     private var listenerChanges: Task<Void, Never>?
     private let dataplane: Dataplane
     private var kernel: IPVSDataplane?
+    /// The directories mail services check logins against, each opened once (kept across reloads, so the
+    /// failed-login delays carry on).
+    private var mailAuthenticators: [MailDirectoryReference: MailAuthenticator] = [:]
 
     /// - Parameter load: reads the configuration (at start and on every reload).
     public init(group: any EventLoopGroup, logger: Logger, dataplane: Dataplane = .proxy,
@@ -73,7 +77,7 @@ public actor DirectorServer: Service {
 
     /// Loads the configuration and starts everything; a bad configuration or a busy address throws.
     public func start() async throws {
-        let configuration = try load()
+        let configuration = try await openingMailDirectories(try load())
         let notify = try runtime.load(configuration)
         self.configuration = configuration
         mailServiceKeys.withLockedValue { $0 = configuration.services.filter { $0.mail != nil }.map(\.config.key) }
@@ -109,6 +113,21 @@ public actor DirectorServer: Service {
         logger.notice("director started", metadata: ["services": "\(configuration.services.count)"])
     }
 
+    /// `configuration` with an authenticator for every mail service that names a directory (opened now if
+    /// no service named it before); a directory that cannot be opened fails the start or the reload.
+    private func openingMailDirectories(_ configuration: DirectorConfiguration) async throws -> DirectorConfiguration {
+        var configuration = configuration
+        for index in configuration.services.indices {
+            guard let reference = configuration.services[index].mail?.directory else { continue }
+            if mailAuthenticators[reference] == nil {
+                let directory = try await reference.spec.openDirectory(ldap: reference.ldap, logger: logger)
+                mailAuthenticators[reference] = MailAuthenticator(directory: directory, logger: logger)
+            }
+            configuration.services[index].mail?.authenticator = mailAuthenticators[reference]
+        }
+        return configuration
+    }
+
     /// Re-reads the configuration and applies only what changed, all or nothing: new listeners (and a moved
     /// admin API) are bound before anything changes, so a busy address or a bad file leaves the running
     /// table, listeners and admin API exactly as they were.
@@ -121,7 +140,7 @@ public actor DirectorServer: Service {
         var staged: [ListenerKey: Listener] = [:]
         var stagedAdmin: AdminServer?
         do {
-            let next = try load()
+            let next = try await openingMailDirectories(try load())
             let wanted = wantedListeners(next, table: nil)
             staged = try await bindMissing(wanted)
             let adminMoves = next.admin != nil && next.admin?.listen != adminSettings?.listen

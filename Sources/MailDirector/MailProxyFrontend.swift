@@ -1,5 +1,6 @@
 import Director
 import DirectorProxy
+import MailAccess
 import Logging
 import NIOCore
 import NIOSSL
@@ -205,11 +206,37 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        attempt(login, client: client, refused: [], attempt: 1, context: context)
+        guard let authenticator = settings.authenticator else {
+            attempt(login, affinity: login.user, client: client, refused: [], attempt: 1, context: context)
+            return
+        }
+        // Checked here first: a bad login is refused (after the directory's failed-login delay for this
+        // address, as a node would) without reaching a node; a good one is keyed by the directory's name for
+        // the user, so that logins by an alias land on the same node.
+        let peer = ClientAddressNote.peer(of: context.channel)
+        let promise = context.eventLoop.makePromise(of: MailAuthenticator.Outcome.self)
+        promise.completeWithTask { await authenticator.authenticate(login: login.user, password: login.password, peer: peer) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { outcome in
+            let (frontend, context) = bound.value
+            guard context.channel.isActive else { return }
+            switch outcome {
+            case let .success(user):
+                frontend.attempt(login, affinity: user.login, client: client, refused: [], attempt: 1, context: context)
+            case .failure:
+                frontend.statistics.refused()
+                frontend.logger.info("login refused by the directory", metadata: ["user": "\(login.user)", "client": "\(client)"])
+                frontend.feed(.routed(.refused(frontend.settings.proto.refusedLoginText)), context: context)
+            case .temporaryFailure:
+                frontend.statistics.unavailable()
+                frontend.feed(.routed(.unavailable), context: context)
+            }
+        }
     }
 
-    private func attempt(_ login: MailLogin, client: Endpoint, refused: Set<Endpoint>, attempt: Int, context: ChannelHandlerContext) {
-        let request = ConnectionRequest(proto: .tcp, client: client, virtual: virtual, affinityKey: UserAffinityKey.key(login.user))
+    private func attempt(_ login: MailLogin, affinity: String, client: Endpoint, refused: Set<Endpoint>, attempt: Int,
+                         context: ChannelHandlerContext) {
+        let request = ConnectionRequest(proto: .tcp, client: client, virtual: virtual, affinityKey: UserAffinityKey.key(affinity))
         guard let lease = scheduler.schedule(request, excluding: refused) else {
             logger.notice("no mail node available", metadata: ["user": "\(login.user)", "client": "\(client)"])
             statistics.unavailable()
@@ -221,9 +248,15 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         let timeout = settings.loginTimeout
         let header = settings.proxy.sendProxyProtocol.map { ($0, ProxyProtocolHeader(source: client, destination: virtual)) }
         let options = BackendConnector.Options(connectTimeout: settings.proxy.connectTimeout, allowRemoteHalfClosure: true)
+        let nodeTLS = settings.nodeTLS
         let connected = connector.connect(context.eventLoop, lease.destination, options) { channel in
             if let (version, header) = header {
                 channel.writeAndFlush(header.encoded(version), promise: nil)
+            }
+            // After the PROXY header (already on its way), before the login conversation.
+            if let nodeTLS {
+                try channel.pipeline.syncOperations.addHandler(
+                    try NIOSSLClientHandler(context: nodeTLS.context, serverHostname: nodeTLS.serverName))
             }
             try channel.pipeline.syncOperations.addHandler(
                 MailBackendLoginHandler(conversation: conversation, outcome: promise, timeout: timeout))
@@ -240,7 +273,8 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
                 ])
                 guard context.channel.isActive else { return }
                 if attempt < frontend.settings.proxy.maxAttempts {
-                    frontend.attempt(login, client: client, refused: refused.union([lease.destination]), attempt: attempt + 1, context: context)
+                    frontend.attempt(login, affinity: affinity, client: client, refused: refused.union([lease.destination]),
+                                      attempt: attempt + 1, context: context)
                 } else {
                     frontend.statistics.unavailable()
                     frontend.feed(.routed(.unavailable), context: context)

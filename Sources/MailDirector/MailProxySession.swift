@@ -4,6 +4,15 @@ public import ShoalServer
 /// The mail protocols the director can proxy up to authentication.
 public enum MailProxyProtocol: String, Hashable, Sendable, CaseIterable {
     case imap, pop3, submission
+
+    /// What a login the director itself refused says (a node's words for it; submission has its own).
+    var refusedLoginText: String {
+        switch self {
+        case .imap: "[AUTHENTICATIONFAILED] Authentication failed."
+        case .pop3: "[AUTH] Authentication failed."
+        case .submission: "Authentication credentials invalid"
+        }
+    }
 }
 
 /// The credentials a client gave, to be replayed to the node chosen for `user`.

@@ -1,4 +1,6 @@
 public import DirectorProxy
+public import Directory
+public import MailAccess
 public import NIOCore
 public import ShoalServer
 
@@ -17,6 +19,13 @@ public struct MailProxySettings: Sendable {
     public var maximumLineLength = 8192
     /// The certificate for STARTTLS or implicit TLS.
     public var tls: TLSContextSource?
+    /// TLS to the nodes (nil: plaintext, for nodes on a trusted network or loopback).
+    public var nodeTLS: MailNodeTLS?
+    /// The directory the director checks logins against before it chooses a node (nil: only the node
+    /// checks them). A refused login then never reaches a node.
+    public var directory: MailDirectoryReference?
+    /// Opened from `directory` by the director (one per directory, shared by the services naming it).
+    public var authenticator: MailAuthenticator?
 
     public init(proto: MailProxyProtocol, session: MailProxyConfiguration, proxy: ProxySettings) {
         self.proto = proto
@@ -31,5 +40,16 @@ public struct MailProxySettings: Sendable {
         case .pop3: POP3ProxySession(configuration: session)
         case .submission: SubmissionProxySession(configuration: session)
         }
+    }
+}
+
+/// A directory named in a mail service's configuration: where it is and the LDAP options.
+public struct MailDirectoryReference: Hashable, Sendable {
+    public var spec: DirectorySpec
+    public var ldap: DirectorySpec.LDAPOptions
+
+    public init(spec: DirectorySpec, ldap: DirectorySpec.LDAPOptions = DirectorySpec.LDAPOptions()) {
+        self.spec = spec
+        self.ldap = ldap
     }
 }

@@ -7,6 +7,8 @@ public import NIOPosix
 import SMTPServer
 import POP3Server
 import IMAPServer
+import ShoalHTTP
+import Webmail
 public import ServiceLifecycle
 public import ShoalCore
 public import ShoalServer
@@ -17,7 +19,8 @@ public import ShoalServer
 /// under way finish first.
 public final class MailNode: Service, Sendable {
     public let configuration: MailNodeConfiguration
-    /// The servers, in the order SMTP, LMTP, submission, submissions, POP3, POP3S, IMAP, IMAPS (those configured).
+    /// The servers, in the order SMTP, LMTP, submission, submissions, POP3, POP3S, IMAP, IMAPS, webmail HTTPS, HTTP
+    /// (those configured).
     public let servers: [any BindableServer]
     /// The STARTTLS certificate, shared by every listener; re-read by ``reload()``.
     public let tls: TLSContextSource?
@@ -83,6 +86,8 @@ public final class MailNode: Service, Sendable {
                                                   idleSafetyPollInterval: .milliseconds(configuration.idleSafetyPollMilliseconds),
                                                   group: group, logger: protocolLogger(name)))
         }
+        servers += try Self.webmailServers(configuration, tls: tls, authenticator: authenticator, store: store, agent: agent,
+                                           group: group, logger: protocolLogger("webmail"))
         self.configuration = configuration
         self.servers = servers
         self.tls = tls

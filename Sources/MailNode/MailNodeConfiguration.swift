@@ -5,6 +5,7 @@ public import IMAPServer
 public import MailStore
 public import ShoalCore
 public import ShoalServer
+public import Webmail
 import NIOCore
 
 /// A mail node's configuration file (YAML): listeners, the directory, the store, TLS and limits.
@@ -28,6 +29,10 @@ import NIOCore
 ///          change_notify: inotify, idle_safety_poll_ms: 30000 }   # change_notify: inotify (default) or poll
 /// auth: { allow_plaintext: false, require_tls: false }
 /// over_quota: temporary                            # or permanent (552 instead of 452)
+/// https: { listen: 127.0.0.1:8443 }                # webmail over TLS (needs tls)
+/// http: { listen: 127.0.0.1:8080, allow_plaintext: true }   # webmail without TLS: loopback only, and only when allowed
+/// webmail: { admins: [admin], idle_timeout: 1800, absolute_timeout: 43200, page_size: 50,
+///            secret_file: cookie.key, audit_log: /var/log/shoal/admin.log }
 /// ```
 public struct MailNodeConfiguration: Sendable {
     public var hostname: String
@@ -64,9 +69,17 @@ public struct MailNodeConfiguration: Sendable {
     /// Addresses (a mail director) whose connections to the client listeners (IMAP, POP3, submission, with
     /// their implicit-TLS forms) must start with a PROXY protocol header naming the real client; empty: none.
     public var proxyProtocolTrusted: [IPAddress] = []
+    /// The webmail's plain-HTTP listener (loopback only, explicitly allowed) and its HTTPS listener.
+    public var http: Endpoint?
+    public var https: Endpoint?
+    /// The webmail's sessions, pages and administrators (`secure` follows the listener).
+    public var webmail = WebmailSettings()
+    /// The file holding the key that signs session cookies (so they survive a restart and are shared by nodes);
+    /// nil: a random key per process.
+    public var webmailSecretFile: String?
 
     static let topLevel: Set<String> = ["hostname", "directory", "ldap", "store", "smtp", "lmtp", "submission", "submissions", "pop3", "pop3s", "imap", "imaps", "tls", "local_domains",
-                                        "relay_host", "limits", "auth", "over_quota", "proxy_protocol"]
+                                        "relay_host", "limits", "auth", "over_quota", "proxy_protocol", "http", "https", "webmail"]
 
     /// Reads a configuration file; every error names the file, line and field.
     public static func load(path: String) throws(ConfigError) -> MailNodeConfiguration {
@@ -76,26 +89,7 @@ public struct MailNodeConfiguration: Sendable {
     public static func parse(_ doc: ConfigNode) throws(ConfigError) -> MailNodeConfiguration {
         try doc.allowOnly(topLevel)
         let hostname = try doc.required("hostname").string()
-        let directoryNode = try doc.required("directory")
-        let directoryText = try directoryNode.string()
-        let directory: DirectorySpec
-        do throws(DirectoryError) {
-            directory = try DirectorySpec(parsing: directoryText)
-        } catch {
-            throw directoryNode.error(error.message)
-        }
-        var ldap = DirectorySpec.LDAPOptions()
-        if let node = try doc.optional("ldap") {
-            try node.allowOnly(["base", "bind_dn", "bind_password_file", "auth_mode", "starttls", "ca_file"])
-            ldap.base = try node.optional("base")?.string()
-            ldap.bindDN = try node.optional("bind_dn")?.string()
-            ldap.bindPasswordFile = try node.optional("bind_password_file")?.string()
-            if let mode = try node.optional("auth_mode") {
-                ldap.authMode = LDAPConfiguration.AuthMode(rawValue: try mode.choice(["bind", "verify"]))
-            }
-            ldap.startTLS = try node.optional("starttls")?.bool() ?? false
-            ldap.caFile = try node.optional("ca_file")?.string()
-        }
+        let (directory, ldap) = try DirectorySpec.parse(directory: try doc.required("directory"), ldap: try doc.optional("ldap"))
         let store = try doc.required("store")
         try store.allowOnly(["root", "fsync"])
         func listener(_ name: String) throws(ConfigError) -> Endpoint? {
@@ -107,8 +101,9 @@ public struct MailNodeConfiguration: Sendable {
         let pop3 = try listener("pop3"), pop3s = try listener("pop3s")
         let imap = try listener("imap"), imaps = try listener("imaps")
         let submission = try listener("submission"), submissions = try listener("submissions")
-        if [smtp, lmtp, submission, submissions, pop3, pop3s, imap, imaps].allSatisfy({ $0 == nil }) {
-            throw doc.error("configure at least one of smtp, lmtp, submission, submissions, pop3, pop3s, imap and imaps")
+        let (http, https) = try webmailListeners(doc)
+        if [smtp, lmtp, submission, submissions, pop3, pop3s, imap, imaps, http, https].allSatisfy({ $0 == nil }) {
+            throw doc.error("configure at least one of smtp, lmtp, submission, submissions, pop3, pop3s, imap, imaps, http and https")
         }
         var certificate: String?, key: String?
         if let tls = try doc.optional("tls") {
@@ -116,7 +111,7 @@ public struct MailNodeConfiguration: Sendable {
             certificate = try tls.required("certificate").string()
             key = try tls.required("key").string()
         } else {
-            for name in ["submissions", "pop3s", "imaps"] where try doc.optional(name) != nil {
+            for name in ["submissions", "pop3s", "imaps", "https"] where try doc.optional(name) != nil {
                 throw try doc.required(name).error("\(name) (implicit TLS) needs a tls block with certificate and key")
             }
         }
@@ -152,6 +147,9 @@ public struct MailNodeConfiguration: Sendable {
             requireTLS: try auth?.optional("require_tls")?.bool() ?? false,
             overQuotaIsPermanent: (try doc.optional("over_quota")?.choice(["temporary", "permanent"]) ?? "temporary") == "permanent")
         configuration.proxyProtocolTrusted = trusted
+        configuration.http = http
+        configuration.https = https
+        try configuration.parseWebmail(doc)
         return configuration
     }
 

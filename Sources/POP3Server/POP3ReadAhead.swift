@@ -26,8 +26,18 @@ public struct POP3ReadAhead: Sendable {
     }
 
     /// The messages of `following` to read now (none while a read is under way or more than half of the
-    /// count or of the bytes is still held); marks a read as under way when there are some.
+    /// count or of the bytes is still held); marks a read as under way when there are some. Messages held
+    /// that are no longer among `following` are dropped first: the client went past them (their RETR was
+    /// answered by a read of its own because it came before the read ahead finished) or deleted them, and
+    /// kept they would fill the bounds so that nothing is ever read ahead again.
     public mutating func toRead(_ following: [StoredMessage]) -> [StoredMessage] {
+        if !held.isEmpty {
+            let wanted = Set(following.lazy.map(\.uid))
+            for (uid, bytes) in held where !wanted.contains(uid) {
+                held[uid] = nil
+                heldBytes -= bytes.readableBytes
+            }
+        }
         guard !reading, held.count <= Self.candidates / 2, heldBytes <= Self.byteLimit / 2 else { return [] }
         var budget = Self.byteLimit - heldBytes
         var chosen: [StoredMessage] = []

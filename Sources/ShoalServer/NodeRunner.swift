@@ -27,10 +27,12 @@ public enum NodeRunner {
         try await group.run()
     }
 
-    /// What every node does first: signals unblocked, the open-files limit raised to the hard limit.
+    /// What every node does first: signals unblocked, the open-files limit raised to the hard limit, freed
+    /// memory kept for reuse.
     public static func prepareProcess() {
         unblockSignals()
         ProcessLimits.raiseOpenFiles()
+        ProcessLimits.keepFreedMemory()
     }
 
     /// A parent that started us from a thread blocking signals (Dispatch workers block SIGTERM) passes that

@@ -60,5 +60,12 @@ import Testing
             .field == "services[0].mail.certificate")
         #expect(error("services:\n  - listen: 127.0.0.1:143\n    protocol: imap\n    mail: {command_timeout: -1}\n    servers: []\n")?
             .field == "services[0].mail.command_timeout")
+        // The directory the director checks logins against: its syntax, and LDAP options only with one.
+        let badDirectory = error("services:\n  - listen: 127.0.0.1:143\n    protocol: imap\n    mail: {directory: \"mysql:x\"}\n    servers: []\n")
+        #expect(badDirectory?.field == "services[0].mail.directory" && badDirectory?.line == 4, "\(String(describing: badDirectory))")
+        #expect(error("services:\n  - listen: 127.0.0.1:143\n    protocol: imap\n    mail: {ldap: {base: \"dc=x\"}}\n    servers: []\n")?
+            .field == "services[0].mail.ldap")
+        #expect(error("services:\n  - listen: 127.0.0.1:143\n    protocol: imap\n    mail: {directory: \"ldap://127.0.0.1\", ldap: {bse: x}}\n    servers: []\n")?
+            .field == "services[0].mail.ldap.bse")
     }
 }

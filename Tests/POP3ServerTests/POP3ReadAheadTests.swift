@@ -43,6 +43,26 @@ import Testing
         #expect(ahead.heldCount == 0 && ahead.take(7) == nil)
     }
 
+    /// RETRs answered by their own reads while the read ahead was still under way (a loaded machine) leave
+    /// what it read behind the client: those are dropped, so reading ahead resumes (it once stopped for good).
+    @Test func messagesTheClientWentPastAreDroppedSoReadingAheadResumes() {
+        var ahead = POP3ReadAhead()
+        let all = (1...300).map { Self.message(UInt32($0), size: 100) }
+        let first = ahead.toRead(Array(all[1...]))
+        #expect(first.map(\.uid) == Array(2...65))
+        // RETR 2 … 65 came before the read finished; each was read on its own (take found nothing).
+        for uid in 2...65 { #expect(ahead.take(UInt32(uid)) == nil) }
+        ahead.finish(first.map { ($0.uid, ByteBuffer(repeating: 0x41, count: 100)) })
+        #expect(ahead.heldCount == 64)
+        // RETR 66: everything held is behind it, so it is dropped and the next messages are read.
+        let next = ahead.toRead(Array(all[66...]))
+        #expect(ahead.heldCount == 0 && next.map(\.uid) == Array(67...130))
+        // A held message still ahead of the client stays.
+        ahead.finish(next.map { ($0.uid, ByteBuffer(repeating: 0x42, count: 100)) })
+        _ = ahead.toRead(Array(all[99...]))
+        #expect(ahead.heldCount == 31 && ahead.take(100)?.readableBytes == 100 && ahead.take(99) == nil)
+    }
+
     @Test func theNextRetrIsAnsweredFromMemoryWithTheSameBytes() async throws {
         let root = NSTemporaryDirectory() + "pop3-readahead-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)

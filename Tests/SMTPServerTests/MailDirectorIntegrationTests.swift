@@ -41,7 +41,8 @@ struct MailDirectorIntegrationTests {
     }
 
     /// Writes the director's configuration (an imap and a pop3 service over the nodes) and starts it.
-    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil) async throws
+    /// With `directory`, the director checks logins against it before choosing a node.
+    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil, directory: String? = nil) async throws
         -> (imap: Int, pop3: Int, submission: Int, process: TestProcess) {
         let imap = try TestPorts.free(host: director), pop3 = try TestPorts.free(host: director)
         let submission = try TestPorts.free(host: director)
@@ -49,6 +50,7 @@ struct MailDirectorIntegrationTests {
         func servers(_ port: (MailNodeSpec) -> Int?) -> String {
             nodes.map { "      - {address: \($0.spec.listenAddress):\(port($0.spec)!)}\n" }.joined()
         }
+        let check = directory.map { ", directory: \"\($0)\"" } ?? ""
         let yaml = """
             director: {drain_timeout: 5, connect_timeout: 2\(adminLine)}
             services:
@@ -56,19 +58,19 @@ struct MailDirectorIntegrationTests {
                 listen: \(director):\(imap)
                 protocol: imap
                 proxy_protocol: v2
-                mail: {hostname: director.shoal.test, allow_plaintext: true, command_timeout: 60}
+                mail: {hostname: director.shoal.test, allow_plaintext: true, command_timeout: 60\(check)}
                 servers:
             \(servers(\.imapPort))  - name: pop3
                 listen: \(director):\(pop3)
                 protocol: pop3
                 proxy_protocol: v1
-                mail: {hostname: director.shoal.test, allow_plaintext: true}
+                mail: {hostname: director.shoal.test, allow_plaintext: true\(check)}
                 servers:
             \(servers(\.pop3Port))  - name: submission
                 listen: \(director):\(submission)
                 protocol: submission
                 proxy_protocol: v2
-                mail: {hostname: director.shoal.test, allow_plaintext: true}
+                mail: {hostname: director.shoal.test, allow_plaintext: true\(check)}
                 servers:
             \(servers(\.submissionPort))
             """
@@ -196,6 +198,39 @@ struct MailDirectorIntegrationTests {
         #expect(refused.auth?.code == 535 && refused.data.isEmpty, "\(refused)")
     }
 
+    /// `mail: {directory: …}`: the director checks logins itself. A bad one is refused with the protocol's
+    /// answer and no node hears of it (the nodes log every failed login; with every node gone the answer is
+    /// still "bad credentials", not "no server"); a good one is spliced to the user's node as before.
+    @Test func theDirectorChecksLoginsAgainstTheDirectoryBeforeAnyNode() async throws {
+        let bed = try MailTestbed("maildir-auth")
+        defer { bed.shutdown() }
+        let nodes = try await Self.cluster(bed)
+        let director = try await Self.startDirector(bed, nodes: nodes, directory: "sqlite:" + bed.dir.file("users.db"))
+
+        let good = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.90", "alice", "alice-pw")])
+        #expect((good.first?["login"] as? [Any])?.first as? String == "OK", "\(good)")
+        #expect(((good.first?["select"] as? [Any])?.last as? [String]) == ["2"], "\(good)")
+        let wrong = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.91", "alice", "nope")])
+        #expect((wrong.first?["login_error"] as? String)?.contains("AUTHENTICATIONFAILED") == true, "\(wrong)")
+        let unknown = try await Self.sessions(bed, proto: "pop3", port: director.pop3, [("127.0.160.92", "mallory", "x")])
+        #expect((unknown.first?["login_error"] as? String)?.contains("-ERR [AUTH]") == true, "\(unknown)")
+        let refused = try await bed.smtplib(port: director.submission, from: "alice@shoal.test", to: ["bob@shoal.test"],
+                                            message: MailText.message(from: "alice@shoal.test", to: "bob@shoal.test", subject: "x", body: "x\n"),
+                                            auth: (mechanism: "PLAIN", user: "alice", password: "nope"), host: Self.director)
+        #expect(refused.auth?.code == 535 && refused.data.isEmpty, "\(refused)")
+        let logs = nodes.map(\.log).joined()
+        #expect(!logs.contains("login failed"), "a node heard of a refused login: \(logs.suffix(2000))")
+
+        // Every node gone: a bad login is still refused as bad, a good one finds no node.
+        for node in nodes { node.crash() }
+        let wrongAgain = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.93", "alice", "nope")])
+        #expect((wrongAgain.first?["login_error"] as? String)?.contains("AUTHENTICATIONFAILED") == true, "\(wrongAgain)")
+        let noNode = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.94", "alice", "alice-pw")])
+        let noNodeError = noNode.first?["login_error"] as? String ?? ""
+        #expect(!noNodeError.isEmpty && !noNodeError.contains("AUTHENTICATIONFAILED"), "\(noNode)")
+        #expect(director.process.isRunning)
+    }
+
     /// An admin API request with curl; the body of the answer.
     static func admin(_ port: Int, _ method: String, _ path: String) async throws -> String {
         let curl = try requiredTool("curl", package: "curl")
@@ -283,5 +318,59 @@ struct MailDirectorIntegrationTests {
         // Plaintext LOGIN before STARTTLS is refused by the director itself.
         let plain = try await Self.sessions(bed, proto: "imap", port: starttls, [("127.0.160.95", "alice", "alice-pw")])
         #expect((plain.first?["login_error"] as? String)?.contains("PRIVACYREQUIRED") == true, "\(plain)")
+    }
+
+    /// `mail: {node_tls: …}`: the director speaks TLS to the nodes' IMAPS port (after the PROXY header), checking
+    /// the node's certificate against `ca_file`; with the wrong CA no login is replayed at all.
+    @Test func tlsToTheNodesWithTheirCertificateChecked() async throws {
+        let bed = try MailTestbed("maildir-nodetls")
+        defer { bed.shutdown() }
+        let (certificate, key) = try await bed.selfSignedCertificate()
+        let (otherCA, _) = try await bed.selfSignedCertificate()
+        let address = "127.0.160.17"
+        var spec = MailNodeSpec(hostname: "tlsnode.shoal.test", directory: try await bed.sqliteDirectory(Self.users),
+                                storeRoot: bed.storeRoot, smtpPort: try TestPorts.free(host: address), lmtpPort: nil)
+        spec.listenAddress = address
+        spec.imapsPort = try TestPorts.free(host: address)
+        spec.tls = (certificate, key)
+        spec.proxyTrusted = ["127.0.0.1"]
+        let node = try await bed.startNode(spec)
+        let sent = try await bed.smtplib(port: node.smtpPort, from: MailNodeIntegrationTests.sender, to: ["alice@shoal.test"],
+                                         message: MailText.message(from: MailNodeIntegrationTests.sender, to: "alice@shoal.test",
+                                                                   subject: "over tls", body: "Secret.\n"),
+                                         host: address)
+        #expect(sent.data.map(\.code) == [250], "\(sent)")
+
+        let good = try TestPorts.free(host: Self.director), wrong = try TestPorts.free(host: Self.director)
+        let yaml = """
+            services:
+              - listen: \(Self.director):\(good)
+                protocol: imap
+                proxy_protocol: v2
+                mail: {hostname: director.shoal.test, allow_plaintext: true, node_tls: {ca_file: "\(certificate)"}}
+                servers:
+                  - {address: \(address):\(spec.imapsPort!)}
+              - listen: \(Self.director):\(wrong)
+                protocol: imap
+                proxy_protocol: v2
+                mail: {hostname: director.shoal.test, allow_plaintext: true, node_tls: {ca_file: "\(otherCA)"}}
+                servers:
+                  - {address: \(address):\(spec.imapsPort!)}
+            """
+        let path = try bed.dir.write("director-nodetls.yaml", yaml)
+        let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director-nodetls")
+        try await TestPorts.waitForListener(Self.director, [good, wrong], timeout: 30, process: process)
+
+        let answers = try await Self.sessions(bed, proto: "imap", port: good, [("127.0.160.96", "alice", "alice-pw")])
+        #expect((answers.first?["login"] as? [Any])?.first as? String == "OK", "\(answers)")
+        #expect(((answers.first?["select"] as? [Any])?.last as? [String]) == ["1"], "\(answers)")
+        #expect(answers.first?["host"] as? String == "tlsnode.shoal.test", "\(answers)")
+        // (The node trusts 127.0.0.1 for PROXY headers, so it served this session only because the header came
+        // first, in the clear, before the handshake.)
+
+        let refused = try await Self.sessions(bed, proto: "imap", port: wrong, [("127.0.160.97", "alice", "alice-pw")])
+        let error = refused.first?["login_error"] as? String ?? ""
+        #expect(!error.isEmpty && !error.contains("AUTHENTICATIONFAILED"), "\(refused)")
+        #expect(process.isRunning)
     }
 }

@@ -18,6 +18,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case imapCommand = "imap-command"
     case mime = "mime"
     case webRequest = "web-request"
+    case htmlSanitizer = "html-sanitizer"
+    case webmailForm = "webmail-form"
     case cacheHeaders = "cache-headers"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
@@ -48,6 +50,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .imapCommand: IMAPCommandTarget.run(bytes)
         case .mime: MIMETarget.run(bytes)
         case .webRequest: WebRequestTarget.run(bytes)
+        case .htmlSanitizer: HTMLSanitizerTarget.run(bytes)
+        case .webmailForm: WebmailFormTarget.run(bytes)
         case .cacheHeaders: CacheHeadersTarget.run(bytes)
         }
     }

@@ -152,6 +152,8 @@ extension IMAPSession {
                              data: [UInt32: IMAPMessageData]) -> [IMAPAction] {
         guard let box = selected else { return [] }
         var out: [UInt8] = []
+        // Sized once for the contents read (so a batch of bodies is not copied as the array doubles).
+        out.reserveCapacity(batch.reduce(0) { $0 + 160 + (data[$1.message.uid]?.contents?.count ?? 0) })
         for (number, message) in batch {
             let item = data[message.uid]
             if (job.renderer.needsContents && item?.contents == nil) || (job.renderer.needsSummary && item?.summary == nil) {

@@ -1,0 +1,142 @@
+import Directory
+import Foundation
+import MailAccess
+import MailStore
+import NIOCore
+import NIOHTTP1
+import ShoalHTTP
+
+extension WebmailResponder {
+    /// The user administration (administrators only; the caller checked): list and search users with their
+    /// mailbox sizes, add users, set passwords, delete users; `/api/admin/users` lists them as JSON. Every change
+    /// goes to the directory and to the audit log.
+    func administer(_ session: WebSession, method: HTTPMethod, path: String, query: FormFields, form: FormFields) async -> HTTPServerResponse {
+        guard let directory = authenticator.directory as? any ManagedUserDirectory else {
+            return WebmailResponse.html(.notImplemented, WebmailPages.message(session: session, title: "Users", text: "This directory cannot be changed from here."),
+                                        secure: settings.secure)
+        }
+        do throws(DirectoryError) {
+            switch (method, path) {
+            case (.GET, "/admin"), (.HEAD, "/admin"):
+                let search = String((query["q"] ?? "").prefix(200))
+                let users = Self.matching(try await directory.allUsers(), search)
+                var usage: [String: QuotaUsage] = [:]
+                for user in users.prefix(200) {
+                    if let box = try? store.mailbox(for: MailboxLocator.owner(of: user)), let used = try? await box.usage() { usage[user.login] = used }
+                }
+                return WebmailResponse.html(.ok, AdminPages.users(session: session, users: Array(users.prefix(200)), usage: usage, search: search,
+                                                                   notice: query["notice"].flatMap { AdminPages.notices[$0] }, error: nil),
+                                            secure: settings.secure)
+            case (.GET, "/api/admin/users"):
+                let users = try await directory.allUsers()
+                let data = (try? JSONEncoder().encode(users)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+                return WebmailResponse.json(.ok, data, secure: settings.secure)
+            case (.POST, "/admin/add"):
+                let login = form["login"] ?? "", password = form["password"] ?? ""
+                guard Self.isLogin(login), password.count >= 8 else {
+                    return adminError(session, "A login of letters, digits, . _ - @ and a password of at least 8 characters are needed.")
+                }
+                var addresses: [String] = []
+                for address in (form["address"] ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !address.isEmpty {
+                    guard MessageComposer.isAddress(address) else { return adminError(session, "Not a mail address: \(address)") }
+                    addresses.append(address)
+                }
+                let quota = form["quota_mb"].flatMap { UInt64($0) }.map { $0 * 1024 * 1024 }
+                try await directory.add(DirectoryUser(login: login, addresses: addresses, quotaBytes: quota), password: password)
+                await audit(session, "add", login)
+                return WebmailResponse.redirect("/admin?notice=added", secure: settings.secure)
+            case (.POST, "/admin/password"):
+                let login = form["login"] ?? "", password = form["password"] ?? ""
+                guard password.count >= 8 else { return adminError(session, "A password needs at least 8 characters.") }
+                guard try await directory.setPassword(login: login, password: password) else { return adminError(session, "No such user.") }
+                sessions.withLockedValue { $0.end(login: login) }
+                await audit(session, "password", login)
+                return WebmailResponse.redirect("/admin?notice=password", secure: settings.secure)
+            case (.POST, "/admin/delete"):
+                let login = form["login"] ?? ""
+                guard login != session.login else { return adminError(session, "You cannot delete yourself.") }
+                guard try await directory.delete(login: login) else { return adminError(session, "No such user.") }
+                sessions.withLockedValue { $0.end(login: login) }
+                await audit(session, "delete", login)
+                return WebmailResponse.redirect("/admin?notice=deleted", secure: settings.secure)
+            default:
+                return WebmailResponse.html(.notFound, WebmailPages.message(session: session, title: "Not found", text: "No such page."), secure: settings.secure)
+            }
+        } catch {
+            logger.warning("user administration failed", metadata: ["admin": "\(session.login)", "path": "\(path)", "error": "\(error)"])
+            return adminError(session, error.description)
+        }
+    }
+
+    func adminError(_ session: WebSession, _ text: String) -> HTTPServerResponse {
+        WebmailResponse.html(.badRequest, AdminPages.users(session: session, users: [], usage: [:], search: "", notice: nil, error: text), secure: settings.secure)
+    }
+
+    /// One line per change: time, administrator, action, user; to the log and, when configured, the audit file.
+    func audit(_ session: WebSession, _ action: String, _ login: String) async {
+        logger.notice("user administration", metadata: ["admin": "\(session.login)", "action": "\(action)", "user": "\(login)"])
+        guard let path = settings.auditLogPath else { return }
+        let line = "\(ISO8601DateFormatter().string(from: Date())) admin=\(session.login) action=\(action) user=\(login)\n"
+        _ = try? await MailStore.fileThreadPool.runIfActive {
+            guard let handle = FileHandle(forWritingAtPath: path) ?? {
+                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+                return FileHandle(forWritingAtPath: path)
+            }() else { return }
+            handle.seekToEndOfFile()
+            handle.write(Data(line.utf8))
+            try? handle.close()
+        }
+    }
+
+    static func matching(_ users: [DirectoryUser], _ search: String) -> [DirectoryUser] {
+        let words = search.lowercased().split(separator: " ").map(String.init)
+        guard !words.isEmpty else { return users }
+        return users.filter { user in
+            let text = ([user.login] + user.addresses).joined(separator: " ").lowercased()
+            return words.allSatisfy { text.contains($0) }
+        }
+    }
+
+    static func isLogin(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 64 && text.unicodeScalars.allSatisfy { c in
+            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "._-@".unicodeScalars.contains(c)
+        }
+    }
+}
+
+/// The administration pages.
+enum AdminPages {
+    static let notices = ["added": "User added.", "password": "Password changed.", "deleted": "User deleted."]
+
+    static func users(session: WebSession, users: [DirectoryUser], usage: [String: QuotaUsage], search: String, notice: String?, error: String?) -> String {
+        let h: (String) -> String = { WebmailPages.h($0) }
+        let csrf = "<input type=\"hidden\" name=\"csrf\" value=\(quoted(session.csrfToken))>"
+        var body = "<section class=\"list\"><h2>Users</h2>"
+        if let notice { body += "<p class=\"notice\" role=\"status\">\(h(notice))</p>" }
+        if let error { body += "<p class=\"error\" role=\"alert\" id=\"error\">\(h(error))</p>" }
+        body += """
+        <form method="get" action="/admin" role="search"><label for="q">Search users</label><input id="q" name="q" value="\(h(search))" maxlength="200"><button>Search</button></form>
+        <table class="messages"><thead><tr><th scope="col">Login</th><th scope="col">Addresses</th><th scope="col">Quota</th><th scope="col">Mailbox</th><th scope="col">Change</th></tr></thead><tbody>
+        """
+        for user in users {
+            let used = usage[user.login].map { "\($0.bytes) bytes, \($0.messages) messages" } ?? "–"
+            body += "<tr><td class=\"login\">\(h(user.login))\(user.enabled ? "" : " (disabled)")</td><td>\(h(user.addresses.joined(separator: ", ")))</td>"
+            body += "<td>\(user.quotaBytes.map { "\($0 / 1024 / 1024) MiB" } ?? "none")</td><td>\(h(used))</td><td>"
+            body += "<form method=\"post\" action=\"/admin/password\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"login\" value=\(quoted(user.login))>"
+            body += "<label>New password <input type=\"password\" name=\"password\" minlength=\"8\" maxlength=\"1024\" required></label><button>Set</button></form> "
+            body += "<form method=\"post\" action=\"/admin/delete\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"login\" value=\(quoted(user.login))><button>Delete</button></form></td></tr>"
+        }
+        body += "</tbody></table><h3>Add a user</h3>"
+        body += """
+        <form method="post" action="/admin/add" class="compose">\(csrf)
+        <label for="login">Login</label><input id="login" name="login" maxlength="64" required>
+        <label for="address">Addresses (comma-separated)</label><input id="address" name="address" maxlength="1000">
+        <label for="newpassword">Password</label><input id="newpassword" name="password" type="password" minlength="8" maxlength="1024" required>
+        <label for="quota">Quota (MiB, empty for none)</label><input id="quota" name="quota_mb" inputmode="numeric" maxlength="9">
+        <button type="submit" id="add">Add user</button></form></section>
+        """
+        return WebmailPages.layout(title: "Users", session: session, body: body)
+    }
+
+    static func quoted(_ text: String) -> String { "\"" + WebmailPages.h(text) + "\"" }
+}

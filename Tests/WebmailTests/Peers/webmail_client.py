@@ -1,0 +1,285 @@
+"""A scripted webmail user over HTTPS (http.client, no cookie jar: the session cookie is handled by hand so its
+attributes can be checked), with Python's imaplib on the same node to see what the webmail changed.
+
+    webmail_client.py SCENARIO BASE_URL IMAP_HOST IMAP_PORT
+
+Prints one JSON object of observations; the Swift test asserts on them."""
+import http.client
+import imaplib
+import json
+import re
+import ssl
+import sys
+import time
+import urllib.parse
+
+SCENARIO, BASE, IMAP_HOST, IMAP_PORT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+URL = urllib.parse.urlsplit(BASE)
+CONTEXT = ssl._create_unverified_context()
+facts = {}
+
+
+class Browser:
+    def __init__(self):
+        self.cookie = None
+        self.set_cookie = None
+
+    def request(self, method, path, form=None, headers=None, cookie=True):
+        conn = http.client.HTTPSConnection(URL.hostname, URL.port, context=CONTEXT, timeout=60)
+        h = {"Host": URL.netloc}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            h["Content-Type"] = "application/x-www-form-urlencoded"
+        if cookie and self.cookie:
+            h["Cookie"] = self.cookie
+        h.update(headers or {})
+        conn.request(method, path, body=body, headers=h)
+        response = conn.getresponse()
+        data = response.read().decode("utf-8", "replace")
+        set_cookie = response.getheader("Set-Cookie")
+        if set_cookie:
+            self.set_cookie = set_cookie
+            pair = set_cookie.split(";")[0]
+            self.cookie = None if pair.endswith("=") else pair
+        conn.close()
+        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data
+
+    def sign_in(self, user, password):
+        return self.request("POST", "/login", {"user": user, "password": password})
+
+    def csrf(self, page):
+        match = re.search(r'name="csrf" value="([^"]+)"', page)
+        return match.group(1) if match else None
+
+
+def imap(user, password):
+    client = imaplib.IMAP4(IMAP_HOST, IMAP_PORT)
+    client.starttls(ssl_context=CONTEXT)
+    client.login(user, password)
+    return client
+
+
+def imap_flags(client, folder, uid):
+    client.select(folder)
+    typ, data = client.uid("FETCH", str(uid), "(FLAGS)")
+    return data[0].decode() if data and data[0] else ""
+
+
+def imap_subjects(client, folder):
+    typ, _ = client.select(folder)
+    if typ != "OK":
+        return []
+    typ, data = client.uid("SEARCH", None, "ALL")
+    uids = data[0].split()
+    subjects = []
+    for uid in uids:
+        typ, fetched = client.uid("FETCH", uid, "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        subjects.append(fetched[0][1].decode().strip().replace("Subject: ", ""))
+    return subjects
+
+
+def append(client, folder, message):
+    client.append(folder, None, None, message.encode())
+
+
+def flow():
+    """Sign-in, list, read, flag, send to bob, delete, sign-out; CSRF and fixation checks on the way."""
+    anonymous = Browser()
+    status, headers, _ = anonymous.request("GET", "/mail")
+    facts["anonymous_mail_status"] = status
+    facts["anonymous_mail_location"] = headers.get("location")
+
+    alice_imap = imap("alice", "alice-password")
+    append(alice_imap, "INBOX", "From: Bob <bob@shoal.test>\r\nTo: alice@shoal.test\r\nSubject: Lunch plans\r\n\r\nNoon at the usual place?\r\n")
+    append(alice_imap, "INBOX", "From: carol@shoal.test\r\nSubject: Quarterly report\r\n\r\nNumbers attached.\r\n")
+
+    browser = Browser()
+    status, _, page = browser.sign_in("alice", "wrong-password")
+    facts["wrong_password_status"] = status
+    facts["wrong_password_cookie"] = browser.cookie
+    # Session fixation: a cookie planted before sign-in is never adopted.
+    browser.cookie = "__Host-shoal-webmail=planted.AAAA"
+    status, headers, _ = browser.sign_in("alice", "alice-password")
+    facts["sign_in_status"] = status
+    facts["sign_in_location"] = headers.get("location")
+    facts["set_cookie"] = browser.set_cookie
+    facts["cookie_changed"] = browser.cookie is not None and "planted" not in browser.cookie
+
+    status, headers, page = browser.request("GET", "/mail")
+    facts["list_status"] = status
+    facts["csp"] = headers.get("content-security-policy")
+    facts["list_has_subjects"] = "Lunch plans" in page and "Quarterly report" in page
+    facts["inbox_unread"] = re.search(r'folder=INBOX">INBOX <span class="unread" aria-label="unread">\((\d+)\)', page).group(1)
+    csrf = browser.csrf(page)
+    uid = int(re.search(r'href="/read\?folder=INBOX&uid=(\d+)">Lunch plans', page).group(1))
+
+    status, _, page = browser.request("GET", "/mail?q=quarterly")
+    facts["search_finds"] = "Quarterly report" in page and "Lunch plans" not in page
+    status, _, page = browser.request("GET", "/mail?sort=subject")
+    facts["sorted_by_subject"] = page.find("Lunch plans") < page.find("Quarterly report")
+
+    status, _, page = browser.request("GET", f"/read?folder=INBOX&uid={uid}")
+    facts["read_status"] = status
+    facts["read_shows_body"] = "Noon at the usual place?" in page
+    facts["imap_flags_after_read"] = imap_flags(alice_imap, "INBOX", uid)
+
+    status, _, _ = browser.request("POST", "/action", {"folder": "INBOX", "uid": uid, "op": "flag"})
+    facts["flag_without_token_status"] = status
+    status, _, _ = browser.request("POST", "/action", {"csrf": "x" * len(csrf), "folder": "INBOX", "uid": uid, "op": "flag"})
+    facts["flag_with_wrong_token_status"] = status
+    status, _, _ = browser.request("POST", "/action", {"csrf": csrf, "folder": "INBOX", "uid": uid, "op": "flag"},
+                                   headers={"Origin": "https://evil.example"})
+    facts["flag_cross_origin_status"] = status
+    facts["imap_flags_after_refused"] = imap_flags(alice_imap, "INBOX", uid)
+    status, headers, _ = browser.request("POST", "/action", {"csrf": csrf, "folder": "INBOX", "uid": uid, "op": "flag"})
+    facts["flag_status"] = status
+    facts["imap_flags_after_flag"] = imap_flags(alice_imap, "INBOX", uid)
+    browser.request("POST", "/action", {"csrf": csrf, "folder": "INBOX", "uid": uid, "op": "unseen"})
+    facts["imap_flags_after_unseen"] = imap_flags(alice_imap, "INBOX", uid)
+
+    status, _, _ = browser.request("POST", "/send", {"csrf": csrf, "to": "bob@shoal.test", "subject": "x" * 1025, "text": "t"})
+    facts["overlong_subject_status"] = status
+    status, headers, _ = browser.request("POST", "/send", {"csrf": csrf, "to": "bob@shoal.test", "cc": "", "subject": "Webmail hello",
+                                                            "text": "Sent from the web.\nSecond line.", "in_reply_to": "", "references": "", "forward": ""})
+    facts["send_status"] = status
+    facts["send_location"] = headers.get("location")
+    bob_imap = imap("bob", "bob-password")
+    facts["bob_inbox"] = imap_subjects(bob_imap, "INBOX")
+    facts["alice_sent"] = imap_subjects(alice_imap, "Sent")
+
+    status, _, page = browser.request("GET", f"/compose?mode=reply&folder=INBOX&uid={uid}")
+    facts["reply_prefilled"] = 'value="bob@shoal.test"' in page and 'value="Re: Lunch plans"' in page
+
+    status, _, _ = browser.request("POST", "/action", {"csrf": csrf, "folder": "INBOX", "uid": uid, "op": "delete"})
+    facts["delete_status"] = status
+    facts["inbox_after_delete"] = imap_subjects(alice_imap, "INBOX")
+    facts["trash_after_delete"] = imap_subjects(alice_imap, "Trash")
+
+    status, _, page = browser.request("GET", "/admin")
+    facts["admin_page_for_admin"] = status
+
+    bob = Browser()
+    bob.sign_in("bob", "bob-password")
+    status, _, page = bob.request("GET", "/admin")
+    facts["admin_page_for_user"] = status
+    status, _, _ = bob.request("GET", "/api/admin/users")
+    facts["admin_api_for_user"] = status
+    status, _, page = bob.request("GET", "/mail")
+    bob_csrf = bob.csrf(page)
+    status, _, _ = bob.request("POST", "/admin/delete", {"csrf": bob_csrf, "login": "alice"})
+    facts["admin_delete_for_user"] = status
+
+    old_cookie = browser.cookie
+    status, headers, _ = browser.request("POST", "/logout", {"csrf": csrf})
+    facts["logout_status"] = status
+    facts["logout_set_cookie"] = browser.set_cookie
+    replay = Browser()
+    replay.cookie = old_cookie
+    status, headers, _ = replay.request("GET", "/mail")
+    facts["after_logout_status"] = status
+    alice_imap.logout()
+    bob_imap.logout()
+
+
+def admin():
+    """The administrator adds a user, who signs in and receives mail; a password change ends their sessions."""
+    browser = Browser()
+    browser.sign_in("alice", "alice-password")
+    status, _, page = browser.request("GET", "/admin")
+    csrf = browser.csrf(page)
+    facts["admin_lists_bob"] = 'class="login">bob' in page
+    status, headers, _ = browser.request("POST", "/admin/add", {"csrf": csrf, "login": "dave", "address": "dave@shoal.test",
+                                                                 "password": "dave-password", "quota_mb": "10"})
+    facts["add_status"] = status
+    facts["add_location"] = headers.get("location")
+    status, _, page = browser.request("GET", "/admin?q=dave")
+    facts["search_shows_dave"] = 'class="login">dave' in page and 'class="login">bob' not in page
+    status, _, body = browser.request("GET", "/api/admin/users")
+    facts["api_logins"] = [user["login"] for user in json.loads(body)]
+
+    dave = Browser()
+    status, _, _ = dave.sign_in("dave", "dave-password")
+    facts["dave_sign_in_status"] = status
+    status, _, page = dave.request("GET", "/mail")
+    dave_csrf = dave.csrf(page)
+    status, _, _ = browser.request("POST", "/send", {"csrf": csrf, "to": "dave@shoal.test", "subject": "Welcome dave", "text": "Hi."})
+    facts["send_to_dave_status"] = status
+    status, _, page = dave.request("GET", "/mail")
+    facts["dave_sees_welcome"] = "Welcome dave" in page
+
+    status, _, _ = browser.request("POST", "/admin/password", {"csrf": csrf, "login": "dave", "password": "new-dave-password"})
+    facts["password_status"] = status
+    status, _, _ = dave.request("GET", "/mail")
+    facts["dave_after_password_change"] = status
+    status, _, _ = Browser().sign_in("dave", "new-dave-password")
+    facts["dave_new_password_status"] = status
+    status, _, _ = browser.request("POST", "/admin/delete", {"csrf": csrf, "login": "dave"})
+    facts["delete_status"] = status
+    status, _, _ = Browser().sign_in("dave", "new-dave-password")
+    facts["dave_after_delete_status"] = status
+
+
+def hostile():
+    """A hostile HTML message is shown without script, handlers or remote images, under a strict CSP."""
+    alice_imap = imap("alice", "alice-password")
+    html = ('<p onclick="alert(1)">Hostile <b>bold</b></p><script>alert(1)</script><img src="http://127.0.201.9:9/t.png" onerror="alert(2)">'
+            '<a href="javascript:alert(3)">js</a><svg><script>alert(4)</script></svg><iframe src="https://evil.example"></iframe>'
+            '<form action="https://evil.example"><input name=p></form><div style="background:url(http://x)">css</div>')
+    append(alice_imap, "INBOX", "From: =?UTF-8?B?PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==?= <eve@evil.example>\r\n"
+           "Subject: =?UTF-8?Q?<img_src=3Dx_onerror=3Dalert(5)>?=\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n")
+    big = "From: big@shoal.test\r\nSubject: Big one\r\n\r\n" + ("0123456789" * 100 + "\r\n") * 10000
+    append(alice_imap, "INBOX", big)
+    browser = Browser()
+    browser.sign_in("alice", "alice-password")
+    status, _, page = browser.request("GET", "/mail")
+    facts["list_escapes_headers"] = "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page and "<img src=x" not in page
+    uids = [int(u) for u in re.findall(r'href="/read\?folder=INBOX&uid=(\d+)"', page)]
+    hostile_uid, big_uid = max(uids) - 1, max(uids)
+    status, headers, page = browser.request("GET", f"/read?folder=INBOX&uid={hostile_uid}")
+    body = page[page.find('id="body"'):]
+    facts["read_status"] = status
+    facts["csp"] = headers.get("content-security-policy")
+    facts["no_script"] = "<script" not in body.lower()
+    facts["no_handlers"] = re.search(r"<[^>]*\son\w+\s*=", body) is None
+    facts["no_javascript_url"] = "javascript:" not in body
+    facts["no_iframe_form_svg"] = all(tag not in body for tag in ["<iframe", "<form", "<svg", "<input"])
+    facts["no_remote_image"] = "127.0.201.9" not in body
+    facts["offers_images"] = 'id="load-images"' in page
+    facts["keeps_formatting"] = "<b>bold</b>" in body
+    status, headers, page = browser.request("GET", f"/read?folder=INBOX&uid={hostile_uid}&images=1")
+    facts["csp_with_images"] = headers.get("content-security-policy")
+    status, _, page = browser.request("GET", f"/read?folder=INBOX&uid={big_uid}")
+    facts["big_status"] = status
+    facts["big_length"] = len(page)
+
+    append(alice_imap, "INBOX", "From: eve@evil.example\r\nSubject: Attached\r\nMIME-Version: 1.0\r\n"
+           "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n"
+           "--b\r\nContent-Type: text/html; name=\"x.html\"\r\nContent-Disposition: attachment; filename=\"../../evil\\\";.html\"\r\n\r\n"
+           "<script>alert(1)</script>\r\n--b--\r\n")
+    status, _, page = browser.request("GET", "/mail")
+    attached_uid = max(int(u) for u in re.findall(r'href="/read\?folder=INBOX&uid=(\d+)"', page))
+    status, _, page = browser.request("GET", f"/read?folder=INBOX&uid={attached_uid}")
+    link = re.search(r'href="(/part\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    status, headers, body = browser.request("GET", link)
+    facts["download_status"] = status
+    facts["download_type"] = headers.get("content-type")
+    facts["download_disposition"] = headers.get("content-disposition")
+    facts["download_body"] = body.strip()
+
+    csrf = browser.csrf(page)
+    status, _, page = browser.request("GET", f"/compose?mode=forward&folder=INBOX&uid={attached_uid}")
+    forward = re.search(r'name="forward" value="([^"]+)"', page).group(1)
+    status, _, _ = browser.request("POST", "/send", {"csrf": csrf, "to": "bob@shoal.test", "subject": "Fwd: Attached", "text": "FYI",
+                                                     "forward": forward})
+    facts["forward_status"] = status
+    bob_imap = imap("bob", "bob-password")
+    bob_imap.select("INBOX")
+    typ, data = bob_imap.fetch("1", "(BODYSTRUCTURE)")
+    facts["bob_forward_structure"] = data[0].decode()
+    bob_imap.logout()
+    alice_imap.logout()
+
+
+{"flow": flow, "admin": admin, "hostile": hostile}[SCENARIO]()
+print(json.dumps(facts))

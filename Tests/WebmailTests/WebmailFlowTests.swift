@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import ShoalTestFixtures
+
+/// The webmail on a real mail node, driven by Python's http.client with imaplib on the same node: what the
+/// web does is what IMAP sees.
+@Suite(.serialized) struct WebmailFlowTests {
+    @Test func signInReadFlagSendDeleteSignOut() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.1")
+        defer { node.stop() }
+        let f = try await node.client("flow")
+        #expect(f["anonymous_mail_status"] as? Int == 303)
+        #expect(f["anonymous_mail_location"] as? String == "/login")
+        #expect(f["wrong_password_status"] as? Int == 401)
+        #expect(f["wrong_password_cookie"] is NSNull)
+        #expect(f["sign_in_status"] as? Int == 303)
+        #expect(f["sign_in_location"] as? String == "/mail")
+        let cookie = f["set_cookie"] as? String ?? ""
+        for attribute in ["__Host-shoal-webmail=", "Path=/", "HttpOnly", "SameSite=Strict", "Secure"] {
+            #expect(cookie.contains(attribute), "Set-Cookie lacks \(attribute): \(cookie)")
+        }
+        #expect(f["cookie_changed"] as? Bool == true)
+        #expect(f["list_status"] as? Int == 200)
+        #expect((f["csp"] as? String)?.contains("script-src 'none'") == true)
+        #expect(f["list_has_subjects"] as? Bool == true)
+        #expect(f["inbox_unread"] as? String == "2")
+        #expect(f["search_finds"] as? Bool == true)
+        #expect(f["sorted_by_subject"] as? Bool == true)
+        #expect(f["read_status"] as? Int == 200)
+        #expect(f["read_shows_body"] as? Bool == true)
+        #expect((f["imap_flags_after_read"] as? String)?.contains("\\Seen") == true)
+        #expect(f["flag_without_token_status"] as? Int == 403)
+        #expect(f["flag_with_wrong_token_status"] as? Int == 403)
+        #expect(f["flag_cross_origin_status"] as? Int == 403)
+        #expect((f["imap_flags_after_refused"] as? String)?.contains("\\Flagged") == false)
+        #expect(f["flag_status"] as? Int == 303)
+        #expect((f["imap_flags_after_flag"] as? String)?.contains("\\Flagged") == true)
+        let afterUnseen = f["imap_flags_after_unseen"] as? String ?? ""
+        #expect(afterUnseen.contains("\\Flagged") && !afterUnseen.contains("\\Seen"), "\(afterUnseen)")
+        #expect(f["overlong_subject_status"] as? Int == 400)
+        #expect(f["send_status"] as? Int == 303)
+        #expect(f["bob_inbox"] as? [String] == ["Webmail hello"])
+        #expect(f["alice_sent"] as? [String] == ["Webmail hello"])
+        #expect(f["reply_prefilled"] as? Bool == true)
+        #expect(f["delete_status"] as? Int == 303)
+        #expect(f["inbox_after_delete"] as? [String] == ["Quarterly report"])
+        #expect(f["trash_after_delete"] as? [String] == ["Lunch plans"])
+        #expect(f["admin_page_for_admin"] as? Int == 200)
+        #expect(f["admin_page_for_user"] as? Int == 403)
+        #expect(f["admin_api_for_user"] as? Int == 403)
+        #expect(f["admin_delete_for_user"] as? Int == 403)
+        #expect(f["logout_status"] as? Int == 303)
+        #expect((f["logout_set_cookie"] as? String)?.contains("Max-Age=0") == true)
+        #expect(f["after_logout_status"] as? Int == 303)
+    }
+
+    @Test func theAdministratorAddsAUserWhoSignsInAndReceivesMail() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.2")
+        defer { node.stop() }
+        let f = try await node.client("admin")
+        #expect(f["admin_lists_bob"] as? Bool == true)
+        #expect(f["add_status"] as? Int == 303)
+        #expect(f["add_location"] as? String == "/admin?notice=added")
+        #expect(f["search_shows_dave"] as? Bool == true)
+        #expect(f["api_logins"] as? [String] == ["alice", "bob", "dave"])
+        #expect(f["dave_sign_in_status"] as? Int == 303)
+        #expect(f["send_to_dave_status"] as? Int == 303)
+        #expect(f["dave_sees_welcome"] as? Bool == true)
+        #expect(f["password_status"] as? Int == 303)
+        #expect(f["dave_after_password_change"] as? Int == 303)
+        #expect(f["dave_new_password_status"] as? Int == 303)
+        #expect(f["delete_status"] as? Int == 303)
+        #expect(f["dave_after_delete_status"] as? Int == 401)
+        let audit = try String(contentsOfFile: node.base + "/audit.log", encoding: .utf8)
+        #expect(audit.contains("admin=alice action=add user=dave"))
+        #expect(audit.contains("admin=alice action=password user=dave"))
+        #expect(audit.contains("admin=alice action=delete user=dave"))
+    }
+
+    @Test func hostileMessagesAreShownSafely() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.3")
+        defer { node.stop() }
+        let f = try await node.client("hostile")
+        #expect(f["list_escapes_headers"] as? Bool == true)
+        #expect(f["read_status"] as? Int == 200)
+        #expect((f["csp"] as? String)?.hasSuffix("img-src 'self'") == true)
+        for fact in ["no_script", "no_handlers", "no_javascript_url", "no_iframe_form_svg", "no_remote_image", "offers_images", "keeps_formatting"] {
+            #expect(f[fact] as? Bool == true, "\(fact)")
+        }
+        #expect((f["csp_with_images"] as? String)?.contains("img-src 'self' https: http:") == true)
+        #expect(f["big_status"] as? Int == 200)
+        #expect((f["big_length"] as? Int ?? 0) > 10_000_000)
+        #expect(f["download_status"] as? Int == 200)
+        #expect(f["download_type"] as? String == "application/octet-stream")
+        let disposition = f["download_disposition"] as? String ?? ""
+        #expect(disposition.hasPrefix("attachment; filename=\""), "\(disposition)")
+        #expect(!disposition.contains("/") && disposition.components(separatedBy: "\"").count == 3, "\(disposition)")
+        #expect(f["download_body"] as? String == "<script>alert(1)</script>")
+        #expect(f["forward_status"] as? Int == 303)
+        #expect((f["bob_forward_structure"] as? String)?.uppercased().contains("\"MESSAGE\" \"RFC822\"") == true, "\(f["bob_forward_structure"] ?? "")")
+    }
+}
+
+/// Headless Chromium through chromium-driver and python3-selenium: sign in, read a hostile message while a canary
+/// server proves no script ran and no remote request was made, send to bob (seen over IMAP), sign out.
+@Suite struct WebmailBrowserTests {
+    @Test func chromiumSignsInReadsSendsAndSignsOut() async throws {
+        _ = try requiredTool("chromium", package: "chromium")
+        _ = try requiredTool("chromedriver", package: "chromium-driver")
+        // Debian's python3 has python3-selenium; a python3 earlier on PATH (pyenv, venv) may not.
+        var python: String?
+        for candidate in ["/usr/bin/python3", try PythonPeers.python()] where FileManager.default.isExecutableFile(atPath: candidate) {
+            if try await TestProcess.run(candidate, ["-c", "import selenium"]).status == 0 {
+                python = candidate
+                break
+            }
+        }
+        guard let python else { throw MissingTool(program: "python3 selenium module", package: "python3-selenium") }
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.4")
+        defer { node.stop() }
+        let shots = ProcessInfo.processInfo.environment["SHOAL_WEBMAIL_SCREENSHOTS"] ?? node.base
+        let result = try await TestProcess.run(python, [try WebmailNodeFixture.peers.path("webmail_browser.py"), node.url, node.host,
+                                                        String(node.imapPort), "127.0.201.4", shots], timeout: 300)
+        guard result.status == 0, let facts = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            Issue.record("webmail_browser.py failed: \(result)\n--- node log\n\(node.child.standardError.suffix(4000))")
+            return
+        }
+        #expect(facts["redirected_to_login"] as? Bool == true)
+        #expect(facts["list_url"] as? String == "/mail")
+        #expect(facts["cookie_http_only"] as? Bool == true)
+        #expect(Set(facts["subjects"] as? [String] ?? []) == ["Hostile canary", "Team lunch"])
+        #expect(facts["hostile_text_shown"] as? Bool == true)
+        #expect(facts["title_after_hostile"] as? String != "pwned")
+        #expect(facts["plain_text_shown"] as? Bool == true)
+        #expect(facts["sent_notice"] as? String == "Message sent.")
+        #expect(facts["phone_no_horizontal_scroll"] as? Bool == true)
+        #expect(facts["signed_out_url"] as? String == "/login")
+        #expect(facts["after_sign_out_url"] as? String == "/login")
+        #expect(facts["bob_received"] as? Int == 1)
+        #expect(facts["canary_hits"] as? [String] == [], "the hostile message reached the canary: \(facts["canary_hits"] ?? "")")
+        for shot in ["signin-desktop", "list-desktop", "read-desktop", "compose-desktop", "list-phone", "read-phone"] {
+            #expect(FileManager.default.fileExists(atPath: "\(shots)/\(shot).png"), "\(shot).png")
+        }
+    }
+}
