@@ -12,7 +12,7 @@ BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
-# Seconds each fuzz target runs for under `make fuzz` (15 targets).
+# Seconds each fuzz target runs for under `make fuzz` (17 targets).
 FUZZ_SECONDS ?= 60
 
 .PHONY: all build demo test bench stress fuzz check-swift clean
