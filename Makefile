@@ -3,10 +3,11 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 # Debian packages each target needs (installed when run as root, named otherwise).
-BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-config
+BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-config libnftables-dev
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
-	dovecot-dev autoconf automake libtool gcc make
+	dovecot-dev autoconf automake libtool gcc make \
+	nftables iproute2
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
