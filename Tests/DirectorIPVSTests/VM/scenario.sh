@@ -139,7 +139,7 @@ run director-log shoal cat /tmp/director.log /tmp/director-leave.log
 
 # 8. Real traffic through the kernel's IPVS: a client and two real servers in namespaces joined to this
 #    (the director's) namespace by veth pairs; VS/NAT, VS/DR and VS/TUN, real servers prepared by
-#    `shoal realserver-setup --apply`, busybox httpd answering its name.
+#    the commands `shoal realserver-setup` prints, busybox httpd answering its name.
 IP=/usr/sbin/iproute2-ip
 $SHOAL -C
 sysctl -qw net.ipv4.ip_forward=1
@@ -156,15 +156,19 @@ for i in 1 2; do
     $IP addr add 10.2.$i.1/24 dev dr$i; $IP link set dr$i up
     $IP -n R$i addr add 10.2.$i.2/24 dev e0; $IP -n R$i link set e0 up; $IP -n R$i link set lo up
     $IP -n R$i route add default via 10.2.$i.1
-    $IP netns exec R$i $SHOAL realserver-setup --method dr 10.9.0.1 --apply
-    $IP netns exec R$i $SHOAL realserver-setup --method tun 10.9.0.2 --apply
+    # The commands shoal prints, run by the shell (Foundation's Process cannot start children in the VM).
+    $SHOAL realserver-setup --method dr 10.9.0.1 > /tmp/setup-dr
+    $SHOAL realserver-setup --method tun 10.9.0.2 > /tmp/setup-tun
+    $IP netns exec R$i sh /tmp/setup-dr > /dev/null
+    $IP netns exec R$i sh /tmp/setup-tun > /dev/null
     mkdir -p /tmp/www$i; echo r$i > /tmp/www$i/id
     $IP netns exec R$i httpd -p 8080 -h /tmp/www$i
     $IP netns exec R$i httpd -p 80 -h /tmp/www$i
 done
 $SHOAL -R < /traffic.rules
 fetch() { # vip count: the name of the server answering each of COUNT new connections, one line
-    for i in $(seq 1 $2); do $IP netns exec C wget -q -T 5 -O - "http://$1/id" || echo fail; done | tr '\n' ' '
+    # busybox nc (its wget resolves through NSS, which the static binary cannot load here).
+    for i in $(seq 1 $2); do printf 'GET /id HTTP/1.0\r\n\r\n' | $IP netns exec C nc -w 5 $1 80 | tail -1 || echo fail; done | tr '\n' ' '
     echo
 }
 run traffic-nat shoal fetch 10.1.0.1 6
