@@ -175,3 +175,5 @@ run traffic-nat shoal fetch 10.1.0.1 6
 run traffic-dr shoal fetch 10.9.0.1 6
 run traffic-tun shoal fetch 10.9.0.2 6
 run traffic-stats ipvsadm ipvsadm -L -n --stats
+run traffic-table ipvsadm ipvsadm -S -n
+run traffic-neigh shoal sh -c "$IP neigh; $IP route; for i in 1 2; do $IP -n R\$i addr; $IP netns exec R\$i sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.rp_filter net.ipv4.conf.e0.rp_filter; done"
