@@ -157,8 +157,8 @@ for i in 1 2; do
     $IP -n R$i addr add 10.2.$i.2/24 dev e0; $IP -n R$i link set e0 up; $IP -n R$i link set lo up
     $IP -n R$i route add default via 10.2.$i.1
     # The commands shoal prints, run by the shell (Foundation's Process cannot start children in the VM).
-    $SHOAL realserver-setup --method dr 10.9.0.1 > /tmp/setup-dr
-    $SHOAL realserver-setup --method tun 10.9.0.2 > /tmp/setup-tun
+    /usr/local/bin/shoal realserver-setup --method dr 10.9.0.1 > /tmp/setup-dr
+    /usr/local/bin/shoal realserver-setup --method tun 10.9.0.2 > /tmp/setup-tun
     $IP netns exec R$i sh /tmp/setup-dr > /dev/null
     $IP netns exec R$i sh /tmp/setup-tun > /dev/null
     mkdir -p /tmp/www$i; echo r$i > /tmp/www$i/id
