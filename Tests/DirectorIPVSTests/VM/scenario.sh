@@ -148,12 +148,17 @@ $IP link add dc type veth peer name c0 netns C
 $IP addr add 10.1.0.1/24 dev dc; $IP link set dc up
 $IP -n C addr add 10.1.0.2/24 dev c0; $IP -n C link set c0 up; $IP -n C link set lo up
 $IP -n C route add default via 10.1.0.1
-# The DR and TUN VIPs are local here, as on any director (IPVS takes new connections in LOCAL_IN).
+# The DR and TUN VIPs are local here, as on any director (IPVS takes new connections in LOCAL_IN). The real
+# servers' answers (source: the VIP) come back through this namespace, the client's router here, so it must
+# accept packets from one of its own addresses (in production a separate router carries them).
 $IP addr add 10.9.0.1/32 dev lo; $IP addr add 10.9.0.2/32 dev lo
+sysctl -qw net.ipv4.conf.all.accept_local=1
+sysctl -qw net.ipv4.conf.all.rp_filter=0
 for i in 1 2; do
     $IP netns add R$i
     $IP link add dr$i type veth peer name e0 netns R$i
     $IP addr add 10.2.$i.1/24 dev dr$i; $IP link set dr$i up
+    sysctl -qw net.ipv4.conf.dr$i.accept_local=1; sysctl -qw net.ipv4.conf.dr$i.rp_filter=0
     $IP -n R$i addr add 10.2.$i.2/24 dev e0; $IP -n R$i link set e0 up; $IP -n R$i link set lo up
     $IP -n R$i route add default via 10.2.$i.1
     # The commands shoal prints, run by the shell (Foundation's Process cannot start children in the VM).
