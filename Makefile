@@ -3,16 +3,17 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 # Debian packages each target needs (installed when run as root, named otherwise).
-BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-config
+BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-config libnftables-dev
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
-	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid
+	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
+	nftables iproute2
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
-# Seconds each fuzz target runs for under `make fuzz` (17 targets).
+# Seconds each fuzz target runs for under `make fuzz` (18 targets).
 FUZZ_SECONDS ?= 60
 
 .PHONY: all build demo test bench stress fuzz check-swift clean
@@ -51,6 +52,7 @@ bench: check-swift
 	scripts/bench-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
 	scripts/bench-webmail.sh "$$(swift build -c release --show-bin-path)/shoal" 10000 3
 	scripts/bench-cache.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
+	scripts/bench-nft.sh "$$(swift build -c release --show-bin-path)/shoal"
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "DirectorAdmin", targets: ["DirectorAdmin"]),
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
+        .library(name: "DirectorNFT", targets: ["DirectorNFT"]),
         .library(name: "WebServer", targets: ["WebServer"]),
         .library(name: "HTTPCache", targets: ["HTTPCache"]),
         .library(name: "HTMLSanitizer", targets: ["HTMLSanitizer"]),
@@ -102,6 +103,23 @@ let package = Package(
             dependencies: ["DirectorIPVS", "Director", "ShoalCore", "ShoalTestFixtures"],
             swiftSettings: sharedSettings
         ),
+        .systemLibrary(name: "CNFTables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
+        .target(
+            name: "DirectorNFT",
+            dependencies: [
+                "ShoalCore", "Director", "CNFTables",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "DirectorNFTTests",
+            dependencies: ["DirectorNFT", "Director", "ShoalCore", "ShoalTestFixtures"],
+            exclude: ["Netns"],
+            swiftSettings: sharedSettings
+        ),
         .target(
             name: "Directory",
             dependencies: [
@@ -129,6 +147,7 @@ let package = Package(
             name: "shoal",
             dependencies: [
                 "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS", "WebServer", "HTTPCache",
+                "DirectorNFT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -343,6 +362,7 @@ let package = Package(
             name: "DirectorNode",
             dependencies: [
                 "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin", "DirectorIPVS", "MailDirector",
+                "DirectorNFT",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -3,8 +3,8 @@
 # scenario script inside it; the console output goes to standard output, framed by
 #   === SCENARIO START ===  ...  === SCENARIO EXIT <status> ===
 # Usage: scripts/ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY [FILE...]]   (each FILE is copied to / in the VM)
-# The initramfs holds busybox, the ip_vs modules (all schedulers, the sip persistence engine), ipvsadm and
-# the shoal binary with the libraries each needs. No network device: nothing leaves the VM.
+# The initramfs holds busybox, the ip_vs modules (all schedulers, the sip persistence engine), veth and ipip,
+# ipvsadm, iproute2's ip (as iproute2-ip, for namespaces) and the shoal binary with the libraries each needs. No network device: nothing leaves the VM.
 # Environment: IPVS_VM_KEEP=1 keeps the work directory, IPVS_VM_TIMEOUT (seconds, default 480: a loaded machine slows TCG down a lot).
 set -euo pipefail
 
@@ -32,7 +32,8 @@ root=$work/root
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,run,etc,usr/local/bin,usr/sbin,lib64} "$root$moddir"
 
 cp "$busybox" "$root/bin/busybox"
-for tool in ip nc kill timeout sh mount umount mkdir cat echo ls insmod modprobe reboot poweroff sleep grep sed tr head tail wc seq printf cut sort diff cmp env true false test; do
+for tool in ip nc kill timeout sh mount umount mkdir cat echo ls insmod modprobe reboot poweroff sleep grep sed tr head tail wc seq printf cut sort diff cmp env true false test \
+    httpd wget sysctl; do
     ln -sf busybox "$root/bin/$tool"
 done
 ln -sf ../bin/busybox "$root/sbin/modprobe"
@@ -46,6 +47,9 @@ copy_with_libs() {
     done
 }
 copy_with_libs /usr/sbin/ipvsadm /usr/sbin/ipvsadm
+# iproute2's ip for network namespaces (busybox's has no `netns`), as /usr/sbin/iproute2-ip.
+need /usr/sbin/ip iproute2
+copy_with_libs /usr/sbin/ip /usr/sbin/iproute2-ip
 if [ -n "$shoal" ]; then
     copy_with_libs "$shoal" /usr/local/bin/shoal
     # Debug builds carry hundreds of MB of DWARF: strip the copy so the initramfs loads fast.
@@ -53,7 +57,7 @@ if [ -n "$shoal" ]; then
 fi
 
 # The IPVS modules and what they depend on, loaded in dependency order.
-wanted="crc32c_generic dummy ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip"
+wanted="crc32c_generic dummy veth ipip ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip"
 order=()
 declare -A seen=()
 visit() {

@@ -312,7 +312,7 @@ public enum IPVSListing {
         }
     }
 
-    static func sortedServices(_ table: DirectorTable) -> [VirtualService] {
+    public static func sortedServices(_ table: DirectorTable) -> [VirtualService] {
         mergeSort(table.services, by: compareServices)
     }
 

@@ -90,3 +90,19 @@ public struct ServerDefinition: Sendable {
         self.check = check
     }
 }
+
+extension DirectorConfiguration {
+    /// The configured services and servers with their configured weights (no health applied yet).
+    public func desiredTable() throws(ConfigError) -> DirectorTable {
+        var desired = DirectorTable(timeouts: timeouts)
+        var batch: [(line: Int, command: IPVSCommand)] = []
+        for service in services {
+            for (config, servers) in service.tableServices {
+                batch.append((0, .addService(config)))
+                batch += servers.map { (0, .addServer(config.key, $0.config)) }
+            }
+        }
+        try desired.apply(batch: batch)
+        return desired
+    }
+}

@@ -67,16 +67,7 @@ public final class DirectorRuntime: Sendable {
     /// Servers with a check start down when their service says `alpha`, up otherwise; servers whose
     /// health is already known keep it.
     public func load(_ configuration: DirectorConfiguration) throws(ConfigError) -> [String] {
-        var desired = DirectorTable(timeouts: configuration.timeouts)
-        var batch: [(line: Int, command: IPVSCommand)] = []
-        for service in configuration.services {
-            for (config, servers) in service.tableServices {
-                batch.append((0, .addService(config)))
-                batch += servers.map { (0, .addServer(config.key, $0.config)) }
-            }
-        }
-        try desired.apply(batch: batch)
-        let frozen = desired
+        let frozen = try configuration.desiredTable()
         return try transaction(syncingTimeouts: true) { (next: inout Control) throws(ConfigError) -> Bool in
             next.desired = frozen
             next.options = [:]

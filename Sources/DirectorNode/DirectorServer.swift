@@ -1,5 +1,6 @@
 import DirectorAdmin
 public import DirectorIPVS
+public import DirectorNFT
 import DirectorProxy
 import Director
 import Foundation
@@ -18,11 +19,20 @@ import ShoalServer
 ///
 /// As a `Service`, it runs until graceful shutdown (SIGTERM in `shoal director`) and then drains.
 public actor DirectorServer: Service {
-    /// Who forwards the traffic: the userspace proxy (listeners per service) or the kernel's IPVS.
+    /// Who forwards the traffic: the userspace proxy (listeners per service), the kernel's IPVS, or nftables.
     public enum Dataplane: Sendable {
         case proxy
         /// The kernel forwards; services already in it are adopted or replaced at start.
         case ipvs(IPVSDataplane.Existing)
+        /// The kernel forwards by nftables rules (rr, wrr, sh; VS/NAT and VS/DR); the director's tables
+        /// are replaced at start, and a configuration nftables cannot carry is refused.
+        case nft(NFTRuleset.Options)
+
+        /// True when the kernel forwards (nothing listens for the services).
+        var isKernel: Bool {
+            if case .proxy = self { return false }
+            return true
+        }
     }
 
     /// A listener's identity: reload keeps a listener whose protocol and address stay the same.
@@ -62,11 +72,16 @@ public actor DirectorServer: Service {
     /// The directories mail services check logins against, each opened once (kept across reloads, so the
     /// failed-login delays carry on).
     private var mailAuthenticators: [MailDirectoryReference: MailAuthenticator] = [:]
+    private var nftables: NFTDataplane?
+    /// Leave the kernel's services (or nftables tables) in place at stop; by default they are removed.
+    private let leaveKernelRules: Bool
 
     /// - Parameter load: reads the configuration (at start and on every reload).
-    public init(group: any EventLoopGroup, logger: Logger, dataplane: Dataplane = .proxy,
+    /// - Parameter leaveKernelRules: with a kernel dataplane, keep what it installed when the director stops.
+    public init(group: any EventLoopGroup, logger: Logger, dataplane: Dataplane = .proxy, leaveKernelRules: Bool = false,
                 load: @escaping @Sendable () throws -> DirectorConfiguration) {
         self.dataplane = dataplane
+        self.leaveKernelRules = leaveKernelRules
         self.group = group
         self.logger = logger
         self.load = load
@@ -78,6 +93,7 @@ public actor DirectorServer: Service {
     /// Loads the configuration and starts everything; a bad configuration or a busy address throws.
     public func start() async throws {
         let configuration = try await openingMailDirectories(try load())
+        try checkDataplane(configuration)
         let notify = try runtime.load(configuration)
         self.configuration = configuration
         mailServiceKeys.withLockedValue { $0 = configuration.services.filter { $0.mail != nil }.map(\.config.key) }
@@ -88,6 +104,18 @@ public actor DirectorServer: Service {
             logger.notice("kernel IPVS reconciled", metadata: ["commands": "\(applied.count)", "existing": "\(existing)"])
             runtime.changeSink.withLockedValue { $0 = { kernel.enqueue($0) } }
             self.kernel = kernel
+        }
+        if case let .nft(options) = dataplane {
+            let nftables = NFTDataplane(options: options, logger: logger)
+            do {
+                try await nftables.start(with: runtime.liveServices)
+            } catch {
+                await nftables.nft.shutdown()
+                throw error
+            }
+            logger.notice("nftables ruleset installed", metadata: ["table": "\(options.table)"])
+            runtime.changeSink.withLockedValue { $0 = { nftables.enqueue($0) } }
+            self.nftables = nftables
         }
         runtime.onServicesChanged.withLockedValue { $0 = { [weak self] in await self?.syncListeners() } }
         runtime.reportSource.withLockedValue { $0 = { await monitor.reports() } }
@@ -141,6 +169,7 @@ public actor DirectorServer: Service {
         var stagedAdmin: AdminServer?
         do {
             let next = try await openingMailDirectories(try load())
+            try checkDataplane(next)
             let wanted = wantedListeners(next, table: nil)
             staged = try await bindMissing(wanted)
             let adminMoves = next.admin != nil && next.admin?.listen != adminSettings?.listen
@@ -198,9 +227,24 @@ public actor DirectorServer: Service {
         await admin?.shutdown()
         admin = nil
         runtime.changeSink.withLockedValue { $0 = nil }
+        if let kernel, !leaveKernelRules {
+            // The services this director installed (with `adopt`, the others stay).
+            let installed = runtime.liveServices.services.map { IPVSCommand.deleteService($0.key) }
+            do throws(IPVSBatchError) { try await kernel.kernel.apply(installed) } catch {
+                logger.error("cannot remove the kernel's IPVS services", metadata: ["error": "\(error)"])
+            }
+        }
         await kernel?.shutdown()
         kernel = nil
+        await nftables?.shutdown(keepRules: leaveKernelRules)
+        nftables = nil
         logger.notice("director stopped")
+    }
+
+    /// With the nftables dataplane, refuses a configuration nftables cannot carry (before anything changes).
+    private func checkDataplane(_ configuration: DirectorConfiguration) throws {
+        guard case let .nft(options) = dataplane else { return }
+        try NFTDataplane.check(try configuration.desiredTable(), options: options)
     }
 
     /// The admin API's bound address, when it runs.
@@ -249,7 +293,7 @@ public actor DirectorServer: Service {
     private func wantedListeners(_ configuration: DirectorConfiguration, table: DirectorTable?) -> [ListenerKey: ServiceDefinition] {
         var wanted: [ListenerKey: ServiceDefinition] = [:]
         // With the kernel dataplane nothing listens: the kernel takes the packets.
-        if case .ipvs = dataplane { return wanted }
+        if dataplane.isKernel { return wanted }
         for service in configuration.services where table?.service(service.config.key) != nil || table == nil {
             wanted[ListenerKey(mode: service.mode, listen: service.listen)] = service
         }

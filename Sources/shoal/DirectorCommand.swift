@@ -1,5 +1,6 @@
 import ArgumentParser
 import DirectorIPVS
+import DirectorNFT
 import DirectorNode
 import Logging
 import NIOPosix
@@ -7,8 +8,8 @@ import ShoalCore
 import ShoalServer
 
 extension Shoal {
-    /// `shoal director --config FILE` (or `--rules FILE`) `[--dataplane proxy|ipvs]`: the director, forwarding in
-    /// userspace or through the kernel's IPVS.
+    /// `shoal director --config FILE` (or `--rules FILE`) `[--dataplane proxy|ipvs|nft]`: the director, forwarding in
+    /// userspace, through the kernel's IPVS, or by nftables rules.
     struct DirectorCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "director",
@@ -26,8 +27,17 @@ extension Shoal {
         @Option(name: .long, help: "An ipvsadm -S rules file to proxy instead of a YAML configuration.")
         var rules: String?
 
-        @Option(name: .long, help: "Who forwards: proxy (userspace, the default) or ipvs (the kernel's IPVS over netlink).")
+        @Option(name: .long, help: "Who forwards: proxy (userspace, the default), ipvs (the kernel's IPVS over netlink) or nft (nftables rules: rr, wrr, sh; VS/NAT and VS/DR).")
         var dataplane: String = "proxy"
+
+        @Option(name: .customLong("nft-device"), help: "With --dataplane nft: the device VS/DR packets arrive on and leave by (its netdev ingress hook).")
+        var nftDevice: String?
+
+        @Option(name: .customLong("nft-table"), help: "With --dataplane nft: the name of the director's nftables tables (inet and netdev).")
+        var nftTable: String = "shoal"
+
+        @Flag(name: .customLong("leave-kernel-rules"), help: "With --dataplane ipvs or nft: leave the kernel's services or tables in place when the director stops (by default they are removed).")
+        var leaveKernelRules = false
 
         @Option(name: .customLong("kernel-state"), help: "With --dataplane ipvs: adopt (keep) or replace (remove) services already in the kernel that the configuration does not name.")
         var kernelState: String = "replace"
@@ -38,7 +48,7 @@ extension Shoal {
         func validate() throws {
             guard (config == nil) != (rules == nil) else { throw ValidationError("give exactly one of --config and --rules") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
-            guard ["proxy", "ipvs"].contains(dataplane) else { throw ValidationError("unknown dataplane '\(dataplane)' (proxy or ipvs)") }
+            guard ["proxy", "ipvs", "nft"].contains(dataplane) else { throw ValidationError("unknown dataplane '\(dataplane)' (proxy, ipvs or nft)") }
             guard IPVSDataplane.Existing(rawValue: kernelState) != nil else { throw ValidationError("unknown kernel state '\(kernelState)' (adopt or replace)") }
         }
 
@@ -56,8 +66,13 @@ extension Shoal {
                 if let config { return try DirectorConfiguration.load(path: config) }
                 return try DirectorConfiguration.load(rulesPath: rules!)
             }
-            let plane: DirectorServer.Dataplane = dataplane == "ipvs" ? .ipvs(IPVSDataplane.Existing(rawValue: kernelState) ?? .replace) : .proxy
-            let server = DirectorServer(group: MultiThreadedEventLoopGroup.singleton, logger: logger, dataplane: plane, load: load)
+            let plane: DirectorServer.Dataplane = switch dataplane {
+            case "ipvs": .ipvs(IPVSDataplane.Existing(rawValue: kernelState) ?? .replace)
+            case "nft": .nft(NFTRuleset.Options(table: nftTable, device: nftDevice))
+            default: .proxy
+            }
+            let server = DirectorServer(group: MultiThreadedEventLoopGroup.singleton, logger: logger, dataplane: plane,
+                                        leaveKernelRules: leaveKernelRules, load: load)
             do {
                 try await server.start()
             } catch {

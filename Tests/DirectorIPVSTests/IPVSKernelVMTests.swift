@@ -1,4 +1,6 @@
+import Director
 import Foundation
+import ShoalCore
 import Testing
 
 /// `shoal ipvsadm` against a real kernel's IPVS (Debian's kernel in qemu, one boot): everything it writes the
@@ -7,7 +9,7 @@ import Testing
 @Suite(.serialized) struct IPVSKernelVMTests {
     @Test func shoalAndIpvsadmAgreeOnARealKernel() async throws {
         let started = ContinuousClock.now
-        let console = try await KernelVM.run(scenario: "scenario.sh", files: ["rules.txt"])
+        let console = try await KernelVM.run(scenario: "scenario.sh", files: ["rules.txt", "traffic.rules"])
         let elapsed = ContinuousClock.now - started
         print("IPVS VM scenario: one boot, \(elapsed)")
         let runs = VMRun.parse(console)
@@ -63,5 +65,36 @@ import Testing
             -a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2
 
             """, "director log:\n\(log)")
+        // Real connections through the kernel, one per line of `fetch`: each method reaches the real servers
+        // in the order the core's schedulers (what `shoal simulate` runs) pick for the same rules.
+        let rules = try String(contentsOf: KernelVM.vmFolder.appendingPathComponent("traffic.rules"), encoding: .utf8)
+        for (name, vip) in [("traffic-nat", "10.1.0.1:80"), ("traffic-dr", "10.9.0.1:80"), ("traffic-tun", "10.9.0.2:80")] {
+            let seen = (runs[name]?["shoal"]?.stdout ?? "").split(separator: " ").map(String.init).filter { $0 != "\n" }
+            #expect(seen == (try Self.simulated(rules, vip: vip, count: 6)), "\(name): \(runs[name]?["shoal"].map { "\($0)" } ?? "missing")")
+        }
+        // Stopped, the director removed its services; with --leave-kernel-rules it left them.
+        #expect(runs["director-stopped"]?["ipvsadm"]?.stdout == "", "director log:\n\(log)")
+        #expect(runs["director-left"]?["ipvsadm"]?.stdout == """
+            -A -t 10.0.0.1:80 -s wrr
+            -a -t 10.0.0.1:80 -r 192.168.1.2:80 -m -w 5
+            -a -t 10.0.0.1:80 -r 192.168.1.3:80 -m -w 1
+            -A -u 10.0.0.2:53 -s rr
+            -a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2
+
+            """, "director log:\n\(log)")
+    }
+
+    /// The real servers (as r1, r2: 10.2.i.2) the core's schedulers pick for `count` new connections to `vip`.
+    static func simulated(_ rules: String, vip: String, count: Int) throws -> [String] {
+        var table = DirectorTable()
+        try table.apply(batch: try IPVSRuleParser.parseRules(rules))
+        let trace = (0..<count).map { i in
+            TraceEntry(line: i + 1, start: DirectorTime(seconds: i), client: Endpoint("10.1.0.2:\(40000 + i)")!, proto: .tcp,
+                       virtual: Endpoint(vip)!, duration: DirectorTime(microseconds: 1000))
+        }
+        return TraceSimulator.run(table, trace: trace).outcomes.map { outcome in
+            guard let server = outcome.destination else { return "drop" }
+            return server.address == IPAddress("10.2.1.2")! ? "r1" : server.address == IPAddress("10.2.2.2")! ? "r2" : "\(server)"
+        }
     }
 }

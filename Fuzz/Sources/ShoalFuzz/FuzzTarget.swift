@@ -21,6 +21,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case htmlSanitizer = "html-sanitizer"
     case webmailForm = "webmail-form"
     case cacheHeaders = "cache-headers"
+    case ipvsNetlink = "ipvs-netlink"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -53,6 +54,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .htmlSanitizer: HTMLSanitizerTarget.run(bytes)
         case .webmailForm: WebmailFormTarget.run(bytes)
         case .cacheHeaders: CacheHeadersTarget.run(bytes)
+        case .ipvsNetlink: IPVSNetlinkTarget.run(bytes)
         }
     }
 }

@@ -1,27 +1,34 @@
 /// sh (ip_vs_sh.c): a 256-bucket table over the client address (and port with sh-port), weight-proportional.
 public struct SourceHashScheduler: Scheduler {
     static let bits = 8
-    static let size = 1 << bits
+    /// The number of buckets (the kernel's IP_VS_SH_TAB_SIZE).
+    public static let size = 1 << bits
     var buckets = [Int32](repeating: -1, count: SourceHashScheduler.size)
 
     public init() {}
 
     /// ip_vs_sh_reassign: each server fills as many consecutive buckets as its weight, round the list.
     mutating func reassign(_ servers: [RealServer]) {
-        guard !servers.isEmpty else {
-            for i in 0..<Self.size { buckets[i] = -1 }
-            return
-        }
+        buckets = Self.bucketOwners(weights: servers.map(\.weight)).map { Int32($0) }
+    }
+
+    /// ip_vs_sh_reassign's table: for each of the 256 buckets, the index (in `weights`' order) of the server
+    /// owning it (each fills as many consecutive buckets as its weight, round the list); all -1 when empty.
+    /// Also what the nftables dataplane's sh map is built from.
+    public static func bucketOwners(weights: [Int]) -> [Int] {
+        guard !weights.isEmpty else { return [Int](repeating: -1, count: size) }
+        var owners = [Int](repeating: 0, count: size)
         var p = 0
         var count = 0
-        for i in 0..<Self.size {
-            buckets[i] = Int32(p)
+        for i in 0..<size {
+            owners[i] = p
             count += 1
-            if count >= servers[p].weight {
-                p = (p + 1) % servers.count
+            if count >= weights[p] {
+                p = (p + 1) % weights.count
                 count = 0
             }
         }
+        return owners
     }
 
     public mutating func reset(servers: [RealServer]) { reassign(servers) }

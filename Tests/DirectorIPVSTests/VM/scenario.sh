@@ -127,4 +127,58 @@ wait_for '192.168.1.3:80'
 run director-reloaded ipvsadm ipvsadm -S -n
 kill -TERM $director
 wait $director
-run director-log shoal cat /tmp/director.log
+# Stopped, it removed the services it installed; with --leave-kernel-rules they stay.
+run director-stopped ipvsadm ipvsadm -S -n
+/usr/local/bin/shoal director --rules /tmp/director.rules --dataplane ipvs --leave-kernel-rules > /tmp/director-leave.log 2>&1 &
+director=$!
+for i in $(seq 1 40); do grep -q "director started" /tmp/director-leave.log && break; sleep 0.25; done
+kill -TERM $director
+wait $director
+run director-left ipvsadm ipvsadm -S -n
+run director-log shoal cat /tmp/director.log /tmp/director-leave.log
+
+# 8. Real traffic through the kernel's IPVS: a client and two real servers in namespaces joined to this
+#    (the director's) namespace by veth pairs; VS/NAT, VS/DR and VS/TUN, real servers prepared by
+#    the commands `shoal realserver-setup` prints, busybox httpd answering its name.
+IP=/usr/sbin/iproute2-ip
+$SHOAL -C
+sysctl -qw net.ipv4.ip_forward=1
+$IP netns add C
+$IP link add dc type veth peer name c0 netns C
+$IP addr add 10.1.0.1/24 dev dc; $IP link set dc up
+$IP -n C addr add 10.1.0.2/24 dev c0; $IP -n C link set c0 up; $IP -n C link set lo up
+$IP -n C route add default via 10.1.0.1
+# The DR and TUN VIPs are local here, as on any director (IPVS takes new connections in LOCAL_IN). The real
+# servers' answers (source: the VIP) come back through this namespace, the client's router here, so it must
+# accept packets from one of its own addresses (in production a separate router carries them).
+$IP addr add 10.9.0.1/32 dev lo; $IP addr add 10.9.0.2/32 dev lo
+sysctl -qw net.ipv4.conf.all.accept_local=1
+sysctl -qw net.ipv4.conf.all.rp_filter=0
+for i in 1 2; do
+    $IP netns add R$i
+    $IP link add dr$i type veth peer name e0 netns R$i
+    $IP addr add 10.2.$i.1/24 dev dr$i; $IP link set dr$i up
+    sysctl -qw net.ipv4.conf.dr$i.accept_local=1; sysctl -qw net.ipv4.conf.dr$i.rp_filter=0
+    $IP -n R$i addr add 10.2.$i.2/24 dev e0; $IP -n R$i link set e0 up; $IP -n R$i link set lo up
+    $IP -n R$i route add default via 10.2.$i.1
+    # The commands shoal prints, run by the shell (Foundation's Process cannot start children in the VM).
+    /usr/local/bin/shoal realserver-setup --method dr 10.9.0.1 > /tmp/setup-dr
+    /usr/local/bin/shoal realserver-setup --method tun 10.9.0.2 > /tmp/setup-tun
+    $IP netns exec R$i sh /tmp/setup-dr > /dev/null
+    $IP netns exec R$i sh /tmp/setup-tun > /dev/null
+    mkdir -p /tmp/www$i; echo r$i > /tmp/www$i/id
+    $IP netns exec R$i httpd -p 8080 -h /tmp/www$i
+    $IP netns exec R$i httpd -p 80 -h /tmp/www$i
+done
+$SHOAL -R < /traffic.rules
+fetch() { # vip count: the name of the server answering each of COUNT new connections, one line
+    # busybox nc (its wget resolves through NSS, which the static binary cannot load here).
+    for i in $(seq 1 $2); do printf 'GET /id HTTP/1.0\r\n\r\n' | $IP netns exec C nc -w 5 $1 80 | tail -1 || echo fail; done | tr '\n' ' '
+    echo
+}
+run traffic-nat shoal fetch 10.1.0.1 6
+run traffic-dr shoal fetch 10.9.0.1 6
+run traffic-tun shoal fetch 10.9.0.2 6
+run traffic-stats ipvsadm ipvsadm -L -n --stats
+run traffic-table ipvsadm ipvsadm -S -n
+run traffic-neigh shoal sh -c "$IP neigh; $IP route; for i in 1 2; do $IP -n R\$i addr; $IP netns exec R\$i sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.rp_filter net.ipv4.conf.e0.rp_filter; done"
