@@ -8,7 +8,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
 	dovecot-dev autoconf automake libtool gcc make
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd valgrind gcc
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
@@ -49,6 +49,7 @@ bench: check-swift
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
 	scripts/bench-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
+	scripts/profile-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 20
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.
