@@ -19,6 +19,7 @@ public enum HTTPServerPipeline {
         try pipeline.addHandler(observer)
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: false,
+            withOutboundHeaderValidation: configuration.validatesResponseHeaders,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
         try pipeline.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger,
                                                       requestBytes: observer))
