@@ -51,7 +51,11 @@ public struct RequestPath: Sendable, Equatable {
 
     /// Parses an origin-form (`/a/b?q`) or absolute-form (`http://host/a/b`) request target.
     public init(target: String, dotfiles: DotfilePolicy = .deny) throws(Refusal) {
-        self = try Self.plain(target) ?? Self.general(target, dotfiles: dotfiles)
+        if let plain = Self.plain(target) {
+            self = plain
+        } else {
+            self = try Self.general(target, dotfiles: dotfiles)
+        }
     }
 
     /// Any target, the general way: absolute-form reduced, query split off, escapes decoded once, dot segments
