@@ -126,8 +126,8 @@ echo "Web node 2 stops; its health check takes it out and node 3 answers everyth
 kill "$webnode2"; sleep 2.5
 "$shoal" ipvsadm --director http://127.0.151.1:9900 -L -n
 for i in 1 2; do farm_get index.html; done
-echo "Each node's access log (combined format):"
-tail -n 2 "$work/web2-access.log" "$work/web3-access.log"
+echo "Each node's access log (combined format; the director's health checks left out; the client is the director's proxy):"
+for n in 2 3; do echo "web-node-$n:"; grep -v shoal-healthcheck "$work/web$n-access.log" | tail -n 3; done
 kill -TERM "$farm" "$webnode3"; wait "$farm" "$webnode3" 2>/dev/null || true
 
 step "The mail tier: a user in the embedded SQLite directory, one mail node, mail in over SMTP and LMTP, read back over POP3 and IMAP"
