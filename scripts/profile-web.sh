@@ -14,7 +14,7 @@ WARM=${2:-10}
 MEASURE=${3:-20}
 LOG=${PROFILE_LOG:-/tmp/profile-web}
 HOST=127.0.151.10
-for tool in valgrind:valgrind wrk:wrk curl:curl openssl:openssl gcc:gcc; do
+for tool in valgrind:valgrind wrk:wrk curl:curl openssl:openssl gcc:gcc objcopy:binutils; do
     command -v "${tool%%:*}" >/dev/null || { echo "error: ${tool%%:*} not found: apt-get install -y ${tool##*:}" >&2; exit 1; }
 done
 rm -rf "$LOG"
@@ -29,6 +29,10 @@ cat >"$LOG/sigsuspend-copy.c" <<'C'
 int sigsuspend(const sigset_t *mask) { sigset_t copy = *mask; return (int)syscall(SYS_rt_sigsuspend, &copy, 8); }
 C
 gcc -O2 -shared -fPIC -o "$LOG/sigsuspend-copy.so" "$LOG/sigsuspend-copy.c"
+# Valgrind 3.19 cannot read the DWARF 5 of Swift's release builds ("possibly corrupted debuginfo"): profile a copy
+# without debug information (the symbol table stays, so functions keep their names).
+objcopy --strip-debug "$SHOAL" "$LOG/shoal"
+SHOAL="$LOG/shoal"
 head -c 4096 /dev/urandom >"$LOG/root/4k.bin"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$LOG/key.pem" -out "$LOG/cert.pem" \
     -days 2 -subj /CN=localhost 2>/dev/null
