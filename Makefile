@@ -9,11 +9,11 @@ TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet
 	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
 	nftables iproute2
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
-# Seconds each fuzz target runs for under `make fuzz` (18 targets).
+# Seconds each fuzz target runs for under `make fuzz` (19 targets).
 FUZZ_SECONDS ?= 60
 
 .PHONY: all build demo test bench stress fuzz check-swift clean
@@ -53,6 +53,7 @@ bench: check-swift
 	scripts/bench-webmail.sh "$$(swift build -c release --show-bin-path)/shoal" 10000 3
 	scripts/bench-cache.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
 	scripts/bench-nft.sh "$$(swift build -c release --show-bin-path)/shoal"
+	scripts/profile-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 20
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

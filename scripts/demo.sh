@@ -82,6 +82,54 @@ echo "(status page: http://127.0.99.1:9900/ , metrics: http://127.0.99.1:9900/me
 curl -s --noproxy '*' http://127.0.99.1:9900/metrics | grep -E '^shoal_server_(weight|up)' | head -4
 kill -TERM "$director"; wait "$director" 2>/dev/null || true
 
+step "A web farm: two shoal web nodes serving one shared document root behind the director"
+mkdir -p "$work/docroot"
+echo "<h1>farm page, version 1</h1>" > "$work/docroot/index.html"
+for n in 2 3; do
+    cat > "$work/web$n.yaml" <<YAML
+root: $work/docroot                 # one tree for both nodes (NFS or CephFS in a real farm)
+http: { listen: "127.0.151.$n:8080" }
+server_name: web-node-$n            # the Server header tells which node answered
+cache: { revalidate_ms: 200 }       # a change on the shared root is served within 0.2 s
+access_log: $work/web$n-access.log
+YAML
+    "$shoal" web-node --config "$work/web$n.yaml" 2>"$work/web$n.log" &
+    eval "webnode$n=$!"
+done
+cat > "$work/farm.yaml" <<'YAML'
+director:
+  admin: {listen: 127.0.151.1:9900}
+services:
+  - name: web-farm
+    listen: 127.0.151.1:8080
+    scheduler: rr
+    check: {type: http, path: /index.html, status: 200, delay_loop: 1, connect_timeout: 1, retry: 0}
+    servers:
+      - {address: 127.0.151.2:8080}
+      - {address: 127.0.151.3:8080}
+YAML
+cat "$work/web2.yaml"
+"$shoal" director --config "$work/farm.yaml" 2>"$work/farm.log" &
+farm=$!
+trap 'kill $farm $webnode2 $webnode3 2>/dev/null; rm -rf "$work"' EXIT
+for n in 1 2 3; do for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.151.$n/8080") 2>/dev/null && break; sleep 0.1; done; done
+sleep 1.5
+farm_get() { curl -s --noproxy '*' -D - "http://127.0.151.1:8080/$1" | tr -d '\r' | grep -E '^(HTTP/|Server:|ETag:)|<h1>' | paste -sd ' '; }
+echo "Four requests to the director's address, answered in turn by the two nodes (same ETag: it is made of size and mtime, never the inode):"
+for i in 1 2 3 4; do farm_get index.html; done
+echo "The webmaster replaces the page on the shared root (write, then rename):"
+echo "<h1>farm page, version 2</h1>" > "$work/docroot/.index.html.tmp" && mv "$work/docroot/.index.html.tmp" "$work/docroot/index.html"
+sleep 0.5
+for i in 1 2; do farm_get index.html; done
+echo "A request for a path outside the root, through the director: $(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' --path-as-is 'http://127.0.151.1:8080/../../etc/passwd')"
+echo "Web node 2 stops; its health check takes it out and node 3 answers everything:"
+kill "$webnode2"; sleep 2.5
+"$shoal" ipvsadm --director http://127.0.151.1:9900 -L -n
+for i in 1 2; do farm_get index.html; done
+echo "Each node's access log (combined format; the director's health checks left out; the client is the director's proxy):"
+for n in 2 3; do echo "web-node-$n:"; grep -v shoal-healthcheck "$work/web$n-access.log" | tail -n 3; done
+kill -TERM "$farm" "$webnode3"; wait "$farm" "$webnode3" 2>/dev/null || true
+
 step "The mail tier: a user in the embedded SQLite directory, one mail node, mail in over SMTP and LMTP, read back over POP3 and IMAP"
 echo "s3cret" | "$shoal" users add alice --address alice@shoal.test --address postmaster@shoal.test --directory "sqlite:$work/users.db"
 "$shoal" users list --directory "sqlite:$work/users.db"

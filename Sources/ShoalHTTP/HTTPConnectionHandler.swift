@@ -1,16 +1,22 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import ShoalServer
 
 /// Serves HTTP/1.1 requests on one connection for a responder: screens each head before its body, collects
 /// the body under a cap (answering `100 Continue` when asked), calls the responder, writes its answer, and
 /// keeps the connection alive while the client wants it and limits allow. Closes connections that are too
 /// slow to send a head or a body, or that idle too long between requests. Quiescing (`ChannelShouldQuiesceEvent`)
 /// is done by NIO's `HTTPServerPipelineHandler` in front of it: idle connections close at once, busy ones
-/// after their answer, which then carries `Connection: close`.
+/// after their answer, which then carries `Connection: close`. A request NIO's parser rejects is answered here
+/// (414, 431, 501 or 400, as ``RequestLineScanner/status(for:)`` tells) unless a response is part-way out, and
+/// the connection closes.
+///
+/// Not generic over the responder: a generic handler used from another module runs unspecialized, looking up
+/// its type's metadata at run time on every request; an existential responder costs one witness call instead.
 ///
 /// Explicitly not `Sendable`: it lives on its channel's event loop.
-final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandler, RemovableChannelHandler {
+final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandler, HTTPRequestBytesListener {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -28,26 +34,37 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
         case closing
     }
 
-    let responder: Responder
+    let responder: any HTTPResponder
     let configuration: HTTPServerConfiguration
     let logger: Logger
     private(set) var phase = Phase.awaitingHead(idle: false)
     private var requestCount = 0
-    private var timer: Scheduled<Void>?
+    /// The head, body and idle timeouts (one at a time), on the lazy ``IdleTimer``: a kept-alive connection
+    /// switching between them on every request schedules no task for it.
+    private var timer: IdleTimer?
     /// Responses written but not yet taken by the client; while any is, the send timer runs.
     private var responsesInFlight = 0
     private var sendTimer: Scheduled<Void>?
     private var remoteAddress: SocketAddress?
+    /// A response's head is written and its end is not yet (only a file streamed in chunks stays so across events).
+    private var responseOpen = false
+    /// The observer in front of the decoder: it tells us of request bytes and keeps the request-line scanner.
+    private let requestBytes: HTTPBytesReceivedObserver
+    /// This handler's context, for the observer's direct calls (set while the handler is in a pipeline).
+    private var context: ChannelHandlerContext?
 
-    init(responder: Responder, configuration: HTTPServerConfiguration, logger: Logger) {
+    init(responder: any HTTPResponder, configuration: HTTPServerConfiguration, logger: Logger, requestBytes: HTTPBytesReceivedObserver) {
         self.responder = responder
         self.configuration = configuration
         self.logger = logger
+        self.requestBytes = requestBytes
     }
 
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        requestBytes.listener = self
         if context.channel.isActive { arm(configuration.headerReadTimeout, context: context) }
     }
 
@@ -57,14 +74,17 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        disarm()
+        timer?.cancel()
         disarmSend()
         phase = .closing
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        disarm()
+        requestBytes.listener = nil
+        self.context = nil
+        timer?.cancel()
+        timer = nil  // its closure holds the context and this handler
         disarmSend()
     }
 
@@ -74,23 +94,26 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
         context.fireChannelWritabilityChanged()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is HTTPBytesReceived {
-            // The first byte of a kept-alive connection's next request: now the head must come in time.
-            if case .awaitingHead(idle: true) = phase {
-                phase = .awaitingHead(idle: false)
-                // While a response is still going out, the send timer watches the connection.
-                if responsesInFlight == 0 { arm(configuration.headerReadTimeout, context: context) }
-            }
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
+    /// Called by the observer in front of the decoder for every read, before the decoder sees the bytes.
+    func requestBytesArrived() {
+        // The first byte of a kept-alive connection's next request: now the head must come in time.
+        guard case .awaitingHead(idle: true) = phase, let context else { return }
+        phase = .awaitingHead(idle: false)
+        // While a response is still going out, the send timer watches the connection.
+        if responsesInFlight == 0 { arm(configuration.headerReadTimeout, context: context) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("HTTP connection error: \(error)", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")"])
-        // Parse errors (a head over `maxHeaderBytes` among them) were answered 400 by NIO's
-        // HTTPServerProtocolErrorHandler in front of us; the connection cannot go on either way.
+        // NIO's pipelining handler holds a parse error back until the answer before it has ended, so unless a
+        // file is still streaming, nothing is part-way out and the client can be told why. The decoder closes
+        // the channel right after this: write now, nothing delayed.
+        if let parserError = error as? HTTPParserError, !responseOpen {
+            let headers = HTTPHeaders([("Connection", "close"), ("Content-Length", "0")])
+            let status = requestBytes.requestLines.status(for: parserError)
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
         close(context)
     }
 
@@ -177,7 +200,7 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
             }
     }
 
-    private func deliver(_ response: HTTPServerResponse, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func deliver(_ response: consuming HTTPServerResponse, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
         guard case .responding = phase else {
             response.file?.close()
             return
@@ -218,7 +241,7 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
         let total = discarded + count
         if total > configuration.maxDrainBytes { return close(context) }
         phase = .discardingBody(discarded: total, closeAtEnd: closeAtEnd)
-        if timer == nil { arm(configuration.bodyReadTimeout, context: context) }
+        if timer?.isArmed != true { arm(configuration.bodyReadTimeout, context: context) }
     }
 
     private func awaitNextRequest(context: ChannelHandlerContext) {
@@ -234,13 +257,15 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
 
     /// Writes a whole response; returns the future of its last part. A file body is written as file regions
     /// or streamed in chunks; its handle is closed when it is done (or at once when no body is sent).
-    private func write(_ response: HTTPServerResponse, for request: HTTPRequestHead, keepAlive: Bool,
+    private func write(_ response: consuming HTTPServerResponse, for request: HTTPRequestHead, keepAlive: Bool,
                        context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        var headers = response.headers
+        // The headers move into the head: the responder's copy is the only one, so they are changed in place.
+        var headers = HTTPHeaders()
+        swap(&headers, &response.headers)
         let isHead = request.method == .HEAD
         if response.status.mayHaveBody {
-            if !isHead || headers["Content-Length"].isEmpty {
-                headers.replaceOrAdd(name: "Content-Length", value: "\(response.bodyLength)")
+            if !isHead || !headers.contains(name: "Content-Length") {
+                headers.replaceOrAdd(name: "Content-Length", value: String(response.bodyLength))
             }
         } else {
             headers.remove(name: "Content-Length")
@@ -249,11 +274,13 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
         let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
         let sendsBody = !isHead && response.status.mayHaveBody
         responsesInFlight += 1
+        responseOpen = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         let written: EventLoopFuture<Void>
         if let file = response.file {
             if !sendsBody || file.length == 0 {
                 file.close()
+                responseOpen = false
                 written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
             } else if configuration.sendsFileRegions {
                 written = writeRegions(file, context: context)
@@ -266,6 +293,7 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
             if sendsBody, response.body.readableBytes > 0 {
                 context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
             }
+            responseOpen = false
             written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         }
         written.assumeIsolated().whenComplete { result in
@@ -296,6 +324,7 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
                 context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: nil)
             }
         }
+        responseOpen = false
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         written.whenComplete { _ in file.close() }
         return written
@@ -310,6 +339,7 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
                               promise: EventLoopPromise<Void>) {
         guard part < file.parts.count else {
             file.close()
+            responseOpen = false
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
             return
         }
@@ -351,16 +381,14 @@ final class HTTPConnectionHandler<Responder: HTTPResponder>: ChannelInboundHandl
     // MARK: Timers
 
     private func arm(_ timeout: TimeAmount, context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            self.timer = nil
-            self.timedOut(context: context)
-        }
+        if let timer { return timer.arm(timeout: timeout) }
+        let timer = IdleTimer(eventLoop: context.eventLoop) { self.timedOut(context: context) }
+        self.timer = timer
+        timer.arm(timeout: timeout)
     }
 
     private func disarm() {
-        timer?.cancel()
-        timer = nil
+        timer?.pause()
     }
 
     private func armSend(context: ChannelHandlerContext) {

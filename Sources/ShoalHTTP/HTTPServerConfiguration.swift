@@ -24,11 +24,15 @@ public struct HTTPServerConfiguration: Sendable {
     /// File bodies go out as `FileRegion`s (sendfile); false over TLS, where they are read in chunks instead and
     /// the parts of a response are joined into TLS-record-sized writes (`HTTPWriteCoalescer`).
     public var sendsFileRegions: Bool
+    /// Every response header is checked for bytes a field may not hold (CR, LF, NUL, ...) before it is written, as
+    /// NIO does by default. A responder whose header values are all its own or already checked (the web node) can
+    /// turn it off: the check costs a few thousand instructions per response.
+    public var validatesResponseHeaders: Bool
 
     public init(maxHeaderBytes: Int = 16 * 1024, maxBodyBytes: Int = 1024 * 1024, maxDrainBytes: Int = 4 * 1024 * 1024,
                 headerReadTimeout: TimeAmount = .seconds(10), bodyReadTimeout: TimeAmount = .seconds(30),
                 idleTimeout: TimeAmount = .seconds(60), maxRequestsPerConnection: Int = 1000, maxConnections: Int = 1024,
-                sendTimeout: TimeAmount = .seconds(60), sendsFileRegions: Bool = true) {
+                sendTimeout: TimeAmount = .seconds(60), sendsFileRegions: Bool = true, validatesResponseHeaders: Bool = true) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
         self.maxDrainBytes = maxDrainBytes
@@ -39,5 +43,6 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.sendTimeout = sendTimeout
         self.sendsFileRegions = sendsFileRegions
+        self.validatesResponseHeaders = validatesResponseHeaders
     }
 }

@@ -2,9 +2,9 @@ public import Logging
 public import NIOCore
 import NIOHTTP1
 
-/// Installs ShoalHTTP's handlers on a server connection: byte observer, NIO's HTTP/1.1 codec with
-/// pipelining and quiescing, the parse-error answer (431 for an oversized head, else 400), then the
-/// connection handler for `responder`.
+/// Installs ShoalHTTP's handlers on a server connection: byte observer (request-line scanner), NIO's HTTP/1.1
+/// codec with pipelining and quiescing, then the connection handler for `responder` (which also answers parse
+/// errors: 414 for an oversized request line, 431 for an oversized head, 501 for an unknown method token, else 400).
 public enum HTTPServerPipeline {
     /// Configures a new connection's pipeline; call on its event loop (as a child channel initializer does).
     public static func configure<Responder: HTTPResponder>(
@@ -15,12 +15,14 @@ public enum HTTPServerPipeline {
         limits.maxHeaderListSize = configuration.maxHeaderBytes
         limits.maxHeaderFieldSize = configuration.maxHeaderBytes
         if !configuration.sendsFileRegions { try pipeline.addHandler(HTTPWriteCoalescer()) }  // TLS below: one record per response
-        try pipeline.addHandler(HTTPBytesReceivedObserver())
+        let observer = HTTPBytesReceivedObserver(requestLineLimit: configuration.maxHeaderBytes)
+        try pipeline.addHandler(observer)
         try pipeline.configureHTTPServerPipeline(
             withPipeliningAssistance: true, withErrorHandling: false,
+            withOutboundHeaderValidation: configuration.validatesResponseHeaders,
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
-        try pipeline.addHandler(HTTPParseErrorHandler())
-        try pipeline.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger))
+        try pipeline.addHandler(HTTPConnectionHandler(responder: responder, configuration: configuration, logger: logger,
+                                                      requestBytes: observer))
     }
 
     /// Configures a connection that is over the cap: it is answered 503 and closed.

@@ -27,7 +27,8 @@ public struct MediaTypes: Sendable {
     public mutating func add(mimeTypes text: String) {
         for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
             let words = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard words.count >= 2, words[0].contains("/") else { continue }
+            // Only printable ASCII types: they go out in Content-Type unchecked.
+            guard words.count >= 2, words[0].contains("/"), words[0].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { continue }
             for ext in words.dropFirst() where byExtension[ext.lowercased()] == nil {
                 byExtension[ext.lowercased()] = String(words[0])
             }
@@ -37,6 +38,9 @@ public struct MediaTypes: Sendable {
     /// The `Content-Type` value for a file name.
     public func contentType(forName name: String) -> String {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return fallback }
-        return byExtension[name[name.index(after: dot)...].lowercased()] ?? fallback
+        let ext = name[name.index(after: dot)...]
+        // Most extensions are lower-case ASCII already: no Unicode case mapping for them.
+        let key = ext.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) ? ext.lowercased() : String(ext)
+        return byExtension[key] ?? fallback
     }
 }

@@ -51,6 +51,16 @@ public struct RequestPath: Sendable, Equatable {
 
     /// Parses an origin-form (`/a/b?q`) or absolute-form (`http://host/a/b`) request target.
     public init(target: String, dotfiles: DotfilePolicy = .deny) throws(Refusal) {
+        if let plain = Self.plain(target) {
+            self = plain
+        } else {
+            self = try Self.general(target, dotfiles: dotfiles)
+        }
+    }
+
+    /// Any target, the general way: absolute-form reduced, query split off, escapes decoded once, dot segments
+    /// and hidden names checked.
+    static func general(_ target: String, dotfiles: DotfilePolicy) throws(Refusal) -> RequestPath {
         var raw = Substring(target)
         let lowered = raw.prefix(8).lowercased()
         if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
@@ -82,7 +92,45 @@ public struct RequestPath: Sendable, Equatable {
             segments.append(String(segment))
             if segments.count > Self.maximumDepth { throw .malformed("the path has more than \(Self.maximumDepth) segments") }
         }
-        self.init(segments: segments, hasTrailingSlash: text.hasSuffix("/") || text.hasSuffix("/.") , query: query)
+        return RequestPath(segments: segments, hasTrailingSlash: text.hasSuffix("/") || text.hasSuffix("/."), query: query)
+    }
+
+    /// The common case without any work of the general parser: an origin-form path of letters, digits and `-._~`
+    /// only, no segment starting with `.` and no empty segment (no escapes, query, dot segments or hidden names to
+    /// deal with), split as it is; nil for anything else. What it accepts the general parser reads the same way.
+    static func plain(_ target: String) -> RequestPath? {
+        var target = target
+        return target.withUTF8 { bytes -> RequestPath? in
+            guard bytes.count > 0, bytes[0] == UInt8(ascii: "/") else { return nil }
+            var segments: [String] = []
+            var start = 1
+            var index = 1
+            while index <= bytes.count {
+                let byte = index < bytes.count ? bytes[index] : UInt8(ascii: "/")
+                if byte == UInt8(ascii: "/") {
+                    if index == start {
+                        // An empty segment: only the root itself or a trailing slash is plain.
+                        guard index == bytes.count || (index == 1 && bytes.count == 1) else { return nil }
+                    } else {
+                        guard segments.count < maximumDepth else { return nil }
+                        segments.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                    }
+                    start = index + 1
+                } else {
+                    switch byte {
+                    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                         UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                        break
+                    case UInt8(ascii: "."):
+                        guard index != start else { return nil }
+                    default:
+                        return nil
+                    }
+                }
+                index += 1
+            }
+            return RequestPath(segments: segments, hasTrailingSlash: bytes[bytes.count - 1] == UInt8(ascii: "/"))
+        }
     }
 
     /// Decodes `%xx` escapes once (a `%25` becomes a literal `%`, never decoded again); a bad escape is malformed.

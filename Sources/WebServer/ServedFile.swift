@@ -14,6 +14,8 @@ public final class ServedFile: Sendable {
     let device: UInt64
     let inode: UInt64
     public let etag: EntityTag
+    /// The `ETag` header value, made once per file rather than per response.
+    public let etagText: String
     public let lastModifiedText: String
     public let contents: ByteBuffer?
     let descriptor: CInt?
@@ -25,7 +27,9 @@ public final class ServedFile: Sendable {
         self.modifiedNanoseconds = modifiedNanoseconds
         self.device = device
         self.inode = inode
-        self.etag = EntityTag.file(size: size, modifiedSeconds: modifiedSeconds, modifiedNanoseconds: modifiedNanoseconds)
+        let etag = EntityTag.file(size: size, modifiedSeconds: modifiedSeconds, modifiedNanoseconds: modifiedNanoseconds)
+        self.etag = etag
+        self.etagText = etag.description
         self.lastModifiedText = HTTPDate.format(modifiedSeconds)
         self.contents = contents
         self.descriptor = descriptor

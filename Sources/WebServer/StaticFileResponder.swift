@@ -31,6 +31,9 @@ public struct StaticFileResponder: HTTPResponder {
 
     public func screen(_ head: HTTPRequestHead) -> HTTPServerResponse? {
         if head.method != .GET, head.method != .HEAD {
+            guard head.method.isGeneralPurpose else {
+                return logged(error(.notImplemented, "method \(head.method.rawValue) is not implemented"), head, remote: nil)
+            }
             var response = error(.methodNotAllowed, "method \(head.method.rawValue) is not allowed here")
             response.headers.add(name: "Allow", value: "GET, HEAD")
             return logged(response, head, remote: nil)
@@ -136,7 +139,7 @@ public struct StaticFileResponder: HTTPResponder {
         }
         var headers = baseHeaders()
         headers.add(name: "Last-Modified", value: chosen.lastModifiedText)
-        headers.add(name: "ETag", value: chosen.etag.description)
+        headers.add(name: "ETag", value: chosen.etagText)
         if hasSiblings { headers.add(name: "Vary", value: "Accept-Encoding") }
         let preconditions = Preconditions { name in
             let values = head.headers[name]
@@ -149,7 +152,7 @@ public struct StaticFileResponder: HTTPResponder {
             return .answer(HTTPServerResponse(status: .notModified, headers: headers))
         case .preconditionFailed:
             var response = error(.preconditionFailed, "precondition failed")
-            response.headers.add(name: "ETag", value: chosen.etag.description)
+            response.headers.add(name: "ETag", value: chosen.etagText)
             return .answer(response)
         case let .proceed(honor):
             honorRange = honor
@@ -215,6 +218,7 @@ public struct StaticFileResponder: HTTPResponder {
 
     func baseHeaders() -> HTTPHeaders {
         var headers = HTTPHeaders()
+        headers.reserveCapacity(10)  // a file's answer: these two, five of its own and the layer's two, in one allocation
         if let serverName = site.serverName { headers.add(name: "Server", value: serverName) }
         headers.add(name: "Date", value: clock.now())
         return headers

@@ -87,7 +87,14 @@ public struct WebNodeConfiguration: Sendable {
         site.autoindex = try doc.optional("autoindex")?.bool() ?? false
         site.dotfiles = try doc.optional("dotfiles")?.choice(["deny", "allow"]) == "allow" ? .allow : .deny
         site.precompressed = try doc.optional("precompressed")?.bool() ?? true
-        if let name = try doc.optional("server_name") { site.serverName = try name.string() }
+        if let node = try doc.optional("server_name") {
+            let name = try node.string()
+            // Response headers are not re-checked on the way out (see `validatesResponseHeaders` below).
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else {
+                throw node.error("the server name must be printable ASCII (it is sent as the Server header)")
+            }
+            site.serverName = name
+        }
         let symlinks = SymlinkPolicy(rawValue: try doc.optional("symlinks")?.choice(["inside_root", "always", "never"]) ?? "inside_root")
             ?? .insideRoot
         if let node = try doc.optional("mime_types") {
@@ -112,7 +119,11 @@ public struct WebNodeConfiguration: Sendable {
             idleTimeout: try seconds("idle_timeout", default: 60),
             maxRequestsPerConnection: try limits?.optional("requests_per_connection")?.int(in: 1...1_000_000) ?? 1000,
             maxConnections: try limits?.optional("connections")?.int(in: 1...1_000_000) ?? 10_000,
-            sendTimeout: try seconds("send_timeout", default: 60))
+            sendTimeout: try seconds("send_timeout", default: 60),
+            // Every header value the node sends is its own: dates, validators, lengths, media types (checked when
+            // read), the server name (checked above), a Location made of the percent-encoded path and the query
+            // NIO's parser accepted (no CR, LF or NUL can be in it).
+            validatesResponseHeaders: false)
         return WebNodeConfiguration(
             root: root, http: http, https: https, admin: admin, certificateFile: certificate, keyFile: key, site: site, symlinks: symlinks,
             accessLogPath: try doc.optional("access_log")?.string(),

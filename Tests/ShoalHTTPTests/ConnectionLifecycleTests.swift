@@ -90,6 +90,31 @@ import Testing
         #expect(await !c.isOpen)
     }
 
+    @Test func overlongRequestLinesAre414AndClosed() async throws {
+        let c = try await TestConnection(EchoResponder(), HTTPServerConfiguration(maxHeaderBytes: 1024))
+        try await c.send("GET /\(String(repeating: "a", count: 2000)) HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await c.response().status == 414)
+        #expect(await !c.isOpen)
+    }
+
+    @Test func aLongLineAfterAGoodRequestIs414AndTheGoodOneIsAnswered() async throws {
+        let c = try await TestConnection(EchoResponder(), HTTPServerConfiguration(maxHeaderBytes: 1024))
+        try await c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /\(String(repeating: "a", count: 2000))")
+        #expect(try await c.response().status == 200)
+        #expect(try await c.response().status == 414)
+        #expect(await !c.isOpen)
+    }
+
+    @Test func unknownMethodTokensAre501AndNonTokensAre400() async throws {
+        for (request, status) in [("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 501), ("get / HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+                                  ("\u{1}\u{2} / HTTP/1.1\r\nHost: x\r\n\r\n", 400), ("G(T / HTTP/1.1\r\nHost: x\r\n\r\n", 400)] {
+            let c = try await TestConnection(EchoResponder())
+            try await c.send(request)
+            #expect(try await c.response().status == status, "\(request.prefix(8))")
+            #expect(await !c.isOpen)
+        }
+    }
+
     @Test func malformedHeadsAre400AndClosed() async throws {
         let c = try await TestConnection(EchoResponder())
         try await c.send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")

@@ -68,6 +68,10 @@ import WebServer
         let range = error("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\nlimits: { ranges: 0 }\n")
         #expect(range.contains("limits.ranges") && range.contains("web.yaml:3"))
         #expect(error("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\n") == "no error")
+        // The Server header goes out unchecked, so the name must be printable ASCII.
+        let serverName = error("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\nserver_name: \"web\\r\\nSet-Cookie: x=1\"\n")
+        #expect(serverName.contains("server_name") && serverName.contains("web.yaml:3"))
+        #expect(error("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\nserver_name: web-node-2\n") == "no error")
     }
 }
 

@@ -22,6 +22,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case webmailForm = "webmail-form"
     case cacheHeaders = "cache-headers"
     case ipvsNetlink = "ipvs-netlink"
+    case httpServer = "http-server"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -55,6 +56,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .webmailForm: WebmailFormTarget.run(bytes)
         case .cacheHeaders: CacheHeadersTarget.run(bytes)
         case .ipvsNetlink: IPVSNetlinkTarget.run(bytes)
+        case .httpServer: HTTPServerTarget.run(bytes)
         }
     }
 }

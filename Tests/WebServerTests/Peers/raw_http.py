@@ -1,5 +1,5 @@
 # raw_http.py HOST PORT: sends stdin's bytes as they are (after decoding Python escapes such as \r\n and \x00),
-# then reads until the server closes or 30 s pass without a byte, and prints what came back (latin-1).
+# then reads until the server closes (or resets) or 30 s pass without a byte, and prints what came back (latin-1).
 import socket, sys
 
 host, port = sys.argv[1], int(sys.argv[2])
@@ -13,6 +13,7 @@ try:
         if not chunk:
             break
         chunks.append(chunk)
-except socket.timeout:
+except (socket.timeout, ConnectionResetError):
+    # A server that closes with request bytes unread resets the connection; what arrived before counts.
     pass
 sys.stdout.write(b"".join(chunks).decode("latin-1"))
