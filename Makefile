@@ -7,7 +7,7 @@ BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
 	dovecot-dev autoconf automake libtool gcc make
-DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
+DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
@@ -15,7 +15,7 @@ SWIFT_BUILD_FLAGS ?=
 # Seconds each fuzz target runs for under `make fuzz` (13 targets).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build demo test bench stress fuzz check-swift clean
+.PHONY: all build demo demo-director test bench stress fuzz check-swift clean
 
 all: build
 
@@ -25,8 +25,14 @@ check-swift:
 build: check-swift
 	swift build $(SWIFT_BUILD_FLAGS)
 
-## make demo: the director core on an embedded example (rules + trace in Demo/).
+## make demo: the mail cluster appliance (Appliances/mail-cluster.yaml) up on loopback, mail through its VIPs, a node killed, down.
 demo: check-swift
+	@scripts/ensure-packages.sh $(DEMO_PACKAGES)
+	swift build $(SWIFT_BUILD_FLAGS) --product shoal
+	@scripts/demo-mail-cluster.sh "$$(swift build --show-bin-path)/shoal"
+
+## make demo-director: the director core on an embedded example (rules + trace in Demo/), then one mail node.
+demo-director: check-swift
 	@scripts/ensure-packages.sh $(DEMO_PACKAGES)
 	swift build $(SWIFT_BUILD_FLAGS) --product shoal
 	@scripts/demo.sh "$$(swift build --show-bin-path)/shoal"

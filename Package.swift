@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
         .library(name: "WebServer", targets: ["WebServer"]),
+        .library(name: "Appliance", targets: ["Appliance"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -111,7 +112,7 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .target(name: "ShoalTestFixtures", swiftSettings: sharedSettings),
+        .target(name: "ShoalTestFixtures", dependencies: ["Directory"], swiftSettings: sharedSettings),
         .target(
             name: "MailStore",
             dependencies: [
@@ -125,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "shoal",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS", "WebServer",
+                "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS", "WebServer", "Appliance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -383,6 +384,20 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Peers")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "Appliance",
+            dependencies: [
+                "ShoalCore", "Director", "Directory", "DirectorNode", "MailNode", "WebServer",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "ApplianceTests",
+            dependencies: ["Appliance", "ShoalCore", "Directory", "DirectorNode", "MailNode", "WebServer", "ShoalTestFixtures", "shoal"],
             resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
