@@ -55,6 +55,7 @@ bench: check-swift
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
 	scripts/bench-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
+	scripts/bench-appliance.sh "$$(swift build -c release --show-bin-path)/shoal" 3
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

@@ -23,14 +23,15 @@ public struct ApplianceControl: Sendable {
     // MARK: Where appliances live
 
     /// `$SHOAL_STATE_DIR`, else `$XDG_RUNTIME_DIR/shoal`, else `/tmp/shoal-UID`: one directory per appliance below.
-    public static func stateRoot(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func stateRoot(_ environment: [String: String]? = nil) -> String {
+        let environment = environment ?? ProcessInfo.processInfo.environment
         if let explicit = environment["SHOAL_STATE_DIR"], !explicit.isEmpty { return explicit }
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty { return runtime + "/shoal" }
         return "/tmp/shoal-\(getuid())"
     }
 
     /// The appliance `name` (or the only one there is) under the state root, or `--state DIR` itself.
-    public static func locate(name: String?, state: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ApplianceLayout {
+    public static func locate(name: String?, state: String?, environment: [String: String]? = nil) throws -> ApplianceLayout {
         if let state { return ApplianceLayout(root: state) }
         let root = stateRoot(environment)
         if let name { return ApplianceLayout(root: root + "/" + name) }
@@ -55,8 +56,14 @@ public struct ApplianceControl: Sendable {
     /// Every live process of this appliance: those `state.json` names and any whose command line names the state
     /// directory (children of a supervisor that was killed).
     public var leftoverProcesses: [Int32] {
-        let recorded = (ApplianceState.read(layout)?.nodes ?? []).compactMap(\.pid).filter { ChildProcess.isAlive($0, marker: layout.root) }
-        return Array(Set(recorded + ChildProcess.processes(mentioning: layout.root))).sorted()
+        let recorded = (ApplianceState.read(layout)?.nodes ?? []).compactMap(\.pid).filter { ChildProcess.isAlive($0, marker: layout.root + "/") }
+        return Array(Set(recorded + ChildProcess.processes(where: isOurs))).sorted()
+    }
+
+    /// A node names a file under the state directory; the supervisor is `shoal supervise --state DIR`. (A user's
+    /// `shoal status --state DIR` is neither.)
+    func isOurs(_ commandLine: String) -> Bool {
+        commandLine.contains(layout.root + "/") || commandLine.hasSuffix(" supervise --state " + layout.root)
     }
 
     // MARK: up
@@ -149,7 +156,8 @@ public struct ApplianceControl: Sendable {
     public func scale(pool: String, to count: Int, drainTimeout: Double = 60, wait: Bool = true, timeout: Double = 90) async throws -> AppliancePlan {
         guard let supervisor = supervisorPid else { throw Failure("\(layout.root): the appliance is not running") }
         let current = try AppliancePlan.read(layout)
-        let spec = try ApplianceSpec.load(path: layout.specFile)
+        var spec = try ApplianceSpec.load(path: layout.specFile)
+        spec.name = current.name
         var replicas: [String: Int] = [:]
         for known in spec.pools { replicas[known.name] = current.members(of: known.name).count }
         replicas[pool] = count

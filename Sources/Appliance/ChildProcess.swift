@@ -59,15 +59,18 @@ public enum ChildProcess {
 
     /// The command line of `pid`, arguments joined by spaces.
     public static func commandLine(_ pid: Int32) -> String? {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
-        return String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        guard var bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map({ [UInt8]($0) }), !bytes.isEmpty else { return nil }
+        while bytes.last == 0 { bytes.removeLast() }
+        return String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
     }
 
-    /// Live processes whose command line names `marker` (a state directory's path: every node's config is in it).
-    public static func processes(mentioning marker: String) -> [Int32] {
+    /// Live processes (other than this one) whose command line satisfies `matches`.
+    public static func processes(where matches: (String) -> Bool) -> [Int32] {
         let own = getpid()
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { $0 != own && isAlive($0, marker: marker) }
+        return entries.compactMap { Int32($0) }.filter { pid in
+            pid != own && isAlive(pid) && (commandLine(pid).map(matches) ?? false)
+        }
     }
 
     /// `exit N` or `signal N` for a wait status.
@@ -87,6 +90,7 @@ public enum ChildProcess {
             for pid in remaining { var status: Int32 = 0; _ = waitpid(pid, &status, WNOHANG) }
             remaining = remaining.filter { isAlive($0) }
             if remaining.isEmpty { break }
+            if Date() >= deadline.addingTimeInterval(5) { break }  // unkillable (uninterruptible sleep): give up waiting
             if Date() >= deadline {
                 for pid in remaining { kill(pid, SIGKILL) }
                 for pid in remaining { var status: Int32 = 0; _ = waitpid(pid, &status, WNOHANG) }

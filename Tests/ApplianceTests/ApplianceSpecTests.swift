@@ -15,8 +15,10 @@ import Testing
         do {
             _ = try parse(text)
             return nil
-        } catch {
+        } catch let error as ConfigError {
             return error
+        } catch {
+            return nil
         }
     }
 
