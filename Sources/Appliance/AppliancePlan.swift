@@ -17,6 +17,11 @@ public enum NodeKind: String, Sendable, Hashable, Codable {
 public struct PlannedListener: Sendable, Hashable, Codable {
     public var name: String
     public var port: Int
+
+    public init(name: String, port: Int) {
+        self.name = name
+        self.port = port
+    }
 }
 
 /// A node as planned: its name, kind, pool, address and ports.
@@ -26,6 +31,14 @@ public struct PlannedNode: Sendable, Hashable, Codable {
     public var pool: String?
     public var address: String
     public var listeners: [PlannedListener]
+
+    public init(name: String, kind: NodeKind, pool: String?, address: String, listeners: [PlannedListener]) {
+        self.name = name
+        self.kind = kind
+        self.pool = pool
+        self.address = address
+        self.listeners = listeners
+    }
 
     /// The port of the listener named `name`.
     public func port(_ name: String) -> Int? { listeners.first { $0.name == name }?.port }

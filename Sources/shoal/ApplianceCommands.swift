@@ -45,7 +45,7 @@ extension Shoal {
         @Argument(help: "The appliance spec (YAML), e.g. Appliances/mail-cluster.yaml.")
         var spec: String
 
-        @Option(name: .long, help: "Where the nodes run: loopback (default), netns or podman.")
+        @Option(name: .long, help: "Where the nodes run: loopback (default), netns or podman.", transform: parseHostKind)
         var hosts: HostKind = .loopback
 
         @Option(name: .long, help: ArgumentHelp("The state directory (default: under the state root, by the appliance's name).", valueName: "dir"))
@@ -69,7 +69,7 @@ extension Shoal {
         @Argument(help: "The appliance spec (YAML), e.g. Appliances/mail-cluster.yaml.")
         var spec: String
 
-        @Option(name: .long, help: "Where the nodes run: loopback (default; netns and podman are planned, not built).")
+        @Option(name: .long, help: "Where the nodes run: loopback (default; netns and podman are planned, not built).", transform: parseHostKind)
         var hosts: HostKind = .loopback
 
         @Flag(name: .long, help: "Return once every node is healthy by the director's checks.")
@@ -214,4 +214,10 @@ extension Shoal {
     }
 }
 
-extension HostKind: @retroactive ExpressibleByArgument {}
+/// `--hosts loopback|netns|podman`.
+func parseHostKind(_ raw: String) throws -> HostKind {
+    guard let kind = HostKind(rawValue: raw) else {
+        throw ValidationError("--hosts: '\(raw)' is not one of: \(HostKind.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return kind
+}

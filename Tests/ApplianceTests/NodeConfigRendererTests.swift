@@ -65,14 +65,16 @@ import WebServer
         let web = try WebNodeConfiguration.parse(ConfigDocument.parse(try #require(try renderer.config(for: plan.members(of: "web")[1])), file: "web.yaml"))
         #expect(web.http == Endpoint("127.0.190.52:8080"))
         #expect(web.site.serverName == "web-2")
-        let origin = try WebNodeConfiguration.parse(ConfigDocument.parse(try #require(try renderer.config(for: try #require(plan.node("origin")))), file: "o.yaml"))
+        let originNode = try #require(plan.node("origin"))
+        let origin = try WebNodeConfiguration.parse(ConfigDocument.parse(try #require(try renderer.config(for: originNode)), file: "o.yaml"))
         #expect(origin.http == Endpoint("127.0.190.3:8000"))
         // The cache node's file: its listeners, the other caches as ICP siblings, the origin.
         let cache = try ConfigDocument.parse(try #require(try renderer.config(for: plan.members(of: "cache")[0])), file: "cache.yaml")
         #expect(try cache.required("http").required("listen").string() == "127.0.190.91:3128")
         #expect(try cache.required("icp").required("siblings").list().map { try $0.string() } == ["127.0.190.92:3130"])
         #expect(try cache.required("origin").string() == "127.0.190.3:8000")
-        #expect(try renderer.config(for: PlannedNode(name: "directory", kind: .ldap, pool: nil, address: "127.0.190.2", listeners: [])) == nil)
+        let ldap = PlannedNode(name: "directory", kind: .ldap, pool: nil, address: "127.0.190.2", listeners: [])
+        #expect(try renderer.config(for: ldap) == nil)
     }
 
     @Test func aConfigurationTheNodeRefusesIsAnError() throws {
