@@ -16,6 +16,7 @@ public enum ChildProcess {
     public static func spawn(_ arguments: [String], logFile: String, newSession: Bool = false,
                              environment: [String: String]? = nil) throws -> Int32 {
         guard let program = arguments.first else { throw SpawnError(description: "nothing to run") }
+        closeOnExec()
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -44,6 +45,16 @@ public enum ChildProcess {
         let result = posix_spawn(&pid, program, &actions, &attributes, &argv, &envp)
         guard result == 0 else { throw SpawnError(description: "cannot start \(program): \(String(cString: strerror(result)))") }
         return pid
+    }
+
+    /// Marks every descriptor above stderr close-on-exec, so a child holds none of ours: a detached supervisor
+    /// holding the socket by which Foundation's Process watches `shoal up` would make `up` look alive forever.
+    static func closeOnExec() {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in entries.compactMap({ Int32($0) }) where fd > 2 {
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
     }
 
     /// Whether `pid` is a live process (not a zombie) whose command line mentions `marker`.
