@@ -99,14 +99,19 @@ public struct NodeConfigRenderer: Sendable {
         ])
     }
 
-    /// The cache node's file as issue 15 plans it: the HTTP listener, ICP siblings (the rest of the pool) and the origin.
+    /// The cache node's file (HTTPCache's `CacheNodeConfiguration` on main): its listener, the origin as a
+    /// reverse proxy, a store of its own, and the rest of the pool as ICP siblings.
     func cache(_ node: PlannedNode) -> Node {
-        let siblings = plan.nodes.filter { $0.pool == node.pool && $0.name != node.name }.compactMap { $0.endpoint("icp") }
+        let peers = plan.nodes.filter { $0.pool == node.pool && $0.name != node.name }.compactMap { peer -> Node? in
+            guard let icp = peer.endpoint("icp"), let http = peer.endpoint("http") else { return nil }
+            return map([("icp", Node(icp)), ("http", Node(http)), ("type", Node("sibling"))])
+        }
         return map([
+            ("name", Node(node.name)),
             ("http", map([("listen", Node(node.endpoint("http") ?? ""))])),
-            ("icp", map([("listen", Node(node.endpoint("icp") ?? "")), ("siblings", .sequence(.init(siblings.map { Node($0) })))])),
-            ("origin", Node(plan.origin ?? "")),
-            ("cache_directory", Node(layout.nodeDirectory(node.name) + "/cache")),
+            ("origin", map([("servers", .sequence(.init([Node(plan.origin ?? "")])))])),
+            ("store", map([("directory", Node(layout.nodeDirectory(node.name) + "/cache"))])),
+            ("icp", map([("listen", Node(node.endpoint("icp") ?? "")), ("peers", .sequence(.init(peers)))])),
         ])
     }
 

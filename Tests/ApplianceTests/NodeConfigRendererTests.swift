@@ -68,11 +68,17 @@ import WebServer
         let originNode = try #require(plan.node("origin"))
         let origin = try WebNodeConfiguration.parse(ConfigDocument.parse(try #require(try renderer.config(for: originNode)), file: "o.yaml"))
         #expect(origin.http == Endpoint("127.0.190.3:8000"))
-        // The cache node's file: its listeners, the other caches as ICP siblings, the origin.
+        // The cache node's file: its listener, the origin, the other caches as ICP siblings.
         let cache = try ConfigDocument.parse(try #require(try renderer.config(for: plan.members(of: "cache")[0])), file: "cache.yaml")
+        #expect(try cache.required("name").string() == "cache-1")
         #expect(try cache.required("http").required("listen").string() == "127.0.190.51:3128")
-        #expect(try cache.required("icp").required("siblings").list().map { try $0.string() } == ["127.0.190.52:3130"])
-        #expect(try cache.required("origin").string() == "127.0.190.3:8000")
+        #expect(try cache.required("origin").required("servers").list().map { try $0.string() } == ["127.0.190.3:8000"])
+        #expect(try cache.required("store").required("directory").string() == "/state/x/nodes/cache-1/cache")
+        #expect(try cache.required("icp").required("listen").string() == "127.0.190.51:3130")
+        let peers = try cache.required("icp").required("peers").list()
+        #expect(try peers.map { try $0.required("icp").string() } == ["127.0.190.52:3130"])
+        #expect(try peers.map { try $0.required("http").string() } == ["127.0.190.52:3128"])
+        #expect(try peers.map { try $0.required("type").string() } == ["sibling"])
         let ldap = PlannedNode(name: "directory", kind: .ldap, pool: nil, address: "127.0.190.2", listeners: [])
         #expect(try renderer.config(for: ldap) == nil)
     }
