@@ -8,7 +8,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
 	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
 	nftables iproute2
-DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
+DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
@@ -16,7 +16,7 @@ SWIFT_BUILD_FLAGS ?=
 # Seconds each fuzz target runs for under `make fuzz` (19 targets).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build demo test bench stress fuzz check-swift clean
+.PHONY: all build demo demo-director test bench stress fuzz check-swift clean
 
 all: build
 
@@ -26,8 +26,14 @@ check-swift:
 build: check-swift
 	swift build $(SWIFT_BUILD_FLAGS)
 
-## make demo: the director core on an embedded example (rules + trace in Demo/).
+## make demo: the mail cluster appliance (Appliances/mail-cluster.yaml) up on loopback, mail through its VIPs, a node killed, down.
 demo: check-swift
+	@scripts/ensure-packages.sh $(DEMO_PACKAGES)
+	swift build $(SWIFT_BUILD_FLAGS) --product shoal
+	@scripts/demo-mail-cluster.sh "$$(swift build --show-bin-path)/shoal"
+
+## make demo-director: the director core on an embedded example (rules + trace in Demo/), then one mail node.
+demo-director: check-swift
 	@scripts/ensure-packages.sh $(DEMO_PACKAGES)
 	swift build $(SWIFT_BUILD_FLAGS) --product shoal
 	@scripts/demo.sh "$$(swift build --show-bin-path)/shoal"
@@ -54,6 +60,7 @@ bench: check-swift
 	scripts/bench-cache.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
 	scripts/bench-nft.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/profile-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 20
+	scripts/bench-appliance.sh "$$(swift build -c release --show-bin-path)/shoal" 3
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

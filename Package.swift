@@ -36,6 +36,7 @@ let package = Package(
         .library(name: "HTTPCache", targets: ["HTTPCache"]),
         .library(name: "HTMLSanitizer", targets: ["HTMLSanitizer"]),
         .library(name: "Webmail", targets: ["Webmail"]),
+        .library(name: "Appliance", targets: ["Appliance"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -132,7 +133,7 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .target(name: "ShoalTestFixtures", swiftSettings: sharedSettings),
+        .target(name: "ShoalTestFixtures", dependencies: ["Directory"], swiftSettings: sharedSettings),
         .target(
             name: "MailStore",
             dependencies: [
@@ -147,7 +148,7 @@ let package = Package(
             name: "shoal",
             dependencies: [
                 "ShoalCore", "ShoalServer", "Director", "Directory", "SMTPServer", "MailNode", "DirectorNode", "DirectorAdmin", "DirectorIPVS", "WebServer", "HTTPCache",
-                "DirectorNFT",
+                "DirectorNFT", "Appliance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -458,6 +459,20 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "Appliance",
+            dependencies: [
+                "ShoalCore", "Director", "Directory", "DirectorNode", "MailNode", "WebServer", "HTTPCache",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "ApplianceTests",
+            dependencies: ["Appliance", "ShoalCore", "Directory", "DirectorNode", "MailNode", "WebServer", "ShoalTestFixtures", "shoal"],
+            resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),
     ]

@@ -68,12 +68,12 @@ public final class SlapdFixture: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("data"), withIntermediateDirectories: true)
         workDirectory = dir
         var files = SlapdFiles(directory: dir.path, baseDN: baseDN, adminDN: adminDN, adminPassword: adminPassword,
-                               readerDN: readerDN, readerPassword: readerPassword)
+                               readerDN: readerDN, readerPassword: readerPassword, peopleDN: peopleDN)
         if tls {
             try files.makeCertificates()
             caFile = files.caFile
         }
-        try files.write(users: users, peopleDN: peopleDN)
+        try files.write(users: users)
         _ = try Self.run(slapaddPath, ["-q", "-f", files.configFile, "-l", files.ldifFile])
 
         self.port = try port ?? TestPorts.free()

@@ -1,0 +1,32 @@
+/// The files of one running appliance, all under its state directory.
+public struct ApplianceLayout: Sendable, Hashable {
+    public var root: String
+
+    public init(root: String) {
+        var root = root
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    /// The plan the supervisor runs (JSON), rewritten by `scale`.
+    public var planFile: String { root + "/plan.json" }
+    /// A copy of the spec `up` was given.
+    public var specFile: String { root + "/spec.yaml" }
+    /// What the supervisor last wrote about each node (JSON).
+    public var stateFile: String { root + "/state.json" }
+    /// The supervisor's pid.
+    public var supervisorPidFile: String { root + "/supervisor.pid" }
+    public var logDirectory: String { root + "/logs" }
+    public var nodesDirectory: String { root + "/nodes" }
+    public var sharedDirectory: String { root + "/shared" }
+    public var defaultStoreRoot: String { sharedDirectory + "/mail" }
+    public var defaultDocroot: String { sharedDirectory + "/www" }
+    public var sqliteFile: String { sharedDirectory + "/users.db" }
+    public var ldapDirectory: String { sharedDirectory + "/ldap" }
+    /// The LDAP reader account's password, which mail nodes bind with.
+    public var ldapReaderSecret: String { ldapDirectory + "/reader.secret" }
+
+    public func nodeDirectory(_ node: String) -> String { nodesDirectory + "/" + node }
+    public func configFile(_ node: String) -> String { nodeDirectory(node) + "/config.yaml" }
+    public func logFile(_ node: String) -> String { logDirectory + "/" + node + ".log" }
+}
