@@ -6,7 +6,8 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-config
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
-	dovecot-dev autoconf automake libtool gcc make
+	dovecot-dev autoconf automake libtool gcc make \
+	keepalived iproute2
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2

@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "DirectorNode", targets: ["DirectorNode"]),
         .library(name: "DirectorIPVS", targets: ["DirectorIPVS"]),
         .library(name: "WebServer", targets: ["WebServer"]),
+        .library(name: "Failover", targets: ["Failover"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -318,7 +319,7 @@ let package = Package(
         .target(
             name: "DirectorAdmin",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "ShoalHTTP",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "ShoalHTTP", "Failover",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -340,6 +341,7 @@ let package = Package(
             name: "DirectorNode",
             dependencies: [
                 "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin", "DirectorIPVS", "MailDirector",
+                "Failover",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -384,6 +386,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Peers")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "Failover",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "FailoverTests",
+            dependencies: ["Failover", "ShoalCore", "ShoalTestFixtures", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
     ]

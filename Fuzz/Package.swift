@@ -22,7 +22,7 @@ let package = Package(
                 .product(name: "DirectorNode", package: "Shoal"), .product(name: "MailNode", package: "Shoal"),
                 .product(name: "Directory", package: "Shoal"), .product(name: "POP3Server", package: "Shoal"),
                 .product(name: "IMAPServer", package: "Shoal"), .product(name: "MIME", package: "Shoal"),
-                .product(name: "WebServer", package: "Shoal"),
+                .product(name: "WebServer", package: "Shoal"), .product(name: "Failover", package: "Shoal"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import DirectorAdmin
 public import DirectorIPVS
 import DirectorProxy
 import Director
+import Failover
 import Foundation
 import HealthCheck
 public import MailDirector
@@ -42,6 +43,8 @@ public actor DirectorServer: Service {
     /// What the admin API controls: the runtime, with the mail proxies' counters and placements.
     private nonisolated let mailControl: MailAwareControl
     private nonisolated let mailServiceKeys = NIOLockedValueBox<[VirtualServiceKey]>([])
+    /// The VRRP instances of the `failover:` block, started last and stopped first.
+    public nonisolated let failover = NIOLockedValueBox<FailoverService?>(nil)
     private let load: @Sendable () throws -> DirectorConfiguration
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -68,7 +71,7 @@ public actor DirectorServer: Service {
         self.load = load
         self.runtime = DirectorRuntime(logger: logger, wallClock: Date().timeIntervalSince1970)
         self.monitor = HealthMonitor(group: group, logger: logger)
-        self.mailControl = MailAwareControl(runtime: runtime, statistics: mailStatistics, mailServices: mailServiceKeys)
+        self.mailControl = MailAwareControl(runtime: runtime, statistics: mailStatistics, mailServices: mailServiceKeys, failover: failover)
     }
 
     /// Loads the configuration and starts everything; a bad configuration or a busy address throws.
@@ -106,6 +109,12 @@ public actor DirectorServer: Service {
             if let kernel { Task { if let snapshot = try? await kernel.kernel.snapshot() { runtime.observe(snapshot) } } }
         }
         runtime.runNotify(notify)
+        if let settings = configuration.failover {
+            // Last: a router that becomes master finds the listeners already bound on the wildcard address.
+            let service = FailoverService(configuration: settings, logger: logger)
+            try await service.start()
+            failover.withLockedValue { $0 = service }
+        }
         logger.notice("director started", metadata: ["services": "\(configuration.services.count)"])
     }
 
@@ -122,6 +131,9 @@ public actor DirectorServer: Service {
         var stagedAdmin: AdminServer?
         do {
             let next = try load()
+            guard next.failover == configuration.failover else {
+                throw FailoverError("the failover block changed; restart the director to apply it (a reload keeps the VRRP instances running)")
+            }
             let wanted = wantedListeners(next, table: nil)
             staged = try await bindMissing(wanted)
             let adminMoves = next.admin != nil && next.admin?.listen != adminSettings?.listen
@@ -157,6 +169,7 @@ public actor DirectorServer: Service {
 
     /// Stops accepting, waits up to the drain timeout for established connections, then closes the rest.
     public func drain() async {
+        await stopFailover()
         logger.notice("draining", metadata: ["connections": "\(registry.count)"])
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
@@ -169,6 +182,7 @@ public actor DirectorServer: Service {
 
     /// Stops everything at once.
     public func shutdown() async {
+        await stopFailover()
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
         registry.closeAll()
@@ -182,6 +196,15 @@ public actor DirectorServer: Service {
         await kernel?.shutdown()
         kernel = nil
         logger.notice("director stopped")
+    }
+
+    /// Gives up the virtual addresses first (priority 0: the backup takes over at once), before draining.
+    private func stopFailover() async {
+        let service = failover.withLockedValue { current -> FailoverService? in
+            defer { current = nil }
+            return current
+        }
+        await service?.stop()
     }
 
     /// The admin API's bound address, when it runs.

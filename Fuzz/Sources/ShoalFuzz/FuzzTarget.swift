@@ -18,6 +18,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case imapCommand = "imap-command"
     case mime = "mime"
     case webRequest = "web-request"
+    case vrrp = "vrrp"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -47,6 +48,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .imapCommand: IMAPCommandTarget.run(bytes)
         case .mime: MIMETarget.run(bytes)
         case .webRequest: WebRequestTarget.run(bytes)
+        case .vrrp: VRRPTarget.run(bytes)
         }
     }
 }
