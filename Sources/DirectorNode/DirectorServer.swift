@@ -2,7 +2,7 @@ import DirectorAdmin
 public import DirectorIPVS
 import DirectorProxy
 import Director
-import Failover
+public import Failover
 import Foundation
 import HealthCheck
 public import MailDirector

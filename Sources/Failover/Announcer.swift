@@ -23,7 +23,7 @@ final class Announcer: @unchecked Sendable {
     }
 
     private func sendARP(_ addresses: [IPAddress]) -> Int {
-        let protocolARP = UInt16(ETH_P_ARP)
+        let protocolARP: UInt16 = 0x0806  // ETH_P_ARP
         let fd = socket(AF_PACKET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Int32(protocolARP.bigEndian))
         guard fd >= 0 else { return 0 }
         defer { Glibc.close(fd) }

@@ -10,6 +10,8 @@ public struct NetworkInterface: Hashable, Sendable {
     /// The Ethernet address (6 bytes), when the interface has one.
     public var hardwareAddress: [UInt8]
     public var ipv4Addresses: [IPAddress]
+    /// Every IPv6 address.
+    public var ipv6Addresses: [IPAddress] = []
     /// fe80::/10 addresses.
     public var linkLocalIPv6: [IPAddress]
     /// IFF_UP and IFF_RUNNING (carrier) both set.
@@ -28,7 +30,7 @@ public struct NetworkInterface: Hashable, Sendable {
             defer { cursor = entry.pointee.ifa_next }
             guard String(cString: entry.pointee.ifa_name) == name else { continue }
             let flags = Int32(bitPattern: entry.pointee.ifa_flags)
-            result.isUp = flags & Int32(IFF_UP.rawValue) != 0 && flags & Int32(IFF_RUNNING.rawValue) != 0
+            result.isUp = flags & 0x1 != 0 && flags & 0x40 != 0  // IFF_UP, IFF_RUNNING
             guard let address = entry.pointee.ifa_addr else { continue }
             switch Int32(address.pointee.sa_family) {
             case AF_INET:
@@ -39,8 +41,9 @@ public struct NetworkInterface: Hashable, Sendable {
                 let bytes = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
                     withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
                 }
-                if let ip = InternetChecksum.address(bytes, at: 0, family: .inet6), bytes[0] == 0xfe, bytes[1] & 0xc0 == 0x80 {
-                    result.linkLocalIPv6.append(ip)
+                if let ip = InternetChecksum.address(bytes, at: 0, family: .inet6) {
+                    result.ipv6Addresses.append(ip)
+                    if bytes[0] == 0xfe, bytes[1] & 0xc0 == 0x80 { result.linkLocalIPv6.append(ip) }
                 }
             case AF_PACKET:
                 // struct sockaddr_ll: family(2) protocol(2) ifindex(4) hatype(2) pkttype(1) halen(1) addr(8)

@@ -65,14 +65,19 @@ public final class VRRPInstance: @unchecked Sendable {
         socket = try VRRPSocket(interface: interface, source: source)
         announcer = Announcer(interface: interface)
         var fds: [Int32] = [0, 0]
-        guard pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else { throw .system("pipe2") }
+        guard pipe(&fds) == 0 else { throw .system("pipe") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
         wakeRead = fds[0]
         wakeWrite = fds[1]
-        // Addresses a killed predecessor left behind would answer for the VIP while we are backup.
-        for address in configuration.virtualAddresses where interface.ipv4Addresses.contains(address.address) || interface.linkLocalIPv6.contains(address.address) {
-            _ = VirtualAddressCommand.run(add: false, address, interface: name)
+        let stale = configuration.virtualAddresses.filter { interface.ipv4Addresses.contains($0.address) || interface.ipv6Addresses.contains($0.address) }
+        let main = Thread { [self] in
+            // Addresses a killed predecessor left behind would answer for the VIP while we are backup.
+            for address in stale { _ = VirtualAddressCommand.run(add: false, address, interface: name) }
+            run()
         }
-        let main = Thread { [self] in run() }
         main.name = "vrrp-\(configuration.name)"
         main.start()
         if !configuration.trackInterfaces.isEmpty || !configuration.trackScripts.isEmpty {

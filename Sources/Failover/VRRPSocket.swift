@@ -15,6 +15,12 @@ public struct ReceivedVRRPPacket: Sendable {
 /// puts it in the IP header the checksum's pseudo-header names), one unbound for receiving (a bound raw
 /// socket only sees packets to its own address), joined to 224.0.0.18 / ff02::12 on the interface.
 final class VRRPSocket: @unchecked Sendable {
+    // <netinet/in.h> values Glibc's module does not always export (they sit behind _GNU_SOURCE).
+    static let recvPacketInfo: Int32 = 49
+    static let packetInfo: Int32 = 50
+    static let recvHopLimit: Int32 = 51
+    static let hopLimit: Int32 = 52
+
     let family: AddressFamily
     let interface: NetworkInterface
     let source: IPAddress
@@ -78,9 +84,9 @@ final class VRRPSocket: @unchecked Sendable {
             var request = ipv6_mreq()
             withUnsafeMutableBytes(of: &request.ipv6mr_multiaddr) { $0.copyBytes(from: InternetChecksum.addressBytes(VRRPAdvertisement.multicastV6)) }
             request.ipv6mr_interface = UInt32(index)
-            try option(receiveDescriptor, Int32(IPPROTO_IPV6), IPV6_ADD_MEMBERSHIP, request, "IPV6_ADD_MEMBERSHIP ff02::12")
-            try option(receiveDescriptor, Int32(IPPROTO_IPV6), IPV6_RECVHOPLIMIT, Int32(1), "IPV6_RECVHOPLIMIT")
-            try option(receiveDescriptor, Int32(IPPROTO_IPV6), IPV6_RECVPKTINFO, Int32(1), "IPV6_RECVPKTINFO")
+            try option(receiveDescriptor, Int32(IPPROTO_IPV6), IPV6_JOIN_GROUP, request, "IPV6_ADD_MEMBERSHIP ff02::12")
+            try option(receiveDescriptor, Int32(IPPROTO_IPV6), Self.recvHopLimit, Int32(1), "IPV6_RECVHOPLIMIT")
+            try option(receiveDescriptor, Int32(IPPROTO_IPV6), Self.recvPacketInfo, Int32(1), "IPV6_RECVPKTINFO")
             try option(sendDescriptor, Int32(IPPROTO_IPV6), IPV6_MULTICAST_IF, index, "IPV6_MULTICAST_IF")
             try option(sendDescriptor, Int32(IPPROTO_IPV6), IPV6_MULTICAST_HOPS, Int32(255), "IPV6_MULTICAST_HOPS")
             try option(sendDescriptor, Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS, Int32(255), "IPV6_UNICAST_HOPS")
@@ -175,9 +181,9 @@ final class VRRPSocket: @unchecked Sendable {
             let type = Int32(control[offset + 12]) | Int32(control[offset + 13]) << 8
             guard length >= headerSize, offset + length <= controlLength else { break }
             let data = offset + headerSize
-            if level == Int32(IPPROTO_IPV6), type == IPV6_HOPLIMIT, length >= headerSize + 4 {
+            if level == Int32(IPPROTO_IPV6), type == Self.hopLimit, length >= headerSize + 4 {
                 hopLimit = control[data]  // an int, little-endian, 0...255
-            } else if level == Int32(IPPROTO_IPV6), type == IPV6_PKTINFO, length >= headerSize + 16,
+            } else if level == Int32(IPPROTO_IPV6), type == Self.packetInfo, length >= headerSize + 16,
                       let address = InternetChecksum.address(control, at: data, family: .inet6) {
                 destination = address
             }

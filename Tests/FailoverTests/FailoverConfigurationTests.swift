@@ -56,7 +56,7 @@ import Testing
             _ = try parse("failover:\n  instances:\n    - " + instance)
             return nil
         } catch {
-            return error
+            return error as? ConfigError
         }
     }
 
@@ -98,7 +98,8 @@ import Testing
                 """)
             Issue.record("a virtual router id used twice on one interface was accepted")
         } catch {
-            #expect(error.line == 4 && error.field == "failover.instances[1].virtual_router_id")
+            let e = error as? ConfigError
+            #expect(e?.line == 4 && e?.field == "failover.instances[1].virtual_router_id")
         }
     }
 }

@@ -51,6 +51,26 @@ import Testing
         }
     }
 
+    /// A whole datagram keepalived 2.2.7 sent (vrrp_version 3, vrid 51, priority 100, advert_int 0.3), read off a
+    /// raw socket in a network namespace: header and payload as it arrived.
+    @Test func keepalivedIPv4AdvertDecodesAndReencodesByteForByte() throws {
+        let datagram = Self.hex("45c0002000170000ff70cfa60adc0002e000001231336401001e74000adc0064")
+        let header = try #require(IPv4HeaderFields(datagram: datagram))
+        #expect(header.ttl == 255 && header.source == IPAddress("10.220.0.2"))
+        let advert = try VRRPAdvertisement(decoding: header.payload, source: header.source, destination: header.destination, ttl: header.ttl)
+        #expect(advert == VRRPAdvertisement(virtualRouterID: 51, priority: 100, maxAdvertisementInterval: 30, addresses: [IPAddress("10.220.0.100")!]))
+        #expect(try advert.encoded(source: header.source, destination: header.destination) == header.payload)
+    }
+
+    /// keepalived 2.2.7's IPv6 advert (vrid 52) from its link-local address to ff02::12.
+    @Test func keepalivedIPv6AdvertDecodesAndReencodesByteForByte() throws {
+        let payload = Self.hex("31346401001ec3a3fd000220000000000000000000000100")
+        let source = IPAddress("fe80::864:45ff:fe52:5c13")!
+        let advert = try VRRPAdvertisement(decoding: payload, source: source, destination: VRRPAdvertisement.multicastV6, ttl: 255)
+        #expect(advert == VRRPAdvertisement(virtualRouterID: 52, priority: 100, maxAdvertisementInterval: 30, addresses: [IPAddress("fd00:220::100")!]))
+        #expect(try advert.encoded(source: source, destination: VRRPAdvertisement.multicastV6) == payload)
+    }
+
     static let valid = hex("3133640100640619c0a80164")
     static func decode(_ bytes: [UInt8], ttl: UInt8 = 255) throws(VRRPDecodingError) -> VRRPAdvertisement {
         try VRRPAdvertisement(decoding: bytes, source: source4, destination: VRRPAdvertisement.multicastV4, ttl: ttl)
