@@ -19,6 +19,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case mime = "mime"
     case webRequest = "web-request"
     case vrrp = "vrrp"
+    case ipvsSync = "ipvs-sync"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -49,6 +50,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .mime: MIMETarget.run(bytes)
         case .webRequest: WebRequestTarget.run(bytes)
         case .vrrp: VRRPTarget.run(bytes)
+        case .ipvsSync: IPVSSyncTarget.run(bytes)
         }
     }
 }
