@@ -142,7 +142,7 @@ public struct AdminAPI: Sendable {
             return .json(MailWhoDTO(user: user, placements: await mail.mailPlacements(for: user)))
         case (.failover, _):
             guard let failover = control as? any FailoverDirectorControl else { throw APIError(.notFound, "this director runs no failover") }
-            return .json(FailoverDTO(await failover.failoverStatus()))
+            return .json(FailoverDTO(await failover.failoverStatus(), sync: await failover.connectionSyncCounters()))
         case (.mailStats, _):
             guard let mail = control as? any MailDirectorControl else { throw APIError(.notFound, "this director runs no mail proxy") }
             return .json(MailStatsDTO(await mail.mailCounters()))

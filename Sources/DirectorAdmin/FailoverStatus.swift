@@ -6,6 +6,8 @@ import Prometheus
 public protocol FailoverDirectorControl: DirectorControl {
     /// Every instance's state (empty when the director runs no failover).
     func failoverStatus() async -> [VRRPInstanceStatus]
+    /// The state-sync daemon's counters, when `failover.sync` is configured.
+    func connectionSyncCounters() async -> ConnectionSyncDaemon.Counters?
 }
 
 /// `GET /api/failover`.
@@ -26,9 +28,18 @@ struct FailoverDTO: Encodable {
         var lastError: String?
     }
 
-    var instances: [Instance]
+    struct Sync: Encodable {
+        var messagesSent: Int
+        var messagesReceived: Int
+        var entriesReceived: Int
+        var dropped: Int
+    }
 
-    init(_ statuses: [VRRPInstanceStatus]) {
+    var instances: [Instance]
+    var sync: Sync?
+
+    init(_ statuses: [VRRPInstanceStatus], sync counters: ConnectionSyncDaemon.Counters? = nil) {
+        sync = counters.map { Sync(messagesSent: $0.messagesSent, messagesReceived: $0.messagesReceived, entriesReceived: $0.entriesReceived, dropped: $0.dropped) }
         instances = statuses.map { s in
             Instance(name: s.name, interface: s.interface, virtualRouterID: Int(s.virtualRouterID), state: s.state.rawValue,
                      priority: Int(s.priority), configuredPriority: Int(s.configuredPriority), master: s.masterAddress?.description,

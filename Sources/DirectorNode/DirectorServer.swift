@@ -45,6 +45,8 @@ public actor DirectorServer: Service {
     private nonisolated let mailServiceKeys = NIOLockedValueBox<[VirtualServiceKey]>([])
     /// The VRRP instances of the `failover:` block, started last and stopped first.
     public nonisolated let failover = NIOLockedValueBox<FailoverService?>(nil)
+    /// The IPVS sync protocol daemon of `failover.sync`, when configured.
+    public nonisolated let connectionSync = NIOLockedValueBox<ConnectionSyncDaemon?>(nil)
     private let load: @Sendable () throws -> DirectorConfiguration
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -71,7 +73,8 @@ public actor DirectorServer: Service {
         self.load = load
         self.runtime = DirectorRuntime(logger: logger, wallClock: Date().timeIntervalSince1970)
         self.monitor = HealthMonitor(group: group, logger: logger)
-        self.mailControl = MailAwareControl(runtime: runtime, statistics: mailStatistics, mailServices: mailServiceKeys, failover: failover)
+        self.mailControl = MailAwareControl(runtime: runtime, statistics: mailStatistics, mailServices: mailServiceKeys, failover: failover,
+                                             connectionSync: connectionSync)
     }
 
     /// Loads the configuration and starts everything; a bad configuration or a busy address throws.
@@ -114,6 +117,16 @@ public actor DirectorServer: Service {
             let service = FailoverService(configuration: settings, logger: logger)
             try await service.start()
             failover.withLockedValue { $0 = service }
+            if let sync = settings.sync {
+                let daemon = ConnectionSyncBridge.daemon(sync, runtime: runtime, failover: service, logger: logger)
+                do {
+                    try daemon.start()
+                } catch {
+                    await stopFailover()
+                    throw error
+                }
+                connectionSync.withLockedValue { $0 = daemon }
+            }
         }
         logger.notice("director started", metadata: ["services": "\(configuration.services.count)"])
     }
@@ -200,6 +213,10 @@ public actor DirectorServer: Service {
 
     /// Gives up the virtual addresses first (priority 0: the backup takes over at once), before draining.
     private func stopFailover() async {
+        connectionSync.withLockedValue { current in
+            current?.stop()
+            current = nil
+        }
         let service = failover.withLockedValue { current -> FailoverService? in
             defer { current = nil }
             return current

@@ -15,7 +15,11 @@ struct MailAwareControl: MailDirectorControl, FailoverDirectorControl {
     /// The director's VRRP instances, once started.
     let failover: NIOLockedValueBox<FailoverService?>
 
+    /// The director's state-sync daemon, once started.
+    let connectionSync: NIOLockedValueBox<ConnectionSyncDaemon?>
+
     func failoverStatus() async -> [VRRPInstanceStatus] { failover.withLockedValue { $0 }?.status ?? [] }
+    func connectionSyncCounters() async -> ConnectionSyncDaemon.Counters? { connectionSync.withLockedValue { $0 }?.counters }
 
     func snapshot() async -> DirectorSnapshot { await runtime.snapshot() }
     func apply(_ commands: [IPVSCommand]) async throws(ConfigError) { try await runtime.apply(commands) }

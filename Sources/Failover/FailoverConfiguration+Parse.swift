@@ -8,7 +8,7 @@ extension FailoverConfiguration {
 
     /// Parses the `failover:` block; every error names the file, the line and the field.
     public static func parse(_ node: ConfigNode) throws(ConfigError) -> FailoverConfiguration {
-        try node.allowOnly(["instances"])
+        try node.allowOnly(["instances", "sync"])
         var instances: [VRRPInstanceConfiguration] = []
         var names: Set<String> = []
         var routers: Set<String> = []
@@ -21,7 +21,24 @@ extension FailoverConfiguration {
             }
             instances.append(instance)
         }
-        return FailoverConfiguration(instances: instances)
+        var sync: ConnectionSyncConfiguration?
+        if let field = try node.optional("sync") { sync = try parseSync(field) }
+        return FailoverConfiguration(instances: instances, sync: sync)
+    }
+
+    static func parseSync(_ node: ConfigNode) throws(ConfigError) -> ConnectionSyncConfiguration {
+        try node.allowOnly(["interface", "sync_id", "peers", "port", "interval"])
+        let interface = try node.required("interface").string()
+        guard !interface.isEmpty, interface.utf8.count < 16 else { throw try node.required("interface").error("'\(interface)' is not an interface name") }
+        var peers: [IPAddress] = []
+        for item in try node.optional("peers")?.list() ?? [] {
+            let text = try item.string()
+            guard let peer = IPAddress(text), peer.family == .inet else { throw item.error("'\(text)' is not an IPv4 address") }
+            peers.append(peer)
+        }
+        return ConnectionSyncConfiguration(interface: interface, syncID: UInt8(try node.optional("sync_id")?.int(in: 0...255) ?? 0), peers: peers,
+                                           port: UInt16(try node.optional("port")?.int(in: 1...65535) ?? Int(IPVSSyncMessage.port)),
+                                           interval: try node.optional("interval")?.seconds(in: 0.1...60) ?? 1)
     }
 
     static func parseInstance(_ node: ConfigNode) throws(ConfigError) -> VRRPInstanceConfiguration {

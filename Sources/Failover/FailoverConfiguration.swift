@@ -3,8 +3,13 @@ public import ShoalCore
 /// The director's `failover:` block: the VRRP instances this director runs.
 public struct FailoverConfiguration: Hashable, Sendable {
     public var instances: [VRRPInstanceConfiguration]
+    /// Connection/persistence state sync (the IPVS sync protocol v1), when configured.
+    public var sync: ConnectionSyncConfiguration?
 
-    public init(instances: [VRRPInstanceConfiguration]) { self.instances = instances }
+    public init(instances: [VRRPInstanceConfiguration], sync: ConnectionSyncConfiguration? = nil) {
+        self.instances = instances
+        self.sync = sync
+    }
 }
 
 /// One VRRP instance (keepalived's `vrrp_instance`): who it is, where it speaks, what it holds and tracks.

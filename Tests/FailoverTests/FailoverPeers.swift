@@ -94,20 +94,24 @@ extension NamespaceLab {
         return KeepalivedProcess(main: process, vrrpPidFile: vrrpPid)
     }
 
-    /// `GET /api/failover` from inside host a: the first instance's fields.
-    func shoalStatus() async -> [String: Any]? {
+    /// `GET /api/failover` from inside a host (default a): the whole document.
+    func failoverDocument(_ namespace: String? = nil) async -> [String: Any]? {
         guard let curl = try? requiredTool("curl", package: "curl"),
-              let result = try? await TestProcess.run(ip, ["netns", "exec", a, curl, "-s", "-m", "2", "http://127.0.0.1:9000/api/failover"], timeout: 10),
-              result.status == 0,
-              let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
-              let instances = object["instances"] as? [[String: Any]] else { return nil }
-        return instances.first
+              let result = try? await TestProcess.run(ip, ["netns", "exec", namespace ?? a, curl, "-s", "-m", "2", "http://127.0.0.1:9000/api/failover"],
+                                                      timeout: 10),
+              result.status == 0 else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    }
+
+    /// The first instance's fields from `GET /api/failover`.
+    func shoalStatus(_ namespace: String? = nil) async -> [String: Any]? {
+        (await failoverDocument(namespace)?["instances"] as? [[String: Any]])?.first
     }
 
     /// Waits until shoal's status shows `state`.
-    func waitForShoalState(_ state: String, timeout: Double = 30) async throws {
-        try await waitFor("shoal in state \(state)", timeout: timeout) {
-            let status = await shoalStatus()
+    func waitForShoalState(_ state: String, in namespace: String? = nil, timeout: Double = 30) async throws {
+        try await waitFor("shoal in \(namespace ?? a) in state \(state)", timeout: timeout) {
+            let status = await shoalStatus(namespace)
             return (status?["state"] as? String == state, "\(status ?? [:])")
         }
     }
