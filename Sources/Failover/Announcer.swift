@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import ShoalCore
+import ShoalCore
 
 /// Sends gratuitous ARPs (AF_PACKET, to the broadcast address) and unsolicited neighbour advertisements
 /// (raw ICMPv6 to ff02::1, hop limit 255) for the virtual addresses on one interface.

@@ -1,4 +1,4 @@
-public import ShoalCore
+import ShoalCore
 
 extension IPVSSyncMessage {
     static let optionSequence: UInt8 = 1

@@ -1,7 +1,7 @@
 import Foundation
 public import Logging
 import NIOConcurrencyHelpers
-public import ShoalCore
+import ShoalCore
 #if canImport(Glibc)
 import Glibc
 #endif
