@@ -9,7 +9,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet
 	dovecot-dev autoconf automake libtool gcc make \
 	keepalived iproute2
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd keepalived
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
@@ -50,6 +50,7 @@ bench: check-swift
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
 	scripts/bench-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
+	scripts/bench-failover.sh "$$(swift build -c release --show-bin-path)/shoal"
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

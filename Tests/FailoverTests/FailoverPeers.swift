@@ -17,15 +17,17 @@ extension NamespaceLab {
         var vip: String { ipv6 ? "\(NamespaceLab.vip6)/64" : "\(NamespaceLab.vip4)/24" }
     }
 
-    /// A web server on the host answering `letter`: on 127.0.0.1:8081 behind the director on host a, directly on
-    /// port 80 (both families) on host b.
+    /// A web server on the host answering `letter`: on 127.0.0.1:8081 and [::1]:8081 behind the director on host a,
+    /// directly on port 80 (both families) on host b.
     func startWebServer(_ namespace: String, letter: String, behindDirector: Bool) throws {
         let python = try requiredTool("python3", package: "python3")
         let root = "\(directory)/www-\(letter)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try "\(letter)\n".write(toFile: "\(root)/index.html", atomically: true, encoding: .utf8)
-        let arguments = behindDirector ? ["8081", "--bind", "127.0.0.1"] : ["80", "--bind", "::"]
-        _ = try start(namespace, [python, "-m", "http.server"] + arguments + ["--directory", root], name: "web-\(letter)")
+        let binds = behindDirector ? [("8081", "127.0.0.1"), ("8081", "::1")] : [("80", "::")]
+        for (port, address) in binds {
+            _ = try start(namespace, [python, "-m", "http.server", port, "--bind", address, "--directory", root], name: "web-\(letter)")
+        }
     }
 
     /// `shoal director` on host a: a proxy service on port 80 (both families) to the local web server, the admin
@@ -50,7 +52,7 @@ extension NamespaceLab {
             services:
               - name: web
                 listen: "\(router.ipv6 ? "[::]:80" : "0.0.0.0:80")"
-                servers: [{address: "127.0.0.1:8081"}]
+                servers: [{address: "\(router.ipv6 ? "[::1]:8081" : "127.0.0.1:8081")"}]
             failover:
               instances:
             \(instance)
