@@ -6,13 +6,14 @@
 # cases, killed with SIGKILL (its VRRP process) and its VIP removed as its host's death would.
 #
 # Usage: scripts/bench-failover.sh SHOAL_BINARY
-# Environment: RUNS (3 per case), INTERVALS ("0.3 0.5": advert intervals in seconds).
+# Environment: RUNS (3 per case), INTERVALS ("0.3 0.5": advert intervals in seconds), BACKUPS ("shoal keepalived").
 # Namespaces are named shfo-bench-*; all are removed on exit.
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
 shoal="$1"
 runs="${RUNS:-3}"
 intervals="${INTERVALS:-0.3 0.5}"
+backups="${BACKUPS:-shoal keepalived}"
 for tool in keepalived python3 ip; do
     command -v "$tool" >/dev/null || { echo "error: $tool not found (apt-get install keepalived python3 iproute2)" >&2; exit 1; }
 done
@@ -24,6 +25,7 @@ pids=()
 cleanup() {
     for f in "$work"/*.vrrp.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do { wait "$pid"; } 2>/dev/null || true; done
     for ns in "$ns_br" "$ns_a" "$ns_b" "$ns_c"; do ip netns del "$ns" 2>/dev/null || true; done
     rm -rf "$work"
 }
@@ -116,7 +118,7 @@ has_vip() { ip -n "$1" -br addr show dev eth0 | grep -q "$vip"; }
 results="$work/results.txt"
 : > "$results"
 for interval in $intervals; do
-    for backup in shoal keepalived; do
+    for backup in $backups; do
         for run in $(seq 1 "$runs"); do
             start_keepalived "$ns_b" "master-$run" 150 "$interval"
             if [ "$backup" = shoal ]; then start_shoal 100 "$interval"; else start_keepalived "$ns_a" "backup-$run" 100 "$interval"; fi
