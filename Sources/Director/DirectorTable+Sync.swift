@@ -38,7 +38,8 @@ extension DirectorTable {
         let candidates: [VirtualServiceKey] = synced.proto == .ip
             ? [.fwmark(synced.virtual.address.foldedWord, synced.client.family)]
             : [.address(synced.proto, synced.virtual), .address(synced.proto, Endpoint(synced.virtual.address, 0))]
-        guard let si = candidates.lazy.compactMap({ self.serviceIndex[$0] }).first,
+        let index = serviceIndex
+        guard let si = candidates.lazy.compactMap({ index[$0] }).first,
               let persistence = services[si].config.persistence else { return false }
         let port = synced.destination.port
         guard let j = services[si].servers.firstIndex(where: {

@@ -44,9 +44,12 @@ public actor DirectorServer: Service {
     private nonisolated let mailControl: MailAwareControl
     private nonisolated let mailServiceKeys = NIOLockedValueBox<[VirtualServiceKey]>([])
     /// The VRRP instances of the `failover:` block, started last and stopped first.
-    public nonisolated let failover = NIOLockedValueBox<FailoverService?>(nil)
+    nonisolated let failover = NIOLockedValueBox<FailoverService?>(nil)
     /// The IPVS sync protocol daemon of `failover.sync`, when configured.
-    public nonisolated let connectionSync = NIOLockedValueBox<ConnectionSyncDaemon?>(nil)
+    nonisolated let connectionSync = NIOLockedValueBox<ConnectionSyncDaemon?>(nil)
+
+    /// Every VRRP instance's state (empty without a `failover:` block).
+    public nonisolated var failoverStatus: [VRRPInstanceStatus] { failover.withLockedValue { $0 }?.status ?? [] }
     private let load: @Sendable () throws -> DirectorConfiguration
     private let group: any EventLoopGroup
     private let logger: Logger
