@@ -66,7 +66,7 @@ import Testing
             // The backup hears the templates (two clients: two entries per send).
             try await lab.waitFor("the backup to receive the master's templates") {
                 let sync = await lab.failoverDocument(lab.b)?["sync"] as? [String: Any]
-                return ((sync?["entriesReceived"] as? Int ?? 0) >= 2, "\(sync ?? [:])")
+                return ((sync?["entries_received"] as? Int ?? 0) >= 2, "\(sync ?? [:])")
             }
             master.kill()
             await lab.removeAddress(lab.a, "\(NamespaceLab.vip4)/24")

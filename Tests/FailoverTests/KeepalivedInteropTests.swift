@@ -47,7 +47,7 @@ import Testing
                 return (!b.contains(NamespaceLab.vip4), b)
             }
             let status = await lab.shoalStatus()
-            #expect((status?["advertisementsReceived"] as? Int ?? 0) > 0, "shoal heard keepalived: \(status ?? [:])")
+            #expect((status?["advertisements_received"] as? Int ?? 0) > 0, "shoal heard keepalived: \(status ?? [:])")
             #expect((status?["dropped"] as? [String: Int] ?? [:]).isEmpty, "keepalived's adverts all passed the checks: \(status ?? [:])")
             keepalived.crash()
         }
@@ -97,9 +97,9 @@ import Testing
             }
             // Ten of shoal's adverts (3 s at 0.3 s, keepalived's master-down interval is about 1.1 s) reach keepalived
             // by unicast: it stays backup, the VIP stays on shoal.
-            let sent = await lab.shoalStatus()?["advertisementsSent"] as? Int ?? 0
+            let sent = await lab.shoalStatus()?["advertisements_sent"] as? Int ?? 0
             try await lab.waitFor("ten more adverts from shoal") {
-                let now = await lab.shoalStatus()?["advertisementsSent"] as? Int ?? 0
+                let now = await lab.shoalStatus()?["advertisements_sent"] as? Int ?? 0
                 return (now >= sent + 10, "\(now)")
             }
             #expect(!(keepalived.main.standardOutput + keepalived.main.standardError).contains("Entering MASTER STATE"))
@@ -112,7 +112,7 @@ import Testing
             shoal = try lab.startShoal(.init(priority: 100, unicastPeer: "10.220.0.2"))
             try await lab.waitFor("shoal to settle as backup on keepalived's unicast adverts") {
                 let status = await lab.shoalStatus()
-                return (status?["state"] as? String == "backup" && (status?["advertisementsReceived"] as? Int ?? 0) > 0, "\(status ?? [:])")
+                return (status?["state"] as? String == "backup" && (status?["advertisements_received"] as? Int ?? 0) > 0, "\(status ?? [:])")
             }
             #expect(await lab.fetch(Self.url4) == "B")
             keepalived.crash()

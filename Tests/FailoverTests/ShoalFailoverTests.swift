@@ -50,7 +50,7 @@ import Testing
             }
             let status = await lab.shoalStatus()
             #expect(status?["state"] as? String == "master", "priority 200 in malformed adverts must not win: \(status ?? [:])")
-            #expect(status?["advertisementsReceived"] as? Int == 0)
+            #expect(status?["advertisements_received"] as? Int == 0)
             #expect(await lab.addresses(lab.a).contains(NamespaceLab.vip4))
             // The same sender's well-formed advert does take effect: shoal yields to priority 200.
             try await lab.inside(lab.b, [python, script, "good"])
