@@ -49,6 +49,14 @@ import Testing
             let status = await lab.shoalStatus()
             #expect((status?["advertisements_received"] as? Int ?? 0) > 0, "shoal heard keepalived: \(status ?? [:])")
             #expect((status?["dropped"] as? [String: Int] ?? [:]).isEmpty, "keepalived's adverts all passed the checks: \(status ?? [:])")
+            // The status page and the metrics show the state too.
+            let curl = try requiredTool("curl", package: "curl")
+            let page = try await lab.inside(lab.a, [curl, "-s", "-m", "2", "http://127.0.0.1:9000/status"]).stdout
+            #expect(page.contains("class=\"vrrp\" data-instance=\"VI_1\" data-state=\"MASTER\""), "\(page.prefix(2000))")
+            let metrics = try await lab.inside(lab.a, [curl, "-s", "-m", "2", "http://127.0.0.1:9000/metrics"]).stdout
+            #expect(metrics.contains("shoal_vrrp_state{instance=\"VI_1\"} 2"), "\(metrics.suffix(1500))")
+            #expect(metrics.contains("shoal_vrrp_transitions_total{instance=\"VI_1\", state=\"master\"} 1")
+                || metrics.contains("shoal_vrrp_transitions_total{instance=\"VI_1\",state=\"master\"} 1"), "\(metrics.suffix(1500))")
             keepalived.crash()
         }
     }
