@@ -73,10 +73,7 @@ public final class ConnectionSyncDaemon: @unchecked Sendable {
         request.imr_multiaddr.s_addr = UInt32(0xE000_0051).bigEndian
         request.imr_ifindex = Int32(bitPattern: interface.index)
         setsockopt(fd, Int32(IPPROTO_IP), IP_MULTICAST_IF, &request, socklen_t(MemoryLayout<ip_mreqn>.size))
-        var address = VRRPSocket.socketAddress(.v4(0), scope: 0)
-        withUnsafeMutableBytes(of: &address.storage) { raw in
-            raw.storeBytes(of: configuration.port.bigEndian, toByteOffset: 2, as: UInt16.self)
-        }
+        var address = VRRPSocket.socketAddress(.v4(0), port: configuration.port, scope: 0)
         let bound = withUnsafeBytes(of: &address.storage) { bind(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length) }
         guard bound == 0 else { throw .system("sync: bind port \(configuration.port)") }
         if configuration.peers.isEmpty {
@@ -134,10 +131,7 @@ public final class ConnectionSyncDaemon: @unchecked Sendable {
             guard !batch.isEmpty, let bytes = try? IPVSSyncMessage(syncID: configuration.syncID, connections: batch).encoded() else { return }
             let destinations = configuration.peers.isEmpty ? [IPVSSyncMessage.multicastGroup] : configuration.peers
             for destination in destinations {
-                var address = VRRPSocket.socketAddress(destination, scope: 0)
-                withUnsafeMutableBytes(of: &address.storage) { raw in
-                    raw.storeBytes(of: configuration.port.bigEndian, toByteOffset: 2, as: UInt16.self)
-                }
+                var address = VRRPSocket.socketAddress(destination, port: configuration.port, scope: 0)
                 let sent = bytes.withUnsafeBytes { payload in
                     withUnsafeBytes(of: &address.storage) {
                         sendto(descriptor, payload.baseAddress, payload.count, 0, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length)

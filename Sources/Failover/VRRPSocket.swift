@@ -97,19 +97,22 @@ final class VRRPSocket: @unchecked Sendable {
         }
     }
 
-    /// A sockaddr_in / sockaddr_in6 for `address` (port 0), in a storage big enough for either.
-    static func socketAddress(_ address: IPAddress, scope: UInt32) -> (storage: sockaddr_storage, length: socklen_t) {
+    /// A sockaddr_in / sockaddr_in6 for `address` and `port`, in a storage big enough for either. Not ShoalCore's
+    /// `Endpoint.socketAddress`: link-local and multicast IPv6 destinations need the interface as scope id.
+    static func socketAddress(_ address: IPAddress, port: UInt16 = 0, scope: UInt32) -> (storage: sockaddr_storage, length: socklen_t) {
         var storage = sockaddr_storage()
         switch address {
         case let .v4(v):
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
             sin.sin_addr.s_addr = v.bigEndian
             withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) } }
             return (storage, socklen_t(MemoryLayout<sockaddr_in>.size))
         case .v6:
             var sin6 = sockaddr_in6()
             sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = port.bigEndian
             withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: InternetChecksum.addressBytes(address)) }
             sin6.sin6_scope_id = scope
             withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin6) { raw.copyMemory(from: $0) } }
