@@ -13,6 +13,8 @@ extension NamespaceLab {
         var unicastPeer: String?
         var unicastSource: String?
         var trackScript: String?
+        /// A file every transition appends keepalived's notify arguments to (`INSTANCE VI_1 MASTER 150`).
+        var notifyLog: String?
         var vrid = 51
         var vip: String { ipv6 ? "\(NamespaceLab.vip6)/64" : "\(NamespaceLab.vip4)/24" }
     }
@@ -45,6 +47,7 @@ extension NamespaceLab {
 
             """
         if let peer = router.unicastPeer { instance += "      unicast_peers: [\"\(peer)\"]\n" }
+        if let log = router.notifyLog { instance += "      notify: {any: \"echo $1 $2 $3 $4 >> \(log)\"}\n" }
         if let script = router.trackScript { instance += "      track_scripts: [{command: \"\(script)\", interval: 0.2, weight: -60}]\n" }
         let config = """
             director:

@@ -68,7 +68,8 @@ import Testing
             FileManager.default.createFile(atPath: flag, contents: Data())
             try lab.startWebServer(lab.a, letter: "A", behindDirector: true)
             try lab.startWebServer(lab.b, letter: "B", behindDirector: false)
-            _ = try lab.startShoal(.init(priority: 150, trackScript: "test -e \(flag)"))
+            let notified = "\(lab.directory)/notify.log"
+            _ = try lab.startShoal(.init(priority: 150, trackScript: "test -e \(flag)", notifyLog: notified))
             let keepalived = try lab.startKeepalived(.init(priority: 100))
             try await lab.waitForShoalState("master")
             try await lab.waitForAnswer(KeepalivedInteropTests.url4, "A")
@@ -82,6 +83,12 @@ import Testing
             try await lab.waitForShoalState("master")
             try await lab.waitForAnswer(KeepalivedInteropTests.url4, "A")
             #expect(await lab.shoalStatus()?["priority"] as? Int == 150)
+            // The notify command saw every transition, with keepalived's arguments.
+            try await lab.waitFor("the four notifications") {
+                let lines = ((try? String(contentsOfFile: notified, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+                return (lines == ["INSTANCE VI_1 BACKUP 150", "INSTANCE VI_1 MASTER 150", "INSTANCE VI_1 BACKUP 90", "INSTANCE VI_1 MASTER 150"],
+                        "\(lines)")
+            }
             keepalived.crash()
         }
     }
