@@ -7,13 +7,13 @@ BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
 	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
-	nftables iproute2
+	nftables iproute2 keepalived
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
-# Seconds each fuzz target runs for under `make fuzz` (19 targets).
+# Seconds each fuzz target runs for under `make fuzz` (21 targets).
 FUZZ_SECONDS ?= 60
 
 .PHONY: all build demo demo-director test bench stress fuzz check-swift clean
@@ -61,6 +61,7 @@ bench: check-swift
 	scripts/bench-nft.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/profile-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 20
 	scripts/bench-appliance.sh "$$(swift build -c release --show-bin-path)/shoal" 3
+	scripts/bench-failover.sh "$$(swift build -c release --show-bin-path)/shoal"
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

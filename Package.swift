@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "HTMLSanitizer", targets: ["HTMLSanitizer"]),
         .library(name: "Webmail", targets: ["Webmail"]),
         .library(name: "Appliance", targets: ["Appliance"]),
+        .library(name: "Failover", targets: ["Failover"]),
         .executable(name: "shoal", targets: ["shoal"]),
     ],
     dependencies: [
@@ -341,7 +342,7 @@ let package = Package(
         .target(
             name: "DirectorAdmin",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "ShoalHTTP",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "ShoalHTTP", "Failover",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -363,7 +364,7 @@ let package = Package(
             name: "DirectorNode",
             dependencies: [
                 "ShoalCore", "ShoalServer", "Director", "HealthCheck", "DirectorProxy", "DirectorAdmin", "DirectorIPVS", "MailDirector",
-                "DirectorNFT",
+                "DirectorNFT", "Failover",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -473,6 +474,20 @@ let package = Package(
             name: "ApplianceTests",
             dependencies: ["Appliance", "ShoalCore", "Directory", "DirectorNode", "MailNode", "WebServer", "ShoalTestFixtures", "shoal"],
             resources: [.copy("Peers")],
+            swiftSettings: sharedSettings
+        ),
+        .target(
+            name: "Failover",
+            dependencies: [
+                "ShoalCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: sharedSettings
+        ),
+        .testTarget(
+            name: "FailoverTests",
+            dependencies: ["Failover", "ShoalCore", "ShoalTestFixtures", .product(name: "Logging", package: "swift-log")],
             swiftSettings: sharedSettings
         ),
     ]

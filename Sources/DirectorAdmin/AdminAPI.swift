@@ -65,12 +65,16 @@ public struct AdminAPI: Sendable {
         switch (route, method) {
         case (.statusPage, _):
             let snapshot = await control.snapshot()
-            let html = StatusPage.render(snapshot, now: clock(), refreshSeconds: statusRefreshSeconds)
+            var html = StatusPage.render(snapshot, now: clock(), refreshSeconds: statusRefreshSeconds)
+            if let failover = control as? any FailoverDirectorControl, let end = html.range(of: "<div id=\"services\">") {
+                html.insert(contentsOf: FailoverRendering.html(await failover.failoverStatus()), at: end.lowerBound)
+            }
             return .text(html, contentType: "text/html; charset=utf-8")
         case (.metrics, _):
             let snapshot = await control.snapshot()
             var text = MetricsExporter.render(snapshot, now: clock())
             if let mail = control as? any MailDirectorControl { text += MetricsExporter.renderMail(await mail.mailCounters()) }
+            if let failover = control as? any FailoverDirectorControl { text += FailoverRendering.metrics(await failover.failoverStatus()) }
             return .text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
         case (.services, .GET):
             let snapshot = await control.snapshot()
@@ -136,6 +140,9 @@ public struct AdminAPI: Sendable {
             guard let mail = control as? any MailDirectorControl else { throw APIError(.notFound, "this director runs no mail proxy") }
             let user = encoded.removingPercentEncoding ?? encoded
             return .json(MailWhoDTO(user: user, placements: await mail.mailPlacements(for: user)))
+        case (.failover, _):
+            guard let failover = control as? any FailoverDirectorControl else { throw APIError(.notFound, "this director runs no failover") }
+            return .json(FailoverDTO(await failover.failoverStatus(), sync: await failover.connectionSyncCounters()))
         case (.mailStats, _):
             guard let mail = control as? any MailDirectorControl else { throw APIError(.notFound, "this director runs no mail proxy") }
             return .json(MailStatsDTO(await mail.mailCounters()))

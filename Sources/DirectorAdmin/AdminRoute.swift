@@ -26,6 +26,8 @@ public enum AdminRoute: Hashable, Sendable {
     case mailWho(String)
     /// `/api/mail/stats`: logins proxied per node, refused, unavailable; sessions per node.
     case mailStats
+    /// `/api/failover`: every VRRP instance's state, priority, master and counters.
+    case failover
 
     /// The route of a path, or nil (404). A trailing slash is ignored.
     public init?(path: String) {
@@ -40,6 +42,7 @@ public enum AdminRoute: Hashable, Sendable {
         case ["api", "connections"]: self = .connections
         case ["api", "ipvsadm"]: self = .ipvsadm
         case ["api", "mail", "stats"]: self = .mailStats
+        case ["api", "failover"]: self = .failover
         case let s where s.count == 4 && s[0] == "api" && s[1] == "mail" && s[2] == "who" && !s[3].isEmpty: self = .mailWho(s[3])
         default:
             guard segments.count >= 3, segments[0] == "api", segments[1] == "services", !segments[2].isEmpty else { return nil }
@@ -57,7 +60,7 @@ public enum AdminRoute: Hashable, Sendable {
     /// The methods this route answers (HEAD is answered wherever GET is).
     public var allowedMethods: [HTTPMethod] {
         switch self {
-        case .statusPage, .metrics, .stats, .connections, .mailWho, .mailStats: return [.GET]
+        case .statusPage, .metrics, .stats, .connections, .mailWho, .mailStats, .failover: return [.GET]
         case .services: return [.GET, .POST]
         case .service: return [.GET, .PATCH, .DELETE]
         case .servers: return [.GET, .POST]

@@ -1,4 +1,5 @@
 import Director
+import Failover
 import DirectorProxy
 import Foundation
 import HealthCheck
@@ -12,7 +13,7 @@ extension DirectorConfiguration {
 
     /// Builds a configuration from a parsed YAML document.
     public static func parse(_ root: ConfigNode) throws(ConfigError) -> DirectorConfiguration {
-        try root.allowOnly(["director", "services"])
+        try root.allowOnly(["director", "services", "failover"])
         var configuration = DirectorConfiguration()
         var defaults = ProxySettings()
         if let director = try root.optional("director") {
@@ -42,6 +43,7 @@ extension DirectorConfiguration {
             }
             configuration.services.append(service)
         }
+        if let failover = try root.optional("failover") { configuration.failover = try FailoverConfiguration.parse(failover) }
         return configuration
     }
 

@@ -1,5 +1,6 @@
 public import Director
 public import DirectorProxy
+public import Failover
 public import HealthCheck
 public import MailDirector
 public import ShoalCore
@@ -14,6 +15,8 @@ public struct DirectorConfiguration: Sendable {
     /// The proxy settings of services that do not set their own (and of services added through the admin API).
     public var proxyDefaults = ProxySettings()
     public var services: [ServiceDefinition] = []
+    /// The `failover:` block: VRRP instances this director runs (nil: none).
+    public var failover: FailoverConfiguration?
 
     public init() {}
 }

@@ -3,6 +3,7 @@ public import DirectorIPVS
 public import DirectorNFT
 import DirectorProxy
 import Director
+public import Failover
 import Foundation
 import HealthCheck
 import MailAccess
@@ -53,6 +54,13 @@ public actor DirectorServer: Service {
     /// What the admin API controls: the runtime, with the mail proxies' counters and placements.
     private nonisolated let mailControl: MailAwareControl
     private nonisolated let mailServiceKeys = NIOLockedValueBox<[VirtualServiceKey]>([])
+    /// The VRRP instances of the `failover:` block, started last and stopped first.
+    nonisolated let failover = NIOLockedValueBox<FailoverService?>(nil)
+    /// The IPVS sync protocol daemon of `failover.sync`, when configured.
+    nonisolated let connectionSync = NIOLockedValueBox<ConnectionSyncDaemon?>(nil)
+
+    /// Every VRRP instance's state (empty without a `failover:` block).
+    public nonisolated var failoverStatus: [VRRPInstanceStatus] { failover.withLockedValue { $0 }?.status ?? [] }
     private let load: @Sendable () throws -> DirectorConfiguration
     private let group: any EventLoopGroup
     private let logger: Logger
@@ -87,7 +95,8 @@ public actor DirectorServer: Service {
         self.load = load
         self.runtime = DirectorRuntime(logger: logger, wallClock: Date().timeIntervalSince1970)
         self.monitor = HealthMonitor(group: group, logger: logger)
-        self.mailControl = MailAwareControl(runtime: runtime, statistics: mailStatistics, mailServices: mailServiceKeys)
+        self.mailControl = MailAwareControl(runtime: runtime, statistics: mailStatistics, mailServices: mailServiceKeys, failover: failover,
+                                             connectionSync: connectionSync)
     }
 
     /// Loads the configuration and starts everything; a bad configuration or a busy address throws.
@@ -138,6 +147,22 @@ public actor DirectorServer: Service {
             if let kernel { Task { if let snapshot = try? await kernel.kernel.snapshot() { runtime.observe(snapshot) } } }
         }
         runtime.runNotify(notify)
+        if let settings = configuration.failover {
+            // Last: a router that becomes master finds the listeners already bound on the wildcard address.
+            let service = FailoverService(configuration: settings, logger: logger)
+            try await service.start()
+            failover.withLockedValue { $0 = service }
+            if let sync = settings.sync {
+                let daemon = ConnectionSyncBridge.daemon(sync, runtime: runtime, failover: service, logger: logger)
+                do {
+                    try daemon.start()
+                } catch {
+                    await stopFailover()
+                    throw error
+                }
+                connectionSync.withLockedValue { $0 = daemon }
+            }
+        }
         logger.notice("director started", metadata: ["services": "\(configuration.services.count)"])
     }
 
@@ -170,6 +195,10 @@ public actor DirectorServer: Service {
         do {
             let next = try await openingMailDirectories(try load())
             try checkDataplane(next)
+            let next = try load()
+            guard next.failover == configuration.failover else {
+                throw FailoverError("the failover block changed; restart the director to apply it (a reload keeps the VRRP instances running)")
+            }
             let wanted = wantedListeners(next, table: nil)
             staged = try await bindMissing(wanted)
             let adminMoves = next.admin != nil && next.admin?.listen != adminSettings?.listen
@@ -205,6 +234,7 @@ public actor DirectorServer: Service {
 
     /// Stops accepting, waits up to the drain timeout for established connections, then closes the rest.
     public func drain() async {
+        await stopFailover()
         logger.notice("draining", metadata: ["connections": "\(registry.count)"])
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
@@ -217,6 +247,7 @@ public actor DirectorServer: Service {
 
     /// Stops everything at once.
     public func shutdown() async {
+        await stopFailover()
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
         registry.closeAll()
@@ -245,6 +276,9 @@ public actor DirectorServer: Service {
     private func checkDataplane(_ configuration: DirectorConfiguration) throws {
         guard case let .nft(options) = dataplane else { return }
         try NFTDataplane.check(try configuration.desiredTable(), options: options)
+            guard next.failover == configuration.failover else {
+                throw FailoverError("the failover block changed; restart the director to apply it (a reload keeps the VRRP instances running)")
+            }
     }
 
     /// The admin API's bound address, when it runs.

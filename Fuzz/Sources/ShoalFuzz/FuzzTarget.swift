@@ -23,6 +23,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case cacheHeaders = "cache-headers"
     case ipvsNetlink = "ipvs-netlink"
     case httpServer = "http-server"
+    case vrrp = "vrrp"
+    case ipvsSync = "ipvs-sync"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -57,6 +59,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .cacheHeaders: CacheHeadersTarget.run(bytes)
         case .ipvsNetlink: IPVSNetlinkTarget.run(bytes)
         case .httpServer: HTTPServerTarget.run(bytes)
+        case .vrrp: VRRPTarget.run(bytes)
+        case .ipvsSync: IPVSSyncTarget.run(bytes)
         }
     }
 }

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Failover benchmark: time from SIGKILL of the VRRP master to the first client request answered through the
+# backup, measured by a client loop (one HTTP GET every 20 ms, 100 ms timeout) in its own network namespace.
+# The backup is Shoal (`shoal director` with a failover: block, proxying to a web server) or keepalived 2.2,
+# at the same advert interval and priorities (master 150, backup 100); the master is keepalived in both
+# cases, killed with SIGKILL (its VRRP process) and its VIP removed as its host's death would.
+#
+# Usage: scripts/bench-failover.sh SHOAL_BINARY
+# Environment: RUNS (3 per case), INTERVALS ("0.3 0.5": advert intervals in seconds), BACKUPS ("shoal keepalived").
+# Namespaces are named shfo-bench-*; all are removed on exit.
+set -euo pipefail
+[ -n "${BENCH_TRACE:-}" ] && set -x
+shoal="$1"
+runs="${RUNS:-3}"
+intervals="${INTERVALS:-0.3 0.5}"
+backups="${BACKUPS:-shoal keepalived}"
+for tool in keepalived python3 ip; do
+    command -v "$tool" >/dev/null || { echo "error: $tool not found (apt-get install keepalived python3 iproute2)" >&2; exit 1; }
+done
+[ -x "$shoal" ] || { echo "error: $shoal is not an executable (build it: swift build -c release --product shoal)" >&2; exit 1; }
+work="$(mktemp -d /tmp/shfo-bench.XXXXXX)"
+tag="b$$"
+ns_br="shfo-bench-$tag-br" ns_a="shfo-bench-$tag-a" ns_b="shfo-bench-$tag-b" ns_c="shfo-bench-$tag-c"
+pids=()
+cleanup() {
+    for f in "$work"/*.vrrp.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do { wait "$pid"; } 2>/dev/null || true; done
+    for ns in "$ns_br" "$ns_a" "$ns_b" "$ns_c"; do ip netns del "$ns" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+for ns in "$ns_br" "$ns_a" "$ns_b" "$ns_c"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+ip -n "$ns_br" link add br0 type bridge mcast_snooping 0
+ip -n "$ns_br" link set br0 up
+i=0
+for ns in "$ns_a" "$ns_b" "$ns_c"; do
+    i=$((i + 1))
+    ip -n "$ns_br" link add "p$i" type veth peer name eth0 netns "$ns"
+    ip -n "$ns_br" link set "p$i" master br0 up
+    ip -n "$ns" addr add "10.220.0.$i/24" dev eth0
+    ip -n "$ns" link set eth0 up
+done
+vip=10.220.0.100
+for host in A B; do mkdir -p "$work/www-$host"; echo "$host" > "$work/www-$host/index.html"; done
+# Host a: the backup (either router) answers A; host b: the master (keepalived) answers B.
+ip netns exec "$ns_a" python3 -m http.server 80 --bind 0.0.0.0 --directory "$work/www-A" >/dev/null 2>&1 & pids+=($!)
+ip netns exec "$ns_a" python3 -m http.server 8081 --bind 127.0.0.1 --directory "$work/www-A" >/dev/null 2>&1 & pids+=($!)
+ip netns exec "$ns_b" python3 -m http.server 80 --bind 0.0.0.0 --directory "$work/www-B" >/dev/null 2>&1 & pids+=($!)
+
+cat > "$work/client.py" <<'PY'
+import socket, sys, time
+vip, want, limit = sys.argv[1], sys.argv[2].encode(), float(sys.argv[3])
+deadline = time.time() + limit
+while time.time() < deadline:
+    try:
+        s = socket.create_connection((vip, 80), timeout=0.1)
+        s.settimeout(0.1)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk: break
+            data += chunk
+        s.close()
+        if data.rstrip().endswith(want):
+            print("%.3f" % time.time()); sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.02)
+sys.exit(1)
+PY
+
+keepalived_conf() { # name priority interval
+    cat > "$work/$1.conf" <<CONF
+global_defs {
+  router_id $1
+  vrrp_version 3
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority $2
+  advert_int $3
+  virtual_ipaddress {
+    $vip/24 dev eth0
+  }
+}
+CONF
+}
+start_keepalived() { # ns name priority interval
+    keepalived_conf "$2" "$3" "$4"
+    ip netns exec "$1" keepalived -n -l -P --dont-respawn -f "$work/$2.conf" -p "$work/$2.pid" -r "$work/$2.vrrp.pid" \
+        -c "$work/$2.chk.pid" >"$work/$2.log" 2>&1 &
+    pids+=($!)
+}
+start_shoal() { # priority interval
+    cat > "$work/shoal.yaml" <<YAML
+services:
+  - name: web
+    listen: "0.0.0.0:8080"
+    servers: [{address: "127.0.0.1:8081"}]
+failover:
+  instances:
+    - {name: VI_1, interface: eth0, virtual_router_id: 51, priority: $1, advert_interval: $2, virtual_addresses: ["$vip/24"]}
+YAML
+    ip netns exec "$ns_a" "$shoal" director --config "$work/shoal.yaml" --log-level warning >"$work/shoal.log" 2>&1 &
+    shoal_pid=$!
+    pids+=($shoal_pid)
+}
+wait_answer() { # letter
+    ip netns exec "$ns_c" python3 "$work/client.py" "$vip" "$1" 30 >/dev/null
+}
+has_vip() { ip -n "$1" -br addr show dev eth0 | grep -q "$vip"; }
+
+results="$work/results.txt"
+: > "$results"
+for interval in $intervals; do
+    for backup in $backups; do
+        for run in $(seq 1 "$runs"); do
+            start_keepalived "$ns_b" "master-$run" 150 "$interval"
+            if [ "$backup" = shoal ]; then start_shoal 100 "$interval"; else start_keepalived "$ns_a" "backup-$run" 100 "$interval"; fi
+            wait_answer B
+            # The backup must have heard the master before the kill (its own VIP absent).
+            for _ in $(seq 1 50); do has_vip "$ns_a" || break; sleep 0.1; done
+            sleep 1
+            ip netns exec "$ns_c" python3 "$work/client.py" "$vip" A 30 > "$work/answered" &
+            client=$!
+            sleep 0.3
+            killed=$(date +%s.%N)
+            kill -9 "$(cat "$work/master-$run.vrrp.pid")"
+            ip -n "$ns_b" addr del "$vip/24" dev eth0 2>/dev/null || true
+            wait "$client"
+            answered=$(cat "$work/answered")
+            echo "$interval $backup $(python3 -c "print('%.3f' % ($answered - $killed))")" | tee -a "$results"
+            # Tear down this run's routers.
+            for f in "$work"/*.vrrp.pid; do kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+            [ "$backup" = shoal ] && { kill -9 "$shoal_pid" 2>/dev/null || true; wait "$shoal_pid" 2>/dev/null || true; }
+            sleep 0.5
+            ip -n "$ns_a" addr del "$vip/24" dev eth0 2>/dev/null || true
+            ip -n "$ns_b" addr del "$vip/24" dev eth0 2>/dev/null || true
+        done
+    done
+done
+
+echo
+echo "| advert interval | backup | runs | failover seconds (each run) | median |"
+echo "|---|---|---|---|---|"
+python3 - "$results" <<'PY'
+import sys, statistics, collections
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    interval, backup, seconds = line.split()
+    rows.setdefault((interval, backup), []).append(float(seconds))
+for (interval, backup), values in rows.items():
+    print("| %s s | %s | %d | %s | %.3f |" % (interval, backup, len(values), ", ".join("%.3f" % v for v in values), statistics.median(values)))
+PY
+echo
+echo "command: scripts/bench-failover.sh $shoal (RUNS=$runs INTERVALS=\"$intervals\"); master keepalived priority 150, backup priority 100"
