@@ -195,7 +195,6 @@ public actor DirectorServer: Service {
         do {
             let next = try await openingMailDirectories(try load())
             try checkDataplane(next)
-            let next = try load()
             guard next.failover == configuration.failover else {
                 throw FailoverError("the failover block changed; restart the director to apply it (a reload keeps the VRRP instances running)")
             }
@@ -276,9 +275,19 @@ public actor DirectorServer: Service {
     private func checkDataplane(_ configuration: DirectorConfiguration) throws {
         guard case let .nft(options) = dataplane else { return }
         try NFTDataplane.check(try configuration.desiredTable(), options: options)
-            guard next.failover == configuration.failover else {
-                throw FailoverError("the failover block changed; restart the director to apply it (a reload keeps the VRRP instances running)")
-            }
+    }
+
+    /// Gives up the virtual addresses first (priority 0: the backup takes over at once), before draining.
+    private func stopFailover() async {
+        connectionSync.withLockedValue { current in
+            current?.stop()
+            current = nil
+        }
+        let service = failover.withLockedValue { current -> FailoverService? in
+            defer { current = nil }
+            return current
+        }
+        await service?.stop()
     }
 
     /// The admin API's bound address, when it runs.
