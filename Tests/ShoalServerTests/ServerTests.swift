@@ -155,18 +155,22 @@ import Testing
             getrusage(1, &usage)  // RUSAGE_THREAD (Glibc does not import it)
             return usage.ru_minflt
         }
+        // Other tests' threads share the heaps and may take the freed block between the free and the malloc, so
+        // the best of five tries counts; glibc's default maps every one of them afresh (128 faults each).
         let size = 512 * 1024
-        let first = try #require(malloc(size))
-        memset(first, 0x41, size)
-        free(first)
-        let before = faults()
-        let second = try #require(malloc(size))
-        memset(second, 0x42, size)
-        let after = faults()
-        free(second)
-        #expect(after - before < 16, "faulted \(after - before) pages of a reused 128-page block")
+        var fewest = Int.max
+        for _ in 0..<5 {
+            let first = try #require(malloc(size))
+            memset(first, 0x41, size)
+            free(first)
+            let before = faults()
+            let second = try #require(malloc(size))
+            memset(second, 0x42, size)
+            fewest = min(fewest, faults() - before)
+            free(second)
+        }
+        #expect(fewest < 16, "faulted at least \(fewest) pages of a reused 128-page block")
     }
-
 
     @Test func theSoftOpenFilesLimitIsRaisedToTheHardOne() {
         var limit = rlimit()
