@@ -117,6 +117,7 @@ public final class POP3MaildropAgent: Sendable {
         let mailbox = state.withLockedValue { $0.mailbox }
         defer { close() }
         guard let mailbox else { return false }
+        guard !messages.isEmpty else { return true }
         do {
             let removed = try await mailbox.remove(messages)
             logger.info("messages deleted", metadata: ["count": "\(removed.count)"])

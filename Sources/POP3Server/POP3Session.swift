@@ -80,7 +80,7 @@ public struct POP3Session: Sendable {
             return retrieved(bytes)
         case let .committed(complete):
             state = .closed
-            return complete ? [.reply("+OK Logging out, messages deleted."), .close]
+            return complete ? [.reply(deleted.isEmpty ? "+OK Logging out." : "+OK Logging out, messages deleted."), .close]
                 : [.reply("-ERR [SYS/TEMP] Some deleted messages could not be removed."), .close]
         }
     }
@@ -111,11 +111,9 @@ public struct POP3Session: Sendable {
             state = .closed
             return [.reply("+OK Logging out."), .close]
         case (.transaction, .quit):
+            // Through the commit even with nothing to delete: it gives the maildrop lock back before the +OK,
+            // so a client that logs in again (on any node) right after it is not refused [IN-USE].
             let marked = deleted.sorted().map { maildrop.messages[$0 - 1].stored }
-            if marked.isEmpty {
-                state = .closed
-                return [.reply("+OK Logging out."), .close]
-            }
             state = .working
             return [.commit(marked)]
         case (.authorization, .stls):

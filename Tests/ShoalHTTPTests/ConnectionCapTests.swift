@@ -23,7 +23,9 @@ import Testing
     }
 
     @Test func aRealServerRefusesConnectionsOverItsCapAndShutsDownGracefully() async throws {
-        let configuration = HTTPServerConfiguration(maxConnections: 2)
+        // Timeouts far beyond the test: in a full parallel test run its steps can stall for many seconds, and
+        // a connection closed for silence is not what this test is about.
+        let configuration = HTTPServerConfiguration(headerReadTimeout: .seconds(600), idleTimeout: .seconds(600), maxConnections: 2)
         let server = HTTPServerChild.server(listen: Endpoint(IPAddress("127.0.78.1")!, 0), configuration: configuration,
                                             responder: EchoResponder(), group: MultiThreadedEventLoopGroup.singleton, logger: Logger(label: "test"))
         let address = try await server.start()
