@@ -342,7 +342,7 @@ let package = Package(
         .target(
             name: "DirectorAdmin",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "ShoalHTTP", "Failover",
+                "ShoalCore", "ShoalServer", "Director", "HealthCheck", "ShoalHTTP", "Failover", "HTMLSanitizer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,23 +1,10 @@
 import Foundation
+import HTMLSanitizer
 
 /// Escaping and formatting for the status page.
 enum HTMLText {
-    /// Escapes `& < > " '` so any text is safe in element content and quoted attributes.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// Escapes `& < > " '` so any text is safe in element content and quoted attributes (HTMLSanitizer's one copy).
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 
     /// `2026-11-21T08:39:03Z` (UTC, whole seconds), as the page's script prints times too.
     static func time(_ seconds: Double) -> String {

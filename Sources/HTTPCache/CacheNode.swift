@@ -96,12 +96,7 @@ public final class CacheNode: Service, Sendable {
         let accessLog = self.accessLog
         try await withThrowingDiscardingTaskGroup { group in
             if let accessLog {
-                group.addTask {
-                    while !Task.isCancelled, !Task.isShuttingDownGracefully {
-                        try? await Task.sleep(for: .seconds(1))
-                        accessLog.flush()
-                    }
-                }
+                group.addTask { await accessLog.flushEverySecond() }
             }
             try await ServerGroup(servers).run()
             group.cancelAll()

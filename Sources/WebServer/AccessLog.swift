@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 public import NIOCore
 public import NIOHTTP1
 public import NIOPosix
+import ServiceLifecycle
 
 /// The access log in the combined log format, appended to a file. Lines are buffered in memory and written on
 /// the file thread pool (never on an event loop) when 64 KiB have gathered or ``flush()`` is called (the node
@@ -60,6 +61,15 @@ public final class AccessLog: Sendable {
             return buffer
         }
         if !pending.isEmpty { write(pending) }
+    }
+
+    /// Flushes every second until the task is cancelled or a graceful shutdown starts (a node runs it beside
+    /// its servers, then flushes once more at the end).
+    public func flushEverySecond() async {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(1))
+            flush()
+        }
     }
 
     private func write(_ bytes: [UInt8]) {
