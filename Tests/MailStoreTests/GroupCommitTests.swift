@@ -12,7 +12,8 @@ import Testing
     static func waitUntilQueued(_ store: MailStore, _ path: String, count: Int) async throws {
         let clock = ContinuousClock(), start = clock.now
         while store.commitQueues.queuedCount(uidlistPath: path + "/dovecot-uidlist") < count {
-            guard clock.now - start < .seconds(20) else {
+            // Generous: a full parallel test run can stall this task for many seconds.
+            guard clock.now - start < .seconds(120) else {
                 Issue.record("only \(store.commitQueues.queuedCount(uidlistPath: path + "/dovecot-uidlist")) queued")
                 return
             }
