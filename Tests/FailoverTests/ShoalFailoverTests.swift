@@ -54,11 +54,9 @@ import Testing
             #expect(await lab.addresses(lab.a).contains(NamespaceLab.vip4))
             // The same sender's well-formed advert does take effect: shoal yields to priority 200.
             try await lab.inside(lab.b, [python, script, "good"])
+            // Backup is the proof; the VIP is not checked here: one advert only, so after the master-down interval
+            // shoal rightly takes it back, and a slow run can miss the window (the interop tests check VIP moves).
             try await lab.waitForShoalState("backup")
-            try await lab.waitFor("shoal to release the VIP") {
-                let a = await lab.addresses(lab.a)
-                return (!a.contains(NamespaceLab.vip4), a)
-            }
         }
     }
 
