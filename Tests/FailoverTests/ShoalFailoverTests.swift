@@ -54,9 +54,14 @@ import Testing
             #expect(await lab.addresses(lab.a).contains(NamespaceLab.vip4))
             // The same sender's well-formed advert does take effect: shoal yields to priority 200.
             try await lab.inside(lab.b, [python, script, "good"])
-            // Backup is the proof; the VIP is not checked here: one advert only, so after the master-down interval
-            // shoal rightly takes it back, and a slow run can miss the window (the interop tests check VIP moves).
-            try await lab.waitForShoalState("backup")
+            // The proof is a transition to backup counted after the advert (one at start, one now), not the current
+            // state or the VIP: one advert only, so after the master-down interval shoal rightly becomes master
+            // again, and a slow run can miss that window (the interop tests check VIP moves).
+            try await lab.waitFor("shoal to yield to the good advert") {
+                let status = await lab.shoalStatus()
+                let backups = (status?["transitions"] as? [String: Int])?["backup"] ?? 0
+                return (status?["advertisements_received"] as? Int == 1 && backups >= 2, "\(status ?? [:])")
+            }
         }
     }
 
