@@ -134,7 +134,11 @@ let package = Package(
             ],
             swiftSettings: sharedSettings
         ),
-        .target(name: "ShoalTestFixtures", dependencies: ["Directory"], swiftSettings: sharedSettings),
+        .target(
+            name: "ShoalTestFixtures",
+            dependencies: ["Directory", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: sharedSettings
+        ),
         .target(
             name: "MailStore",
             dependencies: [

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Mail director benchmark (issue 12): IMAP LOGIN+SELECT+LOGOUT sessions/s straight to one Shoal mail node and
-# through `shoal director` (protocol: imap, the user hashed into mh, the login replayed, then spliced)
-# in front of the same node, on this machine, in one run.
+# Mail director benchmark (issue 12): IMAP LOGIN+SELECT+LOGOUT sessions/s straight to one Shoal mail node,
+# through `shoal director` (protocol: imap, the user hashed into mh, the login replayed, then spliced) and
+# through Dovecot 2.3 as a proxy (a `proxy=y` passdb, high-performance login processes) in front of the same
+# node, on this machine, in one run.
 #
 # Usage: scripts/bench-maildirector.sh SHOAL_BINARY [RUNS]
 #   environment: LOGIN_SECONDS (10), LOGIN_CLIENTS (4), BENCH_KEEP=1 keeps the temporary directory
 # Prints a Markdown table of medians (min–max in brackets) and the director's cost against direct.
-# Addresses 127.0.165.x.
+# Addresses 127.0.165.x. Needs dovecot-imapd (Dovecot refuses to run as root only for mail processes; a proxy
+# has none).
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
 shoal="$(realpath "$1")"
@@ -16,6 +18,7 @@ login_clients="${LOGIN_CLIENTS:-4}"
 client="$(cd "$(dirname "$0")" && pwd)/bench-read-client.py"
 node_ip=127.0.165.10
 director_ip=127.0.165.1
+dovecot_ip=127.0.165.2
 user=bench
 password=benchpass
 
@@ -39,6 +42,7 @@ wait_for_port() {  # ip port
 lmtp_port="$(free_port $node_ip)"
 node_imap="$(free_port $node_ip)"
 director_imap="$(free_port $director_ip)"
+dovecot_imap="$(free_port $dovecot_ip)"
 echo "$password" | "$shoal" users add "$user" --address "$user@bench.test" --directory "sqlite:$work/users.db" >/dev/null
 cat > "$work/node.yaml" <<YAML
 hostname: bench-node
@@ -64,21 +68,85 @@ pids+=($!)
 wait_for_port $director_ip "$director_imap" || { cat "$work/director.log" >&2; exit 1; }
 python3 "$client" deliver $node_ip "$lmtp_port" 100 "$user@bench.test" > /dev/null
 
+# Dovecot as the proxy: every login is proxied to the node with the client's password (nopassword=y: like the
+# director here, it leaves the password check to the node).
+command -v dovecot >/dev/null || { echo "dovecot not found: install the dovecot-imapd package" >&2; exit 1; }
+dv="$work/dovecot"
+mkdir -p "$dv/run" "$dv/state"
+cat > "$dv/dovecot.conf" <<CONF
+base_dir = $dv/run
+state_dir = $dv/state
+log_path = $dv/dovecot.log
+protocols = imap
+listen = $dovecot_ip
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = static
+  args = proxy=y host=$node_ip port=$node_imap nopassword=y
+}
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=/nonexistent
+}
+service imap-login {
+  inet_listener imap {
+    address = $dovecot_ip
+    port = $dovecot_imap
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  service_count = 0
+  process_min_avail = 2
+}
+CONF
+dovecot -F -c "$dv/dovecot.conf" 2>>"$dv/stderr" &
+pids+=($!)
+wait_for_port $dovecot_ip "$dovecot_imap" || { cat "$dv/stderr" "$dv/dovecot.log" >&2; exit 1; }
+sleep 0.5  # the login processes (process_min_avail) start
+
 results="$work/results"
 : > "$results"
-node_pid="${pids[0]}" director_pid="${pids[1]}"
+node_pid="${pids[0]}" director_pid="${pids[1]}" dovecot_pid="${pids[2]}"
+# CPU milliseconds used so far by a process and every process below it (those that ended and were waited for
+# included), from /proc: Dovecot's proxying is spread over its login, auth and master processes.
+tree_cpu_ms() {  # pid
+    python3 - "$1" <<'PY'
+import os, sys
+ticks = os.sysconf("SC_CLK_TCK")
+children = {}
+for entry in os.listdir("/proc"):
+    if entry.isdigit():
+        try:
+            fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append((int(entry), fields))
+def total(pid, fields, root):
+    used = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if root else 0)
+    return used + sum(total(child, f, False) for child, f in children.get(pid, []))
+root = int(sys.argv[1])
+fields = open(f"/proc/{root}/stat").read().rsplit(")", 1)[1].split()
+print(1000 * total(root, fields, True) / ticks)
+PY
+}
 # One round of the login loop; records its rate and the CPU time (perf stat's task-clock, ms) the node and the
-# director spent in it, so the cost per session can be read apart from how the two cores were shared.
+# proxy (the director, or Dovecot's processes) spent in it, so the cost per session can be read apart from how
+# the two cores were shared.
 round() {  # name ip port
-    local name="$1" rate node_perf director_perf
+    local name="$1" rate node_perf director_perf dovecot_before
     perf stat -e task-clock -x, -p "$node_pid" -o "$work/perf.node" & node_perf=$!
     perf stat -e task-clock -x, -p "$director_pid" -o "$work/perf.director" & director_perf=$!
+    dovecot_before="$(tree_cpu_ms "$dovecot_pid")"
     sleep 0.5
     rate="$(python3 "$client" logins "$2" "$3" $user $password "$login_clients" "$login_seconds")"
     kill -INT "$node_perf" "$director_perf"; wait "$node_perf" "$director_perf" || true
     echo "$name $rate" >> "$results"
     echo "${name}_node_cpu $(awk -F, '$3 == "task-clock" { print $1 }' "$work/perf.node")" >> "$results"
     echo "${name}_director_cpu $(awk -F, '$3 == "task-clock" { print $1 }' "$work/perf.director")" >> "$results"
+    echo "${name}_dovecot_cpu $(python3 -c 'import sys; print(float(sys.argv[2]) - float(sys.argv[1]))' "$dovecot_before" "$(tree_cpu_ms "$dovecot_pid")")" >> "$results"
 }
 for run in $(seq 1 "$runs"); do
     echo "run $run" >&2
@@ -86,6 +154,7 @@ for run in $(seq 1 "$runs"); do
     # trusts an address wants the header on every connection from it.
     round direct $node_ip "$node_imap"
     round director $director_ip "$director_imap"
+    round dovecot $dovecot_ip "$dovecot_imap"
 done
 cat "$results" >&2
 
@@ -101,22 +170,26 @@ def cell(key):
     return f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})", statistics.median(v)
 d, dm = cell("direct")
 p, pm = cell("director")
-print("| IMAP LOGIN+SELECT+LOGOUT, %s clients, %s s (sessions/s) | straight to the node | through the director | director ÷ direct |" % (clients, seconds))
-print("|---|---:|---:|---:|")
-print(f"| one Shoal node, one user | {d} | {p} | {pm / dm:.2f} |")
+v, vm = cell("dovecot")
+print("| IMAP LOGIN+SELECT+LOGOUT, %s clients, %s s (sessions/s) | straight to the node | through the director | through Dovecot 2.3 proxy | director ÷ direct | Dovecot proxy ÷ direct |" % (clients, seconds))
+print("|---|---:|---:|---:|---:|---:|")
+print(f"| one Shoal node, one user | {d} | {p} | {v} | {pm / dm:.2f} | {vm / dm:.2f} |")
 # CPU per session: each round's CPU milliseconds over its sessions (rate x seconds), in microseconds.
 def per_session(name, process):
     return [1000 * cpu / (rate * float(seconds)) for cpu, rate in zip(values[f"{name}_{process}_cpu"], values[name])]
 node_direct = per_session("direct", "node")
 node_director = per_session("director", "node")
 director = per_session("director", "director")
+node_dovecot = per_session("dovecot", "node")
+dovecot = per_session("dovecot", "dovecot")
 def fmt(v):
     return f"{statistics.median(v):.0f} ({min(v):.0f}–{max(v):.0f})"
 print()
-print("| CPU per session (µs) | node | director | director ÷ node |")
+print("| CPU per session (µs) | node | proxy | proxy ÷ node |")
 print("|---|---:|---:|---:|")
 print(f"| straight to the node | {fmt(node_direct)} | – | – |")
 print(f"| through the director | {fmt(node_director)} | {fmt(director)} | {statistics.median(director) / statistics.median(node_director):.2f} |")
+print(f"| through Dovecot 2.3 proxy (login, auth and master processes) | {fmt(node_dovecot)} | {fmt(dovecot)} | {statistics.median(dovecot) / statistics.median(node_dovecot):.2f} |")
 print()
 print(f"(Medians of {runs} runs, min–max in brackets.)")
 PY

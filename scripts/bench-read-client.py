@@ -8,6 +8,7 @@ possible on a machine it shares with the server; parallel clients are separate p
   logins HOST PORT USER PASS CLIENTS SECS LOGIN+SELECT INBOX+LOGOUT loop -> sessions/s
   fetch HOST PORT USER PASS ITEMS EXPECT  one session, FETCH 1:* ITEMS -> seconds (checks EXPECT answers)
   pop3 HOST PORT USER PASS EXPECT         USER/PASS, RETR 1..EXPECT, QUIT -> seconds
+  pop3_paused HOST PORT USER PASS EXPECT  the RETRs alone, paused before and after (see pop3_paused)
   idle HOST PORT USER PASS N PID          N idle sessions (LOGIN, SELECT INBOX) -> RSS and PSS growth
                                           per session, in KiB, of PID and every process below it
 """
@@ -218,11 +219,7 @@ def fetch_paused(host, port, user, password, items, expect):
 
 # --- pop3 ---
 
-def pop3(host, port, user, password, expect):
-    c = Conn(host, int(port))
-    if not c.line().startswith(b"+OK"):
-        raise RuntimeError("POP3 greeting")
-    start = time.monotonic()
+def pop3_login(c, user, password, expect):
     for command in (b"USER " + user.encode(), b"PASS " + password.encode()):
         c.send(command + b"\r\n")
         answer = c.line()
@@ -232,6 +229,9 @@ def pop3(host, port, user, password, expect):
     stat = c.line()
     if int(stat.split()[1]) != int(expect):
         raise RuntimeError(f"STAT: {stat!r}, expected {expect} messages")
+
+
+def pop3_retrieve_all(c, expect):
     total = 0
     for i in range(1, int(expect) + 1):
         c.send(b"RETR %d\r\n" % i)
@@ -239,11 +239,40 @@ def pop3(host, port, user, password, expect):
         if not answer.startswith(b"+OK"):
             raise RuntimeError(f"RETR {i}: {answer!r}")
         total += len(c.until(b"\r\n.\r\n"))
+    return total
+
+
+def pop3(host, port, user, password, expect):
+    c = Conn(host, int(port))
+    if not c.line().startswith(b"+OK"):
+        raise RuntimeError("POP3 greeting")
+    start = time.monotonic()
+    pop3_login(c, user, password, expect)
+    total = pop3_retrieve_all(c, expect)
     c.send(b"QUIT\r\n")
     c.line()
     elapsed = time.monotonic() - start
     c.close()
     print(f"{elapsed:.3f} {total}")
+
+
+def pop3_paused(host, port, user, password, expect):
+    """The RETRs of pop3 alone: prints "ready" after the login and waits for a line on stdin before the first
+    RETR and before QUIT, so that the caller can measure the server process serving this session around them."""
+    c = Conn(host, int(port))
+    if not c.line().startswith(b"+OK"):
+        raise RuntimeError("POP3 greeting")
+    pop3_login(c, user, password, expect)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    start = time.monotonic()
+    total = pop3_retrieve_all(c, expect)
+    elapsed = time.monotonic() - start
+    print(f"{elapsed:.3f} {total}", flush=True)
+    sys.stdin.readline()
+    c.send(b"QUIT\r\n")
+    c.line()
+    c.close()
 
 
 # --- idle ---
@@ -301,7 +330,7 @@ def idle(host, port, user, password, count, pid):
 
 
 if __name__ == "__main__":
-    commands = {"deliver": deliver, "logins": logins, "fetch": fetch, "fetch_paused": fetch_paused, "pop3": pop3, "idle": idle}
+    commands = {"deliver": deliver, "logins": logins, "fetch": fetch, "fetch_paused": fetch_paused, "pop3": pop3, "pop3_paused": pop3_paused, "idle": idle}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])

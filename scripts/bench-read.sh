@@ -167,22 +167,23 @@ measure() {  # server row client-arguments...: records the first word the client
     if [ "$out" != "${out#* }" ]; then record "$server" "${row}_bytes" "${out#* }"; fi  # octets received
 }
 
-# A FETCH's wall time (as measure) and the CPU time of the server process serving the session during that
-# FETCH alone (perf stat on Shoal's process; on Dovecot, on the imap process its master started for the login).
-# CPU time barely depends on what else the machine runs; wall time on a shared machine does.
-measure_fetch_cpu() {  # server row ip port server-pid items
-    local server="$1" row="$2" ip="$3" port="$4" pid="$5" items="$6" target ready answer perf_pid
-    coproc FETCH { python3 "$client" fetch_paused "$ip" "$port" $user $password "$items" "$messages"; }
-    read -r ready <&"${FETCH[0]}"
-    [ "$ready" = ready ] || { echo "fetch_paused: $ready" >&2; exit 1; }
-    if [ "$server" = shoal ]; then target="$pid"; else target="$(pgrep -P "$pid" -n -x imap)"; fi
+# The wall time of a FETCH (or of POP3's RETRs) and the CPU time of the server process serving the session
+# during it alone (perf stat on Shoal's process; on Dovecot, on the imap or pop3 process its master started for
+# the login). CPU time barely depends on what else the machine runs; wall time on a shared machine does.
+measure_cpu() {  # server row ip port server-pid dovecot-process client-command [client-arguments...]
+    local server="$1" row="$2" ip="$3" port="$4" pid="$5" process="$6" command="$7" target ready answer perf_pid
+    shift 7
+    coproc PAUSED { python3 "$client" "$command" "$ip" "$port" $user $password "$@"; }
+    read -r ready <&"${PAUSED[0]}"
+    [ "$ready" = ready ] || { echo "$command: $ready" >&2; exit 1; }
+    if [ "$server" = shoal ]; then target="$pid"; else target="$(pgrep -P "$pid" -n -x "$process")"; fi
     perf stat -e task-clock -x, -p "$target" -o "$work/perf.out" & perf_pid=$!
     sleep 0.5  # perf attached
-    echo go >&"${FETCH[1]}"
-    read -r answer <&"${FETCH[0]}"
+    echo go >&"${PAUSED[1]}"
+    read -r answer <&"${PAUSED[0]}"
     kill -INT "$perf_pid"; wait "$perf_pid" || true
-    echo go >&"${FETCH[1]}"
-    wait "$FETCH_PID"
+    echo go >&"${PAUSED[1]}"
+    wait "$PAUSED_PID"
     record "$server" "$row" "${answer%% *}"
     record "$server" "${row}_bytes" "${answer#* }"
     record "$server" "${row}_cpu" "$(awk -F, '$3 == "task-clock" { printf "%.1f", $1 }' "$work/perf.out")"
@@ -217,11 +218,12 @@ for run in $(seq 1 "$runs"); do
         stop_server $server
         start_server $server
         read -r ip imap pop3 pid <<< "$(ports $server)"
-        measure_fetch_cpu $server body_cold "$ip" "$imap" "$pid" "BODY.PEEK[]"
-        measure_fetch_cpu $server body_warm "$ip" "$imap" "$pid" "BODY.PEEK[]"
+        measure_cpu $server body_cold "$ip" "$imap" "$pid" imap fetch_paused "BODY.PEEK[]" "$messages"
+        measure_cpu $server body_warm "$ip" "$imap" "$pid" imap fetch_paused "BODY.PEEK[]" "$messages"
         # POP3 before the login storm, so that the storm's load (a busy machine, a busy server process) is
         # not measured into it.
         measure $server pop3 pop3 "$ip" "$pop3" $user $password "$messages"
+        measure_cpu $server pop3_retr "$ip" "$pop3" "$pid" pop3 pop3_paused "$messages"
         measure $server logins logins "$ip" "$imap" $user $password "$login_clients" "$login_seconds"
         idle_out="$(python3 "$client" idle "$ip" "$imap" $user $password "$idle_sessions" "$pid")"
         read -r rss pss procs_before procs_after rss_before rss_after <<< "$idle_out"
@@ -260,6 +262,8 @@ rows = [  # key, label, unit format, higher is better
     ("body_cold_cpu", f"server CPU for that FETCH BODY.PEEK[], cold (ms)", "{:.1f}", False),
     ("body_warm_cpu", f"server CPU for that FETCH BODY.PEEK[], warm (ms)", "{:.1f}", False),
     ("pop3", f"POP3 USER/PASS + RETR x{messages} + QUIT (s)", "{:.3f}", False),
+    ("pop3_retr", f"POP3 RETR x{messages} alone, after the login (s)", "{:.3f}", False),
+    ("pop3_retr_cpu", f"server CPU for those RETRs (ms)", "{:.1f}", False),
     ("idle_rss", f"RSS per idle IMAP session, {idle} sessions (KiB)", "{:.0f}", False),
     ("idle_pss", f"PSS per idle IMAP session, {idle} sessions (KiB)", "{:.0f}", False),
 ]
@@ -281,7 +285,7 @@ for key, label, fmt, higher in rows:
     else:
         ratio = f"{(sm / hm) if higher else (hm / sm):.2f}"
     print(f"| {label} | {s} | {d} | {h} | {ratio} |")
-for key in ("envelope_cold", "body_cold", "body_warm", "pop3"):
+for key in ("envelope_cold", "body_cold", "body_warm", "pop3", "pop3_retr"):
     sizes = {server: sorted(set(values.get((server, key + "_bytes"), []))) for server in ("shoal", "default", "hp")}
     if len(set(tuple(v) for v in sizes.values())) > 1:
         print(f"\nNote: the servers sent different amounts of message data for {key}: {sizes}")

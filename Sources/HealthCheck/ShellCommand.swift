@@ -44,14 +44,15 @@ public enum ShellCommand {
                 run.resume(.failedToStart("\(error)"))
                 return
             }
-            let nanoseconds = UInt64(max(0, timeout) * 1_000_000_000)
-            run.setTimer(Task {
-                try? await Task.sleep(nanoseconds: nanoseconds)
-                guard !Task.isCancelled else { return }
+            // A Dispatch timer, not a sleeping task: the timeout fires on time even while the Swift concurrency
+            // pool is busy (its threads are as many as the cores).
+            let timer = DispatchWorkItem {
                 // The verdict first: once killed, the exit handler would race it with "killed by signal 9".
                 run.resume(.timedOut(timeout))
                 run.kill()
-            })
+            }
+            run.setTimer(timer)
+            DispatchQueue.global().asyncAfter(deadline: .now() + max(0, timeout), execute: timer)
         }
     }
 
@@ -73,7 +74,7 @@ private final class RunningCommand: @unchecked Sendable {
     /// What the exit and the timer race for, behind one lock.
     private struct State {
         var continuation: CheckedContinuation<ShellCommand.Outcome, Never>?
-        var timer: Task<Void, Never>?
+        var timer: DispatchWorkItem?
         var finished = false
     }
 
@@ -86,7 +87,7 @@ private final class RunningCommand: @unchecked Sendable {
         state.withLockedValue { $0.continuation = continuation }
     }
 
-    func setTimer(_ task: Task<Void, Never>) {
+    func setTimer(_ task: DispatchWorkItem) {
         let cancel = state.withLockedValue { state -> Bool in
             if state.finished { return true }
             state.timer = task
@@ -96,7 +97,7 @@ private final class RunningCommand: @unchecked Sendable {
     }
 
     func resume(_ outcome: ShellCommand.Outcome) {
-        let (waiter, timer) = state.withLockedValue { state -> (CheckedContinuation<ShellCommand.Outcome, Never>?, Task<Void, Never>?) in
+        let (waiter, timer) = state.withLockedValue { state -> (CheckedContinuation<ShellCommand.Outcome, Never>?, DispatchWorkItem?) in
             guard !state.finished else { return (nil, nil) }
             state.finished = true
             defer { state.continuation = nil; state.timer = nil }

@@ -42,7 +42,7 @@ import Testing
         }
         // Both nodes answer through the virtual address once their checks pass.
         var seen: Set<String> = []
-        #expect(await WebNodeCLITests.eventually { seen.insert((try? await ask())?.server ?? ""); return seen.isSuperset(of: ["node-a", "node-b"]) },
+        #expect(await eventually { seen.insert((try? await ask())?.server ?? ""); return seen.isSuperset(of: ["node-a", "node-b"]) },
                 "\(seen)")
         // The webmaster updates the shared root (write, then rename): every node serves the new page.
         try "<html>farm v2</html>\n".write(toFile: dir + "/root/index.html.new", atomically: false, encoding: .utf8)
@@ -57,7 +57,7 @@ import Testing
         // node-a stops: the check takes it out and node-b answers everything.
         nodes[0].signal(SIGTERM)
         #expect(try await nodes[0].wait() == 0)
-        #expect(await WebNodeCLITests.eventually {
+        #expect(await eventually {
             var servers: [String] = []
             for _ in 0..<4 { servers.append((try? await ask())?.server ?? "") }
             return servers.allSatisfy { $0 == "node-b" }

@@ -12,15 +12,6 @@ import Testing
     }
 
     /// Polls `condition` every 50 ms for up to `seconds` (a deadline for something to happen, not a measurement).
-    static func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
-    }
-
     @Test func servesReopensItsLogOnSighupAndDrainsOnSigterm() async throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -35,12 +26,12 @@ import Testing
         let curl = try requiredTool("curl", package: "curl")
         let first = try await TestProcess.run(curl, ["-sS", "--max-time", "30", "http://127.0.150.30:\(port)/a.txt"])
         #expect(first.stdout == "from the cli\n")
-        #expect(await Self.eventually { ((try? String(contentsOfFile: dir + "/access.log", encoding: .utf8)) ?? "").contains("GET /a.txt") })
+        #expect(await eventually { ((try? String(contentsOfFile: dir + "/access.log", encoding: .utf8)) ?? "").contains("GET /a.txt") })
 
         // logrotate moves the file; SIGHUP makes the node write to a new one.
         #expect(rename(dir + "/access.log", dir + "/access.log.1") == 0)
         node.signal(SIGHUP)
-        #expect(await Self.eventually {
+        #expect(await eventually {
             _ = try? await TestProcess.run(curl, ["-sS", "--max-time", "30", "http://127.0.150.30:\(port)/again"])
             return ((try? String(contentsOfFile: dir + "/access.log", encoding: .utf8)) ?? "").contains("GET /again")
         })

@@ -21,12 +21,14 @@ import Testing
             """)
         defer { Task { await director.stop() } }
         let load = try LoopingClient("http://127.0.47.1:8080/")
-        try await Task.sleep(for: .milliseconds(700))
+        // The loop is under way (answers from both servers) before B dies: counted, not timed.
+        #expect(await eventually { Set(load.child.outputLines).isSuperset(of: ["A", "B"]) })
         b.kill()
         // The check notices within one interval (plus its timeout), and B leaves the table.
         let removed = await eventually { director.weight("127.0.47.1:8080", "127.0.47.3:8001") == nil }
         #expect(removed)
-        try await Task.sleep(for: .milliseconds(500))
+        let answeredBefore = load.child.outputLines.count
+        #expect(await eventually { load.child.outputLines.count >= answeredBefore + 5 }, "the loop goes on after B left")
         let during = await load.finish()
         // No client is refused: connections the director accepts after B died are retried on A. The only
         // failure allowed is the one request that may have been in flight on B when it was SIGKILLed

@@ -6,14 +6,6 @@ import Testing
 /// The cache node as a reverse proxy in front of a real nginx, asked with curl (RFC 9111 end to end).
 @Suite(.serialized) struct CacheNodeTests {
     /// Polls `condition` (without blocking a pool thread) for up to 10 s.
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<100 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
-    }
-
     @Test func missThenHitWithAgeAndOneOriginFetch() async throws {
         let origin = try await OriginFixture(host: "127.0.180.1")
         defer { origin.stop() }
@@ -34,7 +26,7 @@ import Testing
         #expect(origin.fetches("/fresh.txt").count == 1)
         #expect(try await cache.metric("shoal_cache_hits_total") == 2)
         #expect(try await cache.metric("shoal_cache_misses_total") == 1)
-        #expect(try await Self.eventually { cache.accessLog.contains("TCP_MEM_HIT/200") && cache.accessLog.contains("TCP_MISS/200") })
+        #expect(try await eventually { cache.accessLog.contains("TCP_MEM_HIT/200") && cache.accessLog.contains("TCP_MISS/200") })
         await cache.stop()
     }
 
@@ -111,7 +103,7 @@ import Testing
         try await Task.sleep(for: .seconds(2.2))
         let stale = try await Curl.get(cache.proxy + "/swr.txt")
         #expect(stale.status == 200 && stale.headers["x-cache"]?.hasPrefix("HIT") == true)
-        #expect(try await Self.eventually { origin.fetches("/swr.txt").count == 2 }) // the background revalidation
+        #expect(try await eventually { origin.fetches("/swr.txt").count == 2 }) // the background revalidation
         await cache.stop()
     }
 

@@ -8,14 +8,6 @@ import Testing
 
 /// Cache farms over ICP: three Shoal nodes, and Shoal beside a real Squid 5.7 in both directions.
 @Suite(.serialized) struct ICPInteropTests {
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<100 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
-    }
-
     /// Sends one datagram to `target` from a socket of our own and returns the first reply (nil after 3 s).
     static func exchange(_ bytes: [UInt8], host: String, to target: String, port: Int) async throws -> [UInt8]? {
         let replies = AsyncStream<[UInt8]>.makeStream()
@@ -54,7 +46,7 @@ import Testing
         #expect(b.status == 200 && b.body == "contents of fresh.txt\n")
         #expect(origin.fetches("/fresh.txt").count == 1)
         #expect(try await nodes[1].metric("shoal_cache_sibling_hits_total") == 1)
-        #expect(try await Self.eventually { nodes[1].accessLog.contains("SIBLING_HIT/\(hosts[0])") || nodes[1].accessLog.contains("SIBLING_HIT/127.0.182.") })
+        #expect(try await eventually { nodes[1].accessLog.contains("SIBLING_HIT/\(hosts[0])") || nodes[1].accessLog.contains("SIBLING_HIT/127.0.182.") })
         #expect(try await nodes[0].metric("shoal_icp_sent_total{opcode=\"hit\"}") == 1)
         // A URL nobody has: everyone answers MISS, the origin is asked once.
         _ = try await Curl.get(nodes[2].proxy + "/big.bin")
@@ -119,7 +111,7 @@ import Testing
         _ = try await Curl.get(shoal.proxy + "/fresh.txt")                       // Shoal holds the object
         let viaSquid = try await Curl.get("http://\(origin.authority)/fresh.txt", proxy: squid.proxy)
         #expect(viaSquid.status == 200 && viaSquid.body == "contents of fresh.txt\n")
-        #expect(try await Self.eventually { squid.accessLog.contains("SIBLING_HIT/127.0.183.2") }, "squid log:\n\(squid.accessLog)")
+        #expect(try await eventually { squid.accessLog.contains("SIBLING_HIT/127.0.183.2") }, "squid log:\n\(squid.accessLog)")
         #expect(origin.fetches("/fresh.txt").count == 1)
         #expect((try await shoal.metric("shoal_icp_sent_total{opcode=\"hit\"}") ?? 0) >= 1)
         await shoal.stop()
@@ -139,7 +131,7 @@ import Testing
         #expect(viaShoal.status == 200 && viaShoal.body == "contents of fresh.txt\n")
         #expect(origin.fetches("/fresh.txt").count == 1)
         #expect(try await shoal.metric("shoal_cache_sibling_hits_total") == 1)
-        #expect(try await Self.eventually { squid.accessLog.contains("TCP_MEM_HIT/200") || squid.accessLog.contains("TCP_HIT/200") },
+        #expect(try await eventually { squid.accessLog.contains("TCP_MEM_HIT/200") || squid.accessLog.contains("TCP_HIT/200") },
                 "squid log:\n\(squid.accessLog)")
         await shoal.stop()
     }

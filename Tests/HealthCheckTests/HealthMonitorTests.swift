@@ -133,7 +133,7 @@ final class CollectedEvents: @unchecked Sendable {
         let monitor = HealthMonitor(group: testGroup, logger: Logger(label: "hc-test"))
         let events = CollectedEvents(monitor)
         let key = HealthKey(service: Self.service, server: Endpoint("127.0.61.22:80")!)
-        let spec = CheckSpec(kind: .command(CommandCheck(command: "exit 5", timeout: 5, dynamicWeight: true)),
+        let spec = CheckSpec(kind: .command(CommandCheck(command: "exit 5", timeout: 60, dynamicWeight: true)),
                              delayLoop: 0.2, connectTimeout: 1, retry: 0)
         await monitor.update([key: (check: spec, alpha: true)])
         let up = await Self.event(events, key, isUp: true)

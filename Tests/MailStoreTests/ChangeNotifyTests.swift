@@ -1,6 +1,7 @@
 import Foundation
 @testable import MailStore
 import NIOConcurrencyHelpers
+import ShoalTestFixtures
 import Testing
 
 /// Change notification: the choice between inotify and polling, the event decoding and filtering, and real
@@ -59,14 +60,6 @@ import Testing
         #expect(messages.mask & InotifyEvent.onlyDirectory != 0 && control.mask & InotifyEvent.movedTo != 0)
     }
 
-    static func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<200 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(25))
-        }
-        return condition()
-    }
-
     @Test func subscribersOfAFolderShareOneWatchAndHearDeliveriesFlagsAndExpunges() async throws {
         let root = TestSupport.makeDirectory()
         defer { TestSupport.cleanUp(root) }
@@ -81,7 +74,7 @@ import Testing
         #expect(!reader.isFinished)
 
         _ = try await mailbox.deliver(TestSupport.message("second"))
-        #expect(await Self.eventually { first.withLockedValue { $0 } > 0 && second.withLockedValue { $0 } > 0 })
+        #expect(await eventually { first.withLockedValue { $0 } > 0 && second.withLockedValue { $0 } > 0 })
         // Reading the folder is not a change.
         try await Task.sleep(for: .milliseconds(100))
         first.withLockedValue { $0 = 0 }
@@ -90,10 +83,10 @@ import Testing
         #expect(first.withLockedValue { $0 } == 0)
         // A flag change (a rename in cur/ or new/ → cur/) and an expunge are.
         _ = try await mailbox.setFlags(listing.messages[0], flags: [.seen], keywords: [])
-        #expect(await Self.eventually { first.withLockedValue { $0 } > 0 })
+        #expect(await eventually { first.withLockedValue { $0 } > 0 })
         first.withLockedValue { $0 = 0 }
         _ = try await mailbox.remove([listing.messages[1]])
-        #expect(await Self.eventually { first.withLockedValue { $0 } > 0 })
+        #expect(await eventually { first.withLockedValue { $0 } > 0 })
 
         watchA.cancel()
         #expect(store.folderWatches.watchedFolderCount == 1)
@@ -101,7 +94,7 @@ import Testing
         #expect(store.folderWatches.watchedFolderCount == 0)
         // The reading thread closes the descriptors and ends once the last folder is unwatched.
         #expect(store.folderWatches.currentReader == nil)
-        #expect(await Self.eventually { reader.isFinished })
+        #expect(await eventually { reader.isFinished })
         second.withLockedValue { $0 = 0 }
         _ = try await mailbox.deliver(TestSupport.message("unwatched"))
         try await Task.sleep(for: .milliseconds(200))
@@ -118,7 +111,7 @@ import Testing
         #expect(watch != nil && store.folderWatches.watchedFolderCount == 1)
         watch = nil
         // Released (the thread pool's future may hold the value a moment longer): the folder is unwatched.
-        #expect(await Self.eventually { store.folderWatches.watchedFolderCount == 0 })
+        #expect(await eventually { store.folderWatches.watchedFolderCount == 0 })
         #expect(await mailbox.watchChanges(folder: "No such folder") {} == nil)
         #expect(store.folderWatches.watchedFolderCount == 0)
 

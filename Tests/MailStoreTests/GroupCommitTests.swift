@@ -8,6 +8,10 @@ import Testing
     let root = TestSupport.makeDirectory()
     let owner = MailboxOwner(login: "group", domain: "example.com")
 
+    /// How long deliveries wait for the test's foreign lock: the test removes it once they are queued, which a
+    /// full parallel run can delay for tens of seconds (the store's 30 s default would then fail them).
+    static let foreignLockPatience = Duration.seconds(3600)
+
     /// Waits until `count` jobs wait in the folder's commit queue.
     static func waitUntilQueued(_ store: MailStore, _ path: String, count: Int) async throws {
         let clock = ContinuousClock(), start = clock.now
@@ -53,7 +57,7 @@ import Testing
 
     @Test func deliveriesQueuedBehindAForeignLockCommitInOneHold() async throws {
         defer { TestSupport.cleanUp(root) }
-        let store = TestSupport.store(root: root)
+        let store = TestSupport.store(root: root, lockTimeout: Self.foreignLockPatience)
         let mailbox = try store.mailbox(for: owner)
         _ = try await mailbox.deliver(TestSupport.message("first"))
         let lock = mailbox.path + "/dovecot-uidlist.lock"
@@ -77,7 +81,7 @@ import Testing
 
     @Test func overQuotaMessageInAGroupFailsAlone() async throws {
         defer { TestSupport.cleanUp(root) }
-        let store = TestSupport.store(root: root)
+        let store = TestSupport.store(root: root, lockTimeout: Self.foreignLockPatience)
         let quotaOwner = MailboxOwner(login: "q", domain: "example.com", quotaBytes: 1000)
         let mailbox = try store.mailbox(for: quotaOwner)
         for sub in ["cur", "new", "tmp"] {
@@ -168,7 +172,7 @@ import Testing
 
     @Test func cancelledQueuedDeliveryLeavesTheOthersAlone() async throws {
         defer { TestSupport.cleanUp(root) }
-        let store = TestSupport.store(root: root)
+        let store = TestSupport.store(root: root, lockTimeout: Self.foreignLockPatience)
         let mailbox = try store.mailbox(for: owner)
         _ = try await mailbox.deliver(TestSupport.message("first"))
         let lock = mailbox.path + "/dovecot-uidlist.lock"

@@ -89,8 +89,7 @@ struct IMAPComplianceTests {
         #expect(nowPassing.isEmpty, "known failures that pass now (remove them from knownFailures): \(nowPassing)")
         // imaptest exits 2 when a script failed, 0 when all passed (or were skipped for want of a capability).
         #expect(run.status == 0 || !scripts.isEmpty, "imaptest exited \(run.status) without a failing script:\n\(output)")
-        #expect(summary.contains { $0.contains("test groups:") }, "imaptest ran no scripts:\n\(output)")
-        #expect(seconds < 90, "imaptest took \(Int(seconds)) s")
+        #expect(summary.contains { $0.contains("test groups:") }, "imaptest ran no scripts in \(Int(seconds)) s:\n\(output)")
         #expect(!node.log.contains("Fatal error"), "\(node.log)")
     }
 }

@@ -50,7 +50,7 @@ import Testing
             guard case let .temporaryFailure(text?) = outcome else { Issue.record("got \(outcome)"); continue }
             #expect(text == "relay 127.0.0.1:\(peer.port): the greeting: no reply in time")
         }
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(30))
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(600), "the 1 s timeout, not the silent peer, ended it")
     }
 
     @Test func aPeerRefusingServiceFailsEveryRecipient() async throws {

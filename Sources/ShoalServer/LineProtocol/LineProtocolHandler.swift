@@ -41,6 +41,8 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     private var timer: IdleTimer?
     /// Work held until the client has read enough of what it was sent (a long FETCH goes out in pieces).
     private var heldWork: Session.Work?
+    /// An answer given from memory by `readyAnswer`, fed by the `run` that asked for it once its actions are done.
+    private var readyInput: Session.Input?
 
     /// - Parameters:
     ///   - tls: the context STARTTLS upgrades with (nil: the session should not offer it).
@@ -161,6 +163,7 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, let work = heldWork.take() {
             answer(work, context: context)
+            if let input = readyInput.take() { feed(input, context: context) }
         } else if context.channel.isWritable {
             process(context: context)
         }
@@ -226,6 +229,17 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     }
 
     private func run(_ actions: [Session.Action], context: ChannelHandlerContext) {
+        var actions = actions
+        while true {
+            runOnce(actions, context: context)
+            // An answer from memory goes in at once, not on a later turn of the loop: its reply leaves with this
+            // read's flush, and the decoding loop that called goes on with the next pipelined command.
+            guard let input = readyInput.take() else { return }
+            actions = session.receive(input)
+        }
+    }
+
+    private func runOnce(_ actions: [Session.Action], context: ChannelHandlerContext) {
         for action in actions {
             switch Session.step(action) {
             case let .send(text):
@@ -255,16 +269,12 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
             heldWork = work
             return
         }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         if let input = readyAnswer?(work) {
-            // Fed on the next turn of the loop, as an answer from elsewhere would be (no re-entry from here).
-            context.eventLoop.execute {
-                let (handler, context) = bound.value
-                guard context.channel.isActive else { return }
-                handler.feed(input, context: context)
-            }
+            // Fed by the caller once it is done with its actions (no re-entry from here).
+            readyInput = input
             return
         }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let perform = self.perform
         let promise = context.eventLoop.makePromise(of: Session.Input.self)
         Task(executorPreference: executor) { promise.succeed(await perform(work)) }

@@ -44,12 +44,3 @@ final class DirectorHarness: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` every 50 ms for up to `seconds`.
-func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
