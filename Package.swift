@@ -161,9 +161,9 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .testTarget(name: "ShoalCoreTests", dependencies: ["ShoalCore"], swiftSettings: sharedSettings),
-        .testTarget(name: "DirectorTests", dependencies: ["Director", "ShoalCore"], swiftSettings: sharedSettings),
-        .testTarget(name: "ICPTests", dependencies: ["ICP"], swiftSettings: sharedSettings),
-        .testTarget(name: "MIMETests", dependencies: ["MIME"], swiftSettings: sharedSettings),
+        .testTarget(name: "DirectorTests", dependencies: ["Director", "ShoalCore", "ShoalTestFixtures"], swiftSettings: sharedSettings),
+        .testTarget(name: "ICPTests", dependencies: ["ICP", "ShoalTestFixtures"], swiftSettings: sharedSettings),
+        .testTarget(name: "MIMETests", dependencies: ["MIME", "ShoalTestFixtures"], swiftSettings: sharedSettings),
         .testTarget(
             name: "DirectoryTests", dependencies: ["Directory", "ShoalCore", "ShoalTestFixtures"],
             swiftSettings: sharedSettings
@@ -224,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "IMAPServerTests",
             dependencies: [
-                "IMAPServer", "MailStore", "MailAccess", "Directory", "MIME",
+                "IMAPServer", "MailStore", "MailAccess", "Directory", "MIME", "ShoalTestFixtures",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -416,7 +416,7 @@ let package = Package(
             swiftSettings: sharedSettings
         ),
         .target(name: "HTMLSanitizer", swiftSettings: sharedSettings),
-        .testTarget(name: "HTMLSanitizerTests", dependencies: ["HTMLSanitizer"], swiftSettings: sharedSettings),
+        .testTarget(name: "HTMLSanitizerTests", dependencies: ["HTMLSanitizer", "ShoalTestFixtures"], swiftSettings: sharedSettings),
         .target(
             name: "Webmail",
             dependencies: [

@@ -49,7 +49,7 @@ public final class POP3MaildropAgent: Sendable {
     }
 
     /// Reads (some of) `following` on the store's pool for RETRs that may come.
-    private func startReadAhead(_ following: [StoredMessage]) {
+    private func startReadAhead(_ following: POP3Following) {
         let chosen = readAhead.withLockedValue { $0.toRead(following) }
         guard !chosen.isEmpty else { return }
         Task(executorPreference: store.executor) { [self] in

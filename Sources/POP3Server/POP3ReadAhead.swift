@@ -6,7 +6,7 @@ public import NIOCore
 /// from memory. Bounded by a message count and bytes; refilled when half used, one read at a time. Deep enough
 /// (64 messages, 512 KiB) that on a loaded machine the pool thread doing the next read has time to be scheduled.
 public struct POP3ReadAhead: Sendable {
-    /// How many messages the session offers as likely next (see ``POP3Action/retrieve(_:bodyLines:following:)``).
+    /// How many messages the session offers as likely next (see ``POP3Following``).
     public static let candidates = 64
     /// At most this many bytes are held (messages larger than it are never read ahead).
     public static let byteLimit = 512 * 1024
@@ -27,13 +27,13 @@ public struct POP3ReadAhead: Sendable {
 
     /// The messages of `following` to read now (none while a read is under way or more than half of the
     /// count or of the bytes is still held); marks a read as under way when there are some. Messages held
-    /// that are no longer among `following` are dropped first: the client went past them (their RETR was
-    /// answered by a read of its own because it came before the read ahead finished) or deleted them, and
-    /// kept they would fill the bounds so that nothing is ever read ahead again.
-    public mutating func toRead(_ following: [StoredMessage]) -> [StoredMessage] {
+    /// outside the UIDs of `following` are dropped first: the client went past them (their RETR was answered
+    /// by a read of its own because it came before the read ahead finished) or jumped elsewhere, and kept they
+    /// would fill the bounds so that nothing is ever read ahead again.
+    public mutating func toRead(_ following: POP3Following) -> [StoredMessage] {
         if !held.isEmpty {
-            let wanted = Set(following.lazy.map(\.uid))
-            for (uid, bytes) in held where !wanted.contains(uid) {
+            let window = following.uidWindow
+            for (uid, bytes) in held where !(window?.contains(uid) ?? false) {
                 held[uid] = nil
                 heldBytes -= bytes.readableBytes
             }

@@ -273,13 +273,7 @@ public struct POP3Session: Sendable {
         state = .working
         pendingRetrieve = number
         // After a RETR a client most likely asks for the next messages it has not deleted, in order.
-        var following: [StoredMessage] = []
-        if bodyLines == nil {
-            for index in maildrop.messages.indices.dropFirst(number) where !deleted.contains(index + 1) {
-                guard following.count < POP3ReadAhead.candidates else { break }
-                following.append(maildrop.messages[index].stored)
-            }
-        }
+        let following = bodyLines == nil ? POP3Following(after: number, in: maildrop.messages, deleted: deleted) : .none
         return [.retrieve(maildrop.messages[number - 1].stored, bodyLines: bodyLines, following: following)]
     }
 

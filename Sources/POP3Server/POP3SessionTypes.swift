@@ -94,7 +94,7 @@ public enum POP3Action: Sendable {
     case authenticate(login: String, password: String)
     case open(DirectoryUser)
     /// RETR (all of it) or TOP; `following` are the messages a RETR is likely followed by (read ahead).
-    case retrieve(StoredMessage, bodyLines: Int?, following: [StoredMessage])
+    case retrieve(StoredMessage, bodyLines: Int?, following: POP3Following)
     case commit([StoredMessage])
     case startTLS
     case close
@@ -105,6 +105,6 @@ public enum POP3Work: Sendable {
     case authenticate(login: String, password: String)
     case open(DirectoryUser)
     /// RETR (all of it) or TOP; `following` are the messages a RETR is likely followed by (read ahead).
-    case retrieve(StoredMessage, bodyLines: Int?, following: [StoredMessage])
+    case retrieve(StoredMessage, bodyLines: Int?, following: POP3Following)
     case commit([StoredMessage])
 }

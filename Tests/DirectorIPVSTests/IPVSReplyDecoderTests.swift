@@ -2,10 +2,11 @@ import Director
 import DirectorIPVS
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// Decoding the kernel's answers: dumps of services and real servers (STATS and STATS64), info, timeouts,
 /// daemons, errors — and garbage, which must throw, never trap.
-@Suite struct IPVSReplyDecoderTests {
+@Suite(.offCooperativePool) struct IPVSReplyDecoderTests {
     /// A real server as ip_vs_genl_fill_dest lays it out, with 32-bit STATS only (flagged NLA_F_NESTED).
     static let destMessage = hex("""
         d0000000 1c00 0200 03000000 00000000

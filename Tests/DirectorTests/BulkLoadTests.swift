@@ -1,10 +1,11 @@
 @testable import Director
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// Issue 10 #9: a batch of servers for one service goes in as one step, with exactly the list and scheduler
 /// state that adding them one by one gives (the kernel's semantics), and errors naming the same line.
-@Suite struct BulkLoadTests {
+@Suite(.offCooperativePool) struct BulkLoadTests {
     static func config(_ n: Int, weight: Int) -> RealServerConfig {
         RealServerConfig(endpoint: Endpoint(IPAddress("10.1.\(n / 250).\(n % 250 + 1)")!, 80), forwarding: .masquerade,
                          weight: weight)

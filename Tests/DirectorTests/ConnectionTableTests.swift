@@ -1,10 +1,11 @@
 @testable import Director
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// Connection table timeouts and counts, persistence templates (ip_vs_conn.c, ip_vs_core.c
 /// ip_vs_sched_persist), IPv6 and fwmark services.
-@Suite struct ConnectionTableTests {
+@Suite(.offCooperativePool) struct ConnectionTableTests {
     @Test func tcpIsActiveThenInactiveForTcpfinThenGone() throws {
         var f = try Fixture(.rr)
         try f.add(S.A)

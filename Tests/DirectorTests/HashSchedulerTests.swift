@@ -1,9 +1,10 @@
 @testable import Director
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// sh, dh and mh (ip_vs_sh.c, ip_vs_dh.c, ip_vs_mh.c), and the locality and random schedulers.
-@Suite struct HashSchedulerTests {
+@Suite(.offCooperativePool) struct HashSchedulerTests {
     @Test func kernelHashHelpersMatchKnownValues() {
         // hash_32(1, 8) = (1 * 0x61C88647) >> 24 = 0x61.
         #expect(KernelHash.hash32(1, bits: 8) == 0x61)

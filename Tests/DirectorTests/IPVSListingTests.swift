@@ -1,6 +1,7 @@
 import Testing
 @testable import Director
 import ShoalCore
+import ShoalTestFixtures
 
 // Every expected text below is written out from ipvsadm 1.31's printf formats (print_title,
 // print_service_entry, print_largenum, print_sched_flags, print_tunnel_rule, fwd_name, fwd_switch,
@@ -211,7 +212,7 @@ fileprivate func connectionTable() throws -> DirectorTable {
     return table
 }
 
-@Suite struct IPVSListingTests {
+@Suite(.offCooperativePool) struct IPVSListingTests {
     /// Services: fwmark, then family, protocol, address, port, each a wrapping 32-bit difference, so
     /// 192.168.0.1 - 10.0.0.1 = 0xB6A80000 is negative and 192.168.x sorts first. Servers likewise.
     @Test func saveSortsServicesAndServersWithTheWrappingComparators() throws {

@@ -1,9 +1,10 @@
 import Testing
 @testable import Director
 import ShoalCore
+import ShoalTestFixtures
 
 /// The ipvsadm 1.31 argument parser against the behaviour of ipvsadm.c (parse_options / process_options).
-@Suite struct IPVSRuleParserTests {
+@Suite(.offCooperativePool) struct IPVSRuleParserTests {
     // MARK: Helpers
 
     /// Parses one line split as a rules file would split it.

@@ -1,10 +1,11 @@
 @testable import Director
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// lc, wlc, sed, nq, fo and ovf: hand-worked sequences (ip_vs_lc.c, ip_vs_wlc.c, ip_vs_sed.c,
 /// ip_vs_nq.c, ip_vs_fo.c, ip_vs_ovf.c) and a decision-by-decision comparison with the kernel's scan.
-@Suite struct LeastConnectionTests {
+@Suite(.offCooperativePool) struct LeastConnectionTests {
     @Test func wlcComparesOverheadPerWeightAndKeepsTheFirstOnTies() throws {
         var f = try Fixture(.wlc)
         try f.add(S.A, weight: 1); try f.add(S.B, weight: 2)  // list B(2), A(1)

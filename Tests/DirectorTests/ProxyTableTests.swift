@@ -1,10 +1,11 @@
 @testable import Director
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// What a full-proxy dataplane asks of the table: accepted connections are new, refused servers are
 /// skipped, a cookie can name a server, and a desired state is reached with the fewest commands.
-@Suite struct ProxyTableTests {
+@Suite(.offCooperativePool) struct ProxyTableTests {
     func request(_ client: String, _ vip: String = "10.0.0.1:80") -> ConnectionRequest {
         ConnectionRequest(proto: .tcp, client: Endpoint(client)!, virtual: Endpoint(vip)!)
     }

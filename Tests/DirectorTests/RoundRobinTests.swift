@@ -1,9 +1,10 @@
 @testable import Director
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// rr and wrr against sequences worked by hand from net/netfilter/ipvs/ip_vs_rr.c and ip_vs_wrr.c.
-@Suite struct RoundRobinTests {
+@Suite(.offCooperativePool) struct RoundRobinTests {
     @Test func rrScansTheListNewestFirstAndWraps() throws {
         var f = try Fixture(.rr)
         try f.add(S.A); try f.add(S.B); try f.add(S.C)  // kernel list: C, B, A

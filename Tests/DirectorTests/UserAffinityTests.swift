@@ -1,10 +1,11 @@
 @testable import Director
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// Mail users keyed into mh (Maglev): a user keeps one server from any address, weights are honoured, and
 /// when one of N servers leaves only its users (about 1/N of all) move.
-@Suite struct UserAffinityTests {
+@Suite(.offCooperativePool) struct UserAffinityTests {
     static let users = (0..<6000).map { "user\($0)@shoal.test" }
 
     /// The server of each user, each from a client address of its own.

@@ -1,10 +1,11 @@
 import Failover
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// The fuzz targets' invariants over seeded random inputs (the libFuzzer runs are in `make fuzz`): mutated
 /// adverts and sync messages never trap, and whatever decodes re-encodes to something that decodes the same.
-@Suite struct ParserPropertyTests {
+@Suite(.offCooperativePool) struct ParserPropertyTests {
     /// xorshift64*: a fixed seed, so a failure reproduces.
     struct Random {
         var state: UInt64

@@ -1,9 +1,10 @@
 import HTMLSanitizer
 import Testing
+import ShoalTestFixtures
 
 /// The allow-list sanitizer against the hostile forms mail HTML uses: every case names what must be gone and
 /// what must stay.
-@Suite struct SanitizerTests {
+@Suite(.offCooperativePool) struct SanitizerTests {
     static func clean(_ html: String, remote: Bool = false) -> String {
         HTMLSanitizer(allowsRemoteImages: remote, contentIDURL: { "/part?cid=\($0)" }).sanitize(html).html
     }

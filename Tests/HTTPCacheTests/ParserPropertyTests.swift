@@ -2,10 +2,11 @@ import HTTPCache
 import ICP
 import NIOHTTP1
 import Testing
+import ShoalTestFixtures
 
 /// The invariants of the `icp` and `cache-headers` fuzz targets over seeded random inputs (mutations of valid
 /// ones), so they run in every `make test`, not only under libFuzzer.
-@Suite struct ParserPropertyTests {
+@Suite(.offCooperativePool) struct ParserPropertyTests {
     /// A small deterministic generator (SplitMix64).
     struct Seeded: RandomNumberGenerator {
         var state: UInt64

@@ -4,10 +4,11 @@ import NIOEmbedded
 import NIOHTTP1
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// The HTTP check's conversation behind NIOHTTP1's response decoder, without sockets: bytes go through
 /// the same decoder the checker installs, in any chunking, and the decoded parts drive the conversation.
-@Suite struct HTTPConversationTests {
+@Suite(.offCooperativePool) struct HTTPConversationTests {
     static let target = Endpoint("127.0.61.5:8080")!
 
     /// The request bytes the conversation sends through NIOHTTP1's encoder, and a channel ready for the response.

@@ -1,8 +1,9 @@
 import ICP
 import Testing
+import ShoalTestFixtures
 
 /// The client side: one round of queries decided (RFC 2187 §3.1), peer health and the adaptive timeout.
-@Suite struct ICPPeerSelectionTests {
+@Suite(.offCooperativePool) struct ICPPeerSelectionTests {
     static let peers = [ICPPeer(name: "s1", kind: .sibling), ICPPeer(name: "p1", kind: .parent),
                         ICPPeer(name: "p2", kind: .parent), ICPPeer(name: "s2", kind: .sibling)]
 

@@ -1,9 +1,10 @@
 import IMAPServer
 import NIOCore
 import Testing
+import ShoalTestFixtures
 
 /// Lines and literals assembled into commands, under the limits.
-@Suite struct CommandAssemblerTests {
+@Suite(.offCooperativePool) struct CommandAssemblerTests {
     typealias Step = IMAPCommandAssembler.Step
 
     @Test func singleLineCommand() {

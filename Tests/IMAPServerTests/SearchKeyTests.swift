@@ -1,9 +1,10 @@
 import IMAPServer
 import NIOCore
 import Testing
+import ShoalTestFixtures
 
 /// SEARCH arguments and the search key tree.
-@Suite struct SearchKeyTests {
+@Suite(.offCooperativePool) struct SearchKeyTests {
     func key(_ keys: String) -> IMAPSearchKey? {
         guard case let .search(search, _) = kind("a SEARCH \(keys)") else { return nil }
         return search.key

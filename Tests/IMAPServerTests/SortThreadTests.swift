@@ -2,9 +2,10 @@
 import MIME
 import MailStore
 import Testing
+import ShoalTestFixtures
 
 /// SORT and THREAD (RFC 5256): base subjects, sent dates, the sort order and both threading algorithms.
-@Suite struct SortThreadTests {
+@Suite(.offCooperativePool) struct SortThreadTests {
     static func base(_ subject: String?) -> (String, Bool) {
         let extracted = IMAPBaseSubject(subject)
         return (String(decoding: extracted.key, as: UTF8.self), extracted.isReplyOrForward)
@@ -142,7 +143,7 @@ import Testing
 }
 
 /// Header text from the network never crashes the sort values: mutated headers give some values, always.
-@Suite struct SortValuesFuzzTests {
+@Suite(.offCooperativePool) struct SortValuesFuzzTests {
     static let seeds = [
         "From: \"Zed\" <zed@x>, a@b\r\nSubject: Re: [x] Fwd: y (fwd)\r\nDate: Mon, 1 Dec 2026 10:00:00 +0100\r\n",
         "Message-ID: <a@x>\r\nReferences: <b@x>\r\n <c@x>\r\nIn-Reply-To: <d@x>\r\nSubject: [fwd: [a] re: b]\r\n",
@@ -182,7 +183,7 @@ import Testing
 }
 
 /// SORT and THREAD through the session: the folder, then the messages read in batches, then one answer.
-@Suite struct SortThreadSessionTests {
+@Suite(.offCooperativePool) struct SortThreadSessionTests {
     static func selected(_ count: Int) -> (IMAPSession, FolderListing) {
         var session = IMAPSessionTests.loggedIn()
         let listing = FolderListing(uidValidity: 3, nextUID: UInt32(count + 1), messages: (1...count).map { IMAPSessionTests.message(UInt32($0)) })

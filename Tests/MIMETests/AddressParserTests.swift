@@ -1,8 +1,9 @@
 import MIME
 import Testing
+import ShoalTestFixtures
 
 /// RFC 5322 address lists into ENVELOPE addresses.
-@Suite struct AddressParserTests {
+@Suite(.offCooperativePool) struct AddressParserTests {
     func parse(_ text: String) -> [EnvelopeAddress] { AddressParser.parse(Array(text.utf8)) }
 
     @Test func displayNamesQuotedStringsAndComments() {

@@ -1,8 +1,9 @@
 import MIME
 import Testing
+import ShoalTestFixtures
 
 /// Content-Type and Content-Disposition with RFC 2231 parameters, and RFC 2047 encoded words.
-@Suite struct ContentHeaderTests {
+@Suite(.offCooperativePool) struct ContentHeaderTests {
     @Test func contentTypeKeepsCaseAndParameters() {
         let type = ContentType(parsing: Array(#"Multipart/Mixed; Boundary="a b"; x=y (comment)"#.utf8))
         #expect(type.type == "Multipart" && type.subtype == "Mixed")

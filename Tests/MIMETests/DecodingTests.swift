@@ -1,8 +1,9 @@
 import MIME
 import Testing
+import ShoalTestFixtures
 
 /// What SEARCH needs: bodies with their transfer encoding undone and charsets decoded, header values decoded.
-@Suite struct DecodingTests {
+@Suite(.offCooperativePool) struct DecodingTests {
     static let message = MIMEMessage.parse(Array("""
         From: =?iso-8859-1?q?Andr=E9?= <a@b>\r
         Subject: =?utf-8?b?w6ljaGFudGlsbG9u?=\r

@@ -1,8 +1,9 @@
 import MIME
 import Testing
+import ShoalTestFixtures
 
 /// Bounded randomized robustness: mutated real messages never trap, and every range lies in the message.
-@Suite struct MIMEFuzzTests {
+@Suite(.offCooperativePool) struct MIMEFuzzTests {
     /// SplitMix64: a fixed seed gives the same run everywhere.
     struct SeededGenerator: RandomNumberGenerator {
         var state: UInt64

@@ -1,8 +1,9 @@
 import MIME
 import Testing
+import ShoalTestFixtures
 
 /// The MIME tree: section numbers (RFC 3501 §6.4.5), byte ranges and malformed structure.
-@Suite struct MIMETreeTests {
+@Suite(.offCooperativePool) struct MIMETreeTests {
     static let nested = Array("""
         From: a@b.c\r
         Subject: fwd\r

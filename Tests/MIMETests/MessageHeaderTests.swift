@@ -1,8 +1,9 @@
 import MIME
 import Testing
+import ShoalTestFixtures
 
 /// Header splitting, unfolding, lookup and HEADER.FIELDS(.NOT) bytes.
-@Suite struct MessageHeaderTests {
+@Suite(.offCooperativePool) struct MessageHeaderTests {
     let header = MessageHeader(Array("Subject: one\r\n  two\r\nX-Junk line without colon\r\nfrom : a@b\r\nTo:c@d\r\nSUBJECT: again\r\n\r\n".utf8))
 
     @Test func fieldsKeepTheirNamesAndRawBytes() {

@@ -19,28 +19,44 @@ import Testing
         var ahead = POP3ReadAhead()
         let size = POP3ReadAhead.byteLimit / 10
         let following = (2...40).map { Self.message(UInt32($0), size: size) }
-        let first = ahead.toRead(following)
+        let first = ahead.toRead(POP3Following(following))
         #expect(first.map(\.uid) == Array(2...11) && ahead.reading)  // the byte limit stops at ten
-        #expect(ahead.toRead(following).isEmpty)  // one read at a time
+        #expect(ahead.toRead(POP3Following(following)).isEmpty)  // one read at a time
         ahead.finish(first.map { ($0.uid, ByteBuffer(repeating: 0x41, count: size)) })
         #expect(!ahead.reading && ahead.heldCount == 10)
         #expect(ahead.take(2)?.readableBytes == size && ahead.take(2) == nil)
         // More than half of the bytes still held: nothing more is read yet.
-        #expect(ahead.toRead(Array(following.dropFirst(1))).isEmpty)
+        #expect(ahead.toRead(POP3Following(Array(following.dropFirst(1)))).isEmpty)
         for uid in 3...6 { _ = ahead.take(UInt32(uid)) }
         #expect(ahead.heldCount == 5)
         // Refilled with what is not held, within what the held bytes leave of the limit.
-        let refill: [UInt32] = ahead.toRead(Array(following.dropFirst(5))).map(\.uid)
+        let refill: [UInt32] = ahead.toRead(POP3Following(Array(following.dropFirst(5)))).map(\.uid)
         #expect(refill == Array(12...16))
         // The count bounds it too: small messages, at most `candidates` of them.
         var small = POP3ReadAhead()
-        #expect(small.toRead((1...200).map { Self.message(UInt32($0), size: 10) }).count == POP3ReadAhead.candidates)
+        #expect(small.toRead(POP3Following((1...200).map { Self.message(UInt32($0), size: 10) })).count == POP3ReadAhead.candidates)
         // A message larger than the limit is never read ahead; clear drops everything.
         var fresh = POP3ReadAhead()
-        #expect(fresh.toRead([Self.message(1, size: POP3ReadAhead.byteLimit + 1)]).isEmpty && !fresh.reading)
+        #expect(fresh.toRead(POP3Following([Self.message(1, size: POP3ReadAhead.byteLimit + 1)])).isEmpty && !fresh.reading)
         ahead.finish([])
         ahead.clear()
         #expect(ahead.heldCount == 0 && ahead.take(7) == nil)
+    }
+
+    /// The session's view of what follows a RETR: later messages only, deleted ones skipped, at most
+    /// `candidates`, and the UID window the read ahead keeps what it holds within.
+    @Test func followingSkipsDeletedMessagesAndStopsAtTheCandidates() {
+        let maildrop = (1...100).map { POP3Message(stored: Self.message(UInt32($0 * 2), size: 10), size: 10, uidl: "") }
+        let following = POP3Following(after: 3, in: maildrop, deleted: [4, 6, 90])
+        let uids = following.map(\.uid)
+        #expect(uids.count == POP3ReadAhead.candidates)
+        #expect(uids.prefix(3) == [10, 14, 16])  // messages 5, 7, 8 (numbers 4 and 6 deleted)
+        #expect(uids.last == 2 * UInt32(3 + POP3ReadAhead.candidates + 2))
+        #expect(following.uidWindow == 10...uids.last!)
+        let tail = POP3Following(after: 98, in: maildrop, deleted: [100])
+        #expect(tail.map(\.uid) == [198] && tail.uidWindow == 198...198)
+        #expect(POP3Following(after: 100, in: maildrop, deleted: []).isEmpty)
+        #expect(POP3Following(after: 99, in: maildrop, deleted: [100]).uidWindow == nil)
     }
 
     /// RETRs answered by their own reads while the read ahead was still under way (a loaded machine) leave
@@ -48,18 +64,18 @@ import Testing
     @Test func messagesTheClientWentPastAreDroppedSoReadingAheadResumes() {
         var ahead = POP3ReadAhead()
         let all = (1...300).map { Self.message(UInt32($0), size: 100) }
-        let first = ahead.toRead(Array(all[1...]))
+        let first = ahead.toRead(POP3Following(Array(all[1...])))
         #expect(first.map(\.uid) == Array(2...65))
         // RETR 2 … 65 came before the read finished; each was read on its own (take found nothing).
         for uid in 2...65 { #expect(ahead.take(UInt32(uid)) == nil) }
         ahead.finish(first.map { ($0.uid, ByteBuffer(repeating: 0x41, count: 100)) })
         #expect(ahead.heldCount == 64)
         // RETR 66: everything held is behind it, so it is dropped and the next messages are read.
-        let next = ahead.toRead(Array(all[66...]))
+        let next = ahead.toRead(POP3Following(Array(all[66...])))
         #expect(ahead.heldCount == 0 && next.map(\.uid) == Array(67...130))
         // A held message still ahead of the client stays.
         ahead.finish(next.map { ($0.uid, ByteBuffer(repeating: 0x42, count: 100)) })
-        _ = ahead.toRead(Array(all[99...]))
+        _ = ahead.toRead(POP3Following(Array(all[99...])))
         #expect(ahead.heldCount == 31 && ahead.take(100)?.readableBytes == 100 && ahead.take(99) == nil)
     }
 
@@ -82,8 +98,8 @@ import Testing
         }
 
         // Nothing was read ahead before the first RETR.
-        #expect(agent.readyAnswer(.retrieve(messages[0], bodyLines: nil, following: Array(messages[1...]))) == nil)
-        guard case let .retrieved(first?) = await agent.perform(.retrieve(messages[0], bodyLines: nil, following: Array(messages[1...]))) else {
+        #expect(agent.readyAnswer(.retrieve(messages[0], bodyLines: nil, following: POP3Following(messages[1...]))) == nil)
+        guard case let .retrieved(first?) = await agent.perform(.retrieve(messages[0], bodyLines: nil, following: POP3Following(messages[1...]))) else {
             Issue.record("RETR 1 failed"); return
         }
         #expect(Array(first.readableBytesView) == (try expected(0)))
@@ -91,16 +107,16 @@ import Testing
         var ready: POP3Input?
         for _ in 0..<500 where ready == nil {
             try await Task.sleep(for: .milliseconds(10))
-            ready = agent.readyAnswer(.retrieve(messages[1], bodyLines: nil, following: [messages[2]]))
+            ready = agent.readyAnswer(.retrieve(messages[1], bodyLines: nil, following: POP3Following([messages[2]])))
         }
         guard case let .retrieved(second?) = ready else { Issue.record("message 2 was not read ahead"); return }
         #expect(Array(second.readableBytesView) == (try expected(1)))
         // Taken once; TOP and other messages are never answered from it.
-        #expect(agent.readyAnswer(.retrieve(messages[1], bodyLines: nil, following: [])) == nil)
-        #expect(agent.readyAnswer(.retrieve(messages[2], bodyLines: 1, following: [])) == nil)
+        #expect(agent.readyAnswer(.retrieve(messages[1], bodyLines: nil, following: .none)) == nil)
+        #expect(agent.readyAnswer(.retrieve(messages[2], bodyLines: 1, following: .none)) == nil)
         // Answering RETR 2 read message 3 ahead; a closed session drops it.
         try await Task.sleep(for: .milliseconds(200))
         agent.close()
-        #expect(agent.readyAnswer(.retrieve(messages[2], bodyLines: nil, following: [])) == nil)
+        #expect(agent.readyAnswer(.retrieve(messages[2], bodyLines: nil, following: .none)) == nil)
     }
 }

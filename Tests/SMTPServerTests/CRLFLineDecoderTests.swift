@@ -1,6 +1,7 @@
 import NIOCore
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 /// Feeds `input` to a fresh decoder through NIO's own `NIOSingleStepByteToMessageProcessor`, split at `cuts`,
 /// then signals EOF; returns the outputs. `maximumBufferSize` makes the processor throw if the decoder ever
@@ -73,7 +74,7 @@ private func verify(_ input: String, _ expected: [String], maximumLineLength: In
     }
 }
 
-@Suite struct CRLFLineDecoderTests {
+@Suite(.offCooperativePool) struct CRLFLineDecoderTests {
     @Test func splitsAtCRLFOnlyInEveryChunking() throws {
         try verify("HELO a\r\nMAIL FROM:<x@y>\r\n", ["HELO a", "MAIL FROM:<x@y>"])
         try verify("\r\n\r\nx\r\n", ["", "", "x"])

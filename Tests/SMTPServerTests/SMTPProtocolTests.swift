@@ -3,6 +3,7 @@ import NIOCore
 @testable import SMTPServer
 import ShoalCore
 import Testing
+import ShoalTestFixtures
 
 private let ehloPlain = [
     "250-mx.example.org|250-PIPELINING|250-SIZE 1000|250-STARTTLS|250-ENHANCEDSTATUSCODES|250-8BITMIME"
@@ -10,7 +11,7 @@ private let ehloPlain = [
 ]
 
 /// The state machine driven by hand, reply by reply.
-@Suite struct SMTPProtocolTests {
+@Suite(.offCooperativePool) struct SMTPProtocolTests {
     // MARK: Happy paths
 
     @Test func fullSMTPTransaction() {

@@ -4,11 +4,12 @@ import NIOEmbedded
 import NIOHTTP1
 import ShoalHTTP
 import Testing
+import ShoalTestFixtures
 
 /// The `http-server` fuzz target's check over seeded inputs (FUZZING.md): mutated requests through the whole server
 /// pipeline on an embedded channel, cut into reads of every size from 1 to 64, answer only with statuses the layer
 /// or the responder can give, and never trap.
-@Suite struct PipelinePropertyTests {
+@Suite(.offCooperativePool) struct PipelinePropertyTests {
     struct Responder: HTTPResponder {
         func screen(_ head: HTTPRequestHead) -> HTTPServerResponse? {
             if head.method == .GET || head.method == .HEAD || head.method == .POST { return nil }

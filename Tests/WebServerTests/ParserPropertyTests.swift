@@ -1,9 +1,10 @@
 import Testing
 import WebServer
+import ShoalTestFixtures
 
 /// Seeded random inputs built from the tokens that matter (the same invariants as the `web-request` fuzz
 /// target, run in the test suite): accepted paths never climb out, ranges stay inside and never overlap.
-@Suite struct ParserPropertyTests {
+@Suite(.offCooperativePool) struct ParserPropertyTests {
     /// A small deterministic generator (SplitMix64), so a failure replays.
     struct SplitMix: RandomNumberGenerator {
         var state: UInt64

@@ -1,9 +1,10 @@
 import Testing
 @testable import WebServer
+import ShoalTestFixtures
 
 /// The fast path of `RequestPath` (plain targets) against the general parser: whatever it accepts, the general
 /// parser reads the same way; what it declines is left to the general parser.
-@Suite struct RequestPathPlainTests {
+@Suite(.offCooperativePool) struct RequestPathPlainTests {
     @Test func plainTargetsParseAsTheGeneralParserDoes() throws {
         let plain = ["/", "/4k.bin", "/a/b/c.txt", "/dir/", "/a.b.c", "/A-Z_0~9/x", "/" + Array(repeating: "s", count: 64).joined(separator: "/")]
         for target in plain {
