@@ -9,6 +9,10 @@ public struct SchedulerFlags: OptionSet, Hashable, Sendable {
     public static let fallback = flag1
     /// sh-port / mh-port: hash the client port too.
     public static let port = flag2
+    /// mh, Shoal only (the kernel's mh ignores flag-3): the table is built from the servers' addresses alone,
+    /// ports left out, so services over the same nodes on different ports put a key on the same node. The mail
+    /// proxy services set it: a user's IMAP, POP3 and submission sessions meet on one node.
+    public static let addressOnly = flag3
 }
 
 /// Why a scheduler flag name was refused (ipvsadm's parse_sched_flags wording).

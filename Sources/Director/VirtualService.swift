@@ -69,7 +69,7 @@ public struct VirtualService: Sendable {
     init(uid: Int, config: VirtualServiceConfig, randomSeed: UInt64) {
         self.uid = uid
         self.config = config
-        self.scheduler = makeScheduler(config.scheduler, seed: randomSeed)
+        self.scheduler = makeScheduler(config.scheduler, flags: config.schedulerFlags, seed: randomSeed)
         scheduler.reset(servers: servers)
     }
 
@@ -90,9 +90,10 @@ public struct VirtualService: Sendable {
     /// Changes the service settings; a new scheduler starts from its initial state (ip_vs_edit_service).
     mutating func update(_ new: VirtualServiceConfig, randomSeed: UInt64) {
         let schedulerChanged = new.scheduler != config.scheduler
+            || new.schedulerFlags.contains(.addressOnly) != config.schedulerFlags.contains(.addressOnly)
         config = new
         if schedulerChanged {
-            scheduler = makeScheduler(new.scheduler, seed: randomSeed)
+            scheduler = makeScheduler(new.scheduler, flags: new.schedulerFlags, seed: randomSeed)
             scheduler.reset(servers: servers)
         }
     }

@@ -84,7 +84,8 @@ extension DirectorConfiguration {
         let key = VirtualServiceKey.address(mode == .udp ? .udp : .tcp, listen)
         var config = try parseTableService(node, key: key)
         if mode.mailProtocol != nil {
-            // Users are keyed into a hash scheduler; fallback moves a drained or refusing node's users on.
+            // Users are keyed into a hash scheduler; fallback moves a drained or refusing node's users on, and
+            // mh places by node address alone, so a user's sessions of every protocol meet on one node.
             if let schedulerNode = try node.optional("scheduler") {
                 guard config.scheduler == .mh || config.scheduler == .sh else {
                     throw schedulerNode.error("a mail proxy service needs scheduler mh or sh (users are hashed)")
@@ -93,6 +94,7 @@ extension DirectorConfiguration {
                 config.scheduler = .mh
             }
             config.schedulerFlags.insert(.fallback)
+            if config.scheduler == .mh { config.schedulerFlags.insert(.addressOnly) }
         }
         let check = try node.optional("check").map { (n) throws(ConfigError) in try CheckSpec.parse(n) }
         let hasPools = try node.optional("pools") != nil

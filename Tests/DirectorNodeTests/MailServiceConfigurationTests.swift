@@ -39,7 +39,7 @@ import Testing
                 servers: [{address: 127.0.0.2:587}]
             """)
         let imap = configuration.services[0]
-        #expect(imap.mode == .imap && imap.config.scheduler == .mh && imap.config.schedulerFlags.contains(.fallback))
+        #expect(imap.mode == .imap && imap.config.scheduler == .mh && imap.config.schedulerFlags == [.fallback, .addressOnly])
         #expect(imap.mail?.proto == .imap && imap.mail?.session.hostname == "director.example")
         #expect(imap.mail?.session.allowPlaintextAuthentication == true && imap.mail?.commandTimeout == .seconds(30))
         #expect(imap.mail?.session.capabilities == MailProxyConfiguration.shoalIMAPCapabilities)

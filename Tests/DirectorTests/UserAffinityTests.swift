@@ -26,6 +26,30 @@ import ShoalTestFixtures
         return f
     }
 
+    /// The IMAP and the POP3 service of a mail director list the same nodes on different ports: with
+    /// `addressOnly` (what mail services set) every user gets the same node address from both; without it the
+    /// ports take part in the permutations and many users are split between two nodes.
+    @Test func addressOnlyPlacesAUserOnOneNodeWhateverTheServicePort() throws {
+        let nodes = ["192.168.1.1", "192.168.1.2", "192.168.1.3"]
+        func hosts(port: Int, flags: SchedulerFlags) throws -> [String: String] {
+            var f = try Fixture(.mh, vip: "10.0.0.1:\(port)", flags: flags)
+            for (n, node) in nodes.enumerated() { try f.add("\(node):\(port + 1000 + n * 7)", weight: 1) }
+            let users = Array(Self.users.prefix(600))
+            var placed: [String: String] = [:]
+            for user in users {
+                let request = ConnectionRequest(proto: .tcp, client: Endpoint("198.51.100.7:4000")!, virtual: Endpoint("10.0.0.1:\(port)")!,
+                                                affinityKey: UserAffinityKey.key(user))
+                placed[user] = f.table.accept(request, at: .zero).destination.map { "\($0.address)" } ?? "DROP"
+            }
+            return placed
+        }
+        let imap = try hosts(port: 143, flags: [.fallback, .addressOnly]), pop3 = try hosts(port: 110, flags: [.fallback, .addressOnly])
+        #expect(imap == pop3)
+        #expect(Set(imap.values) == Set(nodes), "the users spread over every node")
+        let imapByPort = try hosts(port: 143, flags: [.fallback]), pop3ByPort = try hosts(port: 110, flags: [.fallback])
+        #expect(imapByPort.filter { pop3ByPort[$0.key] != $0.value }.count > 100, "ports change the placement without the flag")
+    }
+
     @Test func normalisationIgnoresCaseAndSurroundingSpace() {
         #expect(UserAffinityKey.normalised("  Alice@Shoal.TEST\t") == "alice@shoal.test")
         #expect(UserAffinityKey.key("ALICE") == UserAffinityKey.key(" alice "))

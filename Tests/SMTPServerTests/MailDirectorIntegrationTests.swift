@@ -196,6 +196,14 @@ struct MailDirectorIntegrationTests {
                                             message: MailText.message(from: "alice@shoal.test", to: "bob@shoal.test", subject: "x", body: "x\n"),
                                             auth: (mechanism: "PLAIN", user: "alice", password: "nope"), host: Self.director)
         #expect(refused.auth?.code == 535 && refused.data.isEmpty, "\(refused)")
+
+        // alice's IMAP, POP3 and submission sessions all met on one node (the services list the nodes on
+        // different ports; mh places by node address): only that node opened her maildrop and took her message.
+        let imap = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.81", "alice", "alice-pw")])
+        let home = try #require(imap.first?["host"] as? String, "\(imap)")
+        let opened = nodes.filter { $0.log.contains("user=alice") && $0.log.contains("maildrop opened") }.map(\.hostname)
+        let submitted = nodes.filter { $0.log.contains("to=bob@shoal.test") }.map(\.hostname)
+        #expect(opened == [home] && submitted == [home], "IMAP on \(home), POP3 on \(opened), submission on \(submitted)")
     }
 
     /// `mail: {directory: …}`: the director checks logins itself. A bad one is refused with the protocol's

@@ -14,9 +14,12 @@ public struct MaglevScheduler: Scheduler {
     let tableBits: Int
     /// Server list position per table entry; -1 while empty.
     public private(set) var lookup: [Int32]
+    /// Permutations from the servers' addresses alone (``SchedulerFlags/addressOnly``), not address and port.
+    let addressOnly: Bool
 
-    public init(tableSize: Int = MaglevScheduler.defaultTableSize) {
+    public init(tableSize: Int = MaglevScheduler.defaultTableSize, addressOnly: Bool = false) {
         self.tableSize = tableSize
+        self.addressOnly = addressOnly
         var log2 = 0
         while (1 << (log2 + 1)) <= tableSize { log2 += 1 }
         self.tableBits = log2 / 2
@@ -50,8 +53,9 @@ public struct MaglevScheduler: Scheduler {
         var turns = [Int](repeating: 0, count: n)
         for (i, s) in servers.enumerated() {
             let word = s.endpoint.address.foldedWord
-            perm[i] = Int(Self.hashKey(word, port: s.endpoint.port, key: Self.hash1, offset: 0)) % tableSize
-            skip[i] = Int(Self.hashKey(word, port: s.endpoint.port, key: Self.hash2, offset: 0)) % (tableSize - 1) + 1
+            let port = addressOnly ? 0 : s.endpoint.port
+            perm[i] = Int(Self.hashKey(word, port: port, key: Self.hash1, offset: 0)) % tableSize
+            skip[i] = Int(Self.hashKey(word, port: port, key: Self.hash2, offset: 0)) % (tableSize - 1) + 1
             let lw = s.lastWeight
             let t = (lw / g) >> shift
             turns[i] = t != 0 ? t : (lw != 0 ? 1 : 0)

@@ -56,7 +56,7 @@ extension Scheduler {
 }
 
 /// A new scheduler of the named algorithm in its initial state.
-public func makeScheduler(_ name: SchedulerName, seed: UInt64 = 0x5eed) -> any Scheduler {
+public func makeScheduler(_ name: SchedulerName, flags: SchedulerFlags = [], seed: UInt64 = 0x5eed) -> any Scheduler {
     switch name {
     case .rr: return RoundRobinScheduler()
     case .wrr: return WeightedRoundRobinScheduler()
@@ -70,7 +70,7 @@ public func makeScheduler(_ name: SchedulerName, seed: UInt64 = 0x5eed) -> any S
     case .lblcr: return ReplicatedLocalityScheduler()
     case .dh: return DestinationHashScheduler()
     case .sh: return SourceHashScheduler()
-    case .mh: return MaglevScheduler()
+    case .mh: return MaglevScheduler(addressOnly: flags.contains(.addressOnly))
     case .twos: return TwoChoiceScheduler(seed: seed)
     }
 }
