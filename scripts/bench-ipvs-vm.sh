@@ -20,7 +20,7 @@ for s in $(seq 1 100); do
 done > "$work/table.rules"
 printf 'RUNS=%s\nWRK_DURATION=%s\nWRK_CONNECTIONS=%s\n' "$runs" "${WRK_DURATION:-3s}" "${WRK_CONNECTIONS:-8}" > "$work/bench.env"
 IPVS_VM_TIMEOUT=${IPVS_VM_TIMEOUT:-2400} IPVS_VM_MEMORY=1536 IPVS_VM_TOOLS="wrk nginx" \
-IPVS_VM_MODULES="bridge nf_tables nft_chain_nat nft_nat nft_numgen nft_hash nft_fwd_netdev" \
+IPVS_VM_MODULES="bridge nf_tables nft_chain_nat nft_nat nft_numgen nft_hash nft_fwd_netdev nft_ct nft_objref" \
     "$here/ipvs-vm.sh" "$here/bench-ipvs-vm-scenario.sh" "$shoal" "$work/table.rules" "$work/bench.env" | tr -d '\r' > "$work/console.log"
 grep -q '=== SCENARIO EXIT' "$work/console.log" || { cat "$work/console.log"; echo "error: the VM did not finish" >&2; exit 1; }
 grep '^@@@ \(READY\|SERVERS\|SAME\|DIFFERENT\)' "$work/console.log" | sed 's/^@@@ /    /'

@@ -28,7 +28,8 @@ enum IPVSAdmKernel {
                 return try await list(options, kernel: kernel)
             case let .save(numeric):
                 let snapshot = try await kernel.snapshot()
-                let names = numeric ? nil : await IPVSAdmNames.lookUp(snapshot.table)
+                var names: ListingNames?
+                if !numeric { names = await IPVSAdmNames.lookUp(snapshot.table) }
                 write(IPVSListing.save(snapshot.table, numeric: numeric, names: names))
             case .restore:
                 let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
@@ -54,7 +55,8 @@ enum IPVSAdmKernel {
                 writeError("Can't open \(IPVSConnectionProc.path)")
                 return 1
             }
-            let names = options.numeric ? nil : await IPVSAdmNames.lookUp(IPVSConnectionProc.wanted(text))
+            var names: ListingNames?
+            if !options.numeric { names = await IPVSAdmNames.lookUp(IPVSConnectionProc.wanted(text)) }
             write(IPVSConnectionProc.listing(text, persistentEngine: options.persistentConnections, names: names))
             return 0
         }
@@ -69,7 +71,8 @@ enum IPVSAdmKernel {
             return 0
         }
         let snapshot = try await kernel.snapshot()
-        let names = options.numeric ? nil : await IPVSAdmNames.lookUp(snapshot.table)
+        var names: ListingNames?
+        if !options.numeric { names = await IPVSAdmNames.lookUp(snapshot.table) }
         do throws(ConfigError) {
             var text = try IPVSListing.list(snapshot.table, options, names: names)
             if text.hasPrefix(IPVSListing.versionLine + "\n") {
