@@ -8,6 +8,7 @@
 # /bench.env sets RUNS, WRK_DURATION, WRK_CONNECTIONS.
 . /bench.env
 IP=/usr/sbin/iproute2-ip
+export PATH=$PATH:/usr/bin
 SHOAL=/usr/local/bin/shoal
 now() { read up idle < /proc/uptime; echo "${up%.*}${up#*.}"; }  # centiseconds since boot
 printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd

@@ -1,7 +1,7 @@
 public import Director
 public import Logging
 import NIOConcurrencyHelpers
-import ShoalCore
+public import ShoalCore
 
 /// The director's nftables dataplane: the kernel forwards by the rules `NFTRuleset` writes. It keeps a
 /// copy of the runtime's live table, applies each command diff the runtime sends to it in order, and
