@@ -9,7 +9,8 @@ TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet
 	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
 	nftables iproute2 keepalived
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived \
+	qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
@@ -59,6 +60,7 @@ bench: check-swift
 	scripts/bench-webmail.sh "$$(swift build -c release --show-bin-path)/shoal" 10000 3
 	scripts/bench-cache.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3
 	scripts/bench-nft.sh "$$(swift build -c release --show-bin-path)/shoal"
+	scripts/bench-ipvs-vm.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/profile-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 20
 	scripts/bench-appliance.sh "$$(swift build -c release --show-bin-path)/shoal" 3
 	scripts/bench-failover.sh "$$(swift build -c release --show-bin-path)/shoal"

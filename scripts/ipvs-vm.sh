@@ -5,7 +5,9 @@
 # Usage: scripts/ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY [FILE...]]   (each FILE is copied to / in the VM)
 # The initramfs holds busybox, the ip_vs modules (all schedulers, the sip persistence engine), veth and ipip,
 # ipvsadm, iproute2's ip (as iproute2-ip, for namespaces) and the shoal binary with the libraries each needs. No network device: nothing leaves the VM.
-# Environment: IPVS_VM_KEEP=1 keeps the work directory, IPVS_VM_TIMEOUT (seconds, default 480: a loaded machine slows TCG down a lot).
+# Environment: IPVS_VM_KEEP=1 keeps the work directory, IPVS_VM_TIMEOUT (seconds, default 480: a loaded machine slows TCG down a lot),
+# IPVS_VM_MODULES (more modules to load, e.g. bridge nf_tables nft_nat), IPVS_VM_TOOLS (more host programs, copied with their
+# libraries to the same path), IPVS_VM_MEMORY (MB, default 1024).
 set -euo pipefail
 
 scenario=${1:?usage: ipvs-vm.sh SCENARIO.sh [SHOAL_BINARY]}
@@ -47,6 +49,10 @@ copy_with_libs() {
     done
 }
 copy_with_libs /usr/sbin/ipvsadm /usr/sbin/ipvsadm
+for tool in ${IPVS_VM_TOOLS:-}; do
+    path=$(command -v "$tool") || { echo "ipvs-vm: $tool is not installed" >&2; exit 3; }
+    copy_with_libs "$path" "$path"
+done
 # iproute2's ip for network namespaces (busybox's has no `netns`), as /usr/sbin/iproute2-ip.
 need /usr/sbin/ip iproute2
 copy_with_libs /usr/sbin/ip /usr/sbin/iproute2-ip
@@ -57,7 +63,7 @@ if [ -n "$shoal" ]; then
 fi
 
 # The IPVS modules and what they depend on, loaded in dependency order.
-wanted="crc32c_generic dummy veth ipip ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip"
+wanted="crc32c_generic dummy veth ipip ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_lblc ip_vs_lblcr ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq ip_vs_fo ip_vs_ovf ip_vs_mh ip_vs_pe_sip ${IPVS_VM_MODULES:-}"
 order=()
 declare -A seen=()
 visit() {
@@ -109,7 +115,7 @@ chmod 755 "$root/init"
 
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initramfs.cpio"
 
-timeout "${IPVS_VM_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nodefaults -no-user-config \
+timeout "${IPVS_VM_TIMEOUT:-480}" qemu-system-x86_64 -accel tcg -cpu max -m "${IPVS_VM_MEMORY:-1024}" -smp 1 -nodefaults -no-user-config \
     -display none -no-reboot -nic none -serial "file:$work/console.log" -monitor none \
     -kernel "$kernel" -initrd "$work/initramfs.cpio" \
     -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init" || { status=$?; cat "$work/console.log" 2>/dev/null; echo "ipvs-vm: qemu exited with $status" >&2; exit 4; }

@@ -6,22 +6,25 @@ public enum IPVSListing {
     public static let versionLine = "IP Virtual Server version 1.2.1 (size=4096)"
 
     /// The output of an `-L`/`-l` or `-S` command; nil for commands that print nothing.
-    public static func render(_ command: IPVSCommand, table: DirectorTable) throws(ConfigError) -> String? {
+    /// Without `-n`, addresses and ports print as `names` has them (nil: numeric, as with `-n`).
+    public static func render(_ command: IPVSCommand, table: DirectorTable, names: ListingNames? = nil) throws(ConfigError) -> String? {
         switch command {
         case let .save(numeric):
-            return save(table, numeric: numeric)
+            return save(table, numeric: numeric, names: names)
         case let .list(options):
-            return try list(table, options)
+            return try list(table, options, names: names)
         default:
             return nil
         }
     }
 
-    /// `ipvsadm -S -n`: one `-A` line per service, then one `-a` line per server, services and servers sorted.
-    public static func save(_ table: DirectorTable, numeric: Bool = true) -> String {
+    /// `ipvsadm -S -n`: one `-A` line per service, then one `-a` line per server, services and servers sorted;
+    /// without `-n` (`numeric` false) the addresses and ports `names` has print as names.
+    public static func save(_ table: DirectorTable, numeric: Bool = true, names: ListingNames? = nil) -> String {
         var out = ""
+        let names = numeric ? nil : names
         for service in sortedServices(table) {
-            out += serviceEntry(service, format: .rule)
+            out += serviceEntry(service, format: .rule, names: names)
         }
         return out
     }
@@ -39,8 +42,9 @@ public enum IPVSListing {
         return out
     }
 
-    /// `ipvsadm -L -n` with its options.
-    public static func list(_ table: DirectorTable, _ options: ListOptions) throws(ConfigError) -> String {
+    /// `ipvsadm -L -n` with its options; without `-n`, the addresses and ports `names` has print as names.
+    public static func list(_ table: DirectorTable, _ options: ListOptions, names: ListingNames? = nil) throws(ConfigError) -> String {
+        let names = options.numeric ? nil : names
         if options.connections { return connections(table, persistentEngine: options.persistentConnections) }
         if options.timeout {
             let t = table.timeouts
@@ -54,11 +58,11 @@ public enum IPVSListing {
         let exact = options.exact
         if let key = options.service {
             guard let service = table.service(key) else { throw ConfigError(field: key.ruleText, "No such service") }
-            return title(format) + serviceEntry(service, format: format, exact: exact, sort: !options.noSort)
+            return title(format) + serviceEntry(service, format: format, exact: exact, sort: !options.noSort, names: names)
         }
         var out = versionLine + "\n" + title(format)
         let services = options.noSort ? table.services : sortedServices(table)
-        for service in services { out += serviceEntry(service, format: format, exact: exact, sort: !options.noSort) }
+        for service in services { out += serviceEntry(service, format: format, exact: exact, sort: !options.noSort, names: names) }
         return out
     }
 
@@ -123,7 +127,8 @@ public enum IPVSListing {
         return p.netmask == 128 ? nil : String(p.netmask)
     }
 
-    static func serviceEntry(_ service: VirtualService, format: Format, exact: Bool = false, sort: Bool = true, keepThresholds: Bool = false) -> String {
+    static func serviceEntry(_ service: VirtualService, format: Format, exact: Bool = false, sort: Bool = true, keepThresholds: Bool = false,
+                             names: ListingNames? = nil) -> String {
         let config = service.config
         let key = service.key
         var name: String
@@ -138,10 +143,11 @@ public enum IPVSListing {
                 name = family == .inet6 ? "FWM  \(markText) IPv6" : "FWM  \(markText)"
             }
         case let .address(proto, endpoint):
+            let endpointText = names?.text(endpoint, proto) ?? endpoint.description
             if format == .rule {
-                name = "\(proto.ruleOption) \(endpoint)"
+                name = "\(proto.ruleOption) \(endpointText)"
             } else {
-                name = pad(proto.listingName, 4) + " " + endpoint.description
+                name = pad(proto.listingName, 4) + " " + endpointText
                 if endpoint.address.family == .inet { name = String(name.prefix(33)) }
             }
         }
@@ -177,7 +183,7 @@ public enum IPVSListing {
 
         let servers = sort ? sortedServers(service.servers) : service.servers
         for server in servers {
-            var dname = server.endpoint.description
+            var dname = names?.text(server.endpoint, key.transport) ?? server.endpoint.description
             if format != .rule && server.endpoint.address.family == .inet { dname = String(dname.prefix(28)) }
             let c = server.config
             switch format {

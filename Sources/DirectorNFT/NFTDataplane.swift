@@ -1,7 +1,7 @@
 public import Director
 public import Logging
 import NIOConcurrencyHelpers
-import ShoalCore
+public import ShoalCore
 
 /// The director's nftables dataplane: the kernel forwards by the rules `NFTRuleset` writes. It keeps a
 /// copy of the runtime's live table, applies each command diff the runtime sends to it in order, and
@@ -14,6 +14,14 @@ public final class NFTDataplane: Sendable {
     private let queue: AsyncStream<[IPVSCommand]>.Continuation
     private let stream: NIOLockedValueBox<AsyncStream<[IPVSCommand]>?>
     private let worker: NIOLockedValueBox<Task<Void, Never>?> = NIOLockedValueBox(nil)
+    /// The counters of the rules in the kernel, and what earlier rulesets counted (a replacement starts
+    /// its counters at zero, so their last readings are carried over, per service and server).
+    private let counting = NIOLockedValueBox(Counting())
+
+    struct Counting {
+        var plan = NFTCounterPlan([])
+        var carried: [VirtualServiceKey: [Endpoint: TrafficStats]] = [:]
+    }
 
     public init(options: NFTRuleset.Options, nft: NFTables = NFTables(), logger: Logger) {
         self.nft = nft
@@ -36,8 +44,9 @@ public final class NFTDataplane: Sendable {
         let ruleset = try NFTRuleset(table, options: options)
         try await nft.run(ruleset.json)
         mirror.withLockedValue { $0 = table }
+        counting.withLockedValue { $0 = Counting(plan: ruleset.counterPlan) }
         guard let stream = self.stream.withLockedValue({ s in defer { s = nil }; return s }) else { return }
-        let task = Task { [nft, options, logger, mirror] in
+        let task = Task { [self, nft, options, logger, mirror] in
             for await commands in stream {
                 let next: DirectorTable
                 do throws(ConfigError) {
@@ -50,7 +59,13 @@ public final class NFTDataplane: Sendable {
                 }
                 mirror.withLockedValue { $0 = next }
                 do {
-                    try await nft.run(try NFTRuleset(next, options: options).json)
+                    let ruleset = try NFTRuleset(next, options: options)
+                    let before = await self.readCounters()
+                    try await nft.run(ruleset.json)
+                    self.counting.withLockedValue { counting in
+                        counting.carried = Self.adding(before, to: [:], only: next)
+                        counting.plan = ruleset.counterPlan
+                    }
                     logger.debug("nftables ruleset replaced", metadata: ["commands": "\(commands.count)"])
                 } catch {
                     logger.error("nftables kept its previous rules", metadata: ["error": "\(error)"])
@@ -64,6 +79,46 @@ public final class NFTDataplane: Sendable {
     public func enqueue(_ commands: [IPVSCommand]) {
         guard !commands.isEmpty else { return }
         queue.yield(commands)
+    }
+
+    /// What each real server's rules counted (packets and bytes in; NAT: out and connections too) since
+    /// the dataplane started, for the servers of the current table.
+    public func counters() async -> [VirtualServiceKey: [Endpoint: TrafficStats]] {
+        await readCounters()
+    }
+
+    /// The current rules' counters plus what earlier rulesets carried over.
+    private func readCounters() async -> [VirtualServiceKey: [Endpoint: TrafficStats]] {
+        let (plan, carried) = counting.withLockedValue { ($0.plan, $0.carried) }
+        var readings: [String: NFTCounterReading] = [:]
+        var families: [String] = []
+        if !plan.nat.isEmpty { families.append("inet") }
+        if !plan.directRouting.isEmpty { families.append("netdev") }
+        for family in families {
+            guard let output = try? await nft.run(NFTRuleset.listing(options: options, family: family)),
+                  let read = NFTCounterReading.parse(output) else { continue }
+            readings.merge(read) { a, _ in a }
+        }
+        return Self.adding(carried, to: plan.stats(readings), only: nil)
+    }
+
+    /// `extra` added into `base`, per service and server; with `table`, only its services' servers are kept.
+    static func adding(_ extra: [VirtualServiceKey: [Endpoint: TrafficStats]], to base: [VirtualServiceKey: [Endpoint: TrafficStats]],
+                       only table: DirectorTable?) -> [VirtualServiceKey: [Endpoint: TrafficStats]] {
+        var out = base
+        for (key, servers) in extra {
+            for (server, stats) in servers {
+                if let table, table.service(key)?.servers.contains(where: { $0.endpoint == server }) != true { continue }
+                var sum = out[key]?[server] ?? TrafficStats()
+                sum.connections += stats.connections
+                sum.inPackets += stats.inPackets
+                sum.outPackets += stats.outPackets
+                sum.inBytes += stats.inBytes
+                sum.outBytes += stats.outBytes
+                out[key, default: [:]][server] = sum
+            }
+        }
+        return out
     }
 
     /// The table the rules were last built from.

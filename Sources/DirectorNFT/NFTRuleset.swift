@@ -16,11 +16,14 @@ public struct NFTRuleset: Hashable, Sendable {
         public var device: String?
         /// The seed of every `jhash` (fixed, so a ruleset is reproducible).
         public var seed: Int
+        /// Per-real-server counters (`NFTCounterPlan`): named counters and the rules that count into them.
+        public var counters: Bool
 
-        public init(table: String = "shoal", device: String? = nil, seed: Int = 0) {
+        public init(table: String = "shoal", device: String? = nil, seed: Int = 0, counters: Bool = false) {
             self.table = table
             self.device = device
             self.seed = seed
+            self.counters = counters
         }
     }
 
@@ -42,15 +45,21 @@ public struct NFTRuleset: Hashable, Sendable {
         var commands = removal
         let nat = plans.filter { $0.method == .nat }
         let dr = plans.filter { $0.method == .directRouting }
+        let counters = counterPlan
         commands.append(addTable("inet"))
         commands.append(add("chain", table("inet") + [("name", "prerouting"), ("type", "nat"), ("hook", "prerouting"),
                                                        ("prio", -100), ("policy", "accept")]))
         for plan in nat { commands.append(add("rule", table("inet") + [("chain", "prerouting"), ("expr", .array(expressions(plan)))])) }
+        commands += natCounterCommands(counters.nat)
         if let device = options.device, !dr.isEmpty {
             commands.append(addTable("netdev"))
             commands.append(add("chain", table("netdev") + [("name", "ingress"), ("type", "filter"), ("hook", "ingress"),
                                                              ("dev", .string(device)), ("prio", 0), ("policy", "accept")]))
-            for plan in dr { commands.append(add("rule", table("netdev") + [("chain", "ingress"), ("expr", .array(expressions(plan)))])) }
+            commands += directRoutingCounterObjects(counters.directRouting)
+            for plan in dr {
+                commands += directRoutingCounterRules(plan, counters.directRouting, match: match(plan))
+                commands.append(add("rule", table("netdev") + [("chain", "ingress"), ("expr", .array(expressions(plan)))]))
+            }
         }
         return Self.document(commands)
     }
@@ -94,7 +103,8 @@ public struct NFTRuleset: Hashable, Sendable {
 
     // MARK: Expressions
 
-    func expressions(_ plan: NFTServicePlan) -> [NFTJSON] {
+    /// What picks the service's packets: the virtual address and port, or the firewall mark.
+    func match(_ plan: NFTServicePlan) -> [NFTJSON] {
         let ipFamily = plan.key.family == .inet ? "ip" : "ip6"
         var match: [NFTJSON] = []
         switch plan.key {
@@ -108,6 +118,12 @@ public struct NFTRuleset: Hashable, Sendable {
                 match.append(Self.equal(Self.meta("l4proto"), .object([("set", .array(["tcp", "udp", "sctp"]))])))
             }
         }
+        return match
+    }
+
+    func expressions(_ plan: NFTServicePlan) -> [NFTJSON] {
+        let ipFamily = plan.key.family == .inet ? "ip" : "ip6"
+        let match = match(plan)
         let map = NFTJSON.object([("map", .object([("key", selector(plan)), ("data", .object([("set", .array(plan.slots.map { slot in
             .array([Self.slotKey(slot.slots), target(slot.server, plan)])
         }))]))]))])

@@ -140,11 +140,12 @@ public actor DirectorServer: Service {
             admin = try await startAdmin(settings)
         }
         adminSettings = configuration.admin
-        let kernel = self.kernel
+        let kernel = self.kernel, nftables = self.nftables
         ticker = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             runtime.tick()
             // The kernel forwards: its counters, connection counts and rates are the ones to show.
             if let kernel { Task { if let snapshot = try? await kernel.kernel.snapshot() { runtime.observe(snapshot) } } }
+            if let nftables { Task { runtime.observe(counters: await nftables.counters()) } }
         }
         runtime.runNotify(notify)
         if let settings = configuration.failover {

@@ -68,7 +68,7 @@ extension Shoal {
             }
             let plane: DirectorServer.Dataplane = switch dataplane {
             case "ipvs": .ipvs(IPVSDataplane.Existing(rawValue: kernelState) ?? .replace)
-            case "nft": .nft(NFTRuleset.Options(table: nftTable, device: nftDevice))
+            case "nft": .nft(NFTRuleset.Options(table: nftTable, device: nftDevice, counters: true))
             default: .proxy
             }
             let server = DirectorServer(group: MultiThreadedEventLoopGroup.singleton, logger: logger, dataplane: plane,

@@ -4,7 +4,7 @@ import Foundation
 import ShoalCore
 
 /// `shoal ipvsadm` with neither `--rules` nor `--director`: ipvsadm's options against the running kernel's
-/// IPVS over generic netlink, with ipvsadm's output, error texts and exit codes (0; 1 for listing a missing
+/// IPVS over generic netlink, with ipvsadm's output (names without `-n`: `IPVSAdmNames`), error texts and exit codes (0; 1 for listing a missing
 /// service; 2 for a bad command line; 255 when the kernel refuses).
 enum IPVSAdmKernel {
     /// Runs one ipvsadm command line and returns the exit status.
@@ -26,9 +26,11 @@ enum IPVSAdmKernel {
             switch command {
             case let .list(options):
                 return try await list(options, kernel: kernel)
-            case .save:
+            case let .save(numeric):
                 let snapshot = try await kernel.snapshot()
-                write(IPVSListing.save(snapshot.table))
+                var names: ListingNames?
+                if !numeric { names = await IPVSAdmNames.lookUp(snapshot.table) }
+                write(IPVSListing.save(snapshot.table, numeric: numeric, names: names))
             case .restore:
                 let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                 return await restore(input, kernel: kernel)
@@ -53,7 +55,9 @@ enum IPVSAdmKernel {
                 writeError("Can't open \(IPVSConnectionProc.path)")
                 return 1
             }
-            write(IPVSConnectionProc.listing(text, persistentEngine: options.persistentConnections))
+            var names: ListingNames?
+            if !options.numeric { names = await IPVSAdmNames.lookUp(IPVSConnectionProc.wanted(text)) }
+            write(IPVSConnectionProc.listing(text, persistentEngine: options.persistentConnections, names: names))
             return 0
         }
         if options.timeout {
@@ -67,8 +71,10 @@ enum IPVSAdmKernel {
             return 0
         }
         let snapshot = try await kernel.snapshot()
+        var names: ListingNames?
+        if !options.numeric { names = await IPVSAdmNames.lookUp(snapshot.table) }
         do throws(ConfigError) {
-            var text = try IPVSListing.list(snapshot.table, options)
+            var text = try IPVSListing.list(snapshot.table, options, names: names)
             if text.hasPrefix(IPVSListing.versionLine + "\n") {
                 text = snapshot.versionLine + text.dropFirst(IPVSListing.versionLine.count)
             }

@@ -1,4 +1,6 @@
+import Director
 import DirectorIPVS
+import ShoalCore
 import Testing
 
 /// `/proc/net/ip_vs_conn` printed as `ipvsadm -L -n -c` prints it.
@@ -24,6 +26,27 @@ import Testing
             UDP 02:00  UDP         10.0.0.99:5060     10.0.0.2:5060      192.168.1.9:5060
 
             """)
+    }
+
+    /// Without -n: each endpoint through addrport_to_anyname with the entry's protocol (IP entries name no port).
+    @Test func listsNamesWithoutNumeric() {
+        let names = ListingNames(
+            hosts: [IPAddress("10.0.0.1")!: "vip.example", IPAddress("192.168.1.5")!: "r5.example", IPAddress("2001:db8::1")!: "vip6.example"],
+            services: [ListingNames.Port(80, .tcp): "http", ListingNames.Port(53, .udp): "domain", ListingNames.Port(0, .tcp): "never"])
+        #expect(IPVSConnectionProc.listing(Self.proc, names: names) == """
+            IPVS connection entries
+            pro expire state       source             virtual            destination
+            TCP 14:59  ESTABLISHED 10.0.0.99:50000    vip.example:http   192.168.1.2:http
+            UDP 04:59  UDP         10.0.0.99:8080     vip.example:domain 192.168.1.4:domain
+            IP  00:59  NONE        10.0.0.99:0        0.0.0.7:0          r5.example:0
+            TCP 01:02  FIN_WAIT    [2001:db8::63]:50000 [vip6.example]:443 [2001:db8::10]:443
+            UDP 02:00  UDP         10.0.0.99:5060     10.0.0.2:5060      192.168.1.9:5060
+
+            """)
+        let wanted = IPVSConnectionProc.wanted(Self.proc)
+        #expect(wanted.addresses.contains(IPAddress("2001:db8::63")!) && wanted.addresses.contains(IPAddress("0.0.0.7")!))
+        #expect(wanted.ports.contains(ListingNames.Port(0, .ip)) && wanted.ports.contains(ListingNames.Port(53, .udp)))
+        #expect(!wanted.ports.contains(ListingNames.Port(53, .tcp)))
     }
 
     @Test func persistenceEngineColumns() {

@@ -42,6 +42,17 @@ import Testing
         #expect(vip?.count == 7 && vip?[2] == "3", "\(stats)")
         let connections = try #require(runs["connections"]?["shoal"]).stdout
         #expect(connections.split(separator: "\n").filter { $0.contains(" 10.0.0.1:80 ") }.count == 3, "\(connections)")
+        // Without -n both print names from /etc/hosts and /etc/services (not only agree: the names are there).
+        let named = try #require(runs["shoal-wrote-names:-L"]?["ipvsadm"]).stdout
+        #expect(named.contains("TCP  vip.example:http wrr\n") && named.contains("  -> real-two.example:http        Masq    3 ")
+            && named.contains("  -> a-very-long-host-name-for-th Masq ") && named.contains("TCP  [vip6.example]:https mh (mh-port)\n")
+            && named.contains("UDP  vip.example:domain sh (sh-fallback,sh-port) persistent 300 mask 255.255.255.0\n")
+            && named.contains("SCTP sctp-vip.example:cslistener wlc\n"), "\(named)")
+        let savedNames = try #require(runs["shoal-wrote-names:-S"]?["ipvsadm"]).stdout
+        #expect(savedNames.contains("-a -t vip.example:http -r a-very-long-host-name-for-the-third-real-server.cluster.exa -m -w 1\n"), "\(savedNames)")
+        #expect(runs["list-no-arguments"]?["shoal"]?.stdout.contains("TCP  vip.example:http wrr\n") == true)
+        let namedConnections = try #require(runs["connections-names"]?["ipvsadm"]).stdout
+        #expect(namedConnections.split(separator: "\n").filter { $0.contains(" vip.example:http ") }.count == 3, "\(namedConnections)")
         let edited = try #require(runs["shoal-edited:-L_-n_--timeout"]?["ipvsadm"]).stdout
         #expect(edited == "Timeout (tcp tcpfin udp): 100 20 30\n")
         let daemons = try #require(runs["daemon-list"]?["ipvsadm"]).stdout

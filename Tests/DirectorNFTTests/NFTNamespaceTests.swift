@@ -124,4 +124,97 @@ import Testing
         director?.stop(grace: 2)
         await net.tearDown()
     }
+
+    /// Per-real-server counters: `-L -n --stats` through the admin API shows what the kernel counted for each
+    /// server (VS/NAT: connections, packets and bytes both ways; VS/DR: packets and bytes in), matching the
+    /// connections each server really answered.
+    @Test func statsShowWhatNftablesCountedPerServer() async throws {
+        let net = try await NFTNamespaceNetwork()
+        var director: TestProcess?
+        do {
+            let configPath = net.root.appendingPathComponent("director.yaml").path
+            try """
+                director:
+                  admin: {listen: 10.210.1.1:9180}
+                services:
+                  - listen: 10.210.1.1:80
+                    scheduler: rr
+                    servers: [{address: 10.210.2.11:8080}, {address: 10.210.2.12:8080}]
+
+                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let running = try TestProcess(net.ip, ["netns", "exec", net.director, net.shoal, "director", "--config", configPath,
+                                                   "--dataplane", "nft", "--nft-device", "d0"], name: "director")
+            director = running
+            try await running.waitUntil("director started", timeout: 60) { running.standardError.contains("director started") || !running.isRunning }
+            #expect(running.isRunning, "\(running.standardError)")
+            func ipvsadm(_ arguments: [String]) async throws -> String {
+                let result = try await TestProcess.run(net.ip, ["netns", "exec", net.director, net.shoal, "ipvsadm", "--director",
+                                                                "http://10.210.1.1:9180"] + arguments, timeout: 60)
+                guard result.status == 0 else { throw TestProcessError("shoal ipvsadm \(arguments): \(result)") }
+                return result.stdout
+            }
+            // A VS/DR service added through the admin API: the dataplane follows, counters and all.
+            _ = try await ipvsadm(["-A", "-t", "10.210.3.1:8080", "-s", "wrr"])
+            _ = try await ipvsadm(["-a", "-t", "10.210.3.1:8080", "-r", "10.210.2.11:8080", "-g", "-w", "1"])
+            _ = try await ipvsadm(["-a", "-t", "10.210.3.1:8080", "-r", "10.210.2.12:8080", "-g", "-w", "1"])
+            let deadline = Date().addingTimeInterval(60)
+            while try await !net.nft(["list", "table", "netdev", "shoal"]).contains("10.210.2.12") {
+                guard Date() < deadline else { Issue.record("the DR rules never appeared"); break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+
+            let nat = try await net.connect(Self.flows(firstPort: 21000, count: 6, to: "10.210.1.1", port: 80))
+            let dr = try await net.connect(Self.flows(firstPort: 21100, count: 12, to: "10.210.3.1", port: 8080))
+            #expect(nat.sorted() == ["r1", "r1", "r1", "r2", "r2", "r2"], "\(nat)")
+            #expect(dr.allSatisfy { $0 == "r1" || $0 == "r2" }, "\(dr)")
+
+            // The director copies the counters every second: wait (60 s at most) until the NAT connections show.
+            func rows(_ text: String) -> [String: [UInt64]] {
+                var rows: [String: [UInt64]] = [:], service = ""
+                for line in text.split(separator: "\n") {
+                    let fields = line.split(separator: " ")
+                    guard fields.count == 7 || fields.count == 6 else { continue }
+                    let numbers = fields.suffix(5).compactMap { UInt64($0) }
+                    guard numbers.count == 5 else { continue }
+                    if fields[0] == "->" { rows[service + " " + fields[1]] = numbers } else { service = String(fields[1]); rows[service] = numbers }
+                }
+                return rows
+            }
+            var stats: [String: [UInt64]] = [:], text = ""
+            let statsDeadline = Date().addingTimeInterval(60)
+            repeat {
+                text = try await ipvsadm(["-L", "-n", "--stats", "--exact"])
+                stats = rows(text)
+                if stats["10.210.1.1:80"]?[0] == 6 && (stats["10.210.3.1:8080"]?[1] ?? 0) > 0 { break }
+                try await Task.sleep(for: .milliseconds(500))
+            } while Date() < statsDeadline
+            // Conns InPkts OutPkts InBytes OutBytes per server: NAT connections as answered, packets both ways.
+            for (name, server) in [("r1", "10.210.2.11:8080"), ("r2", "10.210.2.12:8080")] {
+                let natRow = try #require(stats["10.210.1.1:80 " + server], "\(text)")
+                #expect(natRow[0] == UInt64(nat.filter { $0 == name }.count), "\(text)")
+                // Each answered HTTP connection is at least SYN, ACK, request, FIN in and SYN-ACK, answer, FIN out.
+                #expect(natRow[1] >= 4 * natRow[0] && natRow[2] >= 3 * natRow[0] && natRow[3] > 0 && natRow[4] > natRow[2] * 40, "\(text)")
+                let drRow = try #require(stats["10.210.3.1:8080 " + server], "\(text)")
+                let answered = UInt64(dr.filter { $0 == name }.count)
+                #expect(answered == 0 ? drRow[1] == 0 : drRow[1] >= 3 * answered, "\(text)")
+                #expect(drRow[2] == 0 && drRow[4] == 0, "\(text)")
+            }
+            // A service's counters are its servers' sums.
+            let natService = try #require(stats["10.210.1.1:80"], "\(text)")
+            let natServers = [stats["10.210.1.1:80 10.210.2.11:8080"] ?? [], stats["10.210.1.1:80 10.210.2.12:8080"] ?? []]
+            #expect(natService == (0..<5).map { i in natServers.reduce(0) { $0 + ($1.count == 5 ? $1[i] : 0) } }, "\(text)")
+            // The kernel's own counters agree (the rules count, not the director).
+            let listed = try await net.nft(["list", "counters"])
+            #expect(listed.contains("counter s0-r0-in") && listed.contains("counter s0-r0-conn"), "\(listed)")
+
+            running.signal(SIGTERM)
+            #expect(try await running.wait(timeout: 60) == 0, "\(running.standardError)")
+        } catch {
+            director?.stop(grace: 2)
+            await net.tearDown()
+            throw error
+        }
+        director?.stop(grace: 2)
+        await net.tearDown()
+    }
 }

@@ -25,6 +25,13 @@ all_listings() { # prefix: every listing form
 }
 : > /tmp/stdin
 cp /rules.txt /tmp/rules.txt
+# Names for listings without -n (both tools resolve through glibc's NSS: files only, nothing leaves the VM).
+printf '%s\n' 'hosts: files' 'services: files' > /etc/nsswitch.conf
+printf '%s\n' '10.0.0.1 vip.example vip' '192.168.1.2 real-two.example' \
+    '192.168.1.3 a-very-long-host-name-for-the-third-real-server.cluster.example' \
+    '10.0.0.3 sctp-vip.example' '2001:db8::1 vip6.example' '2001:db8::11 real6-b.example' > /etc/hosts
+printf '%s\n' 'http 80/tcp www' 'domain 53/tcp' 'domain 53/udp' 'https 443/tcp' 'http-alt 8080/tcp webcache' \
+    'sip 5060/udp' 'sip 5060/tcp' 'cslistener 9000/sctp' > /etc/services
 
 # 1. Shoal writes, both read.
 cp /tmp/rules.txt /tmp/stdin
@@ -33,6 +40,10 @@ run restore-by-shoal shoal $SHOAL -R
 all_listings shoal-wrote
 both list-one-service -L -n -t 10.0.0.1:80
 both list-fwmark-service -L -n -f 7
+# Without -n: host and service names (and the cuts at 33/28/59 bytes), every listing form that prints addresses.
+listings shoal-wrote-names "-L" "-S" "-L --stats" "-L --rate" "-L --thresholds" "-L --persistent-conn" "-L --tun-info" "-L --nosort"
+both list-one-service-names -L -t 10.0.0.1:80
+both list-no-arguments
 
 # 2. Edits by shoal.
 run edits shoal sh -c "$SHOAL -E -t 10.0.0.1:80 -s rr -p 100 && $SHOAL -e -t 10.0.0.1:80 -r 192.168.1.2:80 -g -w 7 -x 20 -y 10 \
@@ -100,6 +111,8 @@ listings ipvsadm-traffic "-L -n --stats" "-L -n --exact --stats"
 # The connection entries those clients left (the expire column cut: a second may pass between the runs).
 run connections ipvsadm sh -c "ipvsadm -L -n -c | cut -c1-4,12-"
 run connections shoal sh -c "$SHOAL -L -n -c | cut -c1-4,12-"
+run connections-names ipvsadm sh -c "ipvsadm -L -c | cut -c1-4,12-"
+run connections-names shoal sh -c "$SHOAL -L -c | cut -c1-4,12-"
 
 # 6. Shoal clears.
 run clear shoal $SHOAL -C
