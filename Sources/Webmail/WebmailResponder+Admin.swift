@@ -52,6 +52,14 @@ extension WebmailResponder {
                 sessions.withLockedValue { $0.end(login: login) }
                 await audit(session, "password", login)
                 return WebmailResponse.redirect("/admin?notice=password", secure: settings.secure)
+            case (.GET, "/admin/user"):
+                guard let user = try await directory.user(login: String((query["login"] ?? "").prefix(64))) else {
+                    return adminError(session, "No such user.")
+                }
+                let used = try? await store.mailbox(for: MailboxLocator.owner(of: user)).usage()
+                return WebmailResponse.html(.ok, AdminPages.edit(session: session, user: user, usage: used, notice: query["notice"].flatMap { AdminPages.notices[$0] }, error: nil), secure: settings.secure)
+            case (.POST, "/admin/update"):
+                return try await updateUser(session, directory, form)
             case (.POST, "/admin/delete"):
                 let login = form["login"] ?? ""
                 guard login != session.login else { return adminError(session, "You cannot delete yourself.") }
@@ -66,6 +74,25 @@ extension WebmailResponder {
             logger.warning("user administration failed", metadata: ["admin": "\(session.login)", "path": "\(path)", "error": "\(error)"])
             return adminError(session, error.description)
         }
+    }
+
+    /// Addresses, quotas and whether the account is enabled, from the edit form, written as one directory update;
+    /// a disabled user's webmail sessions end at once (IMAP, POP3 and SMTP refuse their next login).
+    func updateUser(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> HTTPServerResponse {
+        let edit: AdminUserEdit
+        do {
+            edit = try AdminUserEdit(form)
+        } catch {
+            return adminError(session, error.description)
+        }
+        guard edit.enabled || edit.login != session.login else { return adminError(session, "You cannot disable yourself.") }
+        let before = try await directory.user(login: edit.login)
+        guard let after = try await directory.update(login: edit.login, { edit.apply(to: &$0) }), let before else {
+            return adminError(session, "No such user.")
+        }
+        if !after.enabled { sessions.withLockedValue { $0.end(login: after.login) } }
+        for change in AdminUserEdit.changes(from: before, to: after) { await audit(session, change, after.login) }
+        return WebmailResponse.redirect("/admin/user?login=\(FormFields.escape(after.login))&notice=updated", secure: settings.secure)
     }
 
     func adminError(_ session: WebSession, _ text: String) -> HTTPServerResponse {
@@ -102,41 +129,4 @@ extension WebmailResponder {
             ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "._-@".unicodeScalars.contains(c)
         }
     }
-}
-
-/// The administration pages.
-enum AdminPages {
-    static let notices = ["added": "User added.", "password": "Password changed.", "deleted": "User deleted."]
-
-    static func users(session: WebSession, users: [DirectoryUser], usage: [String: QuotaUsage], search: String, notice: String?, error: String?) -> String {
-        let h: (String) -> String = { WebmailPages.h($0) }
-        let csrf = "<input type=\"hidden\" name=\"csrf\" value=\(quoted(session.csrfToken))>"
-        var body = "<section class=\"list\"><h2>Users</h2>"
-        if let notice { body += "<p class=\"notice\" role=\"status\">\(h(notice))</p>" }
-        if let error { body += "<p class=\"error\" role=\"alert\" id=\"error\">\(h(error))</p>" }
-        body += """
-        <form method="get" action="/admin" role="search"><label for="q">Search users</label><input id="q" name="q" value="\(h(search))" maxlength="200"><button>Search</button></form>
-        <table class="messages"><thead><tr><th scope="col">Login</th><th scope="col">Addresses</th><th scope="col">Quota</th><th scope="col">Mailbox</th><th scope="col">Change</th></tr></thead><tbody>
-        """
-        for user in users {
-            let used = usage[user.login].map { "\($0.bytes) bytes, \($0.messages) messages" } ?? "–"
-            body += "<tr><td class=\"login\">\(h(user.login))\(user.enabled ? "" : " (disabled)")</td><td>\(h(user.addresses.joined(separator: ", ")))</td>"
-            body += "<td>\(user.quotaBytes.map { "\($0 / 1024 / 1024) MiB" } ?? "none")</td><td>\(h(used))</td><td>"
-            body += "<form method=\"post\" action=\"/admin/password\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"login\" value=\(quoted(user.login))>"
-            body += "<label>New password <input type=\"password\" name=\"password\" minlength=\"8\" maxlength=\"1024\" required></label><button>Set</button></form> "
-            body += "<form method=\"post\" action=\"/admin/delete\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"login\" value=\(quoted(user.login))><button>Delete</button></form></td></tr>"
-        }
-        body += "</tbody></table><h3>Add a user</h3>"
-        body += """
-        <form method="post" action="/admin/add" class="compose">\(csrf)
-        <label for="login">Login</label><input id="login" name="login" maxlength="64" required>
-        <label for="address">Addresses (comma-separated)</label><input id="address" name="address" maxlength="1000">
-        <label for="newpassword">Password</label><input id="newpassword" name="password" type="password" minlength="8" maxlength="1024" required>
-        <label for="quota">Quota (MiB, empty for none)</label><input id="quota" name="quota_mb" inputmode="numeric" maxlength="9">
-        <button type="submit" id="add">Add user</button></form></section>
-        """
-        return WebmailPages.layout(title: "Users", session: session, body: body)
-    }
-
-    static func quoted(_ text: String) -> String { "\"" + WebmailPages.h(text) + "\"" }
 }

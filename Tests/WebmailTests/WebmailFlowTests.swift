@@ -66,6 +66,27 @@ import ShoalTestFixtures
         #expect(f["dave_sign_in_status"] as? Int == 303)
         #expect(f["send_to_dave_status"] as? Int == 303)
         #expect(f["dave_sees_welcome"] as? Bool == true)
+        #expect(f["edit_page_status"] as? Int == 200)
+        #expect(f["edit_page_shows_address"] as? Bool == true)
+        #expect(f["update_without_token_status"] as? Int == 403)
+        #expect(f["update_by_user_status"] as? Int == 403)
+        #expect(f["update_overlong_quota_status"] as? Int == 400)
+        #expect(f["update_status"] as? Int == 303)
+        #expect(f["update_location"] as? String == "/admin/user?login=dave&notice=updated")
+        let dave = f["dave_after_update"] as? [String: Any] ?? [:]
+        #expect(dave["addresses"] as? [String] == ["dave@shoal.test", "dave.alias@shoal.test"], "\(dave)")
+        #expect(dave["quotaBytes"] as? Int == 5 * 1024 * 1024 && dave["quotaMessages"] as? Int == 100, "\(dave)")
+        #expect(f["dave_sees_alias_mail"] as? Bool == true)
+        #expect(f["disable_status"] as? Int == 303)
+        #expect(f["disabled_session_status"] as? Int == 303)  // back to the sign-in page
+        #expect(f["disabled_sign_in_status"] as? Int == 401)
+        #expect(f["disabled_imap_login"] as? Bool == false)
+        #expect(f["disabled_submission_login"] as? Bool == false)
+        #expect(f["disable_self_status"] as? Int == 400)
+        #expect(f["enable_status"] as? Int == 303)
+        #expect(f["enabled_sign_in_status"] as? Int == 303)
+        #expect(f["enabled_imap_login"] as? Bool == true)
+        #expect(f["enabled_submission_login"] as? Bool == true)
         #expect(f["password_status"] as? Int == 303)
         #expect(f["dave_after_password_change"] as? Int == 303)
         #expect(f["dave_new_password_status"] as? Int == 303)
@@ -75,6 +96,9 @@ import ShoalTestFixtures
         #expect(audit.contains("admin=alice action=add user=dave"))
         #expect(audit.contains("admin=alice action=password user=dave"))
         #expect(audit.contains("admin=alice action=delete user=dave"))
+        for action in ["aliases", "quota", "disable", "enable"] {
+            #expect(audit.contains("admin=alice action=\(action) user=dave"), "\(action) not audited: \(audit)")
+        }
     }
 
     @Test func hostileMessagesAreShownSafely() async throws {

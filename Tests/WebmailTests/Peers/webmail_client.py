@@ -1,19 +1,21 @@
 """A scripted webmail user over HTTPS (http.client, no cookie jar: the session cookie is handled by hand so its
 attributes can be checked), with Python's imaplib on the same node to see what the webmail changed.
 
-    webmail_client.py SCENARIO BASE_URL IMAP_HOST IMAP_PORT
+    webmail_client.py SCENARIO BASE_URL IMAP_HOST IMAP_PORT [SUBMISSION_PORT]
 
 Prints one JSON object of observations; the Swift test asserts on them."""
 import http.client
 import imaplib
 import json
 import re
+import smtplib
 import ssl
 import sys
 import time
 import urllib.parse
 
 SCENARIO, BASE, IMAP_HOST, IMAP_PORT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+SUBMISSION_PORT = int(sys.argv[5]) if len(sys.argv) > 5 else None
 URL = urllib.parse.urlsplit(BASE)
 CONTEXT = ssl._create_unverified_context()
 facts = {}
@@ -208,6 +210,9 @@ def admin():
     status, _, page = dave.request("GET", "/mail")
     facts["dave_sees_welcome"] = "Welcome dave" in page
 
+    edit_user(browser, csrf, dave, dave_csrf)
+    dave = Browser()
+    dave.sign_in("dave", "dave-password")
     status, _, _ = browser.request("POST", "/admin/password", {"csrf": csrf, "login": "dave", "password": "new-dave-password"})
     facts["password_status"] = status
     status, _, _ = dave.request("GET", "/mail")
@@ -218,6 +223,68 @@ def admin():
     facts["delete_status"] = status
     status, _, _ = Browser().sign_in("dave", "new-dave-password")
     facts["dave_after_delete_status"] = status
+
+
+def imap_login_works(user, password):
+    try:
+        imap(user, password).logout()
+        return True
+    except imaplib.IMAP4.error:
+        return False
+
+
+def submission_login_works(user, password):
+    """AUTH over the node's submission port after STARTTLS: True when accepted, False on 535."""
+    with smtplib.SMTP(IMAP_HOST, SUBMISSION_PORT, timeout=60) as client:
+        client.starttls(context=CONTEXT)
+        try:
+            client.login(user, password)
+            return True
+        except smtplib.SMTPAuthenticationError:
+            return False
+
+
+def edit_user(browser, csrf, dave, dave_csrf):
+    """The administrator edits dave: an alias and quotas, then disables and enables the account."""
+    status, _, page = browser.request("GET", "/admin/user?login=dave")
+    facts["edit_page_status"] = status
+    facts["edit_page_shows_address"] = 'value="dave@shoal.test"' in page
+    form = {"csrf": csrf, "login": "dave", "address": "dave@shoal.test, dave.alias@shoal.test", "quota_mb": "5",
+            "quota_messages": "100", "enabled": "yes"}
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, csrf="wrong"))
+    facts["update_without_token_status"] = status
+    status, _, _ = dave.request("POST", "/admin/update", dict(form, csrf=dave_csrf, login="dave", quota_mb="999"))
+    facts["update_by_user_status"] = status
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, quota_mb="1" * 10))
+    facts["update_overlong_quota_status"] = status
+    status, headers, _ = browser.request("POST", "/admin/update", form)
+    facts["update_status"] = status
+    facts["update_location"] = headers.get("location")
+    status, _, body = browser.request("GET", "/api/admin/users")
+    stored = [user for user in json.loads(body) if user["login"] == "dave"][0]
+    facts["dave_after_update"] = {"addresses": stored["addresses"], "quotaBytes": stored.get("quotaBytes"),
+                                  "quotaMessages": stored.get("quotaMessages"), "enabled": stored["enabled"]}
+    browser.request("POST", "/send", {"csrf": csrf, "to": "dave.alias@shoal.test", "subject": "Via the alias", "text": "Hi."})
+    status, _, page = dave.request("GET", "/mail")
+    facts["dave_sees_alias_mail"] = "Via the alias" in page
+
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, enabled="no"))
+    facts["disable_status"] = status
+    status, headers, _ = dave.request("GET", "/mail")
+    facts["disabled_session_status"] = status
+    status, _, _ = Browser().sign_in("dave", "dave-password")
+    facts["disabled_sign_in_status"] = status
+    facts["disabled_imap_login"] = imap_login_works("dave", "dave-password")
+    facts["disabled_submission_login"] = submission_login_works("dave", "dave-password")
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, login="alice", address="alice@shoal.test", enabled="no"))
+    facts["disable_self_status"] = status
+
+    status, _, _ = browser.request("POST", "/admin/update", form)
+    facts["enable_status"] = status
+    status, _, _ = Browser().sign_in("dave", "dave-password")
+    facts["enabled_sign_in_status"] = status
+    facts["enabled_imap_login"] = imap_login_works("dave", "dave-password")
+    facts["enabled_submission_login"] = submission_login_works("dave", "dave-password")
 
 
 def hostile():
