@@ -101,6 +101,23 @@ import ShoalTestFixtures
         }
     }
 
+    @Test func composeUploadsFilesThatTheRecipientReadsOverIMAP() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.5")
+        defer { node.stop() }
+        let f = try await node.client("upload")
+        #expect(f["compose_is_multipart"] as? Bool == true)
+        #expect(f["upload_without_token_status"] as? Int == 403)
+        #expect(f["upload_too_large_status"] as? Int == 400)
+        #expect(f["upload_too_many_status"] as? Int == 400)
+        #expect(f["upload_elsewhere_status"] as? Int == 400)
+        #expect(f["upload_status"] as? Int == 303)
+        #expect(f["bob_uploads"] as? Int == 1)  // the refused posts sent nothing
+        #expect(f["bob_attachment_names"] as? [String] == ["data.bin", "notes äöü.txt"], "\(f["bob_structure"] ?? "")")
+        #expect(f["bob_binary_matches"] as? Bool == true)
+        #expect(f["bob_text_matches"] as? Bool == true)
+        #expect(f["alice_sent"] as? [String] == ["With attachments"])
+    }
+
     @Test func hostileMessagesAreShownSafely() async throws {
         let node = try await WebmailNodeFixture.start(host: "127.0.200.3")
         defer { node.stop() }
@@ -161,8 +178,12 @@ import ShoalTestFixtures
         #expect(facts["signed_out_url"] as? String == "/login")
         #expect(facts["after_sign_out_url"] as? String == "/login")
         #expect(facts["bob_received"] as? Int == 1)
+        let attachments = facts["bob_attachments"] as? [[Any]] ?? []
+        #expect(attachments.count == 1 && attachments.first?.first as? String == "report.bin" && attachments.first?.last as? Bool == true,
+                "the file uploaded in Chromium: \(attachments)")
+        #expect(facts["admin_edit_title"] as? String == "User bob")
         #expect(facts["canary_hits"] as? [String] == [], "the hostile message reached the canary: \(facts["canary_hits"] ?? "")")
-        for shot in ["signin-desktop", "list-desktop", "read-desktop", "compose-desktop", "list-phone", "read-phone"] {
+        for shot in ["signin-desktop", "list-desktop", "read-desktop", "compose-desktop", "list-phone", "read-phone", "admin-desktop", "admin-user-desktop"] {
             #expect(FileManager.default.fileExists(atPath: "\(shots)/\(shot).png"), "\(shot).png")
         }
     }

@@ -287,6 +287,74 @@ def edit_user(browser, csrf, dave, dave_csrf):
     facts["enabled_submission_login"] = submission_login_works("dave", "dave-password")
 
 
+def multipart(fields, files, boundary="----ShoalTestBoundary7MA4YWxkTrZu0gW"):
+    """A multipart/form-data body as a browser frames it: (name, value) fields, (name, filename, type, bytes) files."""
+    out = b""
+    for name, value in fields:
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode() + b"\r\n"
+    for name, filename, content_type, data in files:
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f'Content-Type: {content_type}\r\n\r\n').encode() + data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def post_multipart(browser, path, fields, files):
+    body, headers = multipart(fields, files)
+    conn = http.client.HTTPSConnection(URL.hostname, URL.port, context=CONTEXT, timeout=60)
+    conn.request("POST", path, body=body, headers=dict(headers, Host=URL.netloc, Cookie=browser.cookie))
+    response = conn.getresponse()
+    page = response.read().decode("utf-8", "replace")
+    conn.close()
+    return response.status, page
+
+
+def upload():
+    """Compose with uploaded files (multipart/form-data): bob reads them over IMAP byte for byte; limits refuse."""
+    import email
+    import email.policy
+    browser = Browser()
+    browser.sign_in("alice", "alice-password")
+    status, _, page = browser.request("GET", "/compose")
+    facts["compose_is_multipart"] = 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    csrf = browser.csrf(page)
+    binary = bytes(range(256)) * 40 + b"\r\n--not-the-boundary\r\n"
+    text = "Zeile mit Umlauten: äöü\n".encode() * 3
+    fields = [("csrf", csrf), ("to", "bob@shoal.test"), ("cc", ""), ("subject", "With attachments"), ("text", "Two files."),
+              ("in_reply_to", ""), ("references", ""), ("forward", "")]
+    files = [("attachment", "C:\\Users\\alice\\data.bin", "application/octet-stream", binary),
+             ("attachment", "notes äöü.txt", "text/plain", text), ("attachment", "", "application/octet-stream", b"")]
+    status, _ = post_multipart(browser, "/send", [("csrf", "wrong")] + fields[1:], files)
+    facts["upload_without_token_status"] = status
+    status, _ = post_multipart(browser, "/send", fields, [("attachment", "big.bin", "application/octet-stream", b"x" * (10 * 1024 * 1024 + 1))])
+    facts["upload_too_large_status"] = status
+    status, _ = post_multipart(browser, "/send", fields, [("attachment", f"f{i}.txt", "text/plain", b"x") for i in range(11)])
+    facts["upload_too_many_status"] = status
+    status, _ = post_multipart(browser, "/action", [("csrf", csrf), ("folder", "INBOX"), ("op", "seen")], files[:1])
+    facts["upload_elsewhere_status"] = status
+    status, _ = post_multipart(browser, "/send", fields, files)
+    facts["upload_status"] = status
+
+    bob = imap("bob", "bob-password")
+    bob.select("INBOX")
+    typ, data = bob.uid("SEARCH", None, "SUBJECT", '"With attachments"')
+    uids = data[0].split()
+    facts["bob_uploads"] = len(uids)
+    typ, data = bob.uid("FETCH", uids[-1], "(BODYSTRUCTURE BODY.PEEK[])")
+    facts["bob_structure"] = data[0][0].decode("utf-8", "replace")
+    message = email.message_from_bytes(data[0][1], policy=email.policy.default)
+    parts = [part for part in message.iter_attachments()]
+    # An RFC 2047 encoded word in the filename parameter (what the composer writes for non-ASCII names) decoded.
+    import email.header
+    facts["bob_attachment_names"] = [str(email.header.make_header(email.header.decode_header(part.get_filename() or "")))
+                                     for part in parts]
+    facts["bob_binary_matches"] = len(parts) > 0 and parts[0].get_payload(decode=True) == binary
+    facts["bob_text_matches"] = len(parts) > 1 and parts[1].get_payload(decode=True) == text
+    bob.logout()
+    alice = imap("alice", "alice-password")
+    facts["alice_sent"] = imap_subjects(alice, "Sent")
+    alice.logout()
+
+
 def hostile():
     """A hostile HTML message is shown without script, handlers or remote images, under a strict CSP."""
     alice_imap = imap("alice", "alice-password")
@@ -348,5 +416,5 @@ def hostile():
     alice_imap.logout()
 
 
-{"flow": flow, "admin": admin, "hostile": hostile}[SCENARIO]()
+{"flow": flow, "admin": admin, "hostile": hostile, "upload": upload}[SCENARIO]()
 print(json.dumps(facts))
