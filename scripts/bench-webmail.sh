@@ -75,7 +75,7 @@ stop_node
 # --- Roundcube: Dovecot on a copy of the Maildir, php-fpm (as root, -R) and nginx with the same certificate ---
 if [ "$roundcube" = 1 ]; then
     rc="$work/roundcube"
-    mkdir -p "$rc/config" "$rc/temp" "$rc/logs" "$rc/dovecot/run" "$rc/dovecot/state" "$rc/nginx"
+    mkdir -p "$rc/temp" "$rc/logs" "$rc/dovecot/run" "$rc/dovecot/state" "$rc/nginx"
     cp -a "$work/mail" "$rc/mail"
     chown -R 65534:65534 "$rc/mail"
     maildir="$(dirname "$(find "$rc/mail" -name dovecot-uidlist -print -quit)")"
@@ -119,22 +119,6 @@ service imap-login {
   process_min_avail = 2
 }
 CONF
-    cp /etc/roundcube/defaults.inc.php "$rc/config/"
-    cat > "$rc/config/config.inc.php" <<PHP
-<?php
-\$config = [];
-\$config['db_dsnw'] = 'sqlite:///$rc/roundcube.db?mode=0600';
-\$config['imap_host'] = '$rc_ip:$dovecot_imap';
-\$config['smtp_host'] = '';
-\$config['des_key'] = 'shoal-bench-roundcube-key';
-\$config['temp_dir'] = '$rc/temp/';
-\$config['log_dir'] = '$rc/logs/';
-\$config['plugins'] = [];
-\$config['mail_pagesize'] = 50;
-\$config['enable_installer'] = false;
-\$config['ip_check'] = false;
-\$config['session_lifetime'] = 60;
-PHP
     python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.executescript(open(sys.argv[2]).read()); db.commit()' \
         "$rc/roundcube.db" /usr/share/roundcube/SQL/sqlite.initial.sql
     cat > "$rc/php-fpm.conf" <<FPM
@@ -148,10 +132,18 @@ listen = $rc/php-fpm.sock
 pm = static
 pm.max_children = 4
 clear_env = yes
-env[RCUBE_CONFIG_PATH] = $rc/config
+; Roundcube reads ROUNDCUBE_<OPTION> from the environment over its configuration files (Debian's /etc/roundcube;
+; imap_host is an array there, so JSON here). mail_pagesize stays at its default, 50, as Shoal's page.
+env[ROUNDCUBE_DB_DSNW] = "sqlite:///$rc/roundcube.db?mode=0600"
+env[ROUNDCUBE_IMAP_HOST] = '["$rc_ip:$dovecot_imap"]'
+env[ROUNDCUBE_DES_KEY] = "shoal-bench-roundcube-key"
+env[ROUNDCUBE_TEMP_DIR] = "$rc/temp/"
+env[ROUNDCUBE_LOG_DIR] = "$rc/logs/"
+env[ROUNDCUBE_SESSION_LIFETIME] = 60
 php_admin_value[error_log] = $rc/logs/php-errors.log
 FPM
     cat > "$rc/nginx/nginx.conf" <<NGINX
+user root;
 worker_processes 1;
 pid $rc/nginx/nginx.pid;
 error_log $rc/nginx/error.log;
@@ -184,6 +176,8 @@ NGINX
     nginx_pid=$!
     wait_for_port $rc_ip "$dovecot_imap" || { cat "$rc/dovecot/stderr" "$rc/dovecot/dovecot.log" >&2; exit 1; }
     wait_for_port $rc_ip "$rc_https" || { cat "$rc/nginx/stderr" "$rc/nginx/error.log" >&2; exit 1; }
+    for _ in $(seq 1 300); do [ -S "$rc/php-fpm.sock" ] && break; sleep 0.1; done
+    [ -S "$rc/php-fpm.sock" ] || { cat "$rc/logs/php-fpm.stderr" >&2; exit 1; }
 fi
 
 echo "# webmail, $messages messages in INBOX, $requests requests per figure, $runs runs ($(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -198,7 +192,7 @@ for run in $(seq 1 "$runs"); do
     if [ "$roundcube" = 1 ]; then
         echo "## run $run: roundcube"
         python3 "$here/bench-webmail-roundcube-client.py" "https://$rc_ip:$rc_https" "$user@bench.test" "$password" "$requests" "$messages" \
-            | tee "$work/roundcube-$run.json" || { tail -20 "$rc"/logs/* "$rc/nginx/error.log" >&2; exit 1; }
+            | tee "$work/roundcube-$run.json" || { tail -n 20 "$rc"/logs/* "$rc/nginx/error.log" >&2; exit 1; }
     fi
 done
 python3 - "$work" "$runs" "$roundcube" <<'PY'
