@@ -67,8 +67,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("", MultipartFormData.ParseError.noFirstDelimiter),
+    /// Bodies framed by boundary "B" and the error each must give.
+    static let malformed: [(body: String, error: MultipartFormData.ParseError)] = [
+        ("", .noFirstDelimiter),
         ("no boundary here", .noFirstDelimiter),
         ("--B\r\nContent-Disposition: form-data; name=a\r\n\r\nvalue without end", .unterminated),
         ("--B\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--Bjunk\r\n", .malformedDelimiter),
@@ -80,9 +81,12 @@ import Testing
         ("--B\r\n folded: header\r\n\r\nv\r\n--B--", .malformedPartHeader),
         ("--B\r\nContent-Disposition: form-data; name=a\u{0}\r\n\r\nv\r\n--B--", .malformedPartHeader),
         ("--B", .unterminated),
-    ])
-    func malformedBodiesAreRefused(body: String, error: MultipartFormData.ParseError) {
-        #expect(throws: error) { try MultipartFormData.parse(Array(body.utf8), boundary: "B") }
+    ]
+
+    @Test func malformedBodiesAreRefused() {
+        for bad in Self.malformed {
+            #expect(throws: bad.error, "\(bad.body.debugDescription)") { try MultipartFormData.parse(Array(bad.body.utf8), boundary: "B") }
+        }
     }
 
     @Test func anEmptyFormAndPaddingAfterBoundaries() throws {
