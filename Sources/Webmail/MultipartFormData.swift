@@ -242,15 +242,15 @@ public struct MultipartFormData: Hashable, Sendable {
     }
 }
 
-/// `value; name=token; name="quoted \" string"` split at semicolons outside quotes, and a parameter's value.
+/// `value; name=token; name="quoted string"` split at semicolons outside quotes, and a parameter's value.
+/// A backslash is an ordinary character (RFC 7578 §4.2: browsers send `C:\dir\file` unescaped and percent-encode
+/// a quote in a name), so a quoted value ends at the next quote.
 enum HeaderParameters {
     static func split(_ value: String) -> [Substring] {
         var pieces: [Substring] = []
-        var start = value.startIndex, inQuotes = false, escaped = false
+        var start = value.startIndex, inQuotes = false
         for index in value.indices {
             let c = value[index]
-            if escaped { escaped = false; continue }
-            if inQuotes, c == "\\" { escaped = true; continue }
             if c == "\"" { inQuotes.toggle() }
             if c == ";", !inQuotes {
                 pieces.append(trimmed(value[start..<index]))
@@ -266,12 +266,10 @@ enum HeaderParameters {
         for piece in pieces {
             guard let equals = piece.firstIndex(of: "="), trimmed(piece[..<equals]).lowercased() == name else { continue }
             let raw = trimmed(piece[piece.index(after: equals)...])
-            guard raw.first == "\"" else { return String(raw) }
-            var out = "", escaped = false
-            for c in raw.dropFirst() {
-                if escaped { out.append(c); escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { return out } else { out.append(c) }
-            }
-            return nil  // an unterminated quoted-string
+            guard raw.first == "\"" else { return raw.contains("\"") ? nil : String(raw) }
+            let inner = raw.dropFirst()
+            guard let end = inner.firstIndex(of: "\"") else { return nil }  // an unterminated quoted-string
+            return String(inner[..<end])
         }
         return nil
     }

@@ -33,9 +33,7 @@ enum WebmailMultipartTarget {
 
     /// The form as a browser would send it.
     static func frame(_ form: MultipartFormData, boundary: String) -> [UInt8] {
-        func quoted(_ s: String) -> String {
-            "\"" + s.replacingBackslashesAndQuotes() + "\""
-        }
+        func quoted(_ s: String) -> String { "\"" + s + "\"" }  // a parsed name never holds a quote
         var out: [UInt8] = []
         for (name, value) in form.fields.pairs {
             out += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\(quoted(name))\r\n\r\n\(value)\r\n".utf8)
@@ -45,17 +43,5 @@ enum WebmailMultipartTarget {
             out += file.bytes + Array("\r\n".utf8)
         }
         return out + Array("--\(boundary)--\r\n".utf8)
-    }
-}
-
-extension String {
-    /// `\` and `"` escaped for a quoted-string.
-    func replacingBackslashesAndQuotes() -> String {
-        var out = ""
-        for c in self {
-            if c == "\\" || c == "\"" { out.append("\\") }
-            out.append(c)
-        }
-        return out
     }
 }
