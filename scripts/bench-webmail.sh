@@ -75,6 +75,7 @@ stop_node
 # --- Roundcube: Dovecot on a copy of the Maildir, php-fpm (as root, -R) and nginx with the same certificate ---
 if [ "$roundcube" = 1 ]; then
     rc="$work/roundcube"
+    chmod 755 "$work"  # Dovecot's auth and mail processes (not root) reach the passwd file and the Maildir copy
     mkdir -p "$rc/temp" "$rc/logs" "$rc/dovecot/run" "$rc/dovecot/state" "$rc/nginx"
     cp -a "$work/mail" "$rc/mail"
     chown -R 65534:65534 "$rc/mail"
