@@ -60,6 +60,10 @@ extension WebmailResponder {
                 return WebmailResponse.html(.ok, AdminPages.edit(session: session, user: user, usage: used, notice: query["notice"].flatMap { AdminPages.notices[$0] }, error: nil), secure: settings.secure)
             case (.POST, "/admin/update"):
                 return try await updateUser(session, directory, form)
+            case (.GET, "/api/admin/session"):
+                return WebmailResponse.json(.ok, Self.jsonObject(["login": session.login, "csrf": session.csrfToken]), secure: settings.secure)
+            case (.POST, "/api/admin/users/update"):
+                return try await updateUserJSON(session, directory, form)
             case (.POST, "/admin/delete"):
                 let login = form["login"] ?? ""
                 guard login != session.login else { return adminError(session, "You cannot delete yourself.") }
@@ -76,23 +80,55 @@ extension WebmailResponder {
         }
     }
 
+    /// What an edit came to: refused (the reason names the field), no such user, or the user as stored.
+    enum UserEditOutcome {
+        case refused(String)
+        case noSuchUser
+        case updated(DirectoryUser)
+    }
+
     /// Addresses, quotas and whether the account is enabled, from the edit form, written as one directory update;
     /// a disabled user's webmail sessions end at once (IMAP, POP3 and SMTP refuse their next login).
-    func updateUser(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> HTTPServerResponse {
+    func editUser(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> UserEditOutcome {
         let edit: AdminUserEdit
         do {
             edit = try AdminUserEdit(form)
         } catch {
-            return adminError(session, error.description)
+            return .refused(error.description)
         }
-        guard edit.enabled || edit.login != session.login else { return adminError(session, "You cannot disable yourself.") }
+        guard edit.enabled || edit.login != session.login else { return .refused("You cannot disable yourself.") }
         let before = try await directory.user(login: edit.login)
-        guard let after = try await directory.update(login: edit.login, { edit.apply(to: &$0) }), let before else {
-            return adminError(session, "No such user.")
-        }
+        guard let after = try await directory.update(login: edit.login, { edit.apply(to: &$0) }), let before else { return .noSuchUser }
         if !after.enabled { sessions.withLockedValue { $0.end(login: after.login) } }
         for change in AdminUserEdit.changes(from: before, to: after) { await audit(session, change, after.login) }
-        return WebmailResponse.redirect("/admin/user?login=\(FormFields.escape(after.login))&notice=updated", secure: settings.secure)
+        return .updated(after)
+    }
+
+    /// The edit page's form: back to the user's page, or the users page with the reason.
+    func updateUser(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> HTTPServerResponse {
+        switch try await editUser(session, directory, form) {
+        case let .refused(reason): return adminError(session, reason)
+        case .noSuchUser: return adminError(session, "No such user.")
+        case let .updated(user):
+            return WebmailResponse.redirect("/admin/user?login=\(FormFields.escape(user.login))&notice=updated", secure: settings.secure)
+        }
+    }
+
+    /// The same edit for scripts (`POST /api/admin/users/update`, the form's fields and the session's CSRF token,
+    /// which `GET /api/admin/session` gives): the user as JSON, or `{"error": ...}` with 400 or 404.
+    func updateUserJSON(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> HTTPServerResponse {
+        switch try await editUser(session, directory, form) {
+        case let .refused(reason): return WebmailResponse.json(.badRequest, Self.jsonObject(["error": reason]), secure: settings.secure)
+        case .noSuchUser: return WebmailResponse.json(.notFound, Self.jsonObject(["error": "no such user"]), secure: settings.secure)
+        case let .updated(user):
+            let data = (try? JSONEncoder().encode(user)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return WebmailResponse.json(.ok, data, secure: settings.secure)
+        }
+    }
+
+    /// A flat JSON object of strings.
+    static func jsonObject(_ fields: [String: String]) -> String {
+        (try? JSONEncoder().encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     func adminError(_ session: WebSession, _ text: String) -> HTTPServerResponse {

@@ -92,6 +92,16 @@ import ShoalTestFixtures
         #expect(f["dave_new_password_status"] as? Int == 303)
         #expect(f["delete_status"] as? Int == 303)
         #expect(f["dave_after_delete_status"] as? Int == 401)
+        #expect(f["api_session_csrf_matches"] as? Bool == true)
+        #expect(f["api_update_status"] as? Int == 200)
+        #expect((f["api_update_type"] as? String)?.hasPrefix("application/json") == true)
+        let bob = f["api_update_user"] as? [String: Any] ?? [:]
+        #expect(bob["addresses"] as? [String] == ["bob@shoal.test", "robert@shoal.test"] && bob["quotaBytes"] as? Int == 7 * 1024 * 1024, "\(bob)")
+        let badQuota = f["api_bad_quota"] as? [Any] ?? []
+        #expect(badQuota.first as? Int == 400 && (badQuota.last as? String)?.hasPrefix("quota_mb:") == true, "\(badQuota)")
+        #expect(f["api_no_such_user_status"] as? Int == 404)
+        #expect(f["api_without_token_status"] as? Int == 403)
+        #expect(f["api_session_for_user_status"] as? Int == 403)
         let audit = try String(contentsOfFile: node.base + "/audit.log", encoding: .utf8)
         #expect(audit.contains("admin=alice action=add user=dave"))
         #expect(audit.contains("admin=alice action=password user=dave"))

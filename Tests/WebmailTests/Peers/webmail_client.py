@@ -224,6 +224,26 @@ def admin():
     status, _, _ = Browser().sign_in("dave", "new-dave-password")
     facts["dave_after_delete_status"] = status
 
+    # The same edit as JSON for scripts: the token from /api/admin/session, answers as JSON.
+    status, _, body = browser.request("GET", "/api/admin/session")
+    api_csrf = json.loads(body)["csrf"]
+    facts["api_session_csrf_matches"] = api_csrf == csrf
+    status, headers, body = browser.request("POST", "/api/admin/users/update", {"csrf": api_csrf, "login": "bob", "address": "bob@shoal.test, robert@shoal.test",
+                                                                                 "quota_mb": "7", "quota_messages": "", "enabled": "yes"})
+    facts["api_update_status"] = status
+    facts["api_update_type"] = headers.get("content-type")
+    facts["api_update_user"] = json.loads(body)
+    status, _, body = browser.request("POST", "/api/admin/users/update", {"csrf": api_csrf, "login": "bob", "quota_mb": "lots", "enabled": "yes"})
+    facts["api_bad_quota"] = [status, json.loads(body).get("error", "")]
+    status, _, body = browser.request("POST", "/api/admin/users/update", {"csrf": api_csrf, "login": "nobody", "enabled": "yes"})
+    facts["api_no_such_user_status"] = status
+    status, _, _ = browser.request("POST", "/api/admin/users/update", {"login": "bob", "enabled": "no"})
+    facts["api_without_token_status"] = status
+    bob = Browser()
+    bob.sign_in("bob", "bob-password")
+    status, _, _ = bob.request("GET", "/api/admin/session")
+    facts["api_session_for_user_status"] = status
+
 
 def imap_login_works(user, password):
     try:
