@@ -12,6 +12,8 @@ DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived \
 	qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
+# The webmail benchmark's anchor: Roundcube (Debian's package) on php-fpm behind nginx, against Dovecot.
+BENCH_PACKAGES += roundcube-core roundcube-sqlite3 php-fpm
 
 SWIFT_BUILD_FLAGS ?=
 # Seconds each fuzz target runs for under `make fuzz` (21 targets).

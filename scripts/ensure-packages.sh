@@ -21,5 +21,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix and slapd ask questions on install; answer them so that nothing is configured or started for us.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+# Roundcube (the webmail benchmark's peer) gets its database from the benchmark, not from dbconfig-common.
+echo "roundcube-core roundcube/dbconfig-install boolean false" | debconf-set-selections
 apt-get update -qq || true
 apt-get install -y -qq --no-install-recommends "${missing[@]}"

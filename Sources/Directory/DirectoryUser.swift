@@ -61,6 +61,10 @@ public protocol ManagedUserDirectory: UserDirectory {
     func setPassword(login: String, password: String) async throws(DirectoryError) -> Bool
     /// Every user, sorted by login.
     func allUsers() async throws(DirectoryError) -> [DirectoryUser]
+    /// Changes a user's addresses, mailbox, quotas and whether they may log in, all or nothing: `change` edits the
+    /// user as stored (the login cannot change; the password has `setPassword`). An address of another user is a
+    /// `.conflict`. Returns the user as stored afterwards, nil when there is no such user.
+    func update(login: String, _ change: @escaping @Sendable (inout DirectoryUser) -> Void) async throws(DirectoryError) -> DirectoryUser?
 }
 
 /// A directory failure with what was being done and where.

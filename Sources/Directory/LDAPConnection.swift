@@ -126,8 +126,8 @@ final class LDAPConnection: @unchecked Sendable {
     }
 
     /// A change to one attribute: add, replace or delete with these values.
-    struct Modification {
-        enum Operation { case add, replace, delete }
+    struct Modification: Hashable {
+        enum Operation: Hashable { case add, replace, delete }
         var operation: Operation
         var attribute: String
         var values: [String]

@@ -129,9 +129,19 @@ extension LDAPDirectory {
         guard !password.isEmpty, !password.contains("\0") else {
             throw DirectoryError(.invalidRequest, "empty password or NUL in password for \(user.login)")
         }
+        try validate(user)
+    }
+
+    /// A user's values (not the password): no empty value, no control character.
+    static func validate(_ user: DirectoryUser) throws(DirectoryError) {
+        guard !user.login.isEmpty else { throw DirectoryError(.invalidRequest, "empty login") }
         for value in [user.login, user.mailbox ?? "x"] + user.addresses
         where value.isEmpty || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
             throw DirectoryError(.invalidRequest, "user \(user.login.debugDescription): empty value or control character")
+        }
+        var seen: Set<String> = []
+        for address in user.addresses where !seen.insert(address.lowercased()).inserted {
+            throw DirectoryError(.invalidRequest, "address \(address) is listed twice for \(user.login)")
         }
     }
 }

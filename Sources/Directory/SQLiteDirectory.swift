@@ -138,7 +138,7 @@ public final class SQLiteDirectory: ManagedUserDirectory {
 
     // MARK: - Plumbing
 
-    private func read<T: Sendable>(_ doing: @autoclosure () -> String,
+    func read<T: Sendable>(_ doing: @autoclosure () -> String,
                                    _ body: @escaping @Sendable (Database) throws -> T) async throws(DirectoryError) -> T {
         do {
             return try await pool.read(body)
@@ -147,7 +147,7 @@ public final class SQLiteDirectory: ManagedUserDirectory {
         }
     }
 
-    private func write<T: Sendable>(_ doing: @autoclosure () -> String,
+    func write<T: Sendable>(_ doing: @autoclosure () -> String,
                                     _ body: @escaping @Sendable (Database) throws -> T) async throws(DirectoryError) -> T {
         do {
             return try await pool.write(body)

@@ -9,8 +9,8 @@ import ShoalServer
 import Webmail
 
 extension MailNode {
-    /// The webmail's HTTP limits: bodies up to 2 MiB (a 512 KiB message text, %-encoded), the layer's timeouts.
-    static let webmailHTTP = HTTPServerConfiguration(maxBodyBytes: 2 * 1024 * 1024, maxConnections: 2048)
+    /// The webmail's HTTP limits: bodies up to 16 MiB (a compose form with 15 MiB of uploads, `WebmailResponder.uploadLimits`), the layer's timeouts.
+    static let webmailHTTP = HTTPServerConfiguration(maxBodyBytes: 16 * 1024 * 1024, maxConnections: 2048)
 
     /// The webmail listeners the configuration names (HTTPS first), each with its own responder and sessions.
     static func webmailServers(_ configuration: MailNodeConfiguration, tls: TLSContextSource?, authenticator: MailAuthenticator,

@@ -151,13 +151,14 @@ enum WebmailPages {
         layout(title: "Compose", session: session, body: """
         <h2>Compose</h2>
         \(error.map { "<p class=\"error\" role=\"alert\" id=\"error\">\(h($0))</p>" } ?? "")
-        <form method="post" action="/send" class="compose"><input type="hidden" name="csrf" value="\(h(session.csrfToken))">
+        <form method="post" action="/send" class="compose" enctype="multipart/form-data"><input type="hidden" name="csrf" value="\(h(session.csrfToken))">
         <input type="hidden" name="in_reply_to" value="\(h(draft.inReplyTo))"><input type="hidden" name="references" value="\(h(draft.references))">
         <input type="hidden" name="forward" value="\(h(draft.forward))">
         <label for="to">To</label><input id="to" name="to" value="\(h(draft.to))" maxlength="1000" required>
         <label for="cc">Cc</label><input id="cc" name="cc" value="\(h(draft.cc))" maxlength="1000">
         <label for="subject">Subject</label><input id="subject" name="subject" value="\(h(draft.subject))" maxlength="500">
         <label for="text">Message</label><textarea id="text" name="text" rows="16" maxlength="500000">\(h(draft.text))</textarea>
+        <label for="attachment">Attachments (up to 10 files, 10 MiB each, 15 MiB in all)</label><input id="attachment" name="attachment" type="file" multiple>
         \(draft.forward.isEmpty ? "" : "<p>The original message is attached.</p>")
         <button type="submit" id="send">Send</button>
         </form>

@@ -52,6 +52,18 @@ extension WebmailResponder {
                 sessions.withLockedValue { $0.end(login: login) }
                 await audit(session, "password", login)
                 return WebmailResponse.redirect("/admin?notice=password", secure: settings.secure)
+            case (.GET, "/admin/user"):
+                guard let user = try await directory.user(login: String((query["login"] ?? "").prefix(64))) else {
+                    return adminError(session, "No such user.")
+                }
+                let used = try? await store.mailbox(for: MailboxLocator.owner(of: user)).usage()
+                return WebmailResponse.html(.ok, AdminPages.edit(session: session, user: user, usage: used, notice: query["notice"].flatMap { AdminPages.notices[$0] }, error: nil), secure: settings.secure)
+            case (.POST, "/admin/update"):
+                return try await updateUser(session, directory, form)
+            case (.GET, "/api/admin/session"):
+                return WebmailResponse.json(.ok, Self.jsonObject(["login": session.login, "csrf": session.csrfToken]), secure: settings.secure)
+            case (.POST, "/api/admin/users/update"):
+                return try await updateUserJSON(session, directory, form)
             case (.POST, "/admin/delete"):
                 let login = form["login"] ?? ""
                 guard login != session.login else { return adminError(session, "You cannot delete yourself.") }
@@ -66,6 +78,57 @@ extension WebmailResponder {
             logger.warning("user administration failed", metadata: ["admin": "\(session.login)", "path": "\(path)", "error": "\(error)"])
             return adminError(session, error.description)
         }
+    }
+
+    /// What an edit came to: refused (the reason names the field), no such user, or the user as stored.
+    enum UserEditOutcome {
+        case refused(String)
+        case noSuchUser
+        case updated(DirectoryUser)
+    }
+
+    /// Addresses, quotas and whether the account is enabled, from the edit form, written as one directory update;
+    /// a disabled user's webmail sessions end at once (IMAP, POP3 and SMTP refuse their next login).
+    func editUser(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> UserEditOutcome {
+        let edit: AdminUserEdit
+        do {
+            edit = try AdminUserEdit(form)
+        } catch {
+            return .refused(error.description)
+        }
+        guard edit.enabled || edit.login != session.login else { return .refused("You cannot disable yourself.") }
+        let before = try await directory.user(login: edit.login)
+        guard let after = try await directory.update(login: edit.login, { edit.apply(to: &$0) }), let before else { return .noSuchUser }
+        if !after.enabled { sessions.withLockedValue { $0.end(login: after.login) } }
+        for change in AdminUserEdit.changes(from: before, to: after) { await audit(session, change, after.login) }
+        return .updated(after)
+    }
+
+    /// The edit page's form: back to the user's page, or the users page with the reason.
+    func updateUser(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> HTTPServerResponse {
+        switch try await editUser(session, directory, form) {
+        case let .refused(reason): return adminError(session, reason)
+        case .noSuchUser: return adminError(session, "No such user.")
+        case let .updated(user):
+            return WebmailResponse.redirect("/admin/user?login=\(FormFields.escape(user.login))&notice=updated", secure: settings.secure)
+        }
+    }
+
+    /// The same edit for scripts (`POST /api/admin/users/update`, the form's fields and the session's CSRF token,
+    /// which `GET /api/admin/session` gives): the user as JSON, or `{"error": ...}` with 400 or 404.
+    func updateUserJSON(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> HTTPServerResponse {
+        switch try await editUser(session, directory, form) {
+        case let .refused(reason): return WebmailResponse.json(.badRequest, Self.jsonObject(["error": reason]), secure: settings.secure)
+        case .noSuchUser: return WebmailResponse.json(.notFound, Self.jsonObject(["error": "no such user"]), secure: settings.secure)
+        case let .updated(user):
+            let data = (try? JSONEncoder().encode(user)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return WebmailResponse.json(.ok, data, secure: settings.secure)
+        }
+    }
+
+    /// A flat JSON object of strings.
+    static func jsonObject(_ fields: [String: String]) -> String {
+        (try? JSONEncoder().encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     func adminError(_ session: WebSession, _ text: String) -> HTTPServerResponse {
@@ -102,41 +165,4 @@ extension WebmailResponder {
             ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || "._-@".unicodeScalars.contains(c)
         }
     }
-}
-
-/// The administration pages.
-enum AdminPages {
-    static let notices = ["added": "User added.", "password": "Password changed.", "deleted": "User deleted."]
-
-    static func users(session: WebSession, users: [DirectoryUser], usage: [String: QuotaUsage], search: String, notice: String?, error: String?) -> String {
-        let h: (String) -> String = { WebmailPages.h($0) }
-        let csrf = "<input type=\"hidden\" name=\"csrf\" value=\(quoted(session.csrfToken))>"
-        var body = "<section class=\"list\"><h2>Users</h2>"
-        if let notice { body += "<p class=\"notice\" role=\"status\">\(h(notice))</p>" }
-        if let error { body += "<p class=\"error\" role=\"alert\" id=\"error\">\(h(error))</p>" }
-        body += """
-        <form method="get" action="/admin" role="search"><label for="q">Search users</label><input id="q" name="q" value="\(h(search))" maxlength="200"><button>Search</button></form>
-        <table class="messages"><thead><tr><th scope="col">Login</th><th scope="col">Addresses</th><th scope="col">Quota</th><th scope="col">Mailbox</th><th scope="col">Change</th></tr></thead><tbody>
-        """
-        for user in users {
-            let used = usage[user.login].map { "\($0.bytes) bytes, \($0.messages) messages" } ?? "–"
-            body += "<tr><td class=\"login\">\(h(user.login))\(user.enabled ? "" : " (disabled)")</td><td>\(h(user.addresses.joined(separator: ", ")))</td>"
-            body += "<td>\(user.quotaBytes.map { "\($0 / 1024 / 1024) MiB" } ?? "none")</td><td>\(h(used))</td><td>"
-            body += "<form method=\"post\" action=\"/admin/password\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"login\" value=\(quoted(user.login))>"
-            body += "<label>New password <input type=\"password\" name=\"password\" minlength=\"8\" maxlength=\"1024\" required></label><button>Set</button></form> "
-            body += "<form method=\"post\" action=\"/admin/delete\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"login\" value=\(quoted(user.login))><button>Delete</button></form></td></tr>"
-        }
-        body += "</tbody></table><h3>Add a user</h3>"
-        body += """
-        <form method="post" action="/admin/add" class="compose">\(csrf)
-        <label for="login">Login</label><input id="login" name="login" maxlength="64" required>
-        <label for="address">Addresses (comma-separated)</label><input id="address" name="address" maxlength="1000">
-        <label for="newpassword">Password</label><input id="newpassword" name="password" type="password" minlength="8" maxlength="1024" required>
-        <label for="quota">Quota (MiB, empty for none)</label><input id="quota" name="quota_mb" inputmode="numeric" maxlength="9">
-        <button type="submit" id="add">Add user</button></form></section>
-        """
-        return WebmailPages.layout(title: "Users", session: session, body: body)
-    }
-
-    static func quoted(_ text: String) -> String { "\"" + WebmailPages.h(text) + "\"" }
 }

@@ -122,7 +122,7 @@ extension WebmailResponder {
         return WebmailResponse.html(.ok, WebmailPages.compose(session: session, draft: draft, error: nil), secure: settings.secure)
     }
 
-    func send(_ session: WebSession, _ form: FormFields, peer: String) async -> HTTPServerResponse {
+    func send(_ session: WebSession, _ form: FormFields, files: [MultipartFormData.File] = [], peer: String) async -> HTTPServerResponse {
         var draft = WebmailPages.Draft(to: form["to"] ?? "", cc: form["cc"] ?? "", subject: form["subject"] ?? "", text: form["text"] ?? "",
                                        inReplyTo: form["in_reply_to"] ?? "", references: form["references"] ?? "", forward: form["forward"] ?? "")
         func refuse(_ text: String) -> HTTPServerResponse {
@@ -149,6 +149,7 @@ extension WebmailResponder {
         } catch {
             return refuse("The message to forward could not be read.")
         }
+        attachments += files.map { MessageComposer.Attachment(filename: $0.filename, contentType: $0.contentType, bytes: $0.bytes) }
         let composer = MessageComposer(from: session.address, to: to, cc: cc, subject: draft.subject, text: draft.text,
                                        inReplyTo: draft.inReplyTo.isEmpty ? nil : draft.inReplyTo,
                                        references: draft.references.split(separator: " ").map(String.init), attachments: attachments)

@@ -83,9 +83,17 @@ public final class WebmailResponder: HTTPResponder {
         }
         let query = FormFields.query(of: head.uri)
         var form = FormFields()
+        var files: [MultipartFormData.File] = []
         if head.method == .POST {
             do {
-                form = try FormFields.parse(request.body.readableBytesView, limits: Self.formLimits)
+                if let type = head.headers.first(name: "Content-Type"), type.lowercased().hasPrefix("multipart/") {
+                    let upload = try MultipartFormData.parse(Array(request.body.readableBytesView),
+                                                             boundary: try MultipartFormData.boundary(contentType: type), limits: Self.uploadLimits)
+                    (form, files) = (upload.fields, upload.files)
+                } else {
+                    form = try FormFields.parse(request.body.readableBytesView, limits: Self.formLimits)
+                }
+                guard files.isEmpty || path == "/send" else { throw MultipartFormData.ParseError.tooManyFiles(0) }
             } catch {
                 return WebmailResponse.html(.badRequest, WebmailPages.message(session: session, title: "Refused", text: "\(error)"), secure: settings.secure)
             }
@@ -101,7 +109,7 @@ public final class WebmailResponder: HTTPResponder {
             case (.GET, "/part"), (.HEAD, "/part"): return try await part(session, query)
             case (.POST, "/action"): return try await action(session, form)
             case (.GET, "/compose"): return try await compose(session, query)
-            case (.POST, "/send"): return await send(session, form, peer: Self.peer(request))
+            case (.POST, "/send"): return await send(session, form, files: files, peer: Self.peer(request))
             case (_, let admin) where admin.hasPrefix("/admin") || admin.hasPrefix("/api/admin"):
                 guard session.isAdmin else { return forbidden("administrators only") }
                 return await administer(session, method: head.method, path: path, query: query, form: form)
@@ -119,6 +127,12 @@ public final class WebmailResponder: HTTPResponder {
     /// Field limits of every form: short fields 1 KiB, addresses 1000 bytes, the message text 512 KiB.
     static let formLimits = FormFields.Limits(maximumFields: 600, maximumNameBytes: 32, maximumValueBytes: 1024,
                                               longFields: ["text"], maximumLongValueBytes: 512 * 1024)
+
+    /// Limits of a multipart form (compose with uploads): the fields as ``formLimits``, at most 10 files of 10 MiB
+    /// and 15 MiB together, so the message (base64) stays under the 25 MiB default of `maximumMessageBytes`.
+    static let uploadLimits = MultipartFormData.Limits(maximumParts: 64, maximumPartHeaderBytes: 2048, maximumFiles: 10,
+                                                       maximumFileBytes: 10 * 1024 * 1024, maximumTotalFileBytes: 15 * 1024 * 1024,
+                                                       fields: formLimits)
 
     // MARK: sessions
 

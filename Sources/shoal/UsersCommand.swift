@@ -4,7 +4,7 @@ import Foundation
 import ShoalCore
 
 extension Shoal {
-    /// `shoal users add|del|passwd|list|show|check`: manages the mail users of a directory.
+    /// `shoal users add|del|passwd|list|show|check|enable|disable|quota|alias`: manages the mail users of a directory.
     struct Users: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manage mail users in the embedded SQLite directory or in LDAP.",
@@ -19,7 +19,7 @@ extension Shoal {
 
                 Exit status: 0 done; 1 no such user, or (check) the password did not authenticate; 2 errors.
                 """,
-            subcommands: [Add.self, Del.self, Passwd.self, List.self, Show.self, Check.self]
+            subcommands: [Add.self, Del.self, Passwd.self, List.self, Show.self, Check.self, Enable.self, Disable.self, Quota.self, Alias.self]
         )
     }
 }

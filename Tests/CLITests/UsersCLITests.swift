@@ -150,4 +150,44 @@ import Testing
         #expect(try UsersCLI.run(["users", "list"], environment: environment).stdout == "dora\tdora@example.com\tenabled\n")
         #expect(try users(["check", "dora"], stdin: "pw\n").status == 0)
     }
+
+    @Test func enableDisableQuotaAndAliasChangeExistingUsers() throws {
+        #expect(try users(["add", "alice", "--address", "alice@example.com"], stdin: "pw\n").status == 0)
+        #expect(try users(["add", "bob", "--address", "bob@example.com"], stdin: "pw\n").status == 0)
+
+        #expect(try users(["disable", "alice"]).status == 0)
+        #expect(try users(["check", "alice"], stdin: "pw\n").stdout == "alice: disabled\n")
+        #expect(try users(["list"]).stdout == "alice\talice@example.com\tdisabled\nbob\tbob@example.com\tenabled\n")
+        #expect(try users(["enable", "alice"]).status == 0)
+        #expect(try users(["check", "alice"], stdin: "pw\n").stdout == "alice: ok\n")
+
+        #expect(try users(["quota", "alice", "--bytes", "5000000", "--messages", "100"]).status == 0)
+        #expect(try users(["alias", "alice", "--add", "al@example.com", "--add", "a.l@example.com"]).status == 0)
+        #expect(try users(["show", "alice"]).stdout == """
+            login: alice
+            address: alice@example.com
+            alias: al@example.com
+            alias: a.l@example.com
+            mailbox: -
+            quota-bytes: 5000000
+            quota-messages: 100
+            enabled: yes
+
+            """)
+        #expect(try users(["quota", "alice", "--bytes", "none"]).status == 0)
+        #expect(try users(["alias", "alice", "--remove", "AL@example.com"]).status == 0)
+        let show = try users(["show", "al@example.com"])
+        #expect(show.status == 1, "the removed alias still finds alice: \(show.stdout)")
+        let after = try users(["show", "a.l@example.com"]).stdout
+        #expect(after.contains("quota-bytes: -\n") && after.contains("quota-messages: 100\n"), "\(after)")
+
+        // Another user's address is a conflict that changes nothing; unknown users exit 1; bad values are usage errors.
+        let taken = try users(["alias", "alice", "--add", "BOB@example.com"])
+        #expect(taken.status == 2)
+        #expect(taken.stderr == "shoal: address 'BOB@example.com' belongs to 'bob' already\n")
+        #expect(try users(["show", "alice"]).stdout.contains("BOB") == false)
+        #expect(try users(["disable", "nobody"]).stderr == "shoal: no such user 'nobody'\n")
+        #expect(try users(["quota", "alice", "--bytes", "lots"]).status != 0)
+        #expect(try users(["quota", "alice"]).status != 0)
+    }
 }

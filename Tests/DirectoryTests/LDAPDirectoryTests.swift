@@ -370,6 +370,87 @@ struct LDAPDirectoryTests {
         #expect(try await directory.allUsers().contains { $0.login == "zoe" } == false)
     }
 
+    @Test func updateChangesAliasesQuotasAndEnabledInOneModify() async throws {
+        let fixture = try Self.startFixture()
+        let directory = Self.directory(fixture, bindDN: fixture.adminDN, bindPassword: fixture.adminPassword, cacheTTL: 60)
+        // bob has no shoalMailAccount class: aliases and a quota add it in the same request.
+        #expect(try await directory.user(login: "bob")?.quotaBytes == nil)  // cached, forgotten by the update
+        let bob = try #require(try await directory.update(login: "bob") { user in
+            user.addresses += ["robert@shoal.test", "bobby@shoal.test"]
+            user.quotaBytes = 2_000_000
+            user.enabled = false
+        })
+        #expect(bob.addresses == ["bob@shoal.test", "robert@shoal.test", "bobby@shoal.test"])
+        #expect(bob.quotaBytes == 2_000_000 && bob.quotaMessages == nil && bob.enabled == false)
+        #expect(try await directory.user(login: "bob") == bob)
+        #expect(try await directory.user(address: "ROBERT@shoal.test")?.login == "bob")
+        #expect(try await directory.authenticate(login: "bob", password: "bob-pw") == .disabled)
+        let ldif = try Self.entry(fixture, login: "bob")
+        #expect(ldif.contains("objectClass: shoalMailAccount") && ldif.contains("shadowExpire: 1"), "\(ldif)")
+
+        // Enabling removes shadowExpire; removing aliases and the quota removes their attributes.
+        let again = try #require(try await directory.update(login: "bob") { user in
+            user.addresses = ["bob@shoal.test"]
+            user.quotaBytes = nil
+            user.enabled = true
+        })
+        #expect(again == DirectoryUser(login: "bob", addresses: ["bob@shoal.test"], mailbox: again.mailbox))
+        #expect(try await directory.authenticate(login: "bob", password: "bob-pw").user == again)
+        #expect(try await directory.user(address: "robert@shoal.test") == nil)
+        let cleared = try Self.entry(fixture, login: "bob")
+        for attribute in ["shadowExpire", "mailAlternateAddress", "mailQuotaSize"] {
+            #expect(!cleared.contains(attribute + ":"), "\(attribute) left: \(cleared)")
+        }
+
+        // Another user's address is a conflict; a changed login or a control character is refused; nothing written.
+        let taken = await #expect(throws: DirectoryError.self) { _ = try await directory.update(login: "bob") { $0.addresses.append("A.Liddell@shoal.test") } }
+        #expect(taken?.kind == .conflict)
+        let renamed = await #expect(throws: DirectoryError.self) { _ = try await directory.update(login: "bob") { $0.login = "robert" } }
+        #expect(renamed?.kind == .invalidRequest)
+        let control = await #expect(throws: DirectoryError.self) { _ = try await directory.update(login: "bob") { $0.addresses = ["b\r\n@shoal.test"] } }
+        #expect(control?.kind == .invalidRequest)
+        #expect(try await directory.user(login: "bob") == again)
+        #expect(try await directory.update(login: "nobody") { $0.enabled = false } == nil)
+
+        // The read-only service account may not change anything.
+        let reader = Self.directory(fixture)
+        let refused = await #expect(throws: DirectoryError.self) { _ = try await reader.update(login: "carol") { $0.enabled = false } }
+        #expect(refused?.kind == .server)
+        #expect(try await reader.authenticate(login: "carol", password: "carol-pw").user != nil)
+    }
+
+    @Test func modificationsReplaceOnlyWhatChanged() {
+        let directory = LDAPDirectory(configuration: LDAPConfiguration(uris: ["ldap://127.0.200.9:1"], base: "dc=x"))
+        let before = DirectoryUser(login: "u", addresses: ["u@x.test"])
+        #expect(directory.modifications(from: before, to: before, objectClasses: []).isEmpty)
+        var after = before
+        after.quotaMessages = 7
+        #expect(directory.modifications(from: before, to: after, objectClasses: ["posixAccount"]) == [
+            .init(operation: .add, attribute: "objectClass", values: ["shoalMailAccount"]),
+            .init(operation: .replace, attribute: "mailQuotaCount", values: ["7"]),
+        ])
+        #expect(directory.modifications(from: before, to: after, objectClasses: ["SHOALMAILACCOUNT"]) == [
+            .init(operation: .replace, attribute: "mailQuotaCount", values: ["7"]),
+        ])
+        after = before
+        after.enabled = false
+        after.mailbox = nil
+        after.addresses = []
+        #expect(directory.modifications(from: before, to: after, objectClasses: []) == [
+            .init(operation: .replace, attribute: "mail", values: []),
+            .init(operation: .replace, attribute: "mailAlternateAddress", values: []),
+            .init(operation: .replace, attribute: "shadowExpire", values: ["1"]),
+        ])
+    }
+
+    /// The entry as the admin reads it with ldapsearch (LDIF, unwrapped).
+    static func entry(_ fixture: SlapdFixture, login: String) throws -> String {
+        try SlapdFixture.run("/usr/bin/ldapsearch", [
+            "-x", "-LLL", "-o", "ldif-wrap=no", "-H", fixture.uri, "-D", fixture.adminDN, "-w", fixture.adminPassword,
+            "-b", fixture.userDN(login), "-s", "base", "(objectClass=*)", "*",
+        ])
+    }
+
     @Test func readOnlyServiceAccountCannotAdd() async throws {
         let fixture = try Self.startFixture()
         let directory = Self.directory(fixture)

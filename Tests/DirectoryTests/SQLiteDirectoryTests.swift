@@ -175,6 +175,41 @@ import Testing
         #expect(try await directory.authenticate(login: "alice", password: "n3w pässwörd").user == Self.alice)
     }
 
+    @Test func updatesAddressesQuotasAndEnabledAllOrNothing() async throws {
+        let directory = try await Self.directoryWithAlice()
+        try await directory.add(Self.bob, password: "bob-pw")
+        let changed = try await directory.update(login: "ALICE") { user in
+            user.addresses = ["alice@example.com", "liddell@example.com"]
+            user.quotaBytes = nil
+            user.quotaMessages = 20
+            user.enabled = false
+        }
+        let expected = DirectoryUser(login: "alice", addresses: ["alice@example.com", "liddell@example.com"],
+                                     mailbox: Self.alice.mailbox, quotaBytes: nil, quotaMessages: 20, enabled: false)
+        #expect(changed == expected)
+        #expect(try await directory.user(login: "alice") == expected)
+        #expect(try await directory.user(address: "LIDDELL@example.com")?.login == "alice")
+        #expect(try await directory.user(address: "al@example.com") == nil)  // the old alias is free
+        #expect(try await directory.authenticate(login: "alice", password: "s3cret!") == .disabled)
+        #expect(try await directory.update(login: "alice") { $0.enabled = true }?.enabled == true)
+        #expect(try await directory.authenticate(login: "alice", password: "s3cret!").user?.addresses.count == 2)
+
+        // Another user's address, a changed login or a bad address: refused, nothing written.
+        let before = try await directory.allUsers()
+        let taken = await Self.error { _ = try await directory.update(login: "alice") { $0.addresses += ["BOB@example.org"] } }
+        #expect(taken == DirectoryError(.conflict, "address 'BOB@example.org' belongs to 'bob@example.org' already"))
+        let renamed = await Self.error { _ = try await directory.update(login: "alice") { $0.login = "eve"; $0.quotaMessages = 1 } }
+        #expect(renamed?.kind == .invalidRequest)
+        let bad = await Self.error { _ = try await directory.update(login: "alice") { $0.addresses = ["no-at-sign"]; $0.enabled = false } }
+        #expect(bad?.kind == .invalidRequest)
+        let twice = await Self.error { _ = try await directory.update(login: "alice") { $0.addresses = ["x@example.com", "X@example.com"] } }
+        #expect(twice?.kind == .invalidRequest)
+        #expect(try await directory.allUsers() == before)
+        #expect(try await directory.update(login: "nobody") { $0.enabled = false } == nil)
+        // Reordering one's own addresses is allowed (the primary is the first).
+        #expect(try await directory.update(login: "alice") { $0.addresses.reverse() }?.primaryAddress == "liddell@example.com")
+    }
+
     @Test func reopenedFilesKeepTheirData() async throws {
         let path = Self.freshPath()
         do {

@@ -66,15 +66,66 @@ import ShoalTestFixtures
         #expect(f["dave_sign_in_status"] as? Int == 303)
         #expect(f["send_to_dave_status"] as? Int == 303)
         #expect(f["dave_sees_welcome"] as? Bool == true)
+        #expect(f["edit_page_status"] as? Int == 200)
+        #expect(f["edit_page_shows_address"] as? Bool == true)
+        #expect(f["update_without_token_status"] as? Int == 403)
+        #expect(f["update_by_user_status"] as? Int == 403)
+        #expect(f["update_overlong_quota_status"] as? Int == 400)
+        #expect(f["update_status"] as? Int == 303)
+        #expect(f["update_location"] as? String == "/admin/user?login=dave&notice=updated")
+        let dave = f["dave_after_update"] as? [String: Any] ?? [:]
+        #expect(dave["addresses"] as? [String] == ["dave@shoal.test", "dave.alias@shoal.test"], "\(dave)")
+        #expect(dave["quotaBytes"] as? Int == 5 * 1024 * 1024 && dave["quotaMessages"] as? Int == 100, "\(dave)")
+        #expect(f["dave_sees_alias_mail"] as? Bool == true)
+        #expect(f["disable_status"] as? Int == 303)
+        #expect(f["disabled_session_status"] as? Int == 303)  // back to the sign-in page
+        #expect(f["disabled_sign_in_status"] as? Int == 401)
+        #expect(f["disabled_imap_login"] as? Bool == false)
+        #expect(f["disabled_submission_login"] as? Bool == false)
+        #expect(f["disable_self_status"] as? Int == 400)
+        #expect(f["enable_status"] as? Int == 303)
+        #expect(f["enabled_sign_in_status"] as? Int == 303)
+        #expect(f["enabled_imap_login"] as? Bool == true)
+        #expect(f["enabled_submission_login"] as? Bool == true)
         #expect(f["password_status"] as? Int == 303)
         #expect(f["dave_after_password_change"] as? Int == 303)
         #expect(f["dave_new_password_status"] as? Int == 303)
         #expect(f["delete_status"] as? Int == 303)
         #expect(f["dave_after_delete_status"] as? Int == 401)
+        #expect(f["api_session_csrf_matches"] as? Bool == true)
+        #expect(f["api_update_status"] as? Int == 200)
+        #expect((f["api_update_type"] as? String)?.hasPrefix("application/json") == true)
+        let bob = f["api_update_user"] as? [String: Any] ?? [:]
+        #expect(bob["addresses"] as? [String] == ["bob@shoal.test", "robert@shoal.test"] && bob["quotaBytes"] as? Int == 7 * 1024 * 1024, "\(bob)")
+        let badQuota = f["api_bad_quota"] as? [Any] ?? []
+        #expect(badQuota.first as? Int == 400 && (badQuota.last as? String)?.hasPrefix("quota_mb:") == true, "\(badQuota)")
+        #expect(f["api_no_such_user_status"] as? Int == 404)
+        #expect(f["api_without_token_status"] as? Int == 403)
+        #expect(f["api_session_for_user_status"] as? Int == 403)
         let audit = try String(contentsOfFile: node.base + "/audit.log", encoding: .utf8)
         #expect(audit.contains("admin=alice action=add user=dave"))
         #expect(audit.contains("admin=alice action=password user=dave"))
         #expect(audit.contains("admin=alice action=delete user=dave"))
+        for action in ["aliases", "quota", "disable", "enable"] {
+            #expect(audit.contains("admin=alice action=\(action) user=dave"), "\(action) not audited: \(audit)")
+        }
+    }
+
+    @Test func composeUploadsFilesThatTheRecipientReadsOverIMAP() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.5")
+        defer { node.stop() }
+        let f = try await node.client("upload")
+        #expect(f["compose_is_multipart"] as? Bool == true)
+        #expect(f["upload_without_token_status"] as? Int == 403)
+        #expect(f["upload_too_large_status"] as? Int == 400)
+        #expect(f["upload_too_many_status"] as? Int == 400)
+        #expect(f["upload_elsewhere_status"] as? Int == 400)
+        #expect(f["upload_status"] as? Int == 303)
+        #expect(f["bob_uploads"] as? Int == 1)  // the refused posts sent nothing
+        #expect(f["bob_attachment_names"] as? [String] == ["data.bin", "notes äöü.txt"], "\(f["bob_structure"] ?? "")")
+        #expect(f["bob_binary_matches"] as? Bool == true)
+        #expect(f["bob_text_matches"] as? Bool == true)
+        #expect(f["alice_sent"] as? [String] == ["With attachments"])
     }
 
     @Test func hostileMessagesAreShownSafely() async throws {
@@ -137,8 +188,12 @@ import ShoalTestFixtures
         #expect(facts["signed_out_url"] as? String == "/login")
         #expect(facts["after_sign_out_url"] as? String == "/login")
         #expect(facts["bob_received"] as? Int == 1)
+        let attachments = facts["bob_attachments"] as? [[Any]] ?? []
+        #expect(attachments.count == 1 && attachments.first?.first as? String == "report.bin" && attachments.first?.last as? Bool == true,
+                "the file uploaded in Chromium: \(attachments)")
+        #expect(facts["admin_edit_title"] as? String == "User bob")
         #expect(facts["canary_hits"] as? [String] == [], "the hostile message reached the canary: \(facts["canary_hits"] ?? "")")
-        for shot in ["signin-desktop", "list-desktop", "read-desktop", "compose-desktop", "list-phone", "read-phone"] {
+        for shot in ["signin-desktop", "list-desktop", "read-desktop", "compose-desktop", "list-phone", "read-phone", "admin-desktop", "admin-user-desktop"] {
             #expect(FileManager.default.fileExists(atPath: "\(shots)/\(shot).png"), "\(shot).png")
         }
     }

@@ -2,23 +2,25 @@ import Directory
 import Foundation
 import ShoalTestFixtures
 
-/// A `shoal mail-node` with webmail over HTTPS and IMAP (STARTTLS) on one loopback address of the
+/// A `shoal mail-node` with webmail over HTTPS, IMAP and submission (STARTTLS) on one loopback address of the
 /// webmail tests' range (127.0.200.0/24 ...), over an SQLite directory with alice (an administrator) and bob.
 final class WebmailNodeFixture: @unchecked Sendable {
     let base: String
     let host: String
     let httpsPort: Int
     let imapPort: Int
+    let submissionPort: Int
     let child: TestProcess
     static let peers = PythonPeers(Bundle.module)
 
     var url: String { "https://\(host):\(httpsPort)" }
 
-    private init(base: String, host: String, httpsPort: Int, imapPort: Int, child: TestProcess) {
+    private init(base: String, host: String, httpsPort: Int, imapPort: Int, submissionPort: Int, child: TestProcess) {
         self.base = base
         self.host = host
         self.httpsPort = httpsPort
         self.imapPort = imapPort
+        self.submissionPort = submissionPort
         self.child = child
     }
 
@@ -31,12 +33,14 @@ final class WebmailNodeFixture: @unchecked Sendable {
         try await directory.add(DirectoryUser(login: "bob", addresses: ["bob@shoal.test"]), password: "bob-password")
         let (certificate, key) = try await offPool { try SelfSignedCertificate.make() }
         let httpsPort = try TestPorts.free(host: host), imapPort = try TestPorts.free(host: host)
+        let submissionPort = try TestPorts.free(host: host)
         try String(repeating: "k", count: 48).write(toFile: base + "/cookie.key", atomically: true, encoding: .utf8)
         let yaml = """
             hostname: mail.shoal.test
             directory: "sqlite:\(base)/users.db"
             store: { root: "\(base)/mail", fsync: false }
             imap: { listen: \(host):\(imapPort) }
+            submission: { listen: \(host):\(submissionPort) }
             https: { listen: \(host):\(httpsPort) }
             tls: { certificate: "\(certificate)", key: "\(key)" }
             local_domains: [shoal.test]
@@ -45,14 +49,14 @@ final class WebmailNodeFixture: @unchecked Sendable {
             """
         try yaml.write(toFile: base + "/node.yaml", atomically: true, encoding: .utf8)
         let child = try TestProcess(shoal, ["mail-node", "--config", base + "/node.yaml"], name: "mail-node", logDirectory: base)
-        let fixture = WebmailNodeFixture(base: base, host: host, httpsPort: httpsPort, imapPort: imapPort, child: child)
-        try await TestPorts.waitForListener(host, [httpsPort, imapPort], timeout: 60, process: child)
+        let fixture = WebmailNodeFixture(base: base, host: host, httpsPort: httpsPort, imapPort: imapPort, submissionPort: submissionPort, child: child)
+        try await TestPorts.waitForListener(host, [httpsPort, imapPort, submissionPort], timeout: 60, process: child)
         return fixture
     }
 
     /// Runs a scenario of `webmail_client.py` and returns its observations.
     func client(_ scenario: String) async throws -> [String: Any] {
-        let result = try await Self.peers.run("webmail_client.py", [scenario, url, host, String(imapPort)], timeout: 180)
+        let result = try await Self.peers.run("webmail_client.py", [scenario, url, host, String(imapPort), String(submissionPort)], timeout: 180)
         guard result.status == 0, let data = result.stdout.data(using: .utf8),
               let facts = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw TestProcessError("webmail_client.py \(scenario) failed: \(result)\n--- node log\n\(child.standardError.suffix(4000))")

@@ -49,6 +49,7 @@ def imap(user, password):
 
 
 alice = imap("alice", "alice-password")
+UPLOAD = bytes(range(256)) * 64
 hostile = (f'<p>Hostile <b>canary</b> message</p><script>document.title="pwned";fetch("{CANARY}/script")</script>'
            f'<img src="{CANARY}/img.png" onerror="document.title=\'pwned\'"><svg onload="document.title=\'pwned\'"></svg>'
            f'<a id="jslink" href="javascript:document.title=\'pwned\'">click</a>'
@@ -96,10 +97,22 @@ try:
     driver.find_element(By.ID, "to").send_keys("bob@shoal.test")
     driver.find_element(By.ID, "subject").send_keys("From the browser")
     driver.find_element(By.ID, "text").send_keys("Typed in Chromium.")
+    upload = os.path.join(tempfile.mkdtemp(prefix="shoal-upload-"), "report.bin")
+    with open(upload, "wb") as f:
+        f.write(UPLOAD)
+    driver.find_element(By.ID, "attachment").send_keys(upload)  # Chromium frames the form as multipart/form-data
     driver.save_screenshot(os.path.join(SHOTS, "compose-desktop.png"))
     driver.find_element(By.ID, "send").click()
     wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "p.notice")))
     facts["sent_notice"] = driver.find_element(By.CSS_SELECTOR, "p.notice").text
+
+    driver.get(BASE + "/admin")
+    wait.until(expected_conditions.presence_of_element_located((By.ID, "add")))
+    driver.save_screenshot(os.path.join(SHOTS, "admin-desktop.png"))
+    driver.find_element(By.CSS_SELECTOR, "a.edit[href$='login=bob']").click()
+    wait.until(expected_conditions.presence_of_element_located((By.ID, "update")))
+    facts["admin_edit_title"] = driver.find_element(By.TAG_NAME, "h2").text
+    driver.save_screenshot(os.path.join(SHOTS, "admin-user-desktop.png"))
 
     driver.set_window_size(390, 844)
     driver.get(BASE + "/mail")
@@ -125,6 +138,12 @@ bob = imap("bob", "bob-password")
 bob.select("INBOX")
 typ, data = bob.uid("SEARCH", None, "SUBJECT", '"From the browser"')
 facts["bob_received"] = len(data[0].split())
+if data[0]:
+    import email
+    import email.policy
+    typ, fetched = bob.uid("FETCH", data[0].split()[-1], "(BODY.PEEK[])")
+    message = email.message_from_bytes(fetched[0][1], policy=email.policy.default)
+    facts["bob_attachments"] = [(part.get_filename(), part.get_payload(decode=True) == UPLOAD) for part in message.iter_attachments()]
 facts["canary_hits"] = canary_hits
 canary.shutdown()
 print(json.dumps(facts))

@@ -1,19 +1,21 @@
 """A scripted webmail user over HTTPS (http.client, no cookie jar: the session cookie is handled by hand so its
 attributes can be checked), with Python's imaplib on the same node to see what the webmail changed.
 
-    webmail_client.py SCENARIO BASE_URL IMAP_HOST IMAP_PORT
+    webmail_client.py SCENARIO BASE_URL IMAP_HOST IMAP_PORT [SUBMISSION_PORT]
 
 Prints one JSON object of observations; the Swift test asserts on them."""
 import http.client
 import imaplib
 import json
 import re
+import smtplib
 import ssl
 import sys
 import time
 import urllib.parse
 
 SCENARIO, BASE, IMAP_HOST, IMAP_PORT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+SUBMISSION_PORT = int(sys.argv[5]) if len(sys.argv) > 5 else None
 URL = urllib.parse.urlsplit(BASE)
 CONTEXT = ssl._create_unverified_context()
 facts = {}
@@ -208,6 +210,9 @@ def admin():
     status, _, page = dave.request("GET", "/mail")
     facts["dave_sees_welcome"] = "Welcome dave" in page
 
+    edit_user(browser, csrf, dave, dave_csrf)
+    dave = Browser()
+    dave.sign_in("dave", "dave-password")
     status, _, _ = browser.request("POST", "/admin/password", {"csrf": csrf, "login": "dave", "password": "new-dave-password"})
     facts["password_status"] = status
     status, _, _ = dave.request("GET", "/mail")
@@ -218,6 +223,156 @@ def admin():
     facts["delete_status"] = status
     status, _, _ = Browser().sign_in("dave", "new-dave-password")
     facts["dave_after_delete_status"] = status
+
+    # The same edit as JSON for scripts: the token from /api/admin/session, answers as JSON.
+    status, _, body = browser.request("GET", "/api/admin/session")
+    api_csrf = json.loads(body)["csrf"]
+    facts["api_session_csrf_matches"] = api_csrf == csrf
+    status, headers, body = browser.request("POST", "/api/admin/users/update", {"csrf": api_csrf, "login": "bob", "address": "bob@shoal.test, robert@shoal.test",
+                                                                                 "quota_mb": "7", "quota_messages": "", "enabled": "yes"})
+    facts["api_update_status"] = status
+    facts["api_update_type"] = headers.get("content-type")
+    facts["api_update_user"] = json.loads(body)
+    status, _, body = browser.request("POST", "/api/admin/users/update", {"csrf": api_csrf, "login": "bob", "quota_mb": "lots", "enabled": "yes"})
+    facts["api_bad_quota"] = [status, json.loads(body).get("error", "")]
+    status, _, body = browser.request("POST", "/api/admin/users/update", {"csrf": api_csrf, "login": "nobody", "enabled": "yes"})
+    facts["api_no_such_user_status"] = status
+    status, _, _ = browser.request("POST", "/api/admin/users/update", {"login": "bob", "enabled": "no"})
+    facts["api_without_token_status"] = status
+    bob = Browser()
+    bob.sign_in("bob", "bob-password")
+    status, _, _ = bob.request("GET", "/api/admin/session")
+    facts["api_session_for_user_status"] = status
+
+
+def imap_login_works(user, password):
+    try:
+        imap(user, password).logout()
+        return True
+    except imaplib.IMAP4.error:
+        return False
+
+
+def submission_login_works(user, password):
+    """AUTH over the node's submission port after STARTTLS: True when accepted, False on 535."""
+    with smtplib.SMTP(IMAP_HOST, SUBMISSION_PORT, timeout=60) as client:
+        client.starttls(context=CONTEXT)
+        try:
+            client.login(user, password)
+            return True
+        except smtplib.SMTPAuthenticationError:
+            return False
+
+
+def edit_user(browser, csrf, dave, dave_csrf):
+    """The administrator edits dave: an alias and quotas, then disables and enables the account."""
+    status, _, page = browser.request("GET", "/admin/user?login=dave")
+    facts["edit_page_status"] = status
+    facts["edit_page_shows_address"] = 'value="dave@shoal.test"' in page
+    form = {"csrf": csrf, "login": "dave", "address": "dave@shoal.test, dave.alias@shoal.test", "quota_mb": "5",
+            "quota_messages": "100", "enabled": "yes"}
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, csrf="wrong"))
+    facts["update_without_token_status"] = status
+    status, _, _ = dave.request("POST", "/admin/update", dict(form, csrf=dave_csrf, login="dave", quota_mb="999"))
+    facts["update_by_user_status"] = status
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, quota_mb="1" * 10))
+    facts["update_overlong_quota_status"] = status
+    status, headers, _ = browser.request("POST", "/admin/update", form)
+    facts["update_status"] = status
+    facts["update_location"] = headers.get("location")
+    status, _, body = browser.request("GET", "/api/admin/users")
+    stored = [user for user in json.loads(body) if user["login"] == "dave"][0]
+    facts["dave_after_update"] = {"addresses": stored["addresses"], "quotaBytes": stored.get("quotaBytes"),
+                                  "quotaMessages": stored.get("quotaMessages"), "enabled": stored["enabled"]}
+    browser.request("POST", "/send", {"csrf": csrf, "to": "dave.alias@shoal.test", "subject": "Via the alias", "text": "Hi."})
+    status, _, page = dave.request("GET", "/mail")
+    facts["dave_sees_alias_mail"] = "Via the alias" in page
+
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, enabled="no"))
+    facts["disable_status"] = status
+    status, headers, _ = dave.request("GET", "/mail")
+    facts["disabled_session_status"] = status
+    status, _, _ = Browser().sign_in("dave", "dave-password")
+    facts["disabled_sign_in_status"] = status
+    facts["disabled_imap_login"] = imap_login_works("dave", "dave-password")
+    facts["disabled_submission_login"] = submission_login_works("dave", "dave-password")
+    status, _, _ = browser.request("POST", "/admin/update", dict(form, login="alice", address="alice@shoal.test", enabled="no"))
+    facts["disable_self_status"] = status
+
+    status, _, _ = browser.request("POST", "/admin/update", form)
+    facts["enable_status"] = status
+    status, _, _ = Browser().sign_in("dave", "dave-password")
+    facts["enabled_sign_in_status"] = status
+    facts["enabled_imap_login"] = imap_login_works("dave", "dave-password")
+    facts["enabled_submission_login"] = submission_login_works("dave", "dave-password")
+
+
+def multipart(fields, files, boundary="----ShoalTestBoundary7MA4YWxkTrZu0gW"):
+    """A multipart/form-data body as a browser frames it: (name, value) fields, (name, filename, type, bytes) files."""
+    out = b""
+    for name, value in fields:
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value.encode() + b"\r\n"
+    for name, filename, content_type, data in files:
+        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f'Content-Type: {content_type}\r\n\r\n').encode() + data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def post_multipart(browser, path, fields, files):
+    body, headers = multipart(fields, files)
+    conn = http.client.HTTPSConnection(URL.hostname, URL.port, context=CONTEXT, timeout=60)
+    conn.request("POST", path, body=body, headers=dict(headers, Host=URL.netloc, Cookie=browser.cookie))
+    response = conn.getresponse()
+    page = response.read().decode("utf-8", "replace")
+    conn.close()
+    return response.status, page
+
+
+def upload():
+    """Compose with uploaded files (multipart/form-data): bob reads them over IMAP byte for byte; limits refuse."""
+    import email
+    import email.policy
+    browser = Browser()
+    browser.sign_in("alice", "alice-password")
+    status, _, page = browser.request("GET", "/compose")
+    facts["compose_is_multipart"] = 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    csrf = browser.csrf(page)
+    binary = bytes(range(256)) * 40 + b"\r\n--not-the-boundary\r\n"
+    text = "Zeile mit Umlauten: äöü\n".encode() * 3
+    fields = [("csrf", csrf), ("to", "bob@shoal.test"), ("cc", ""), ("subject", "With attachments"), ("text", "Two files."),
+              ("in_reply_to", ""), ("references", ""), ("forward", "")]
+    files = [("attachment", "C:\\Users\\alice\\data.bin", "application/octet-stream", binary),
+             ("attachment", "notes äöü.txt", "text/plain", text), ("attachment", "", "application/octet-stream", b"")]
+    status, _ = post_multipart(browser, "/send", [("csrf", "wrong")] + fields[1:], files)
+    facts["upload_without_token_status"] = status
+    status, _ = post_multipart(browser, "/send", fields, [("attachment", "big.bin", "application/octet-stream", b"x" * (10 * 1024 * 1024 + 1))])
+    facts["upload_too_large_status"] = status
+    status, _ = post_multipart(browser, "/send", fields, [("attachment", f"f{i}.txt", "text/plain", b"x") for i in range(11)])
+    facts["upload_too_many_status"] = status
+    status, _ = post_multipart(browser, "/action", [("csrf", csrf), ("folder", "INBOX"), ("op", "seen")], files[:1])
+    facts["upload_elsewhere_status"] = status
+    status, _ = post_multipart(browser, "/send", fields, files)
+    facts["upload_status"] = status
+
+    bob = imap("bob", "bob-password")
+    bob.select("INBOX")
+    typ, data = bob.uid("SEARCH", None, "SUBJECT", '"With attachments"')
+    uids = data[0].split()
+    facts["bob_uploads"] = len(uids)
+    typ, data = bob.uid("FETCH", uids[-1], "(BODYSTRUCTURE BODY.PEEK[])")
+    facts["bob_structure"] = data[0][0].decode("utf-8", "replace")
+    message = email.message_from_bytes(data[0][1], policy=email.policy.default)
+    parts = [part for part in message.iter_attachments()]
+    # An RFC 2047 encoded word in the filename parameter (what the composer writes for non-ASCII names) decoded.
+    import email.header
+    facts["bob_attachment_names"] = [str(email.header.make_header(email.header.decode_header(part.get_filename() or "")))
+                                     for part in parts]
+    facts["bob_binary_matches"] = len(parts) > 0 and parts[0].get_payload(decode=True) == binary
+    facts["bob_text_matches"] = len(parts) > 1 and parts[1].get_payload(decode=True) == text
+    bob.logout()
+    alice = imap("alice", "alice-password")
+    facts["alice_sent"] = imap_subjects(alice, "Sent")
+    alice.logout()
 
 
 def hostile():
@@ -281,5 +436,5 @@ def hostile():
     alice_imap.logout()
 
 
-{"flow": flow, "admin": admin, "hostile": hostile}[SCENARIO]()
+{"flow": flow, "admin": admin, "hostile": hostile, "upload": upload}[SCENARIO]()
 print(json.dumps(facts))
