@@ -10,7 +10,7 @@
 # Shoal and keepalived alternate run by run (interleaved), so both see the same machine load.
 #
 # Usage: scripts/bench-failover.sh SHOAL_BINARY
-# Environment: RUNS (5 per case), INTERVALS ("0.3 0.5": advert intervals in seconds), PRIORITIES ("150/100 254/253":
+# Environment: BENCH_KEEP=1 keeps the work directory (logs), RUNS (5 per case), INTERVALS ("0.3 0.5": advert intervals in seconds), PRIORITIES ("150/100 254/253":
 # master/backup priority pairs), BACKUPS ("shoal keepalived").
 # Namespaces are named shfo-bench-*; all are removed on exit.
 set -euo pipefail
@@ -33,7 +33,7 @@ cleanup() {
     for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do { wait "$pid"; } 2>/dev/null || true; done
     for ns in "$ns_br" "$ns_a" "$ns_b" "$ns_c"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$work"
+    [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -84,7 +84,8 @@ import os, signal, socket, struct, sys, time
 source, pid, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
-s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton("224.0.0.18") + socket.inet_aton("0.0.0.0"))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+             struct.pack("=4s4si", socket.inet_aton("224.0.0.18"), socket.inet_aton("0.0.0.0"), socket.if_nametoindex("eth0")))
 s.settimeout(limit)
 while True:
     packet, (sender, _) = s.recvfrom(2048)

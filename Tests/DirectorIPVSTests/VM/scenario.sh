@@ -209,14 +209,21 @@ $IP addr add 10.1.1.1/24 dev dc2; $IP link set dc2 up
 $IP -n C2 addr add 10.1.1.2/24 dev c0; $IP -n C2 link set c0 up; $IP -n C2 link set lo up
 $IP -n C2 route add default via 10.1.1.1
 for client in C C2 C C2; do printf 'GET /id HTTP/1.0\r\n\r\n' | $IP netns exec $client nc -w 5 10.1.0.1 81 > /dev/null; done
-# The kernel flushes its sync buffer within about 2 s; each `shoal ipvsadm` start costs a second or two here.
-for i in $(seq 1 40); do
-    listing=$($IP netns exec S /usr/local/bin/shoal ipvsadm --director http://127.0.0.1:9000 -L -n -c 2>/dev/null)
+# Shoal's table through its admin API (POST /api/ipvsadm, what `shoal ipvsadm --director` sends), by busybox nc.
+shoal_connections() {
+    body='{"args": ["-L", "-n", "-c"]}'
+    printf 'POST /api/ipvsadm HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' ${#body} "$body" \
+        | $IP netns exec S nc -w 5 127.0.0.1 9000 | tr -d '\r' | sed '1,/^$/d'
+}
+# The kernel flushes its sync buffer within about 2 s.
+for i in $(seq 1 60); do
+    listing=$(shoal_connections)
     echo "$listing" | grep -q ' 10.1.0.2:0 ' && echo "$listing" | grep -q ' 10.1.1.2:0 ' && break
     sleep 1
 done
 run sync-kernel-connections ipvsadm sh -c "ipvsadm -L -n -c | cut -c1-4,12-"
-run sync-shoal-connections shoal sh -c "$IP netns exec S /usr/local/bin/shoal ipvsadm --director http://127.0.0.1:9000 -L -n -c | cut -c1-4,12-"
+shoal_connections_cut() { shoal_connections | cut -c1-4,12-; }
+run sync-shoal-connections shoal shoal_connections_cut
 run sync-shoal-counters shoal sh -c "printf 'GET /api/failover HTTP/1.0\r\n\r\n' | $IP netns exec S nc -w 5 127.0.0.1 9000 | tail -1"
 kill -TERM $syncbackup
 wait $syncbackup
