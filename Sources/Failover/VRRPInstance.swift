@@ -32,9 +32,10 @@ public final class VRRPInstance: @unchecked Sendable {
     private var wakeRead: Int32 = -1
     private var wakeWrite: Int32 = -1
     private var source: IPAddress = .v4(0)
-    /// Accept_Mode off: the nftables filter installed while master, and the context that applies it.
+    /// Accept_Mode off: the nftables filter installed while master, and the context that applies it (made by
+    /// `start()` once nothing else can fail, shut down by `stop()`: its thread pool must not outlive the instance).
     private let filter: VirtualAddressFilter?
-    private let filterTables: NFTables?
+    private var filterTables: NFTables?
 
     public init(configuration: VRRPInstanceConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -48,10 +49,8 @@ public final class VRRPInstance: @unchecked Sendable {
         if configuration.filtersVirtualAddresses {
             filter = VirtualAddressFilter(interface: configuration.interface, virtualRouterID: configuration.virtualRouterID,
                                           addresses: configuration.virtualAddresses.map(\.address))
-            filterTables = NFTables()
         } else {
             filter = nil
-            filterTables = nil
         }
     }
 
@@ -84,6 +83,7 @@ public final class VRRPInstance: @unchecked Sendable {
         }
         wakeRead = fds[0]
         wakeWrite = fds[1]
+        if filter != nil { filterTables = NFTables() }
         let stale = configuration.virtualAddresses.filter { interface.ipv4Addresses.contains($0.address) || interface.ipv6Addresses.contains($0.address) }
         let main = Thread { [self] in
             // Addresses a killed predecessor left behind would answer for the VIP while we are backup.
