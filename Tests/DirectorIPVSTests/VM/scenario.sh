@@ -224,7 +224,8 @@ done
 run sync-kernel-connections ipvsadm sh -c "ipvsadm -L -n -c | cut -c1-4,12-"
 shoal_connections_cut() { shoal_connections | cut -c1-4,12-; }
 run sync-shoal-connections shoal shoal_connections_cut
-run sync-shoal-counters shoal sh -c "printf 'GET /api/failover HTTP/1.0\r\n\r\n' | $IP netns exec S nc -w 5 127.0.0.1 9000 | tail -1"
+shoal_failover() { printf 'GET /api/failover HTTP/1.0\r\n\r\n' | $IP netns exec S nc -w 5 127.0.0.1 9000 | tr -d '\r' | sed '1,/^$/d'; }
+run sync-shoal-counters shoal shoal_failover
 kill -TERM $syncbackup
 wait $syncbackup
 run sync-daemon-stop ipvsadm ipvsadm --stop-daemon master
