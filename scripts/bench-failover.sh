@@ -160,7 +160,7 @@ for interval in $intervals; do
                 answered=$(cat "$work/answered") killed=$(cat "$work/killed")
                 echo "$interval $pair $backup $(python3 -c "print('%.3f' % ($answered - $killed))")" | tee -a "$results"
                 # Tear down this run's routers.
-                for f in "$work"/*.vrrp.pid; do kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+                for f in "$work"/*.vrrp.pid; do [ -f "$f" ] || continue; kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
                 [ "$backup" = shoal ] && { kill -9 "$shoal_pid" 2>/dev/null || true; wait "$shoal_pid" 2>/dev/null || true; }
                 sleep 0.5
                 ip -n "$ns_a" addr del "$vip/24" dev eth0 2>/dev/null || true

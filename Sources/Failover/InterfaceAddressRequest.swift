@@ -1,5 +1,5 @@
 import DirectorIPVS
-public import ShoalCore
+import ShoalCore
 
 /// An rtnetlink RTM_NEWADDR / RTM_DELADDR request for one virtual address: the message `ip addr add|del ADDR/LEN dev
 /// IF` sends (struct ifaddrmsg, then IFA_LOCAL and IFA_ADDRESS both the address; IPv6 adds carry IFA_F_NODAD).
