@@ -483,7 +483,7 @@ let package = Package(
         .target(
             name: "Failover",
             dependencies: [
-                "ShoalCore",
+                "ShoalCore", "DirectorIPVS", "DirectorNFT",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Failover benchmark: time from SIGKILL of the VRRP master to the first client request answered through the
-# backup, measured by a client loop (one HTTP GET every 20 ms, 100 ms timeout) in its own network namespace.
-# The backup is Shoal (`shoal director` with a failover: block, proxying to a web server) or keepalived 2.2,
-# at the same advert interval and priorities (master 150, backup 100); the master is keepalived in both
-# cases, killed with SIGKILL (its VRRP process) and its VIP removed as its host's death would.
+# backup, measured by a client loop (a new HTTP GET every 10 ms, 50 ms connect timeout) in its own network
+# namespace. The backup is Shoal (`shoal director` with a failover: block, proxying to a web server) or
+# keepalived 2.2, at the same advert interval and priorities; the master is keepalived in both cases, killed with
+# SIGKILL (its VRRP process) and its VIP removed as its host's death would.
+# The kill is timed to the master's advert: a watcher in the client's namespace kills it as soon as it sees one,
+# so every run measures the whole master-down interval (the worst case; a random kill time would subtract a
+# random part of one advert interval and hide the routers' own differences in that noise).
+# Shoal and keepalived alternate run by run (interleaved), so both see the same machine load.
 #
 # Usage: scripts/bench-failover.sh SHOAL_BINARY
-# Environment: RUNS (3 per case), INTERVALS ("0.3 0.5": advert intervals in seconds), BACKUPS ("shoal keepalived").
+# Environment: BENCH_KEEP=1 keeps the work directory (logs), RUNS (5 per case), INTERVALS ("0.3 0.5": advert intervals in seconds), PRIORITIES ("150/100 254/253":
+# master/backup priority pairs), BACKUPS ("shoal keepalived").
 # Namespaces are named shfo-bench-*; all are removed on exit.
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
 shoal="$1"
-runs="${RUNS:-3}"
+runs="${RUNS:-5}"
+priorities="${PRIORITIES:-150/100 254/253}"
 intervals="${INTERVALS:-0.3 0.5}"
 backups="${BACKUPS:-shoal keepalived}"
 for tool in keepalived python3 ip; do
@@ -27,7 +33,7 @@ cleanup() {
     for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do { wait "$pid"; } 2>/dev/null || true; done
     for ns in "$ns_br" "$ns_a" "$ns_b" "$ns_c"; do ip netns del "$ns" 2>/dev/null || true; done
-    rm -rf "$work"
+    [ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -55,8 +61,8 @@ vip, want, limit = sys.argv[1], sys.argv[2].encode(), float(sys.argv[3])
 deadline = time.time() + limit
 while time.time() < deadline:
     try:
-        s = socket.create_connection((vip, 80), timeout=0.1)
-        s.settimeout(0.1)
+        s = socket.create_connection((vip, 80), timeout=0.05)
+        s.settimeout(2)
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
         data = b""
         while True:
@@ -68,8 +74,25 @@ while time.time() < deadline:
             print("%.3f" % time.time()); sys.exit(0)
     except OSError:
         pass
-    time.sleep(0.02)
+    time.sleep(0.01)
 sys.exit(1)
+PY
+
+# Kills PID as soon as an advert from SOURCE arrives (joined to 224.0.0.18 on eth0); prints the time of the kill.
+cat > "$work/killer.py" <<'PY'
+import os, signal, socket, struct, sys, time
+source, pid, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"eth0")
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+             struct.pack("=4s4si", socket.inet_aton("224.0.0.18"), socket.inet_aton("0.0.0.0"), socket.if_nametoindex("eth0")))
+s.settimeout(limit)
+while True:
+    packet, (sender, _) = s.recvfrom(2048)
+    if sender == source:
+        os.kill(pid, signal.SIGKILL)
+        print("%.6f" % time.time())
+        break
 PY
 
 keepalived_conf() { # name priority interval
@@ -118,44 +141,50 @@ has_vip() { ip -n "$1" -br addr show dev eth0 | grep -q "$vip"; }
 results="$work/results.txt"
 : > "$results"
 for interval in $intervals; do
-    for backup in $backups; do
+    for pair in $priorities; do
+        master_priority=${pair%/*} backup_priority=${pair#*/}
         for run in $(seq 1 "$runs"); do
-            start_keepalived "$ns_b" "master-$run" 150 "$interval"
-            if [ "$backup" = shoal ]; then start_shoal 100 "$interval"; else start_keepalived "$ns_a" "backup-$run" 100 "$interval"; fi
-            wait_answer B
-            # The backup must have heard the master before the kill (its own VIP absent).
-            for _ in $(seq 1 50); do has_vip "$ns_a" || break; sleep 0.1; done
-            sleep 1
-            ip netns exec "$ns_c" python3 "$work/client.py" "$vip" A 30 > "$work/answered" &
-            client=$!
-            sleep 0.3
-            killed=$(date +%s.%N)
-            kill -9 "$(cat "$work/master-$run.vrrp.pid")"
-            ip -n "$ns_b" addr del "$vip/24" dev eth0 2>/dev/null || true
-            wait "$client"
-            answered=$(cat "$work/answered")
-            echo "$interval $backup $(python3 -c "print('%.3f' % ($answered - $killed))")" | tee -a "$results"
-            # Tear down this run's routers.
-            for f in "$work"/*.vrrp.pid; do kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
-            [ "$backup" = shoal ] && { kill -9 "$shoal_pid" 2>/dev/null || true; wait "$shoal_pid" 2>/dev/null || true; }
-            sleep 0.5
-            ip -n "$ns_a" addr del "$vip/24" dev eth0 2>/dev/null || true
-            ip -n "$ns_b" addr del "$vip/24" dev eth0 2>/dev/null || true
+            for backup in $backups; do
+                start_keepalived "$ns_b" "master-$run" "$master_priority" "$interval"
+                if [ "$backup" = shoal ]; then start_shoal "$backup_priority" "$interval"; else start_keepalived "$ns_a" "backup-$run" "$backup_priority" "$interval"; fi
+                wait_answer B
+                # The backup must have heard the master before the kill (its own VIP absent).
+                for _ in $(seq 1 50); do has_vip "$ns_a" || break; sleep 0.1; done
+                sleep 1
+                ip netns exec "$ns_c" python3 "$work/client.py" "$vip" A 30 > "$work/answered" &
+                client=$!
+                sleep 0.2
+                ip netns exec "$ns_c" python3 "$work/killer.py" 10.220.0.2 "$(cat "$work/master-$run.vrrp.pid")" 10 > "$work/killed"
+                ip -n "$ns_b" addr del "$vip/24" dev eth0 2>/dev/null || true
+                wait "$client"
+                answered=$(cat "$work/answered") killed=$(cat "$work/killed")
+                echo "$interval $pair $backup $(python3 -c "print('%.3f' % ($answered - $killed))")" | tee -a "$results"
+                # Tear down this run's routers.
+                for f in "$work"/*.vrrp.pid; do [ -f "$f" ] || continue; kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; done
+                [ "$backup" = shoal ] && { kill -9 "$shoal_pid" 2>/dev/null || true; wait "$shoal_pid" 2>/dev/null || true; }
+                sleep 0.5
+                ip -n "$ns_a" addr del "$vip/24" dev eth0 2>/dev/null || true
+                ip -n "$ns_b" addr del "$vip/24" dev eth0 2>/dev/null || true
+            done
         done
     done
 done
 
 echo
-echo "| advert interval | backup | runs | failover seconds (each run) | median |"
-echo "|---|---|---|---|---|"
+echo "| advert interval | priorities master/backup | backup | runs | failover seconds (each run) | median | min-max | RFC 5798 master-down interval |"
+echo "|---|---|---|---|---|---|---|---|"
 python3 - "$results" <<'PY'
 import sys, statistics, collections
 rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
-    interval, backup, seconds = line.split()
-    rows.setdefault((interval, backup), []).append(float(seconds))
-for (interval, backup), values in rows.items():
-    print("| %s s | %s | %d | %s | %.3f |" % (interval, backup, len(values), ", ".join("%.3f" % v for v in values), statistics.median(values)))
+    interval, pair, backup, seconds = line.split()
+    rows.setdefault((interval, pair, backup), []).append(float(seconds))
+for (interval, pair, backup), values in rows.items():
+    priority = int(pair.split("/")[1])
+    centis = round(float(interval) * 100)
+    down = (3 * centis + (256 - priority) * centis // 256) / 100
+    print("| %s s | %s | %s | %d | %s | %.3f | %.3f-%.3f | %.2f s |" % (interval, pair, backup, len(values), ", ".join("%.3f" % v for v in values),
+          statistics.median(values), min(values), max(values), down))
 PY
 echo
-echo "command: scripts/bench-failover.sh $shoal (RUNS=$runs INTERVALS=\"$intervals\"); master keepalived priority 150, backup priority 100"
+echo "command: scripts/bench-failover.sh $shoal (RUNS=$runs INTERVALS=\"$intervals\" PRIORITIES=\"$priorities\" BACKUPS=\"$backups\"); load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -3,7 +3,7 @@ public import ShoalCore
 extension FailoverConfiguration {
     static let instanceFields: Set<String> = [
         "name", "interface", "virtual_router_id", "priority", "advert_interval", "preempt", "preempt_delay", "virtual_addresses",
-        "unicast_peers", "source_address", "track_interfaces", "track_scripts", "notify", "garp_repeat", "garp_refresh",
+        "unicast_peers", "source_address", "track_interfaces", "track_scripts", "notify", "garp_repeat", "garp_refresh", "accept_mode",
     ]
 
     /// Parses the `failover:` block; every error names the file, the line and the field.
@@ -105,6 +105,7 @@ extension FailoverConfiguration {
             preempt: preempt, preemptDelay: delay, virtualAddresses: addresses, unicastPeers: peers, sourceAddress: source,
             trackInterfaces: interfaces, trackScripts: scripts, notify: notify,
             announceRepeat: try node.optional("garp_repeat")?.int(in: 1...100) ?? 5,
-            announceRefresh: try node.optional("garp_refresh")?.seconds(in: 0...3600) ?? 5)
+            announceRefresh: try node.optional("garp_refresh")?.seconds(in: 0...3600) ?? 5,
+            acceptMode: try node.optional("accept_mode")?.bool() ?? true)
     }
 }

@@ -36,11 +36,16 @@ public struct VRRPInstanceConfiguration: Hashable, Sendable {
     /// garp_master_repeat 5 and garp_master_delay 5).
     public var announceRepeat: Int
     public var announceRefresh: Double
+    /// RFC 5798's Accept_Mode (keepalived's `accept` / `no_accept`): off, a master that is not the address owner
+    /// (priority 255) drops packets addressed to the virtual addresses. On by default, as in keepalived (the RFC's
+    /// default is off): a director serves its VIPs.
+    public var acceptMode: Bool
 
     public init(name: String, interface: String, virtualRouterID: UInt8, priority: UInt8, advertisementInterval: UInt16,
                 preempt: Bool = true, preemptDelay: UInt32 = 0, virtualAddresses: [VirtualAddress], unicastPeers: [IPAddress] = [],
                 sourceAddress: IPAddress? = nil, trackInterfaces: [TrackedInterface] = [], trackScripts: [TrackedScript] = [],
-                notify: NotifyCommands = NotifyCommands(), announceRepeat: Int = 5, announceRefresh: Double = 5) {
+                notify: NotifyCommands = NotifyCommands(), announceRepeat: Int = 5, announceRefresh: Double = 5,
+                acceptMode: Bool = true) {
         self.name = name
         self.interface = interface
         self.virtualRouterID = virtualRouterID
@@ -56,7 +61,11 @@ public struct VRRPInstanceConfiguration: Hashable, Sendable {
         self.notify = notify
         self.announceRepeat = announceRepeat
         self.announceRefresh = announceRefresh
+        self.acceptMode = acceptMode
     }
+
+    /// Whether this instance, as master, filters packets to its virtual addresses (Accept_Mode off, not the owner).
+    public var filtersVirtualAddresses: Bool { !acceptMode && priority != 255 }
 
     /// The address family of the instance (that of its virtual addresses).
     public var family: AddressFamily { virtualAddresses.first?.address.family ?? .inet }

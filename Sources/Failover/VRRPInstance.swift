@@ -1,3 +1,4 @@
+import DirectorNFT
 import Foundation
 public import Logging
 import NIOConcurrencyHelpers
@@ -31,6 +32,10 @@ public final class VRRPInstance: @unchecked Sendable {
     private var wakeRead: Int32 = -1
     private var wakeWrite: Int32 = -1
     private var source: IPAddress = .v4(0)
+    /// Accept_Mode off: the nftables filter installed while master, and the context that applies it (made by
+    /// `start()` once nothing else can fail, shut down by `stop()`: its thread pool must not outlive the instance).
+    private let filter: VirtualAddressFilter?
+    private var filterTables: NFTables?
 
     public init(configuration: VRRPInstanceConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -41,6 +46,12 @@ public final class VRRPInstance: @unchecked Sendable {
             name: configuration.name, interface: configuration.interface, virtualRouterID: configuration.virtualRouterID,
             state: .initialize, configuredPriority: configuration.priority, priority: configuration.priority,
             virtualAddresses: configuration.virtualAddresses.map(\.description))))
+        if configuration.filtersVirtualAddresses {
+            filter = VirtualAddressFilter(interface: configuration.interface, virtualRouterID: configuration.virtualRouterID,
+                                          addresses: configuration.virtualAddresses.map(\.address))
+        } else {
+            filter = nil
+        }
     }
 
     deinit {
@@ -72,10 +83,12 @@ public final class VRRPInstance: @unchecked Sendable {
         }
         wakeRead = fds[0]
         wakeWrite = fds[1]
+        if filter != nil { filterTables = NFTables() }
         let stale = configuration.virtualAddresses.filter { interface.ipv4Addresses.contains($0.address) || interface.ipv6Addresses.contains($0.address) }
         let main = Thread { [self] in
             // Addresses a killed predecessor left behind would answer for the VIP while we are backup.
             for address in stale { _ = VirtualAddressCommand.run(add: false, address, interface: name) }
+            if let filter { applyFilter(filter.removeBatch) }
             run()
         }
         main.name = "vrrp-\(configuration.name)"
@@ -93,7 +106,10 @@ public final class VRRPInstance: @unchecked Sendable {
             state.stopping = true
             return !state.done
         }
-        guard running, wakeWrite >= 0 else { return }
+        guard running, wakeWrite >= 0 else {
+            await filterTables?.shutdown()
+            return
+        }
         wake()
         await withCheckedContinuation { continuation in
             let resumeNow = shared.withLockedValue { state -> Bool in
@@ -103,6 +119,7 @@ public final class VRRPInstance: @unchecked Sendable {
             }
             if resumeNow { continuation.resume() }
         }
+        await filterTables?.shutdown()
     }
 
     private func wake() {
@@ -203,6 +220,8 @@ public final class VRRPInstance: @unchecked Sendable {
             case let .sendAdvertisement(priority):
                 sendAdvertisement(priority: priority)
             case .takeOver:
+                // The filter goes in before the addresses, so no packet to them is accepted in between.
+                if let filter { applyFilter(filter.installBatch) }
                 for address in configuration.virtualAddresses {
                     if let failure = VirtualAddressCommand.run(add: true, address, interface: configuration.interface), !failure.contains("File exists") {
                         note(error: failure)
@@ -217,6 +236,7 @@ public final class VRRPInstance: @unchecked Sendable {
                         note(error: failure)
                     }
                 }
+                if let filter { applyFilter(filter.removeBatch) }
             case let .transition(from, to):
                 logger.notice("VRRP transition", metadata: ["from": "\(from.rawValue)", "to": "\(to.rawValue)", "priority": "\(router.priority)"])
                 shared.withLockedValue { $0.status.transitions[to, default: 0] += 1 }
@@ -229,6 +249,19 @@ public final class VRRPInstance: @unchecked Sendable {
     private func note(error: String) {
         logger.error("failover action failed", metadata: ["error": "\(error)"])
         shared.withLockedValue { $0.status.lastError = error }
+    }
+
+    /// Runs an nftables batch and waits for it on this (the instance's) thread; libnftables runs on its own thread.
+    private func applyFilter(_ batch: String) {
+        guard let filterTables else { return }
+        let done = DispatchSemaphore(value: 0)
+        let failure = NIOLockedValueBox<String?>(nil)
+        Task {
+            do { try await filterTables.run(batch) } catch { failure.withLockedValue { $0 = "\(error)" } }
+            done.signal()
+        }
+        done.wait()
+        if let text = failure.withLockedValue({ $0 }) { note(error: "accept_mode filter: \(text)") }
     }
 
     private func sendAdvertisement(priority: UInt8) {

@@ -1,5 +1,9 @@
+import DirectorIPVS
 import Foundation
 public import ShoalCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A virtual address with its prefix length, as `ip addr add` takes it (`10.0.0.100/24`; no prefix: /32 or /128).
 public struct VirtualAddress: Hashable, Sendable, CustomStringConvertible {
@@ -28,38 +32,35 @@ public struct VirtualAddress: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(address)/\(prefixLength)" }
 }
 
-/// Adds and removes virtual addresses by running iproute2's `ip` (`ip addr add|del ADDR/LEN dev IF`, IPv6 with
-/// `nodad` so the address serves at once). Chosen over a second netlink codec: transitions are rare, `ip`
-/// gives iproute2's exact semantics and error texts, and one spawn costs a few milliseconds.
+/// Adds and removes virtual addresses over rtnetlink (`InterfaceAddressRequest`: the message `ip addr add|del`
+/// sends, IPv6 with `nodad` so the address serves at once), one request and its acknowledgement on a socket of
+/// its own, on the calling thread (the instance's). A takeover no longer waits for a process to start.
 enum VirtualAddressCommand {
-    /// The `ip` arguments for adding or removing one address.
-    static func arguments(add: Bool, _ address: VirtualAddress, interface: String) -> [String] {
-        var arguments = [address.address.family == .inet ? "-4" : "-6", "addr", add ? "add" : "del", address.description, "dev", interface]
-        if add && address.address.family == .inet6 { arguments.append("nodad") }
-        return arguments
-    }
-
-    /// Runs `ip` and waits (on the calling thread, the instance's own); returns the error text on failure.
+    /// Adds or removes one address; returns the error text on failure (iproute2's: `RTNETLINK answers: File exists`).
     static func run(add: Bool, _ address: VirtualAddress, interface: String) -> String? {
-        run("/usr/sbin/ip", arguments(add: add, address, interface: interface))
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: FileManager.default.isExecutableFile(atPath: executable) ? executable : "/sbin/ip")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return "could not run ip: \(error)"
+        let index = if_nametoindex(interface)
+        let request = InterfaceAddressRequest(add: add, address: address, interface: interface, interfaceIndex: index)
+        guard index != 0 else { return "\(request.commandLine): Cannot find device \"\(interface)\"" }
+        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0 /* NETLINK_ROUTE */)
+        guard fd >= 0 else { return "\(request.commandLine): netlink socket: \(String(cString: strerror(errno)))" }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let sequence = UInt32.random(in: 1...UInt32.max)
+        let bytes = request.bytes(sequence: sequence)
+        guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else {
+            return "\(request.commandLine): netlink send: \(String(cString: strerror(errno)))"
         }
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus == 0 { return nil }
-        return "ip \(arguments.joined(separator: " ")): \(text.trimmingCharacters(in: .whitespacesAndNewlines))"
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        for _ in 0..<16 {  // other messages (none are expected) are skipped, a bounded number of times
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return "\(request.commandLine): no answer from the kernel: \(String(cString: strerror(errno)))" }
+            guard let messages = try? NetlinkMessage.split(buffer[0..<count]) else { return "\(request.commandLine): malformed netlink answer" }
+            for message in messages where message.sequence == sequence && message.type == NetlinkConstant.messageError {
+                guard let code = try? message.errorCode() else { return "\(request.commandLine): malformed netlink answer" }
+                return code == 0 ? nil : "\(request.commandLine): RTNETLINK answers: \(String(cString: strerror(-code)))"
+            }
+        }
+        return "\(request.commandLine): no acknowledgement from the kernel"
     }
 }

@@ -17,7 +17,8 @@ import Testing
 
         // Each step that only one tool runs must succeed.
         for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear", "director-log",
-                     "weight-big-by-ipvsadm", "weight-big-delete", "weight-big-by-shoal"] {
+                     "weight-big-by-ipvsadm", "weight-big-delete", "weight-big-by-shoal",
+                     "sync-daemon-start", "sync-daemon-stop", "sync-shoal-connections", "sync-kernel-connections"] {
             let run = try #require(runs[name]?.values.first, "case \(name) missing:\n\(console)")
             #expect(run.status == 0 && run.stderr.isEmpty, "\(name): \(run)")
         }
@@ -83,6 +84,19 @@ import Testing
             let seen = (runs[name]?["shoal"]?.stdout ?? "").split(separator: " ").map(String.init).filter { $0 != "\n" }
             #expect(seen == (try Self.simulated(rules, vip: vip, count: 6)), "\(name): \(runs[name]?["shoal"].map { "\($0)" } ?? "missing")")
         }
+        // State sync: the kernel's master sync daemon sent its connections (IPVS sync protocol v1) and Shoal's
+        // receiver, a backup director in another namespace, decoded them and installed the persistence templates:
+        // the two clients' templates, one on each real server, are in Shoal's table as they are in the kernel's.
+        let syncLog = runs["sync-backup-log"]?["shoal"]?.stdout ?? ""
+        let kernelTemplates = Self.templates(runs["sync-kernel-connections"]?["ipvsadm"]?.stdout, vip: "10.1.0.1:81")
+        let shoalTemplates = Self.templates(runs["sync-shoal-connections"]?["shoal"]?.stdout, vip: "10.1.0.1:81")
+        #expect(kernelTemplates.count == 2 && Set(kernelTemplates.map { $0.split(separator: " ")[1] }).count == 2,
+                "\(runs["sync-kernel-connections"].map { "\($0)" } ?? "missing")")
+        #expect(shoalTemplates == kernelTemplates, "kernel \(kernelTemplates), shoal \(shoalTemplates)\n\(runs["sync-shoal-connections"].map { "\($0)" } ?? "missing")\n\(syncLog)")
+        let countersText = runs["sync-shoal-counters"]?["shoal"]?.stdout ?? ""
+        let counters = (try? JSONSerialization.jsonObject(with: Data(countersText.utf8)) as? [String: Any])?["sync"] as? [String: Any]
+        #expect((counters?["messages_received"] as? Int ?? 0) >= 1 && counters?["dropped"] as? Int == 0, "\(countersText)\n\(syncLog)")
+
         // Stopped, the director removed its services; with --leave-kernel-rules it left them.
         #expect(runs["director-stopped"]?["ipvsadm"]?.stdout == "", "director log:\n\(log)")
         #expect(runs["director-left"]?["ipvsadm"]?.stdout == """
@@ -93,6 +107,13 @@ import Testing
             -a -u 10.0.0.2:53 -r 192.168.1.4:53 -g -w 2
 
             """, "director log:\n\(log)")
+    }
+
+    /// The persistence templates (client port 0) of `vip` in an `ipvsadm -L -n -c` listing cut to protocol, state,
+    /// source, virtual, destination: "source destination" each, sorted.
+    static func templates(_ listing: String?, vip: String) -> [String] {
+        (listing ?? "").split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            .filter { $0.count == 5 && $0[2].hasSuffix(":0") && $0[3] == vip }.map { "\($0[2]) \($0[4])" }.sorted()
     }
 
     /// The real servers (as r1, r2: 10.2.i.2) the core's schedulers pick for `count` new connections to `vip`.

@@ -19,7 +19,7 @@ import Testing
                 servers: [{address: "10.220.0.21:80"}, {address: "10.220.0.22:80"}]
             failover:
               instances:
-                - {name: VI_1, interface: eth0, virtual_router_id: 51, priority: \(priority), advert_interval: 0.3,
+                - {name: VI_1, interface: eth0, virtual_router_id: 51, priority: \(priority), advert_interval: 1,
                    virtual_addresses: ["\(NamespaceLab.vip4)/24"], garp_refresh: 1}
               sync: {interface: eth0, sync_id: 7, interval: 0.2}
             """

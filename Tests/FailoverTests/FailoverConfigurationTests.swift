@@ -27,6 +27,7 @@ import Testing
                   notify: {master: "echo m", backup: "echo b", fault: "echo f", any: "echo any"}
                   garp_repeat: 3
                   garp_refresh: 0
+                  accept_mode: false
             """)
         let i = try #require(config.instances.first)
         #expect(i.name == "VI_1" && i.interface == "eth0" && i.virtualRouterID == 51 && i.priority == 150)
@@ -38,6 +39,7 @@ import Testing
         #expect(i.trackScripts == [TrackedScript(command: "true", interval: 2, timeout: 1, weight: -30, rise: 2, fall: 3)])
         #expect(i.notify == NotifyCommands(master: "echo m", backup: "echo b", fault: "echo f", any: "echo any"))
         #expect(i.announceRepeat == 3 && i.announceRefresh == 0)
+        #expect(!i.acceptMode && i.filtersVirtualAddresses)
     }
 
     @Test func defaultsFollowKeepalived() throws {
@@ -49,6 +51,8 @@ import Testing
         let i = try #require(config.instances.first)
         #expect(i.priority == 100 && i.advertisementInterval == 100 && i.preempt && i.preemptDelay == 0)
         #expect(i.family == .inet6 && i.announceRepeat == 5 && i.announceRefresh == 5)
+        // keepalived's default (`accept` unless no_accept or vrrp_strict), not the RFC's: a director serves its VIPs.
+        #expect(i.acceptMode && !i.filtersVirtualAddresses)
     }
 
     static func error(_ instance: String) -> ConfigError? {
@@ -71,6 +75,7 @@ import Testing
             ("{name: a, interface: eth0, virtual_router_id: 1, virtual_addresses: [10.0.0.1], prority: 5}", "failover.instances[0].prority", "unknown field"),
             ("{name: a, interface: eth0, virtual_router_id: 1, virtual_addresses: [10.0.0.1], priority: 256}", "failover.instances[0].priority", "out of range"),
             ("{name: a, interface: averyveryverylongname, virtual_router_id: 1, virtual_addresses: [10.0.0.1]}", "failover.instances[0].interface", "not an interface"),
+            ("{name: a, interface: eth0, virtual_router_id: 1, virtual_addresses: [10.0.0.1], accept_mode: maybe}", "failover.instances[0].accept_mode", "not true or false"),
         ]
         for (instance, field, text) in cases {
             let e = Self.error(instance)

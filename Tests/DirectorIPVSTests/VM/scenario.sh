@@ -195,3 +195,51 @@ run traffic-tun shoal fetch 10.9.0.2 6
 run traffic-stats ipvsadm ipvsadm -L -n --stats
 run traffic-table ipvsadm ipvsadm -S -n
 run traffic-neigh shoal sh -c "$IP neigh; $IP route; for i in 1 2; do $IP -n R\$i addr; $IP netns exec R\$i sysctl net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.rp_filter net.ipv4.conf.e0.rp_filter; done"
+
+# 9. State sync from the kernel: its master sync daemon (IPVS sync protocol v1, multicast 224.0.0.81:8848 out of
+#    the veth `sy`, sync id 9) tells `shoal director` in namespace S (a backup: no VRRP instance is master) about
+#    the connections of a persistent service, and Shoal installs the persistence templates in its own table.
+$IP netns add S
+$IP link add sy type veth peer name s0 netns S
+$IP addr add 10.3.0.1/24 dev sy; $IP link set sy up
+$IP -n S addr add 10.3.0.2/24 dev s0; $IP -n S link set s0 up; $IP -n S link set lo up
+# The service's VIP is not local in S: the backup's listener binds it anyway, as a real backup director's would.
+$IP netns exec S sysctl -qw net.ipv4.ip_nonlocal_bind=1
+printf '%s\n' 'director:' '  admin: {listen: "127.0.0.1:9000"}' 'services:' '  - name: sticky' '    listen: "10.1.0.1:81"' \
+    '    scheduler: rr' '    persistence: {timeout: 300}' '    servers: [{address: "10.2.1.2:8080"}, {address: "10.2.2.2:8080"}]' \
+    'failover:' '  instances: []' '  sync: {interface: s0, sync_id: 9}' > /tmp/sync-backup.yaml
+$IP netns exec S /usr/local/bin/shoal director --config /tmp/sync-backup.yaml > /tmp/sync-backup.log 2>&1 &
+syncbackup=$!
+for i in $(seq 1 120); do grep -q "director started" /tmp/sync-backup.log && break; sleep 0.5; done
+ipvsadm -A -t 10.1.0.1:81 -s rr -p 300
+ipvsadm -a -t 10.1.0.1:81 -r 10.2.1.2:8080 -m
+ipvsadm -a -t 10.1.0.1:81 -r 10.2.2.2:8080 -m
+run sync-daemon-start ipvsadm ipvsadm --start-daemon master --mcast-interface sy --syncid 9
+# A second client namespace, so that two clients hold two templates (rr: one on each real server).
+$IP netns add C2
+$IP link add dc2 type veth peer name c0 netns C2
+$IP addr add 10.1.1.1/24 dev dc2; $IP link set dc2 up
+$IP -n C2 addr add 10.1.1.2/24 dev c0; $IP -n C2 link set c0 up; $IP -n C2 link set lo up
+$IP -n C2 route add default via 10.1.1.1
+for client in C C2 C C2; do printf 'GET /id HTTP/1.0\r\n\r\n' | $IP netns exec $client nc -w 5 10.1.0.1 81 > /dev/null; done
+# Shoal's table through its admin API (POST /api/ipvsadm, what `shoal ipvsadm --director` sends), by busybox nc.
+shoal_connections() {
+    body='{"args": ["-L", "-n", "-c"]}'
+    printf 'POST /api/ipvsadm HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' ${#body} "$body" \
+        | $IP netns exec S nc -w 5 127.0.0.1 9000 | tr -d '\r' | sed '1,/^$/d'
+}
+# The kernel flushes its sync buffer within about 2 s.
+for i in $(seq 1 60); do
+    listing=$(shoal_connections)
+    echo "$listing" | grep -q ' 10.1.0.2:0 ' && echo "$listing" | grep -q ' 10.1.1.2:0 ' && break
+    sleep 1
+done
+run sync-kernel-connections ipvsadm sh -c "ipvsadm -L -n -c | cut -c1-4,12-"
+shoal_connections_cut() { shoal_connections | cut -c1-4,12-; }
+run sync-shoal-connections shoal shoal_connections_cut
+shoal_failover() { printf 'GET /api/failover HTTP/1.0\r\n\r\n' | $IP netns exec S nc -w 5 127.0.0.1 9000 | tr -d '\r' | sed '1,/^$/d'; }
+run sync-shoal-counters shoal shoal_failover
+kill -TERM $syncbackup
+wait $syncbackup
+run sync-daemon-stop ipvsadm ipvsadm --stop-daemon master
+run sync-backup-log shoal cat /tmp/sync-backup.log
