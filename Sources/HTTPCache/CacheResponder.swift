@@ -33,13 +33,18 @@ public final class CacheResponder: HTTPResponder {
         self.clock = clock
     }
 
-    /// One fill's outcome, shared by coalesced requests.
+    /// One fill's outcome, shared by coalesced requests. With a `stream`, `response` is the stored head and
+    /// the body is still arriving (every sharer is sent the bytes as they come).
     struct FillResult: Sendable {
         var response: CachedResponse?
         var error: String?
         var hierarchy: String
         var peer: String
+        var stream: HTTPStreamedBody? = nil
     }
+
+    /// The work left after a fill's head is out: the body awaited, then stored.
+    typealias Settle = @Sendable () async -> Void
 
     /// Where a request goes upstream.
     enum Upstream {
@@ -144,7 +149,7 @@ public final class CacheResponder: HTTPResponder {
             result = run.0
             coalesced = run.coalesced
         } else {
-            result = await fill(url: url, request: head, upstream: upstream)
+            result = await fillSettlingAlone(url: url, request: head, upstream: upstream)
         }
         if coalesced { metrics.add(.coalesced) }
         guard var response = result.response else {
@@ -154,13 +159,14 @@ public final class CacheResponder: HTTPResponder {
         }
         if coalesced, !CachePolicy.varyMatches(response, requestHeaders: head.headers) {
             // Another request's variant: fetch our own.
-            let own = await fill(url: url, request: head, upstream: upstream)
+            let own = await fillSettlingAlone(url: url, request: head, upstream: upstream)
             guard let ownResponse = own.response else {
                 return Outcome(response: .text(.badGateway, "upstream failed\n"), code: "TCP_MISS", url: url)
             }
             response = ownResponse
+            result.stream = own.stream
         }
-        var served = serve(response, request: head, now: clock())
+        var served = serve(response, request: head, now: clock(), stream: result.stream)
         served.headers.replaceOrAdd(name: "X-Cache", value: "MISS from \(settings.name)")
         return Outcome(response: served, code: "TCP_MISS", url: url, hierarchy: result.hierarchy, peer: result.peer)
     }
@@ -189,7 +195,8 @@ public final class CacheResponder: HTTPResponder {
     }
 
     /// The client's answer made from a stored (or just fetched) response.
-    func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64, body buffer: ByteBuffer? = nil) -> HTTPServerResponse {
+    func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64, body buffer: ByteBuffer? = nil,
+               stream: HTTPStreamedBody? = nil) -> HTTPServerResponse {
         var headers = HTTPHeaders()
         for (name, value) in stored.headers where !Self.hopByHop.contains(name.lowercased()) && name.lowercased() != "content-length" {
             headers.add(name: name, value: value)
@@ -201,6 +208,9 @@ public final class CacheResponder: HTTPResponder {
                 for value in headers[name] { notModified.add(name: name, value: value) }
             }
             return HTTPServerResponse(status: .notModified, headers: notModified)
+        }
+        if let stream {
+            return HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(stored.status)), headers: headers, stream: stream)
         }
         return HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(stored.status)), headers: headers,
                                   body: buffer ?? ByteBuffer(bytes: stored.body))
@@ -227,13 +237,26 @@ public final class CacheResponder: HTTPResponder {
         return HTTPRequestHead(version: .http1_1, method: request.method == .HEAD ? .GET : request.method, uri: target, headers: headers)
     }
 
-    /// Fetches upstream: from the origin pool (trying each server once) or the named host.
+    /// Fetches upstream and collects the whole answer (nil when the exchange or its body failed).
     func fetchUpstream(_ head: HTTPRequestHead, upstream: Upstream, body: ByteBuffer? = nil) async -> (OriginResponse?, String, String) {
+        let (exchange, label, name) = await openUpstream(head, upstream: upstream, body: body)
+        guard let exchange else { return (nil, label, name) }
+        do {
+            var whole = try await exchange.body.collected()
+            return (OriginResponse(head: exchange.head, body: whole.readBytes(length: whole.readableBytes) ?? []), label, name)
+        } catch {
+            return (nil, label, "\(error)")
+        }
+    }
+
+    /// Opens an exchange upstream: with the origin pool (trying each server once) or the named host; returns
+    /// once the answer's head is in.
+    func openUpstream(_ head: HTTPRequestHead, upstream: Upstream, body: ByteBuffer? = nil) async -> (OriginExchange?, String, String) {
         switch upstream {
         case let .direct(host, port):
             do {
-                let response = try await client.fetch(host: host, port: port, head: head, body: body)
-                return (response, "HIER_DIRECT", host)
+                let exchange = try await client.open(host: host, port: port, head: head, body: body)
+                return (exchange, "HIER_DIRECT", host)
             } catch {
                 return (nil, "HIER_DIRECT", "\(error)")
             }
@@ -243,9 +266,9 @@ public final class CacheResponder: HTTPResponder {
             for _ in 0..<max(1, origins.servers.count) {
                 guard let server = origins.pick(now: clock()) else { break }
                 do {
-                    let response = try await client.fetch(host: "\(server.address)", port: Int(server.port), head: head, body: body)
+                    let exchange = try await client.open(host: "\(server.address)", port: Int(server.port), head: head, body: body)
                     origins.succeeded(server)
-                    return (response, "HIER_DIRECT", "\(server.address)")
+                    return (exchange, "HIER_DIRECT", "\(server.address)")
                 } catch {
                     origins.failed(server, now: clock())
                     lastError = "\(error)"
@@ -255,12 +278,21 @@ public final class CacheResponder: HTTPResponder {
         }
     }
 
-    /// A miss: ask the ICP peers, fetch from a HIT peer (or the fastest parent's MISS), else upstream; store
-    /// what may be stored.
-    func fill(url: String, request: HTTPRequestHead, upstream: Upstream) async -> FillResult {
+    /// A fill not shared with others: its body is stored in the background once it has arrived.
+    func fillSettlingAlone(url: String, request: HTTPRequestHead, upstream: Upstream) async -> FillResult {
+        let (result, settle) = await fill(url: url, request: request, upstream: upstream)
+        if let settle { Task { await settle() } }
+        return result
+    }
+
+    /// A miss: ask the ICP peers, open an exchange with a HIT peer (or the fastest parent's MISS), else
+    /// upstream. Returns at the answer's head, its body streaming; the settle step stores the whole response
+    /// once it has arrived, if it may be stored (a failed body stores nothing).
+    func fill(url: String, request: HTTPRequestHead, upstream: Upstream) async -> (FillResult, settle: Settle?) {
         let requestTime = clock()
-        var fetched: OriginResponse?
+        var opened: OriginExchange?
         var hierarchy = "HIER_DIRECT", peer = "-"
+        var fromPeer: CacheMetrics.Counter?
         if let icp, !icp.peers.isEmpty, !CacheControl(request.headers).has("no-cache") {
             let selection = await icp.select(url: url)
             let chosen: (Int, String)?
@@ -275,26 +307,32 @@ public final class CacheResponder: HTTPResponder {
                 let hit = label == "SIBLING_HIT"
                 if hit, icp.peers[index].kind == .parent { hierarchy = "PARENT_HIT" } else { hierarchy = label }
                 peer = "\(address.address)"
-                fetched = try? await client.fetch(host: "\(address.address)", port: Int(address.port),
-                                                  head: upstreamHead(request, url: url, absolute: true))
-                if fetched != nil {
+                opened = try? await client.open(host: "\(address.address)", port: Int(address.port),
+                                                head: upstreamHead(request, url: url, absolute: true))
+                if opened != nil {
                     metrics.add(hit ? .sibling_hits : .parent_fetches)
-                    metrics.add(.peer_bytes, fetched?.body.count ?? 0)
+                    fromPeer = .peer_bytes
                 }
             }
         }
-        if fetched == nil {
-            let (response, label, name) = await fetchUpstream(upstreamHead(request, url: url, absolute: false), upstream: upstream)
-            guard let response else { return FillResult(response: nil, error: name, hierarchy: label, peer: "-") }
-            fetched = response
+        if opened == nil {
+            let (exchange, label, name) = await openUpstream(upstreamHead(request, url: url, absolute: false), upstream: upstream)
+            guard let exchange else { return (FillResult(response: nil, error: name, hierarchy: label, peer: "-"), nil) }
+            opened = exchange
             hierarchy = label
             peer = name
-            metrics.add(.origin_bytes, response.body.count)
         }
-        guard let fetched else { return FillResult(response: nil, error: "no response", hierarchy: hierarchy, peer: peer) }
-        let response = cachedResponse(fetched, url: url, request: request, requestTime: requestTime)
-        await keep(response, request: request, fetched: fetched)
-        return FillResult(response: response, error: nil, hierarchy: hierarchy, peer: peer)
+        guard let opened else { return (FillResult(response: nil, error: "no response", hierarchy: hierarchy, peer: peer), nil) }
+        let head = cachedResponse(OriginResponse(head: opened.head, body: []), url: url, request: request, requestTime: requestTime)
+        let bytesCounter = fromPeer ?? .origin_bytes
+        let settle: Settle = {
+            guard var whole = try? await opened.body.collected() else { return }
+            var response = head
+            response.body = whole.readBytes(length: whole.readableBytes) ?? []
+            self.metrics.add(bytesCounter, response.body.count)
+            await self.keep(response, request: request)
+        }
+        return (FillResult(response: head, error: nil, hierarchy: hierarchy, peer: peer, stream: opened.body), settle)
     }
 
     func cachedResponse(_ fetched: OriginResponse, url: String, request: HTTPRequestHead, requestTime: Int64) -> CachedResponse {
@@ -306,7 +344,7 @@ public final class CacheResponder: HTTPResponder {
     }
 
     /// Stores the response when §3 allows it.
-    func keep(_ response: CachedResponse, request: HTTPRequestHead, fetched: OriginResponse) async {
+    func keep(_ response: CachedResponse, request: HTTPRequestHead) async {
         if let reason = settings.policy.refusalToStore(method: .GET, requestHeaders: request.headers, status: response.status,
                                                        responseHeaders: response.headers, bodyBytes: response.body.count) {
             _ = reason
@@ -336,7 +374,7 @@ public final class CacheResponder: HTTPResponder {
             }
             self.metrics.add(.origin_bytes, response.body.count)
             let fresh = self.cachedResponse(response, url: url, request: request, requestTime: requestTime)
-            await self.keep(fresh, request: request, fetched: response)
+            await self.keep(fresh, request: request)
             if self.settings.policy.refusalToStore(method: .GET, requestHeaders: request.headers, status: fresh.status,
                                                    responseHeaders: fresh.headers, bodyBytes: fresh.body.count) != nil {
                 await self.store.remove(url: url)

@@ -51,23 +51,28 @@ public struct HTTPServerRequest: Sendable {
 }
 
 /// One whole HTTP response. The layer sets `Content-Length` (unless the status forbids a body),
-/// `Connection`, and drops the body of answers to HEAD. A `file` body, when set, is sent instead of `body`.
+/// `Connection`, and drops the body of answers to HEAD. A `file` body, when set, is sent instead of `body`; a
+/// `stream` body instead of either.
 public struct HTTPServerResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: ByteBuffer
     /// A body streamed from an open file (sendfile over plain TCP); the layer closes its handle.
     public var file: HTTPFileBody?
+    /// A body written as it arrives (a cache fill); a failure part-way closes the connection.
+    public var stream: HTTPStreamedBody?
 
-    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), file: HTTPFileBody? = nil) {
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), file: HTTPFileBody? = nil,
+                stream: HTTPStreamedBody? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.file = file
+        self.stream = stream
     }
 
     /// The number of body bytes a GET would receive.
-    public var bodyLength: Int64 { file?.length ?? Int64(body.readableBytes) }
+    public var bodyLength: Int64 { stream?.length ?? file?.length ?? Int64(body.readableBytes) }
 
     /// A plain-text response (`text/plain; charset=utf-8`).
     public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPServerResponse {
