@@ -3,6 +3,7 @@ public import ICP
 public import NIOCore
 public import NIOHTTP1
 import NIOConcurrencyHelpers
+import NIOPosix
 public import ShoalCore
 public import ShoalHTTP
 public import WebServer
@@ -53,8 +54,13 @@ public final class CacheResponder: HTTPResponder {
     }
 
     public func screen(_ head: HTTPRequestHead) -> HTTPServerResponse? {
-        if head.method == .CONNECT {
-            return .text(settings.forwardProxy ? .notImplemented : .forbidden, "CONNECT is not served here\n")
+        guard head.method == .CONNECT else { return nil }
+        guard settings.forwardProxy else { return .text(.forbidden, "CONNECT is not served here\n") }
+        guard let target = CacheKey.hostAndPort(head.uri), head.uri.hasSuffix(":\(target.port)"), !head.uri.contains("/") else {
+            return .text(.badRequest, "CONNECT needs host:port\n")
+        }
+        guard settings.connectPorts.contains(target.port) else {
+            return .text(.forbidden, "CONNECT to port \(target.port) is not allowed\n")
         }
         return nil
     }
@@ -111,6 +117,7 @@ public final class CacheResponder: HTTPResponder {
         }
         let (url, upstream) = routed
         if head.method.rawValue == "PURGE" { return await purge(url, request: request) }
+        if head.method == .CONNECT, case let .direct(host, port) = upstream { return await tunnel(host: host, port: port, request: request) }
         guard head.method == .GET || head.method == .HEAD else { return await forwardUnsafe(request, url: url, upstream: upstream) }
         let now = clock()
         let requestControl = CacheControl(head.headers)
@@ -173,6 +180,10 @@ public final class CacheResponder: HTTPResponder {
 
     /// The cache key and where to fetch from; nil when this node does not proxy for the target.
     func route(_ head: HTTPRequestHead) -> (String, Upstream)? {
+        if head.method == .CONNECT {
+            guard settings.forwardProxy, let target = CacheKey.hostAndPort(head.uri) else { return nil }
+            return (head.uri, .direct(host: target.host, port: target.port))
+        }
         if head.uri.hasPrefix("/") {
             guard let site = settings.siteAuthority, origins != nil else { return nil }
             guard let url = CacheKey.url(target: head.uri, authority: site) else { return nil }
@@ -407,6 +418,29 @@ public final class CacheResponder: HTTPResponder {
                        hierarchy: label, peer: name)
     }
 
+    /// CONNECT (forward proxy, port in the ACL checked by `screen`): a TCP connection to host:port on the client's
+    /// event loop; once it is up, 200 and the connection becomes a byte tunnel (nothing is cached).
+    func tunnel(host: String, port: Int, request: HTTPServerRequest) async -> Outcome {
+        let target = "\(host):\(port)"
+        guard let loop = request.eventLoop else {
+            return Outcome(response: .text(.internalServerError, "no event loop for the tunnel\n"), code: "TCP_TUNNEL", url: target)
+        }
+        do {
+            let channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(client.connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: host, port: port).get()
+            metrics.add(.tunnels)
+            var response = HTTPServerResponse(status: .ok)
+            response.tunnel = HTTPTunnel(channel: channel, idleTimeout: .milliseconds(Int64(settings.tunnelIdleTimeout * 1000)))
+            return Outcome(response: response, code: "TCP_TUNNEL", url: target, hierarchy: "HIER_DIRECT", peer: host)
+        } catch {
+            metrics.add(.origin_errors)
+            return Outcome(response: .text(.badGateway, "cannot connect to \(target): \(error)\n"), code: "TCP_TUNNEL", url: target,
+                           hierarchy: "HIER_DIRECT", peer: host)
+        }
+    }
+
     /// PURGE: removes every variant of the URL, for clients in the purge ACL.
     func purge(_ url: String, request: HTTPServerRequest) async -> Outcome {
         guard let client = request.remoteAddress.flatMap(Endpoint.init(socketAddress:)), settings.purgeAllowed.contains(client.address) else {
@@ -440,6 +474,10 @@ public struct CacheSettings: Sendable {
     public var purgeAllowed: Set<IPAddress>
     /// Fills under way above which ICP queries are answered MISS_NOFETCH (RFC 2186: overloaded).
     public var maximumFills: Int
+    /// Ports CONNECT may reach (forward proxy only).
+    public var connectPorts: Set<Int> = [443]
+    /// Seconds a CONNECT tunnel may sit idle.
+    public var tunnelIdleTimeout: Double = 300
 
     public init(name: String, siteAuthority: String?, forwardProxy: Bool, policy: CachePolicy, purgeAllowed: Set<IPAddress>,
                 maximumFills: Int = 1024) {

@@ -174,7 +174,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             disarm()
             phase = .responding
             if remoteAddress == nil { remoteAddress = context.channel.remoteAddress }
-            respond(to: HTTPServerRequest(head: head, body: body, remoteAddress: remoteAddress), keepAlive: keepAlive, context: context)
+            respond(to: HTTPServerRequest(head: head, body: body, remoteAddress: remoteAddress, eventLoop: context.eventLoop), keepAlive: keepAlive,
+                    context: context)
         case let .discardingBody(_, closeAtEnd):
             disarm()
             if closeAtEnd { return close(context) }
@@ -201,6 +202,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func deliver(_ response: consuming HTTPServerResponse, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        if let tunnel = response.tunnel {
+            if case .responding = phase, response.status.code / 100 == 2, tunnel.channel.eventLoop.inEventLoop {
+                return HTTPTunnelSplice.open(tunnel, status: response.status, headers: response.headers, version: head.version,
+                                             handler: self, context: context)
+            }
+            tunnel.channel.close(promise: nil)
+            response.tunnel = nil
+        }
         guard case .responding = phase else {
             response.file?.close()
             return
@@ -443,6 +452,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .responding, .closing:
             break
         }
+    }
+
+    /// Stops every timer and reads nothing more as HTTP: the connection is becoming a tunnel.
+    func handOver() {
+        phase = .closing
+        timer?.cancel()
+        disarmSend()
     }
 
     private func close(_ context: ChannelHandlerContext) {
