@@ -76,4 +76,14 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
 
     /// Keys with a fill under way (or settling).
     public var inFlight: Int { entries.withLockedValue { $0.count } }
+
+    /// Callers waiting for a fill's value now.
+    public var waiting: Int {
+        entries.withLockedValue { entries in
+            entries.values.reduce(0) { total, entry in
+                if case let .pending(waiting) = entry { return total + waiting.count }
+                return total
+            }
+        }
+    }
 }
