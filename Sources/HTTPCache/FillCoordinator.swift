@@ -14,6 +14,12 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
 
     private let entries = NIOLockedValueBox([String: Entry]())
 
+    /// What a caller of `run` turns out to be.
+    private enum Role {
+        case leader, waiter
+        case shared(Value)
+    }
+
     public init() {}
 
     /// Runs `fill` once per key at a time; returns its value and whether this caller shared another's fill.
@@ -24,7 +30,6 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
     /// Runs `fill` once per key at a time; its `settle` step, when given, runs in a task of its own and keeps
     /// the key joined to the value until it returns.
     public func run(key: String, fill: @Sendable () async -> (Value, settle: (@Sendable () async -> Void)?)) async -> (Value, coalesced: Bool) {
-        enum Role { case leader, waiter, shared(Value) }
         let role: Role = entries.withLockedValue { entries in
             switch entries[key] {
             case nil:

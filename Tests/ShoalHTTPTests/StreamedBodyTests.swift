@@ -50,7 +50,6 @@ struct StreamResponder: HTTPResponder {
         #expect(middle.events == ["ab", "cd", "ef", "END"])
         #expect(late.events == ["ab", "cd", "ef", "END"])
         #expect(String(buffer: try await body.collected()) == "abcdef")
-        try loop.syncShutdownGracefully()
     }
 
     @Test func bodiesBreakingTheirLengthFail() async throws {
@@ -72,7 +71,6 @@ struct StreamResponder: HTTPResponder {
         loop.run()
         #expect(sawShort.events == ["ab", "FAILED"])
         await #expect(throws: HTTPStreamedBodyError.self) { _ = try await short.collected() }
-        try loop.syncShutdownGracefully()
     }
 
     @Test func connectionWritesChunksAsTheyArrive() async throws {
