@@ -97,9 +97,10 @@ public final class OriginClient: Sendable {
                     }
                 }
                 .connect(host: host, port: port).get()
-            let handler = try await channel.pipeline.handler(type: OriginConnectionHandler.self).get()
-            let connection = PooledConnection(channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop), host: host,
-                                              port: port)
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: OriginConnectionHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+            let connection = PooledConnection(channel: channel, handler: handler, host: host, port: port)
             pool.opened(connection)
             return connection
         } catch {
