@@ -459,7 +459,13 @@ public final class CacheResponder: HTTPResponder {
         let now = clock()
         guard let key = CacheKey.normalized(absolute: url) else { return .miss }
         let fresh = store.peek(url: key).contains { settings.policy.isFreshForICP($0, now: now) && $0.status == 200 }
-        return fresh ? .hit(object: nil) : .miss
+        if fresh { return .hit(object: nil) }
+        // A fill whose body has all arrived but is still being written to disk: a peer's fetch shares it.
+        if let filled = fills.published(key: key), let response = filled.response, let stream = filled.stream, stream.isFinished,
+           response.status == 200, settings.policy.isFreshForICP(response, now: now) {
+            return .hit(object: nil)
+        }
+        return .miss
     }
 }
 

@@ -82,6 +82,14 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
     /// Keys with a fill under way (or settling).
     public var inFlight: Int { entries.withLockedValue { $0.count } }
 
+    /// The value a fill for `key` has published and is still settling, if any.
+    public func published(key: String) -> Value? {
+        entries.withLockedValue { entries in
+            if case let .published(value)? = entries[key] { return value }
+            return nil
+        }
+    }
+
     /// Callers waiting for a fill's value now.
     public var waiting: Int {
         entries.withLockedValue { entries in

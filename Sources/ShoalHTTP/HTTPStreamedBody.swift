@@ -34,6 +34,14 @@ public final class HTTPStreamedBody: Sendable {
         self.length = length
     }
 
+    /// True once the whole body has arrived.
+    public var isFinished: Bool {
+        state.withLockedValue { state in
+            if case .end? = state.outcome { return true }
+            return false
+        }
+    }
+
     /// Bytes received so far.
     public var received: Int64 { state.withLockedValue { $0.received } }
 
