@@ -15,7 +15,7 @@ final class OriginFixture: @unchecked Sendable {
     /// Files: /fresh.txt (max-age=300), /zero.txt (max-age=0, validators), /nostore.txt (no-store),
     /// /private.txt, /vary.txt (Vary: Accept-Language), /slow.bin (200 KiB at 100 KiB/s), /big.bin (100 KiB),
     /// /post (POST answered 200 via a static file), /swr.txt (max-age=1, stale-while-revalidate=60), /trickle.bin (100 KiB
-    /// at 10 KiB/s), /shortkeep.txt (no-store; nginx closes the kept-alive connection after 1 s).
+    /// at 5 KiB/s), /shortkeep.txt (no-store; nginx closes the kept-alive connection after 1 s).
     init(host: String) async throws {
         self.host = host
         let port = try TestPorts.free(host: host)
@@ -44,7 +44,7 @@ final class OriginFixture: @unchecked Sendable {
                     location = /swr.txt { add_header Cache-Control "max-age=1, stale-while-revalidate=60"; }
                     location = /cdn.txt { add_header Cache-Control "no-store"; add_header CDN-Cache-Control "max-age=300"; }
                     location = /slow.bin { add_header Cache-Control "max-age=300"; limit_rate 100k; }
-                    location = /trickle.bin { add_header Cache-Control "max-age=300"; limit_rate 10k; }
+                    location = /trickle.bin { add_header Cache-Control "max-age=300"; limit_rate 5k; }
                     location = /shortkeep.txt { add_header Cache-Control "no-store"; keepalive_timeout 1s; }
                     location = /post { error_page 405 =200 $uri; add_header Cache-Control "max-age=300"; }
                 }
