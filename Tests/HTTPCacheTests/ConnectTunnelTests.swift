@@ -68,6 +68,31 @@ import Testing
         await reverse.stop()
     }
 
+    @Test func anIdleTunnelIsClosed() async throws {
+        let (origin, port) = try await Self.tlsOrigin(host: "127.0.185.29")
+        defer { origin.stop() }
+        let cache = try await CacheNodeFixture(host: "127.0.185.30", origin: nil,
+                                               extra: "forward_proxy: true\nconnect_ports: [\(port)]\nlimits: { tunnel_idle_timeout: 1 }\n")
+        // A client that opens the tunnel and then sends nothing: the node closes it (bounded wait of 60 s).
+        let script = """
+            import socket, sys
+            s = socket.create_connection(("\(cache.http.address)", \(cache.http.port)), timeout=60)
+            s.sendall(b"CONNECT 127.0.185.29:\(port) HTTP/1.1\\r\\nHost: 127.0.185.29:\(port)\\r\\n\\r\\n")
+            head = b""
+            while b"\\r\\n\\r\\n" not in head:
+                chunk = s.recv(4096)
+                if not chunk: break
+                head += chunk
+            print(head.split(b"\\r\\n")[0].decode())
+            rest = s.recv(4096)
+            print("closed" if rest == b"" else "data")
+            """
+        let python = try requiredTool("python3", package: "python3")
+        let result = try await TestProcess.run(python, ["-c", script])
+        #expect(result.stdout == "HTTP/1.1 200 OK\nclosed\n", "\(result)")
+        await cache.stop()
+    }
+
     @Test func connectPortsNeedTheForwardProxy() throws {
         let yaml = "http: { listen: \"127.0.185.27:0\" }\norigin: { servers: [\"127.0.185.28:80\"] }\nstore: { directory: /tmp/x }\nconnect_ports: [443]\n"
         #expect(throws: ConfigError.self) { try CacheNodeConfiguration.parse(ConfigDocument.parse(yaml, file: "cache.yaml")) }
