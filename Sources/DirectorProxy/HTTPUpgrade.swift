@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ShoalServer
 
 /// HTTP/1.1 protocol upgrade through the content switch (RFC 9110 §7.8): which requests ask for one, and
 /// switching a client/server pair from HTTP to a byte splice once the server has answered 101.

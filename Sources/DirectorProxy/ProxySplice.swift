@@ -1,4 +1,5 @@
 public import NIOCore
+import ShoalServer
 
 /// Splices a client connection to a server connection that another handler opened (the mail director's
 /// login proxies): `TCPProxyGlue` on both, traffic reported against the lease, the idle timeout watched.

@@ -6,7 +6,7 @@ public final class CacheMetrics: Sendable {
     /// Every counter by name (`shoal_cache_<name>_total`).
     public enum Counter: String, CaseIterable, Sendable {
         case requests, hits, misses, sibling_hits, parent_fetches, revalidations, revalidated_unchanged, stale_served, coalesced,
-             not_stored, invalidations, purges, origin_errors, memory_bytes_served, disk_bytes_served, origin_bytes, peer_bytes
+             not_stored, invalidations, purges, origin_errors, memory_bytes_served, disk_bytes_served, origin_bytes, peer_bytes, tunnels
     }
 
     private let counts = NIOLockedValueBox([Counter: Int]())

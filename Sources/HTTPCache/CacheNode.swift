@@ -40,9 +40,11 @@ public final class CacheNode: Service, Sendable {
         }
         let metrics = CacheMetrics()
         let policy = CachePolicy(targetedField: configuration.targetedField, maximumObjectBytes: configuration.maximumObjectBytes)
-        let settings = CacheSettings(name: configuration.name, siteAuthority: configuration.siteAuthority, forwardProxy: configuration.forwardProxy,
+        var settings = CacheSettings(name: configuration.name, siteAuthority: configuration.siteAuthority, forwardProxy: configuration.forwardProxy,
                                      policy: policy, purgeAllowed: configuration.purgeAllowed,
                                      maximumFills: configuration.maximumFills)
+        settings.connectPorts = configuration.connectPorts
+        settings.tunnelIdleTimeout = configuration.tunnelIdleTimeout
         let client = OriginClient(group: group, responseTimeout: .milliseconds(Int64(configuration.originTimeout * 1000)),
                                   maximumBodyBytes: max(configuration.maximumObjectBytes, 64 << 20))
         let origins = configuration.origins.isEmpty ? nil : OriginPool(servers: configuration.origins, retryAfter: configuration.originRetryAfter)

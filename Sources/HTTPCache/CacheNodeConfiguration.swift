@@ -12,6 +12,7 @@ public import ShoalHTTP
 /// admin: { listen: 127.0.0.1:9190 }              # /metrics
 /// origin: { servers: [127.0.0.1:8080], site: www.example:80, retry_after: 5 }   # reverse proxy
 /// forward_proxy: false                           # absolute-URI requests for any host
+/// connect_ports: [443]                           # CONNECT tunnels (forward proxy only) to these ports; [] for none
 /// store: { directory: /var/cache/shoal, capacity_bytes: 1073741824, memory_bytes: 67108864,
 ///          memory_object_limit: 1048576, max_object_bytes: 8388608 }
 /// icp:
@@ -26,7 +27,7 @@ public import ShoalHTTP
 /// targeted_cache_control: CDN-Cache-Control      # RFC 9213; "" for none
 /// access_log: /var/log/shoal/cache-access.log    # Squid's native format
 /// limits: { header_bytes: 16384, body_bytes: 1048576, connections: 10000, header_timeout: 10, idle_timeout: 60,
-///           send_timeout: 60, origin_timeout: 30 }
+///           send_timeout: 60, origin_timeout: 30, tunnel_idle_timeout: 300 }
 /// threads: 4                                     # disk pool
 /// event_loops: 2
 /// ```
@@ -57,9 +58,13 @@ public struct CacheNodeConfiguration: Sendable {
     public var originTimeout: Double
     public var threads: Int
     public var eventLoops: Int?
+    /// Ports a forward-proxy client may CONNECT to (default 443 only).
+    public var connectPorts: Set<Int> = [443]
+    /// Seconds a CONNECT tunnel may sit idle (no byte either way) before both ends close.
+    public var tunnelIdleTimeout: Double = 300
 
     static let topLevel: Set<String> = ["name", "http", "admin", "origin", "forward_proxy", "store", "icp", "purge_allow",
-                                        "targeted_cache_control", "access_log", "limits", "threads", "event_loops"]
+                                        "targeted_cache_control", "access_log", "limits", "threads", "event_loops", "connect_ports"]
 
     /// Reads a configuration file; every error names the file, line and field.
     public static func load(path: String) throws(ConfigError) -> CacheNodeConfiguration {
@@ -111,7 +116,8 @@ public struct CacheNodeConfiguration: Sendable {
             }
         }
         let limits = try doc.optional("limits")
-        try limits?.allowOnly(["header_bytes", "body_bytes", "connections", "header_timeout", "idle_timeout", "send_timeout", "origin_timeout"])
+        try limits?.allowOnly(["header_bytes", "body_bytes", "connections", "header_timeout", "idle_timeout", "send_timeout", "origin_timeout",
+                                 "tunnel_idle_timeout"])
         func seconds(_ name: String, default value: Double) throws(ConfigError) -> TimeAmount {
             .milliseconds(Int64((try limits?.optional(name)?.seconds(in: 0.1...86_400) ?? value) * 1000))
         }
@@ -123,7 +129,7 @@ public struct CacheNodeConfiguration: Sendable {
             maxConnections: try limits?.optional("connections")?.int(in: 1...1_000_000) ?? 10_000,
             sendTimeout: try seconds("send_timeout", default: 60))
         let targeted = try doc.optional("targeted_cache_control")?.string() ?? "CDN-Cache-Control"
-        return CacheNodeConfiguration(
+        var configuration = CacheNodeConfiguration(
             name: try doc.optional("name")?.string() ?? "shoal-cache", http: http, admin: admin, origins: origins, siteAuthority: site,
             originRetryAfter: retry, forwardProxy: forward, storeDirectory: try store.required("directory").string(),
             capacityBytes: try store.optional("capacity_bytes")?.int(in: 1024...(1 << 50)) ?? 1 << 30,
@@ -135,5 +141,11 @@ public struct CacheNodeConfiguration: Sendable {
             accessLogPath: try doc.optional("access_log")?.string(), server: server,
             originTimeout: try limits?.optional("origin_timeout")?.seconds(in: 0.1...3600) ?? 30,
             threads: try doc.optional("threads")?.int(in: 1...256) ?? 4, eventLoops: try doc.optional("event_loops")?.int(in: 1...1024))
+        if let ports = try doc.optional("connect_ports") {
+            if !forward { throw ports.error("CONNECT is served by a forward proxy only: set forward_proxy: true") }
+            configuration.connectPorts = Set(try ports.list().map { (node: ConfigNode) throws(ConfigError) -> Int in try node.int(in: 1...65535) })
+        }
+        configuration.tunnelIdleTimeout = try limits?.optional("tunnel_idle_timeout")?.seconds(in: 1...86_400) ?? 300
+        return configuration
     }
 }

@@ -3,6 +3,7 @@ public import ICP
 public import NIOCore
 public import NIOHTTP1
 import NIOConcurrencyHelpers
+import NIOPosix
 public import ShoalCore
 public import ShoalHTTP
 public import WebServer
@@ -33,13 +34,18 @@ public final class CacheResponder: HTTPResponder {
         self.clock = clock
     }
 
-    /// One fill's outcome, shared by coalesced requests.
+    /// One fill's outcome, shared by coalesced requests. With a `stream`, `response` is the stored head and
+    /// the body is still arriving (every sharer is sent the bytes as they come).
     struct FillResult: Sendable {
         var response: CachedResponse?
         var error: String?
         var hierarchy: String
         var peer: String
+        var stream: HTTPStreamedBody? = nil
     }
+
+    /// The work left after a fill's head is out: the body awaited, then stored.
+    typealias Settle = @Sendable () async -> Void
 
     /// Where a request goes upstream.
     enum Upstream {
@@ -48,8 +54,13 @@ public final class CacheResponder: HTTPResponder {
     }
 
     public func screen(_ head: HTTPRequestHead) -> HTTPServerResponse? {
-        if head.method == .CONNECT {
-            return .text(settings.forwardProxy ? .notImplemented : .forbidden, "CONNECT is not served here\n")
+        guard head.method == .CONNECT else { return nil }
+        guard settings.forwardProxy else { return .text(.forbidden, "CONNECT is not served here\n") }
+        guard let target = CacheKey.hostAndPort(head.uri), head.uri.hasSuffix(":\(target.port)"), !head.uri.contains("/") else {
+            return .text(.badRequest, "CONNECT needs host:port\n")
+        }
+        guard settings.connectPorts.contains(target.port) else {
+            return .text(.forbidden, "CONNECT to port \(target.port) is not allowed\n")
         }
         return nil
     }
@@ -106,6 +117,7 @@ public final class CacheResponder: HTTPResponder {
         }
         let (url, upstream) = routed
         if head.method.rawValue == "PURGE" { return await purge(url, request: request) }
+        if head.method == .CONNECT, case let .direct(host, port) = upstream { return await tunnel(host: host, port: port, request: request) }
         guard head.method == .GET || head.method == .HEAD else { return await forwardUnsafe(request, url: url, upstream: upstream) }
         let now = clock()
         let requestControl = CacheControl(head.headers)
@@ -144,7 +156,7 @@ public final class CacheResponder: HTTPResponder {
             result = run.0
             coalesced = run.coalesced
         } else {
-            result = await fill(url: url, request: head, upstream: upstream)
+            result = await fillSettlingAlone(url: url, request: head, upstream: upstream)
         }
         if coalesced { metrics.add(.coalesced) }
         guard var response = result.response else {
@@ -154,19 +166,24 @@ public final class CacheResponder: HTTPResponder {
         }
         if coalesced, !CachePolicy.varyMatches(response, requestHeaders: head.headers) {
             // Another request's variant: fetch our own.
-            let own = await fill(url: url, request: head, upstream: upstream)
+            let own = await fillSettlingAlone(url: url, request: head, upstream: upstream)
             guard let ownResponse = own.response else {
                 return Outcome(response: .text(.badGateway, "upstream failed\n"), code: "TCP_MISS", url: url)
             }
             response = ownResponse
+            result.stream = own.stream
         }
-        var served = serve(response, request: head, now: clock())
+        var served = serve(response, request: head, now: clock(), stream: result.stream)
         served.headers.replaceOrAdd(name: "X-Cache", value: "MISS from \(settings.name)")
         return Outcome(response: served, code: "TCP_MISS", url: url, hierarchy: result.hierarchy, peer: result.peer)
     }
 
     /// The cache key and where to fetch from; nil when this node does not proxy for the target.
     func route(_ head: HTTPRequestHead) -> (String, Upstream)? {
+        if head.method == .CONNECT {
+            guard settings.forwardProxy, let target = CacheKey.hostAndPort(head.uri) else { return nil }
+            return (head.uri, .direct(host: target.host, port: target.port))
+        }
         if head.uri.hasPrefix("/") {
             guard let site = settings.siteAuthority, origins != nil else { return nil }
             guard let url = CacheKey.url(target: head.uri, authority: site) else { return nil }
@@ -189,7 +206,8 @@ public final class CacheResponder: HTTPResponder {
     }
 
     /// The client's answer made from a stored (or just fetched) response.
-    func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64, body buffer: ByteBuffer? = nil) -> HTTPServerResponse {
+    func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64, body buffer: ByteBuffer? = nil,
+               stream: HTTPStreamedBody? = nil) -> HTTPServerResponse {
         var headers = HTTPHeaders()
         for (name, value) in stored.headers where !Self.hopByHop.contains(name.lowercased()) && name.lowercased() != "content-length" {
             headers.add(name: name, value: value)
@@ -201,6 +219,9 @@ public final class CacheResponder: HTTPResponder {
                 for value in headers[name] { notModified.add(name: name, value: value) }
             }
             return HTTPServerResponse(status: .notModified, headers: notModified)
+        }
+        if let stream {
+            return HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(stored.status)), headers: headers, stream: stream)
         }
         return HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(stored.status)), headers: headers,
                                   body: buffer ?? ByteBuffer(bytes: stored.body))
@@ -227,13 +248,26 @@ public final class CacheResponder: HTTPResponder {
         return HTTPRequestHead(version: .http1_1, method: request.method == .HEAD ? .GET : request.method, uri: target, headers: headers)
     }
 
-    /// Fetches upstream: from the origin pool (trying each server once) or the named host.
+    /// Fetches upstream and collects the whole answer (nil when the exchange or its body failed).
     func fetchUpstream(_ head: HTTPRequestHead, upstream: Upstream, body: ByteBuffer? = nil) async -> (OriginResponse?, String, String) {
+        let (exchange, label, name) = await openUpstream(head, upstream: upstream, body: body)
+        guard let exchange else { return (nil, label, name) }
+        do {
+            var whole = try await exchange.body.collected()
+            return (OriginResponse(head: exchange.head, body: whole.readBytes(length: whole.readableBytes) ?? []), label, name)
+        } catch {
+            return (nil, label, "\(error)")
+        }
+    }
+
+    /// Opens an exchange upstream: with the origin pool (trying each server once) or the named host; returns
+    /// once the answer's head is in.
+    func openUpstream(_ head: HTTPRequestHead, upstream: Upstream, body: ByteBuffer? = nil) async -> (OriginExchange?, String, String) {
         switch upstream {
         case let .direct(host, port):
             do {
-                let response = try await client.fetch(host: host, port: port, head: head, body: body)
-                return (response, "HIER_DIRECT", host)
+                let exchange = try await client.open(host: host, port: port, head: head, body: body)
+                return (exchange, "HIER_DIRECT", host)
             } catch {
                 return (nil, "HIER_DIRECT", "\(error)")
             }
@@ -243,9 +277,9 @@ public final class CacheResponder: HTTPResponder {
             for _ in 0..<max(1, origins.servers.count) {
                 guard let server = origins.pick(now: clock()) else { break }
                 do {
-                    let response = try await client.fetch(host: "\(server.address)", port: Int(server.port), head: head, body: body)
+                    let exchange = try await client.open(host: "\(server.address)", port: Int(server.port), head: head, body: body)
                     origins.succeeded(server)
-                    return (response, "HIER_DIRECT", "\(server.address)")
+                    return (exchange, "HIER_DIRECT", "\(server.address)")
                 } catch {
                     origins.failed(server, now: clock())
                     lastError = "\(error)"
@@ -255,12 +289,21 @@ public final class CacheResponder: HTTPResponder {
         }
     }
 
-    /// A miss: ask the ICP peers, fetch from a HIT peer (or the fastest parent's MISS), else upstream; store
-    /// what may be stored.
-    func fill(url: String, request: HTTPRequestHead, upstream: Upstream) async -> FillResult {
+    /// A fill not shared with others: its body is stored in the background once it has arrived.
+    func fillSettlingAlone(url: String, request: HTTPRequestHead, upstream: Upstream) async -> FillResult {
+        let (result, settle) = await fill(url: url, request: request, upstream: upstream)
+        if let settle { Task { await settle() } }
+        return result
+    }
+
+    /// A miss: ask the ICP peers, open an exchange with a HIT peer (or the fastest parent's MISS), else
+    /// upstream. Returns at the answer's head, its body streaming; the settle step stores the whole response
+    /// once it has arrived, if it may be stored (a failed body stores nothing).
+    func fill(url: String, request: HTTPRequestHead, upstream: Upstream) async -> (FillResult, settle: Settle?) {
         let requestTime = clock()
-        var fetched: OriginResponse?
+        var opened: OriginExchange?
         var hierarchy = "HIER_DIRECT", peer = "-"
+        var fromPeer: CacheMetrics.Counter?
         if let icp, !icp.peers.isEmpty, !CacheControl(request.headers).has("no-cache") {
             let selection = await icp.select(url: url)
             let chosen: (Int, String)?
@@ -275,26 +318,32 @@ public final class CacheResponder: HTTPResponder {
                 let hit = label == "SIBLING_HIT"
                 if hit, icp.peers[index].kind == .parent { hierarchy = "PARENT_HIT" } else { hierarchy = label }
                 peer = "\(address.address)"
-                fetched = try? await client.fetch(host: "\(address.address)", port: Int(address.port),
-                                                  head: upstreamHead(request, url: url, absolute: true))
-                if fetched != nil {
+                opened = try? await client.open(host: "\(address.address)", port: Int(address.port),
+                                                head: upstreamHead(request, url: url, absolute: true))
+                if opened != nil {
                     metrics.add(hit ? .sibling_hits : .parent_fetches)
-                    metrics.add(.peer_bytes, fetched?.body.count ?? 0)
+                    fromPeer = .peer_bytes
                 }
             }
         }
-        if fetched == nil {
-            let (response, label, name) = await fetchUpstream(upstreamHead(request, url: url, absolute: false), upstream: upstream)
-            guard let response else { return FillResult(response: nil, error: name, hierarchy: label, peer: "-") }
-            fetched = response
+        if opened == nil {
+            let (exchange, label, name) = await openUpstream(upstreamHead(request, url: url, absolute: false), upstream: upstream)
+            guard let exchange else { return (FillResult(response: nil, error: name, hierarchy: label, peer: "-"), nil) }
+            opened = exchange
             hierarchy = label
             peer = name
-            metrics.add(.origin_bytes, response.body.count)
         }
-        guard let fetched else { return FillResult(response: nil, error: "no response", hierarchy: hierarchy, peer: peer) }
-        let response = cachedResponse(fetched, url: url, request: request, requestTime: requestTime)
-        await keep(response, request: request, fetched: fetched)
-        return FillResult(response: response, error: nil, hierarchy: hierarchy, peer: peer)
+        guard let opened else { return (FillResult(response: nil, error: "no response", hierarchy: hierarchy, peer: peer), nil) }
+        let head = cachedResponse(OriginResponse(head: opened.head, body: []), url: url, request: request, requestTime: requestTime)
+        let bytesCounter = fromPeer ?? .origin_bytes
+        let settle: Settle = {
+            guard var whole = try? await opened.body.collected() else { return }
+            var response = head
+            response.body = whole.readBytes(length: whole.readableBytes) ?? []
+            self.metrics.add(bytesCounter, response.body.count)
+            await self.keep(response, request: request)
+        }
+        return (FillResult(response: head, error: nil, hierarchy: hierarchy, peer: peer, stream: opened.body), settle)
     }
 
     func cachedResponse(_ fetched: OriginResponse, url: String, request: HTTPRequestHead, requestTime: Int64) -> CachedResponse {
@@ -306,7 +355,7 @@ public final class CacheResponder: HTTPResponder {
     }
 
     /// Stores the response when §3 allows it.
-    func keep(_ response: CachedResponse, request: HTTPRequestHead, fetched: OriginResponse) async {
+    func keep(_ response: CachedResponse, request: HTTPRequestHead) async {
         if let reason = settings.policy.refusalToStore(method: .GET, requestHeaders: request.headers, status: response.status,
                                                        responseHeaders: response.headers, bodyBytes: response.body.count) {
             _ = reason
@@ -336,7 +385,7 @@ public final class CacheResponder: HTTPResponder {
             }
             self.metrics.add(.origin_bytes, response.body.count)
             let fresh = self.cachedResponse(response, url: url, request: request, requestTime: requestTime)
-            await self.keep(fresh, request: request, fetched: response)
+            await self.keep(fresh, request: request)
             if self.settings.policy.refusalToStore(method: .GET, requestHeaders: request.headers, status: fresh.status,
                                                    responseHeaders: fresh.headers, bodyBytes: fresh.body.count) != nil {
                 await self.store.remove(url: url)
@@ -369,6 +418,29 @@ public final class CacheResponder: HTTPResponder {
                        hierarchy: label, peer: name)
     }
 
+    /// CONNECT (forward proxy, port in the ACL checked by `screen`): a TCP connection to host:port on the client's
+    /// event loop; once it is up, 200 and the connection becomes a byte tunnel (nothing is cached).
+    func tunnel(host: String, port: Int, request: HTTPServerRequest) async -> Outcome {
+        let target = "\(host):\(port)"
+        guard let loop = request.eventLoop else {
+            return Outcome(response: .text(.internalServerError, "no event loop for the tunnel\n"), code: "TCP_TUNNEL", url: target)
+        }
+        do {
+            let channel = try await ClientBootstrap(group: loop)
+                .connectTimeout(client.connectTimeout)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: host, port: port).get()
+            metrics.add(.tunnels)
+            var response = HTTPServerResponse(status: .ok)
+            response.tunnel = HTTPTunnel(channel: channel, idleTimeout: .milliseconds(Int64(settings.tunnelIdleTimeout * 1000)))
+            return Outcome(response: response, code: "TCP_TUNNEL", url: target, hierarchy: "HIER_DIRECT", peer: host)
+        } catch {
+            metrics.add(.origin_errors)
+            return Outcome(response: .text(.badGateway, "cannot connect to \(target): \(error)\n"), code: "TCP_TUNNEL", url: target,
+                           hierarchy: "HIER_DIRECT", peer: host)
+        }
+    }
+
     /// PURGE: removes every variant of the URL, for clients in the purge ACL.
     func purge(_ url: String, request: HTTPServerRequest) async -> Outcome {
         guard let client = request.remoteAddress.flatMap(Endpoint.init(socketAddress:)), settings.purgeAllowed.contains(client.address) else {
@@ -387,7 +459,13 @@ public final class CacheResponder: HTTPResponder {
         let now = clock()
         guard let key = CacheKey.normalized(absolute: url) else { return .miss }
         let fresh = store.peek(url: key).contains { settings.policy.isFreshForICP($0, now: now) && $0.status == 200 }
-        return fresh ? .hit(object: nil) : .miss
+        if fresh { return .hit(object: nil) }
+        // A fill whose body has all arrived but is still being written to disk: a peer's fetch shares it.
+        if let filled = fills.published(key: key), let response = filled.response, let stream = filled.stream, stream.isFinished,
+           response.status == 200, settings.policy.isFreshForICP(response, now: now) {
+            return .hit(object: nil)
+        }
+        return .miss
     }
 }
 
@@ -402,6 +480,10 @@ public struct CacheSettings: Sendable {
     public var purgeAllowed: Set<IPAddress>
     /// Fills under way above which ICP queries are answered MISS_NOFETCH (RFC 2186: overloaded).
     public var maximumFills: Int
+    /// Ports CONNECT may reach (forward proxy only).
+    public var connectPorts: Set<Int> = [443]
+    /// Seconds a CONNECT tunnel may sit idle.
+    public var tunnelIdleTimeout: Double = 300
 
     public init(name: String, siteAuthority: String?, forwardProxy: Bool, policy: CachePolicy, purgeAllowed: Set<IPAddress>,
                 maximumFills: Int = 1024) {

@@ -174,7 +174,8 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             disarm()
             phase = .responding
             if remoteAddress == nil { remoteAddress = context.channel.remoteAddress }
-            respond(to: HTTPServerRequest(head: head, body: body, remoteAddress: remoteAddress), keepAlive: keepAlive, context: context)
+            respond(to: HTTPServerRequest(head: head, body: body, remoteAddress: remoteAddress, eventLoop: context.eventLoop), keepAlive: keepAlive,
+                    context: context)
         case let .discardingBody(_, closeAtEnd):
             disarm()
             if closeAtEnd { return close(context) }
@@ -201,6 +202,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func deliver(_ response: consuming HTTPServerResponse, for head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        if let tunnel = response.tunnel {
+            if case .responding = phase, response.status.code / 100 == 2, tunnel.channel.eventLoop.inEventLoop {
+                return HTTPTunnelSplice.open(tunnel, status: response.status, headers: response.headers, version: head.version,
+                                             handler: self, context: context)
+            }
+            tunnel.channel.close(promise: nil)
+            response.tunnel = nil
+        }
         guard case .responding = phase else {
             response.file?.close()
             return
@@ -277,7 +286,12 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         responseOpen = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         let written: EventLoopFuture<Void>
-        if let file = response.file {
+        if let stream = response.stream, sendsBody, stream.length > 0 {
+            response.file?.close()
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            writeStream(stream, context: context, promise: promise)
+            written = promise.futureResult
+        } else if let file = response.file {
             if !sendsBody || file.length == 0 {
                 file.close()
                 responseOpen = false
@@ -311,6 +325,27 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         // only one still going out needs the send timer.
         if responsesInFlight > 0, sendTimer == nil { armSend(context: context) }
         return written
+    }
+
+    /// A body arriving over time: each chunk written and flushed as it comes (the send timer restarting), then
+    /// the end; a failed body closes the connection, the client seeing fewer bytes than announced.
+    private func writeStream(_ stream: HTTPStreamedBody, context: ChannelHandlerContext, promise: EventLoopPromise<Void>) {
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        stream.subscribe(on: context.eventLoop) { event in
+            let (handler, context) = loopBound.value
+            switch event {
+            case let .chunk(buffer):
+                context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                if handler.responsesInFlight > 0 { handler.armSend(context: context) }
+            case .end:
+                handler.responseOpen = false
+                context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: promise)
+            case let .failed(error):
+                handler.logger.debug("HTTP streamed body failed: \(error)")
+                promise.fail(error)
+                handler.close(context)
+            }
+        }
     }
 
     /// Plain TCP: every slice as a `FileRegion` (sendfile), then the end; the file closes when the end is written.
@@ -417,6 +452,13 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         case .responding, .closing:
             break
         }
+    }
+
+    /// Stops every timer and reads nothing more as HTTP: the connection is becoming a tunnel.
+    func handOver() {
+        phase = .closing
+        timer?.cancel()
+        disarmSend()
     }
 
     private func close(_ context: ChannelHandlerContext) {

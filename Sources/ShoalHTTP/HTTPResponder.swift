@@ -42,35 +42,58 @@ public struct HTTPServerRequest: Sendable {
     public var body: ByteBuffer
     /// The client's address (for access logs), when the channel knows it.
     public var remoteAddress: SocketAddress?
+    /// The client connection's event loop (a CONNECT tunnel's server connection must be opened on it).
+    public var eventLoop: (any EventLoop)?
 
-    public init(head: HTTPRequestHead, body: ByteBuffer = ByteBuffer(), remoteAddress: SocketAddress? = nil) {
+    public init(head: HTTPRequestHead, body: ByteBuffer = ByteBuffer(), remoteAddress: SocketAddress? = nil, eventLoop: (any EventLoop)? = nil) {
         self.head = head
         self.body = body
         self.remoteAddress = remoteAddress
+        self.eventLoop = eventLoop
     }
 }
 
 /// One whole HTTP response. The layer sets `Content-Length` (unless the status forbids a body),
-/// `Connection`, and drops the body of answers to HEAD. A `file` body, when set, is sent instead of `body`.
+/// `Connection`, and drops the body of answers to HEAD. A `file` body, when set, is sent instead of `body`; a
+/// `stream` body instead of either.
 public struct HTTPServerResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
     public var body: ByteBuffer
     /// A body streamed from an open file (sendfile over plain TCP); the layer closes its handle.
     public var file: HTTPFileBody?
+    /// A body written as it arrives (a cache fill); a failure part-way closes the connection.
+    public var stream: HTTPStreamedBody?
+    /// With a 2xx status (a CONNECT answer): after the head, the connection becomes a byte splice to this tunnel.
+    public var tunnel: HTTPTunnel?
 
-    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), file: HTTPFileBody? = nil) {
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer(), file: HTTPFileBody? = nil,
+                stream: HTTPStreamedBody? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.file = file
+        self.stream = stream
     }
 
     /// The number of body bytes a GET would receive.
-    public var bodyLength: Int64 { file?.length ?? Int64(body.readableBytes) }
+    public var bodyLength: Int64 { stream?.length ?? file?.length ?? Int64(body.readableBytes) }
 
     /// A plain-text response (`text/plain; charset=utf-8`).
     public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPServerResponse {
         HTTPServerResponse(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: ByteBuffer(string: text))
+    }
+}
+
+/// The far end of a CONNECT tunnel: a connection opened on the client connection's event loop
+/// (``HTTPServerRequest/eventLoop``), spliced to the client once the 2xx head is written, and closed by the layer
+/// when the answer cannot be delivered. Either side idle for `idleTimeout` closes both.
+public struct HTTPTunnel: Sendable {
+    public let channel: any Channel
+    public let idleTimeout: TimeAmount
+
+    public init(channel: any Channel, idleTimeout: TimeAmount) {
+        self.channel = channel
+        self.idleTimeout = idleTimeout
     }
 }

@@ -14,7 +14,8 @@ final class OriginFixture: @unchecked Sendable {
 
     /// Files: /fresh.txt (max-age=300), /zero.txt (max-age=0, validators), /nostore.txt (no-store),
     /// /private.txt, /vary.txt (Vary: Accept-Language), /slow.bin (200 KiB at 100 KiB/s), /big.bin (100 KiB),
-    /// /post (POST answered 200 via a static file), /swr.txt (max-age=1, stale-while-revalidate=60).
+    /// /post (POST answered 200 via a static file), /swr.txt (max-age=1, stale-while-revalidate=60), /trickle.bin (100 KiB
+    /// at 5 KiB/s), /shortkeep.txt (no-store; nginx closes the kept-alive connection after 1 s).
     init(host: String) async throws {
         self.host = host
         let port = try TestPorts.free(host: host)
@@ -27,6 +28,8 @@ final class OriginFixture: @unchecked Sendable {
             }
             try Data((0..<(200 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 7) }).write(to: URL(fileURLWithPath: root + "/slow.bin"))
             try Data((0..<(100 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 13) }).write(to: URL(fileURLWithPath: root + "/big.bin"))
+            try Data((0..<(100 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 5) }).write(to: URL(fileURLWithPath: root + "/trickle.bin"))
+            try "contents of shortkeep.txt\n".write(toFile: root + "/shortkeep.txt", atomically: true, encoding: .utf8)
             return """
                 server {
                     listen \(host):\(port);
@@ -41,6 +44,8 @@ final class OriginFixture: @unchecked Sendable {
                     location = /swr.txt { add_header Cache-Control "max-age=1, stale-while-revalidate=60"; }
                     location = /cdn.txt { add_header Cache-Control "no-store"; add_header CDN-Cache-Control "max-age=300"; }
                     location = /slow.bin { add_header Cache-Control "max-age=300"; limit_rate 100k; }
+                    location = /trickle.bin { add_header Cache-Control "max-age=300"; limit_rate 5k; }
+                    location = /shortkeep.txt { add_header Cache-Control "no-store"; keepalive_timeout 1s; }
                     location = /post { error_page 405 =200 $uri; add_header Cache-Control "max-age=300"; }
                 }
                 """

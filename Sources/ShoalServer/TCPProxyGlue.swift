@@ -1,11 +1,12 @@
-import NIOCore
+public import NIOCore
 
 /// One side of a spliced client/server pair: bytes read here are written to the partner; reads pause
-/// while the partner cannot write (backpressure), and a half-close is passed on as a half-close.
-final class TCPProxyGlue: ChannelDuplexHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+/// while the partner cannot write (backpressure), and a half-close is passed on as a half-close. Used by the
+/// director's proxies and the cache node's CONNECT tunnels.
+public final class TCPProxyGlue: ChannelDuplexHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
     /// Called with the number of bytes read on this side (to count traffic).
     private let onRead: (Int) -> Void
@@ -15,37 +16,37 @@ final class TCPProxyGlue: ChannelDuplexHandler {
     private var inputClosed = false
     private var outputClosed = false
 
-    init(onRead: @escaping (Int) -> Void) { self.onRead = onRead }
+    public init(onRead: @escaping (Int) -> Void) { self.onRead = onRead }
 
     /// Joins two glues; call on their common event loop.
-    static func pair(_ a: TCPProxyGlue, _ b: TCPProxyGlue) {
+    public static func pair(_ a: TCPProxyGlue, _ b: TCPProxyGlue) {
         a.partner = b
         b.partner = a
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
+    public func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         partner = nil
     }
 
     // MARK: From this side
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         onRead(buffer.readableBytes)
         partner?.partnerWrite(buffer)
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) { partner?.partnerFlush() }
+    public func channelReadComplete(context: ChannelHandlerContext) { partner?.partnerFlush() }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         partner?.partnerClose()
         context.fireChannelInactive()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
             inputWasClosed()
         } else {
@@ -54,23 +55,23 @@ final class TCPProxyGlue: ChannelDuplexHandler {
     }
 
     /// This side's peer half-closed (now, or before the glue was installed): half-close the partner.
-    func inputWasClosed() {
+    public func inputWasClosed() {
         guard !inputClosed, let context else { return }
         inputClosed = true
         partner?.partnerCloseOutput()
         if outputClosed { afterPendingWrites(context) { $0.close(promise: nil) } }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable { partner?.partnerBecameWritable() }
         context.fireChannelWritabilityChanged()
     }
 
-    func read(context: ChannelHandlerContext) {
+    public func read(context: ChannelHandlerContext) {
         if let partner, partner.isWritable {
             context.read()
         } else {
