@@ -465,7 +465,7 @@ let package = Package(
         .target(
             name: "Appliance",
             dependencies: [
-                "ShoalCore", "Director", "Directory", "DirectorNode", "MailNode", "WebServer", "HTTPCache",
+                "ShoalCore", "Director", "Directory", "DirectorNode", "MailNode", "WebServer", "HTTPCache", "CLinuxFS",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: sharedSettings

@@ -14,6 +14,8 @@ public struct ApplianceLayout: Sendable, Hashable {
     public var specFile: String { root + "/spec.yaml" }
     /// What the supervisor last wrote about each node (JSON).
     public var stateFile: String { root + "/state.json" }
+    /// The netns host's namespace prefix, written before the first namespace is made (read by `down` and `up`).
+    public var namespacePrefixFile: String { root + "/netns-prefix" }
     /// The supervisor's pid.
     public var supervisorPidFile: String { root + "/supervisor.pid" }
     public var logDirectory: String { root + "/logs" }

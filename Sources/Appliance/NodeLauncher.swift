@@ -3,10 +3,13 @@ public struct NodeLauncher: Sendable, Hashable {
     /// The shoal executable (the supervisor's own).
     public var shoal: String
     public var slapd: String
+    /// iproute2's `ip`, which starts nodes inside their namespaces on the netns host.
+    public var ip: String
 
-    public init(shoal: String, slapd: String = "/usr/sbin/slapd") {
+    public init(shoal: String, slapd: String = "/usr/sbin/slapd", ip: String = "/usr/sbin/ip") {
         self.shoal = shoal
         self.slapd = slapd
+        self.ip = ip
     }
 
     /// The program and arguments of `node`.
