@@ -472,7 +472,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ApplianceTests",
-            dependencies: ["Appliance", "ShoalCore", "Directory", "DirectorNode", "MailNode", "WebServer", "ShoalTestFixtures", "shoal"],
+            dependencies: ["Appliance", "ShoalCore", "Directory", "DirectorNode", "MailNode", "WebServer", "ShoalTestFixtures", "shoal",
+                           .product(name: "Yams", package: "Yams")],
             resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),

@@ -88,7 +88,7 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
     public static func poolBase(_ index: Int) -> Int { 10 + 40 * index }
 
     /// Plans `spec` on `hosts`; `replicas` overrides pools' replica counts (`shoal scale`).
-    /// On the netns host a loopback network is moved to 10.0.0.0/8 (`ApplianceNetwork.namespaced`), and the
+    /// On the netns and podman hosts a loopback network is moved to 10.0.0.0/8 (`ApplianceNetwork.namespaced`), and the
     /// cluster's namespaces are named `namespacePrefix` + the appliance's name + `-` + the node's name.
     public static func make(_ spec: ApplianceSpec, hosts: HostKind, stateDirectory: String,
                             replicas: [String: Int] = [:], namespacePrefix: String = "shoal-") throws(AppliancePlanError) -> AppliancePlan {
@@ -96,7 +96,7 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
             throw AppliancePlanError("\(spec.file): network: \(spec.network) is not in 127.0.0.0/8, which the loopback host needs")
         }
         var spec = spec
-        if hosts == .netns { spec.network = spec.network.namespaced }
+        if hosts != .loopback { spec.network = spec.network.namespaced }
         for (pool, count) in replicas {
             guard spec.pool(pool) != nil else {
                 throw AppliancePlanError("no pool named '\(pool)' (pools: \(spec.pools.map(\.name).joined(separator: ", ")))")
