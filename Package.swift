@@ -467,6 +467,7 @@ let package = Package(
             dependencies: [
                 "ShoalCore", "Director", "Directory", "DirectorNode", "MailNode", "WebServer", "HTTPCache", "CLinuxFS",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: sharedSettings
         ),

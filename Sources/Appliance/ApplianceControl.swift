@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// What `shoal up|down|status|scale` do to an appliance on its state directory, on the loopback or the netns host.
+/// What `shoal up|down|status|scale` do to an appliance on its state directory, on the loopback, netns or podman host.
 public struct ApplianceControl: Sendable {
     public var layout: ApplianceLayout
     /// The shoal executable the supervisor and the nodes run.
@@ -72,13 +72,15 @@ public struct ApplianceControl: Sendable {
     /// is healthy (or throws naming the ones that are not after `timeout` seconds).
     /// On the netns host the cluster's namespaces are made first (their prefix recorded, so that `down` and the
     /// next `up` find them whatever happened to this process) and removed again when `up` fails.
+    /// On the podman host the node image is built first when none has the binary's content hash, and every node
+    /// runs in a container joined to its namespace.
     public func up(_ spec: ApplianceSpec, hosts: HostKind, wait: Bool, timeout: Double = 90,
-                   namespacePrefix: String = "shoal-") async throws -> AppliancePlan {
-        guard hosts != .podman else {
-            throw Failure("--hosts podman is not built yet: the loopback and netns hosts run appliances today")
-        }
+                   namespacePrefix: String = "shoal-", containerPrefix: String = "shoal-",
+                   imageRepository: String = "localhost/shoal-node") async throws -> AppliancePlan {
         let netns = NetnsHost()
-        if hosts == .netns { try netns.checkUsable() }
+        let podman = PodmanHost()
+        if hosts != .loopback { try netns.checkUsable() }
+        if hosts == .podman { try podman.checkUsable() }
         if let pid = supervisorPid { throw Failure("\(spec.name) is already up (supervisor pid \(pid)); shoal down --name \(spec.name) first") }
         let stale = leftoverProcesses
         if !stale.isEmpty { ChildProcess.terminate(stale, grace: 5) }
@@ -88,6 +90,13 @@ public struct ApplianceControl: Sendable {
         }
         try FileManager.default.createDirectory(atPath: layout.logDirectory, withIntermediateDirectories: true)
         var plan = try AppliancePlan.make(spec, hosts: hosts, stateDirectory: layout.root, namespacePrefix: namespacePrefix)
+        if hosts == .podman {
+            let prefix = containerPrefix + spec.name + "-"
+            try (prefix + "\n").write(toFile: layout.containerPrefixFile, atomically: true, encoding: .utf8)
+            podman.removeContainers(prefix: prefix, log: layout.logFile("podman"))
+            plan.containerPrefix = prefix
+            plan.image = try podman.ensureImage(repository: imageRepository, shoal: shoal, log: layout.logFile("image"))
+        }
         let topology = NetnsTopology(plan: plan)
         if let topology {
             try (topology.prefix + "\n").write(toFile: layout.namespacePrefixFile, atomically: true, encoding: .utf8)
@@ -122,6 +131,15 @@ public struct ApplianceControl: Sendable {
         let text = (try? String(contentsOfFile: layout.namespacePrefixFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         return text?.isEmpty == false ? text : nil
     }
+
+    /// The container prefix a podman `up` recorded, nil when there is none.
+    public var recordedContainerPrefix: String? {
+        let text = (try? String(contentsOfFile: layout.containerPrefixFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text?.isEmpty == false ? text : nil
+    }
+
+    /// The cluster's containers still present (podman host).
+    public var leftoverContainers: [String] { recordedContainerPrefix.map { PodmanHost().containers(prefix: $0) } ?? [] }
 
     /// The cluster's namespaces still present (netns host).
     public var leftoverNamespaces: [String] { recordedNamespacePrefix.map { NetnsHost.namespaces(prefix: $0) } ?? [] }
@@ -272,11 +290,16 @@ public struct ApplianceControl: Sendable {
         stopped += leftovers
         let remaining = leftoverProcesses
         guard remaining.isEmpty else { throw Failure("processes still running after down: \(remaining)") }
+        if let prefix = recordedContainerPrefix {
+            PodmanHost().removeContainers(prefix: prefix, log: layout.logFile("podman"))
+            let containers = leftoverContainers
+            guard containers.isEmpty else { throw Failure("containers still there after down: \(containers.joined(separator: ", "))") }
+        }
         removeNamespaces()
         let namespaces = leftoverNamespaces
         guard namespaces.isEmpty else { throw Failure("network namespaces still there after down: \(namespaces.joined(separator: ", "))") }
         if keep {
-            for file in [layout.planFile, layout.stateFile, layout.supervisorPidFile, layout.namespacePrefixFile] {
+            for file in [layout.planFile, layout.stateFile, layout.supervisorPidFile, layout.namespacePrefixFile, layout.containerPrefixFile] {
                 try? FileManager.default.removeItem(atPath: file)
             }
         } else {

@@ -81,8 +81,12 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
     public var origin: String?
     public var nodes: [PlannedNode]
     public var services: [PlannedService]
-    /// The netns host: every namespace of the cluster starts with this (nil on other hosts).
+    /// The netns and podman hosts: every namespace of the cluster starts with this (nil on the loopback host).
     public var namespacePrefix: String? = nil
+    /// The podman host: every container of the cluster starts with this.
+    public var containerPrefix: String? = nil
+    /// The podman host: the node image.
+    public var image: String? = nil
 
     /// The first host number of pool number `index` (its nodes are the next `maximumReplicas` addresses).
     public static func poolBase(_ index: Int) -> Int { 10 + 40 * index }
@@ -143,7 +147,7 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
                              directoryKind: spec.directory.kind, stateDirectory: stateDirectory,
                              storeRoot: spec.storeRoot ?? layout.defaultStoreRoot, docroot: spec.docroot ?? layout.defaultDocroot,
                              origin: origin, nodes: nodes, services: services,
-                             namespacePrefix: hosts == .netns ? namespacePrefix + spec.name + "-" : nil)
+                             namespacePrefix: hosts == .loopback ? nil : namespacePrefix + spec.name + "-")
     }
 
     /// What a node of `role` listens on.

@@ -19,9 +19,9 @@ public struct NetnsTopology: Sendable, Hashable {
     /// The client namespace's host number: above every pool's block (the last pool ends at .249).
     public static let clientHostNumber = 250
 
-    /// The topology of a netns plan; nil for other host kinds.
+    /// The topology of a netns or podman plan (podman's containers join these namespaces); nil on the loopback host.
     public init?(plan: AppliancePlan) {
-        guard plan.hosts == .netns, let prefix = plan.namespacePrefix else { return nil }
+        guard plan.hosts != .loopback, let prefix = plan.namespacePrefix else { return nil }
         self.init(prefix: prefix, nodes: plan.nodes, network: plan.network)
     }
 
