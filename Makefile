@@ -7,7 +7,7 @@ BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
 	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
-	nftables iproute2 keepalived
+	nftables iproute2 keepalived podman runc mmdebstrap
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
