@@ -15,6 +15,10 @@ public struct PodmanContainers: Sendable, Hashable {
     /// Global podman options: runc (crun fails on this machine's cgroups), cgroupfs and file events (no systemd).
     public static let globalOptions = ["--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file"]
 
+    /// Open files and processes per container: podman's defaults are above what this process may grant (runc then
+    /// fails with EPERM setting them), so both are set below the machine's hard limits.
+    public static let limits = ["--ulimit", "nofile=16384:16384", "--ulimit", "nproc=16384:16384"]
+
     /// The containers of a podman plan; nil for other host kinds.
     public init?(plan: AppliancePlan) {
         guard plan.hosts == .podman, let prefix = plan.containerPrefix, let image = plan.image, let topology = NetnsTopology(plan: plan) else {
@@ -43,7 +47,7 @@ public struct PodmanContainers: Sendable, Hashable {
         if command.first == shoalOnHost { command[0] = Self.shoalInImage }
         var run = [podman] + Self.globalOptions + ["run", "--rm", "--replace", "--name", container(of: name),
                                                     "--network", "ns:\(NetnsHost.directory)/\(topology.namespace(of: name))",
-                                                    "--hostname", name, "--stop-timeout", "10"]
+                                                    "--hostname", name, "--stop-timeout", "10"] + Self.limits
         for volume in volumes { run += ["-v", "\(volume):\(volume)"] }
         return run + [image] + command
     }
