@@ -165,7 +165,8 @@ import Yams
         }
         #expect(Set(services.keys) == Set(try AppliancePlan.make(spec, hosts: .podman, stateDirectory: "/s").nodes.map(\.name)))
         // The director listens on its own address and sends to the nodes' addresses; it publishes the VIP ports.
-        let director = try #require(try Yams.load(yaml: try #require(configs["director"]?["content"] as? String)) as? Object)
+        let directorText = try #require(configs["director"]?["content"] as? String)
+        let director = try #require(try Yams.load(yaml: directorText) as? Object)
         let nodeAddresses = Set(addresses.filter { $0.key != "director" }.values)
         for service in try #require(director["services"] as? [Object]) {
             #expect((service["listen"] as? String)?.hasPrefix(addresses["director"]! + ":") == true)
