@@ -39,8 +39,15 @@ public struct ManifestRenderer: Sendable {
     /// `node`'s configuration as rendered for `plan`, checked by the node's parser.
     func config(_ node: PlannedNode, in plan: AppliancePlan) throws -> String? {
         guard let text = try NodeConfigRenderer(plan: plan, checkInterval: spec.director.checkInterval).config(for: node) else { return nil }
-        try ApplianceSetup.check(text, kind: node.kind, file: "\(plan.name)/\(node.name)/config.yaml")
+        try Self.check(text, kind: node.kind, file: "\(plan.name)/\(node.name)/config.yaml", docroot: plan.docroot)
         return text
+    }
+
+    /// Checks a container's configuration with its node's parser. The web node's parser also checks that its
+    /// document root is a directory, which exists in the container, not here: that path is checked as `/`.
+    public static func check(_ text: String, kind: NodeKind, file: String, docroot: String) throws {
+        let local = kind == .web || kind == .origin ? text.replacingOccurrences(of: "root: \(docroot)\n", with: "root: /\n") : text
+        try ApplianceSetup.check(local, kind: kind, file: file)
     }
 
     /// The slapd files of the directory tier (slapd.conf, the schema, the users' LDIF, the reader's password) by

@@ -89,7 +89,7 @@ import Yams
             let workload = try #require(workloads[name], "ConfigMap \(name) has no workload of its name")
             let command = (((((workload["spec"] as? Object)?["template"] as? Object)?["spec"] as? Object)?["containers"] as? [Object])?.first?["command"] as? [String]) ?? []
             let kind = try #require(Self.kind(ofCommand: command), "\(name): \(command)")
-            try ApplianceSetup.check(config, kind: kind, file: name)
+            try ManifestRenderer.check(config, kind: kind, file: name, docroot: "/var/lib/shoal/shared/www")
             if let directory = (try Yams.load(yaml: config) as? Object)?["directory"] as? String, directory.hasPrefix("ldap://") {
                 let hostPort = directory.dropFirst(7).split(separator: ":")
                 let service = try #require(byKind["Service"]?[String(hostPort[0])], "\(name) names \(directory), which is no Service")
@@ -160,7 +160,7 @@ import Yams
             }
             if let command = service["command"] as? [String], let kind = Self.kind(ofCommand: command) {
                 let content = try #require(configs[name]?["content"] as? String)
-                try ApplianceSetup.check(content, kind: kind, file: name)
+                try ManifestRenderer.check(content, kind: kind, file: name, docroot: "/var/lib/shoal/shared/www")
             }
         }
         #expect(Set(services.keys) == Set(try AppliancePlan.make(spec, hosts: .podman, stateDirectory: "/s").nodes.map(\.name)))
