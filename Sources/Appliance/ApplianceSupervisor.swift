@@ -90,7 +90,7 @@ public final class ApplianceSupervisor {
             changed = true
             var arguments = launcher.arguments(node, layout: layout)
             if let containers = PodmanContainers(plan: plan) {
-                arguments = containers.run(node.name, arguments, podman: launcher.podman, shoalOnHost: launcher.shoal)
+                arguments = containers.run(node.name, kind: node.kind, arguments, podman: launcher.podman, shoalOnHost: launcher.shoal)
             } else if let topology = NetnsTopology(plan: plan) {
                 arguments = topology.wrap(node.name, arguments, ip: launcher.ip)
             }

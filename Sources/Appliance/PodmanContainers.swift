@@ -42,12 +42,15 @@ public struct PodmanContainers: Sendable, Hashable {
 
     /// `podman run` in the foreground for a node whose command on the host is `arguments` (the host's shoal
     /// binary becomes the image's); the supervisor's SIGTERM reaches the node through podman's signal proxy.
-    public func run(_ name: String, _ arguments: [String], podman: String, shoalOnHost: String) -> [String] {
+    /// The director gets CAP_NET_ADMIN, which its proxy's and admin API's socket options need (as the kernel
+    /// dataplanes would).
+    public func run(_ name: String, kind: NodeKind, _ arguments: [String], podman: String, shoalOnHost: String) -> [String] {
         var command = arguments
         if command.first == shoalOnHost { command[0] = Self.shoalInImage }
         var run = [podman] + Self.globalOptions + ["run", "--rm", "--replace", "--name", container(of: name),
                                                     "--network", "ns:\(NetnsHost.directory)/\(topology.namespace(of: name))",
                                                     "--hostname", name, "--stop-timeout", "10"] + Self.limits
+        if kind == .director { run += ["--cap-add", "NET_ADMIN"] }
         for volume in volumes { run += ["-v", "\(volume):\(volume)"] }
         return run + [image] + command
     }

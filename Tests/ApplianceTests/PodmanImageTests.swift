@@ -47,12 +47,15 @@ import Testing
         plan.image = "localhost/shoal-test-node:1"
         let containers = try #require(PodmanContainers(plan: plan))
         #expect(containers.volumes == ["/state/mc"])
-        let run = containers.run("mail-1", ["/build/shoal", "mail-node", "--config", "/state/mc/nodes/mail-1/config.yaml"],
+        let run = containers.run("mail-1", kind: .mail, ["/build/shoal", "mail-node", "--config", "/state/mc/nodes/mail-1/config.yaml"],
                                  podman: "/usr/bin/podman", shoalOnHost: "/build/shoal")
         #expect(run.starts(with: ["/usr/bin/podman", "--runtime", "runc"]))
         #expect(run.contains("ns:/run/netns/sha-t-mc-mail-1"))
         #expect(run.contains("shoal-test-t-mc-mail-1"))
         #expect(run.suffix(5) == ["localhost/shoal-test-node:1", "/usr/local/bin/shoal", "mail-node", "--config", "/state/mc/nodes/mail-1/config.yaml"])
+        #expect(!run.contains("NET_ADMIN"))
+        #expect(containers.run("director", kind: .director, ["/build/shoal", "director"], podman: "/usr/bin/podman", shoalOnHost: "/build/shoal")
+                .contains("NET_ADMIN"))
         #expect(containers.owns("shoal-test-t-mc-director"))
         #expect(!containers.owns("shoal-test-u-mc-director"))
     }
