@@ -100,4 +100,43 @@ import Testing
         #expect(linksAfter.subtracting(linksBefore).intersection(ours).isEmpty, "\(linksAfter.subtracting(linksBefore))")
         #expect(!FileManager.default.fileExists(atPath: work.state))
     }
+
+    /// The other shipped appliances in namespaces (and three-tier on loopback, which no other test brings up): each
+    /// up healthy by the director's checks, its VIPs answering from the client namespace, down leaving no namespace.
+    @Test(arguments: [("web-farm.yaml", "netns"), ("cache-farm.yaml", "netns"), ("three-tier.yaml", "netns"), ("three-tier.yaml", "loopback")])
+    func everyApplianceComesUpHealthy(_ file: String, _ hosts: String) async throws {
+        let ip = try requiredTool("ip", package: "iproute2")
+        let curl = try requiredTool("curl", package: "curl")
+        if file == "three-tier.yaml" { _ = try requiredTool("slapadd", package: "slapd") }
+        let prefix = "sha-e\(getpid() % 10_000)\(UInt8.random(in: 0...99))-"
+        let work = try Loopback.workspace(file, network: hosts == "netns" ? "127.0.199.0/24" : "127.0.198.0/24")
+        defer {
+            _ = try? ShoalBinary.run(["down", "--state", work.state])
+            for name in Self.namespaces(prefix) { _ = try? TestProcess.runBlocking(ip, ["netns", "del", name]) }
+            try? FileManager.default.removeItem(atPath: work.directory)
+        }
+        try await Loopback.shoal(["up", work.spec, "--hosts", hosts, "--netns-prefix", prefix, "--wait", "--state", work.state, "--timeout", "120"],
+                                 timeout: 240).succeeded()
+        let status = try await Loopback.status(work.state)
+        #expect(status["healthy"] as? Bool == true, "\(status)")
+        let services = try #require(status["services"] as? [[String: Any]])
+        #expect(!services.isEmpty)
+        for service in services {
+            let servers = service["servers"] as? [[String: Any]] ?? []
+            #expect(!servers.isEmpty && servers.allSatisfy { $0["state"] as? String == "UP" }, "\(service)")
+        }
+        // The web (or cache) VIP serves the shared document root's index page.
+        if let web = services.first(where: { $0["proto"] as? String == "http" || $0["proto"] as? String == "cache" }) {
+            let url = "http://\(web["address"] as! String):\(web["port"] as! Int)/index.html"
+            let fetch = [curl, "-sS", "--noproxy", "*", "--max-time", "30", url]
+            let page = hosts == "netns"
+                ? try await TestProcess.run(ip, ["netns", "exec", try #require(status["client_namespace"] as? String)] + fetch, timeout: 60).succeeded()
+                : try await TestProcess.run(curl, Array(fetch.dropFirst()), timeout: 60).succeeded()
+            #expect(page.stdout.contains("<h1>\(status["name"] as! String)</h1>"), "\(page.stdout.prefix(200))")
+        }
+        if hosts == "netns" { #expect(!Self.namespaces(prefix).isEmpty) }
+        try await Loopback.shoal(["down", "--state", work.state], timeout: 120).succeeded()
+        #expect(Self.namespaces(prefix).isEmpty, "\(Self.namespaces(prefix))")
+        #expect(Loopback.processes(mentioning: work.state).isEmpty)
+    }
 }
