@@ -9,7 +9,7 @@ TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet
 	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
 	nftables iproute2 keepalived podman runc mmdebstrap
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
-BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived
+BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived podman runc mmdebstrap
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 
 SWIFT_BUILD_FLAGS ?=
