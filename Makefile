@@ -7,16 +7,16 @@ BUILD_PACKAGES := libldap2-dev libcrypt-dev libsqlite3-dev libnl-genl-3-dev pkg-
 TEST_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl python3 swaks libnet-ssleay-perl dovecot-core dovecot-imapd dovecot-pop3d fetchmail mutt postfix \
 	nginx-light haproxy curl chromium qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio binutils \
 	dovecot-dev autoconf automake libtool gcc make chromium-driver python3-selenium squid \
-	nftables iproute2 keepalived
+	nftables iproute2 keepalived podman runc mmdebstrap
 DEMO_PACKAGES := $(BUILD_PACKAGES) python3 curl slapd ldap-utils
 BENCH_PACKAGES := $(BUILD_PACKAGES) slapd ldap-utils openssl haproxy nginx-light wrk python3 iproute2 dovecot-pop3d dovecot-imapd linux-perf squid varnish nftables valgrind gcc binutils keepalived \
-	qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio
+	qemu-system-x86 linux-image-amd64 busybox-static ipvsadm cpio podman runc mmdebstrap
 STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 # The webmail benchmark's anchor: Roundcube (Debian's package) on php-fpm behind nginx, against Dovecot.
 BENCH_PACKAGES += roundcube-core roundcube-sqlite3 php-fpm
 
 SWIFT_BUILD_FLAGS ?=
-# Seconds each fuzz target runs for under `make fuzz` (21 targets).
+# Seconds each fuzz target runs for under `make fuzz` (23 targets).
 FUZZ_SECONDS ?= 60
 
 .PHONY: all build demo demo-director test bench stress fuzz check-swift clean

@@ -470,14 +470,16 @@ let package = Package(
         .target(
             name: "Appliance",
             dependencies: [
-                "ShoalCore", "Director", "Directory", "DirectorNode", "MailNode", "WebServer", "HTTPCache",
+                "ShoalCore", "Director", "Directory", "DirectorNode", "MailNode", "WebServer", "HTTPCache", "CLinuxFS",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: sharedSettings
         ),
         .testTarget(
             name: "ApplianceTests",
-            dependencies: ["Appliance", "ShoalCore", "Directory", "DirectorNode", "MailNode", "WebServer", "ShoalTestFixtures", "shoal"],
+            dependencies: ["Appliance", "ShoalCore", "Directory", "DirectorNode", "MailNode", "WebServer", "ShoalTestFixtures", "shoal",
+                           .product(name: "Yams", package: "Yams")],
             resources: [.copy("Peers")],
             swiftSettings: sharedSettings
         ),

@@ -27,6 +27,7 @@ let package = Package(
                 .product(name: "DirectorIPVS", package: "Shoal"),
                 .product(name: "ShoalHTTP", package: "Shoal"),
                 .product(name: "Failover", package: "Shoal"),
+                .product(name: "Appliance", package: "Shoal"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ],

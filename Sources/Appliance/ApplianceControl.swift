@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// What `shoal up|down|status|scale` do to an appliance on the loopback host, on its state directory.
+/// What `shoal up|down|status|scale` do to an appliance on its state directory, on the loopback, netns or podman host.
 public struct ApplianceControl: Sendable {
     public var layout: ApplianceLayout
     /// The shoal executable the supervisor and the nodes run.
@@ -70,22 +70,49 @@ public struct ApplianceControl: Sendable {
 
     /// Plans `spec`, lays out the state directory and starts the supervisor; with `wait`, returns once every node
     /// is healthy (or throws naming the ones that are not after `timeout` seconds).
-    public func up(_ spec: ApplianceSpec, hosts: HostKind, wait: Bool, timeout: Double = 90) async throws -> AppliancePlan {
-        guard hosts == .loopback else {
-            throw Failure("--hosts \(hosts.rawValue) is not built yet: only the loopback host runs appliances today")
-        }
+    /// On the netns host the cluster's namespaces are made first (their prefix recorded, so that `down` and the
+    /// next `up` find them whatever happened to this process) and removed again when `up` fails.
+    /// On the podman host the node image is built first when none has the binary's content hash, and every node
+    /// runs in a container joined to its namespace.
+    public func up(_ spec: ApplianceSpec, hosts: HostKind, wait: Bool, timeout: Double = 90,
+                   namespacePrefix: String = "shoal-", containerPrefix: String = "shoal-",
+                   imageRepository: String = "localhost/shoal-node") async throws -> AppliancePlan {
+        let netns = NetnsHost()
+        let podman = PodmanHost()
+        if hosts != .loopback { try netns.checkUsable() }
+        if hosts == .podman { try podman.checkUsable() }
         if let pid = supervisorPid { throw Failure("\(spec.name) is already up (supervisor pid \(pid)); shoal down --name \(spec.name) first") }
         let stale = leftoverProcesses
         if !stale.isEmpty { ChildProcess.terminate(stale, grace: 5) }
+        removeNamespaces()
         for leftover in [layout.nodesDirectory, layout.logDirectory, layout.planFile, layout.stateFile, layout.supervisorPidFile, layout.specFile] {
             try? FileManager.default.removeItem(atPath: leftover)
         }
-        try FileManager.default.createDirectory(atPath: layout.root, withIntermediateDirectories: true)
-        let plan = try AppliancePlan.make(spec, hosts: hosts, stateDirectory: layout.root).resolvingFreePorts { try AdminProbe.freePort(on: $0) }
-        try checkPrograms(plan)
-        try await ApplianceSetup(spec: spec, plan: plan).prepare()
-        try FileManager.default.copyItem(atPath: spec.file, toPath: layout.specFile)
-        try plan.write(layout)
+        try FileManager.default.createDirectory(atPath: layout.logDirectory, withIntermediateDirectories: true)
+        var plan = try AppliancePlan.make(spec, hosts: hosts, stateDirectory: layout.root, namespacePrefix: namespacePrefix)
+        if hosts == .podman {
+            let prefix = containerPrefix + spec.name + "-"
+            try (prefix + "\n").write(toFile: layout.containerPrefixFile, atomically: true, encoding: .utf8)
+            podman.removeContainers(prefix: prefix, log: layout.logFile("podman"))
+            plan.containerPrefix = prefix
+            plan.image = try podman.ensureImage(repository: imageRepository, shoal: shoal, log: layout.logFile("image"))
+        }
+        let topology = NetnsTopology(plan: plan)
+        if let topology {
+            try (topology.prefix + "\n").write(toFile: layout.namespacePrefixFile, atomically: true, encoding: .utf8)
+            netns.remove(prefix: topology.prefix, log: layout.logFile("netns"))
+            try netns.create(topology, log: layout.logFile("netns"))
+        }
+        do {
+            plan = try plan.resolvingFreePorts { try AdminProbe.freePort(on: $0, namespace: topology?.namespace(holding: $0)) }
+            try checkPrograms(plan)
+            try await ApplianceSetup(spec: spec, plan: plan).prepare()
+            try FileManager.default.copyItem(atPath: spec.file, toPath: layout.specFile)
+            try plan.write(layout)
+        } catch {
+            removeNamespaces()
+            throw error
+        }
         let pid = try ChildProcess.spawn([shoal, "supervise", "--state", layout.root], logFile: layout.logFile("supervisor"), newSession: true)
         let deadline = Date().addingTimeInterval(10)
         while supervisorPid == nil {
@@ -98,6 +125,34 @@ public struct ApplianceControl: Sendable {
         if wait { try await waitHealthy(timeout: timeout) }
         return plan
     }
+
+    /// The namespace prefix a netns `up` recorded, nil when there is none.
+    public var recordedNamespacePrefix: String? {
+        let text = (try? String(contentsOfFile: layout.namespacePrefixFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text?.isEmpty == false ? text : nil
+    }
+
+    /// The container prefix a podman `up` recorded, nil when there is none.
+    public var recordedContainerPrefix: String? {
+        let text = (try? String(contentsOfFile: layout.containerPrefixFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text?.isEmpty == false ? text : nil
+    }
+
+    /// The cluster's containers still present (podman host).
+    public var leftoverContainers: [String] { recordedContainerPrefix.map { PodmanHost().containers(prefix: $0) } ?? [] }
+
+    /// The cluster's namespaces still present (netns host).
+    public var leftoverNamespaces: [String] { recordedNamespacePrefix.map { NetnsHost.namespaces(prefix: $0) } ?? [] }
+
+    /// Removes every namespace of the recorded prefix (processes in them must be gone first).
+    func removeNamespaces() {
+        guard let prefix = recordedNamespacePrefix else { return }
+        try? FileManager.default.createDirectory(atPath: layout.logDirectory, withIntermediateDirectories: true)
+        NetnsHost().remove(prefix: prefix, log: layout.logFile("netns"))
+    }
+
+    /// Where probes of `plan`'s addresses are made from: the client namespace on the netns host.
+    func probeNamespace(_ plan: AppliancePlan) -> String? { NetnsTopology(plan: plan)?.client }
 
     /// Fails before anything starts when a program a node needs is missing.
     func checkPrograms(_ plan: AppliancePlan) throws {
@@ -140,12 +195,12 @@ public struct ApplianceControl: Sendable {
         var view: ApplianceStatus.DirectorView?
         let director = plan.director
         if supervisor != nil, let port = director.port("admin"),
-           let json = try? AdminProbe.json(host: director.address, port: port, path: "/api/services") {
+           let json = try? AdminProbe.json(host: director.address, port: port, path: "/api/services", namespace: probeNamespace(plan)) {
             view = ApplianceStatus.DirectorView(json: json)
         }
         return ApplianceStatus.make(plan: plan, state: ApplianceState.read(layout), supervisorRunning: supervisor != nil, director: view) { node in
             guard let port = node.listeners.first?.port else { return false }
-            return AdminProbe.canConnect(node.address, port)
+            return AdminProbe.canConnect(node.address, port, namespace: probeNamespace(plan))
         }
     }
 
@@ -165,6 +220,11 @@ public struct ApplianceControl: Sendable {
         let leaving = current.nodes.filter { old in old.pool != nil && next.node(old.name) == nil }
         let joining = next.nodes.filter { new in new.pool != nil && current.node(new.name) == nil }
         if !leaving.isEmpty { try await drain(leaving, plan: current, timeout: drainTimeout) }
+        let topology = NetnsTopology(plan: next)
+        if let topology {
+            let joiningNamespaces = Set(joining.map { topology.namespace(of: $0.name) })
+            try NetnsHost().add(topology.hosts.filter { joiningNamespaces.contains($0.namespace) }, to: topology, log: layout.logFile("netns"))
+        }
         let setup = ApplianceSetup(spec: spec, plan: next)
         try setup.writeConfigs(for: joining + [next.director])
         try next.write(layout)
@@ -179,6 +239,7 @@ public struct ApplianceControl: Sendable {
                 try await Task.sleep(for: .milliseconds(50))
             }
             try await waitHealthy(timeout: timeout)
+            if let topology { NetnsHost().remove(leaving.map { topology.namespace(of: $0.name) }, log: layout.logFile("netns")) }
         }
         return next
     }
@@ -191,7 +252,7 @@ public struct ApplianceControl: Sendable {
         for service in plan.services {
             for node in nodes where node.pool == service.pool {
                 let path = "/api/services/tcp-\(service.address)-\(service.port)/servers/\(node.address)-\(service.nodePort)/drain"
-                let (status, body) = try AdminProbe.request("POST", host: director.address, port: port, path: path)
+                let (status, body) = try AdminProbe.request("POST", host: director.address, port: port, path: path, namespace: probeNamespace(plan))
                 guard status == 200 || status == 404 else {
                     throw Failure("draining \(node.name) in \(service.name): HTTP \(status) \(String(decoding: body.prefix(200), as: UTF8.self))")
                 }
@@ -199,7 +260,8 @@ public struct ApplianceControl: Sendable {
         }
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            let view = ApplianceStatus.DirectorView(json: try AdminProbe.json(host: director.address, port: port, path: "/api/services"))
+            let view = ApplianceStatus.DirectorView(json: try AdminProbe.json(host: director.address, port: port, path: "/api/services",
+                                                                              namespace: probeNamespace(plan)))
             let active = view.servers.values.flatMap { $0 }.filter { entry in
                 addresses.contains(String(entry.key[..<(entry.key.lastIndex(of: ":") ?? entry.key.endIndex)])) && entry.value.active > 0
             }
@@ -211,7 +273,8 @@ public struct ApplianceControl: Sendable {
     // MARK: down
 
     /// Stops the supervisor (which stops every node), then any process of this appliance left over (a supervisor
-    /// that was killed leaves its nodes running); removes the state directory unless `keep`. Returns what was stopped.
+    /// that was killed leaves its nodes running), then the cluster's network namespaces (netns host); removes the
+    /// state directory unless `keep`. Returns what was stopped.
     @discardableResult
     public func down(keep: Bool = false) async throws -> [Int32] {
         var stopped: [Int32] = []
@@ -227,8 +290,18 @@ public struct ApplianceControl: Sendable {
         stopped += leftovers
         let remaining = leftoverProcesses
         guard remaining.isEmpty else { throw Failure("processes still running after down: \(remaining)") }
+        if let prefix = recordedContainerPrefix {
+            PodmanHost().removeContainers(prefix: prefix, log: layout.logFile("podman"))
+            let containers = leftoverContainers
+            guard containers.isEmpty else { throw Failure("containers still there after down: \(containers.joined(separator: ", "))") }
+        }
+        removeNamespaces()
+        let namespaces = leftoverNamespaces
+        guard namespaces.isEmpty else { throw Failure("network namespaces still there after down: \(namespaces.joined(separator: ", "))") }
         if keep {
-            for file in [layout.planFile, layout.stateFile, layout.supervisorPidFile] { try? FileManager.default.removeItem(atPath: file) }
+            for file in [layout.planFile, layout.stateFile, layout.supervisorPidFile, layout.namespacePrefixFile, layout.containerPrefixFile] {
+                try? FileManager.default.removeItem(atPath: file)
+            }
         } else {
             try? FileManager.default.removeItem(atPath: layout.root)
         }

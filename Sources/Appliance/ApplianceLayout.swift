@@ -14,6 +14,10 @@ public struct ApplianceLayout: Sendable, Hashable {
     public var specFile: String { root + "/spec.yaml" }
     /// What the supervisor last wrote about each node (JSON).
     public var stateFile: String { root + "/state.json" }
+    /// The netns host's namespace prefix, written before the first namespace is made (read by `down` and `up`).
+    public var namespacePrefixFile: String { root + "/netns-prefix" }
+    /// The podman host's container prefix, written before the first container starts (read by `down` and `up`).
+    public var containerPrefixFile: String { root + "/podman-prefix" }
     /// The supervisor's pid.
     public var supervisorPidFile: String { root + "/supervisor.pid" }
     public var logDirectory: String { root + "/logs" }

@@ -81,16 +81,26 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
     public var origin: String?
     public var nodes: [PlannedNode]
     public var services: [PlannedService]
+    /// The netns and podman hosts: every namespace of the cluster starts with this (nil on the loopback host).
+    public var namespacePrefix: String? = nil
+    /// The podman host: every container of the cluster starts with this.
+    public var containerPrefix: String? = nil
+    /// The podman host: the node image.
+    public var image: String? = nil
 
     /// The first host number of pool number `index` (its nodes are the next `maximumReplicas` addresses).
     public static func poolBase(_ index: Int) -> Int { 10 + 40 * index }
 
     /// Plans `spec` on `hosts`; `replicas` overrides pools' replica counts (`shoal scale`).
+    /// On the netns and podman hosts a loopback network is moved to 10.0.0.0/8 (`ApplianceNetwork.namespaced`), and the
+    /// cluster's namespaces are named `namespacePrefix` + the appliance's name + `-` + the node's name.
     public static func make(_ spec: ApplianceSpec, hosts: HostKind, stateDirectory: String,
-                            replicas: [String: Int] = [:]) throws(AppliancePlanError) -> AppliancePlan {
+                            replicas: [String: Int] = [:], namespacePrefix: String = "shoal-") throws(AppliancePlanError) -> AppliancePlan {
         if hosts == .loopback, !spec.network.isLoopback {
             throw AppliancePlanError("\(spec.file): network: \(spec.network) is not in 127.0.0.0/8, which the loopback host needs")
         }
+        var spec = spec
+        if hosts != .loopback { spec.network = spec.network.namespaced }
         for (pool, count) in replicas {
             guard spec.pool(pool) != nil else {
                 throw AppliancePlanError("no pool named '\(pool)' (pools: \(spec.pools.map(\.name).joined(separator: ", ")))")
@@ -136,7 +146,8 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
         return AppliancePlan(name: spec.name, specFile: spec.file, hosts: hosts, network: spec.network.description, domain: spec.domain,
                              directoryKind: spec.directory.kind, stateDirectory: stateDirectory,
                              storeRoot: spec.storeRoot ?? layout.defaultStoreRoot, docroot: spec.docroot ?? layout.defaultDocroot,
-                             origin: origin, nodes: nodes, services: services)
+                             origin: origin, nodes: nodes, services: services,
+                             namespacePrefix: hosts == .loopback ? nil : namespacePrefix + spec.name + "-")
     }
 
     /// What a node of `role` listens on.

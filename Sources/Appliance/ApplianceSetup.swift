@@ -91,16 +91,7 @@ public struct ApplianceSetup: Sendable {
         try? files.removeItem(atPath: layout.ldapDirectory)
         try files.createDirectory(atPath: layout.ldapDirectory, withIntermediateDirectories: true)
         let reader = Self.randomSecret()
-        var database = SlapdDatabase(directory: layout.ldapDirectory, baseDN: ApplianceDirectoryTier.baseDN(plan.domain),
-                                     peopleDN: ApplianceDirectoryTier.peopleDN(plan.domain), adminDN: ApplianceDirectoryTier.adminDN(plan.domain),
-                                     adminPassword: Self.randomSecret(), readerDN: ApplianceDirectoryTier.readerDN(plan.domain),
-                                     readerPassword: reader)
-        database.caFile = nil
-        let users = spec.directory.users.map { user in
-            let domain = user.addresses.first.map { String($0[$0.index(after: $0.lastIndex(of: "@")!)...]) } ?? plan.domain
-            return SlapdUser(login: user.login, password: PasswordHash.make(user.password, scheme: .ssha512), mail: user.addresses.first,
-                             aliases: Array(user.addresses.dropFirst()), mailbox: "\(plan.storeRoot)/\(domain)/\(user.login.lowercased())")
-        }
+        let (database, users) = Self.slapd(spec: spec, plan: plan, reader: reader)
         try database.write(users: users)
         files.createFile(atPath: layout.ldapReaderSecret, contents: Data((reader + "\n").utf8), attributes: [.posixPermissions: 0o600])
         chmod(database.configFile, 0o600)
@@ -126,6 +117,23 @@ public struct ApplianceSetup: Sendable {
             try "<!doctype html>\n<title>\(plan.name)</title>\n<h1>\(plan.name)</h1>\n<p>Served by a Shoal web node from the shared document root.</p>\n"
                 .write(toFile: index, atomically: true, encoding: .utf8)
         }
+    }
+
+    /// The directory tier's slapd database (under the plan's state directory) and the spec's users in it: passwords
+    /// SSHA512, mailboxes in the shared store. `seedSlapd` writes it; the Kubernetes and compose renderers ship it.
+    static func slapd(spec: ApplianceSpec, plan: AppliancePlan, reader: String) -> (SlapdDatabase, [SlapdUser]) {
+        let layout = ApplianceLayout(root: plan.stateDirectory)
+        var database = SlapdDatabase(directory: layout.ldapDirectory, baseDN: ApplianceDirectoryTier.baseDN(plan.domain),
+                                     peopleDN: ApplianceDirectoryTier.peopleDN(plan.domain), adminDN: ApplianceDirectoryTier.adminDN(plan.domain),
+                                     adminPassword: randomSecret(), readerDN: ApplianceDirectoryTier.readerDN(plan.domain),
+                                     readerPassword: reader)
+        database.caFile = nil
+        let users = spec.directory.users.map { user in
+            let domain = user.addresses.first.map { String($0[$0.index(after: $0.lastIndex(of: "@")!)...]) } ?? plan.domain
+            return SlapdUser(login: user.login, password: PasswordHash.make(user.password, scheme: .ssha512), mail: user.addresses.first,
+                             aliases: Array(user.addresses.dropFirst()), mailbox: "\(plan.storeRoot)/\(domain)/\(user.login.lowercased())")
+        }
+        return (database, users)
     }
 
     static func randomSecret() -> String {

@@ -44,6 +44,10 @@ public struct ApplianceNetwork: Sendable, Hashable, Codable, CustomStringConvert
     /// Whether every address is on the loopback interface (127.0.0.0/8).
     public var isLoopback: Bool { base >> 24 == 127 }
 
+    /// Where the netns host puts it: a loopback 127.A.B.0/24 becomes 10.A.B.0/24 (each cluster's namespaces are a
+    /// segment of their own, so no other host sees it); any other network stays.
+    public var namespaced: ApplianceNetwork { isLoopback ? ApplianceNetwork(base: 0x0A00_0000 | (base & 0x00FF_FF00)) : self }
+
     public var description: String { "\(IPAddress.v4(base))/24" }
 }
 

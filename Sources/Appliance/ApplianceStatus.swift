@@ -46,6 +46,8 @@ public struct ApplianceStatus: Sendable, Hashable, Codable {
     public var healthy: Bool
     public var services: [Service]
     public var nodes: [Node]
+    /// The netns host: the namespace clients reach the VIPs from (`ip netns exec NAME ...`).
+    public var clientNamespace: String? = nil
 
     /// Director servers by endpoint (`address:port`) and service key, from `GET /api/services`.
     public struct DirectorView: Sendable, Hashable {
@@ -122,12 +124,13 @@ public struct ApplianceStatus: Sendable, Hashable, Codable {
         return ApplianceStatus(name: plan.name, hosts: plan.hosts, stateDirectory: plan.stateDirectory,
                                supervisor: Supervisor(pid: state?.supervisorPid, running: supervisorRunning),
                                admin: directorNode.endpoint("admin") ?? directorNode.address, healthy: supervisorRunning && nodes.allSatisfy(\.healthy),
-                               services: services, nodes: nodes)
+                               services: services, nodes: nodes, clientNamespace: NetnsTopology(plan: plan)?.client)
     }
 
     /// The table `shoal status` prints.
     public var text: String {
         var lines = ["\(name) on \(hosts.rawValue): \(healthy ? "healthy" : "NOT healthy"), supervisor \(supervisor.running ? "pid \(supervisor.pid.map(String.init) ?? "?")" : "not running"), admin http://\(admin)/"]
+        if let clientNamespace { lines.append("clients: ip netns exec \(clientNamespace) ...") }
         lines.append("")
         lines.append("virtual services:")
         for service in services {

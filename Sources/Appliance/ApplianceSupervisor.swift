@@ -6,7 +6,9 @@ import Glibc
 nonisolated(unsafe) private var terminateRequested: sig_atomic_t = 0
 nonisolated(unsafe) private var reloadRequested: sig_atomic_t = 0
 
-/// The loopback host's supervisor (`shoal up` starts it detached): runs every node of `plan.json` as a child,
+/// An appliance's supervisor (`shoal up` starts it detached): runs every node of `plan.json` as a child (on the
+/// netns host inside the node's namespace by `ip netns exec`, on the podman host as `podman run` of a container
+/// joined to it),
 /// restarts crashed ones with backoff, follows `scale` (SIGHUP: re-read the plan), writes `state.json`, and on
 /// SIGTERM stops the director, then the pools, then the shared tier.
 public final class ApplianceSupervisor {
@@ -86,7 +88,12 @@ public final class ApplianceSupervisor {
         var changed = false
         for node in plan.nodes where nodes[node.name]?.isDue(at: now) == true {
             changed = true
-            let arguments = launcher.arguments(node, layout: layout)
+            var arguments = launcher.arguments(node, layout: layout)
+            if let containers = PodmanContainers(plan: plan) {
+                arguments = containers.run(node.name, kind: node.kind, arguments, podman: launcher.podman, shoalOnHost: launcher.shoal)
+            } else if let topology = NetnsTopology(plan: plan) {
+                arguments = topology.wrap(node.name, arguments, ip: launcher.ip)
+            }
             do {
                 let pid = try ChildProcess.spawn(arguments, logFile: layout.logFile(node.name))
                 nodes[node.name]?.started(pid: pid, at: now)

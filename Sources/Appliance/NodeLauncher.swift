@@ -3,10 +3,16 @@ public struct NodeLauncher: Sendable, Hashable {
     /// The shoal executable (the supervisor's own).
     public var shoal: String
     public var slapd: String
+    /// iproute2's `ip`, which starts nodes inside their namespaces on the netns host.
+    public var ip: String
+    /// podman, which runs nodes in containers on the podman host.
+    public var podman: String
 
-    public init(shoal: String, slapd: String = "/usr/sbin/slapd") {
+    public init(shoal: String, slapd: String = "/usr/sbin/slapd", ip: String = "/usr/sbin/ip", podman: String = "/usr/bin/podman") {
         self.shoal = shoal
         self.slapd = slapd
+        self.ip = ip
+        self.podman = podman
     }
 
     /// The program and arguments of `node`.

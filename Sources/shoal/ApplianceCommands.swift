@@ -69,8 +69,17 @@ extension Shoal {
         @Argument(help: "The appliance spec (YAML), e.g. Appliances/mail-cluster.yaml.")
         var spec: String
 
-        @Option(name: .long, help: "Where the nodes run: loopback (default; netns and podman are planned, not built).", transform: parseHostKind)
+        @Option(name: .long, help: "Where the nodes run: loopback (default), netns (root: a network namespace per node on a bridge) or podman (root: a container per node in those namespaces).", transform: parseHostKind)
         var hosts: HostKind = .loopback
+
+        @Option(name: .long, help: ArgumentHelp("netns: the cluster's namespaces are PREFIX + the appliance's name + '-' + the node.", valueName: "prefix"))
+        var netnsPrefix = "shoal-"
+
+        @Option(name: .long, help: ArgumentHelp("podman: the cluster's containers are PREFIX + the appliance's name + '-' + the node.", valueName: "prefix"))
+        var containerPrefix = "shoal-"
+
+        @Option(name: .long, help: ArgumentHelp("podman: the node image's repository (tagged by the binary's content hash; built when missing).", valueName: "name"))
+        var image = "localhost/shoal-node"
 
         @Flag(name: .long, help: "Return once every node is healthy by the director's checks.")
         var wait = false
@@ -86,11 +95,14 @@ extension Shoal {
                 let started = Date()
                 let parsed = try ApplianceSpec.load(path: spec)
                 let control = ApplianceControl(layout: try ApplianceControl.locate(name: parsed.name, state: state), shoal: shoalExecutable())
-                let plan = try await control.up(parsed, hosts: hosts, wait: wait, timeout: timeout)
+                let plan = try await control.up(parsed, hosts: hosts, wait: wait, timeout: timeout, namespacePrefix: netnsPrefix,
+                                                containerPrefix: containerPrefix, imageRepository: image)
                 let elapsed = Date().timeIntervalSince(started)
                 print("\(plan.name) is up\(wait ? String(format: " and healthy in %.2f s", elapsed) : "") (state \(plan.stateDirectory))")
                 for service in plan.services { print("  \(service.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(service.endpoint)") }
                 if let admin = plan.director.endpoint("admin") { print("  \("admin".padding(toLength: 12, withPad: " ", startingAt: 0)) http://\(admin)/") }
+                if let topology = NetnsTopology(plan: plan) { print("  clients      ip netns exec \(topology.client) ...") }
+                if let image = plan.image { print("  image        \(image)") }
             }
         }
     }

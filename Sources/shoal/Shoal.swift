@@ -7,6 +7,7 @@ struct Shoal: AsyncParsableCommand {
         commandName: "shoal",
         abstract: "Scalable network services in the Linux Virtual Server style.",
         subcommands: [IPVSAdm.self, Simulate.self, Users.self, MailNodeCommand.self, DirectorCommand.self, RealServerSetupCommand.self, WebNodeCommand.self, CacheNodeCommand.self,
-                      PlanCommand.self, UpCommand.self, DownCommand.self, StatusCommand.self, ScaleCommand.self, LogsCommand.self, SuperviseCommand.self]
+                      PlanCommand.self, UpCommand.self, DownCommand.self, StatusCommand.self, ScaleCommand.self, LogsCommand.self, SuperviseCommand.self,
+                      RenderCommand.self]
     )
 }

@@ -174,22 +174,33 @@ import Testing
         #expect(Self.processes(mentioning: work.state).isEmpty)
     }
 
-    @Test func aCacheApplianceSaysTheCacheNodeIsMissing() async throws {
+    @Test func theCacheFarmComesUpAndServesTheOriginThroughTheVIP() async throws {
+        let curl = try requiredTool("curl", package: "curl")
         let work = try Self.workspace("cache-farm.yaml", network: "127.0.192.0/24")
         defer {
             _ = try? ShoalBinary.run(["down", "--state", work.state])
             try? FileManager.default.removeItem(atPath: work.directory)
         }
-        let help = try await Self.shoal(["cache-node", "--help"])
         let plan = try await Self.shoal(["plan", work.spec, "--state", work.state]).succeeded()
         #expect(plan.stdout.contains("cache-3"))
         #expect(plan.stdout.contains("origin"))
-        if help.status != 0 {
-            let up = try await Self.shoal(["up", work.spec, "--state", work.state])
-            #expect(up.status == 2)
-            #expect(up.stderr.contains("cache node not built yet"), "\(up)")
-            #expect(Self.processes(mentioning: work.state).isEmpty)
+        let up = try await Self.shoal(["up", work.spec, "--wait", "--state", work.state, "--timeout", "90"]).succeeded()
+        #expect(up.stdout.contains("cache-farm is up and healthy"), "\(up)")
+        let status = try await Self.status(work.state)
+        #expect(status["healthy"] as? Bool == true)
+        #expect((status["nodes"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted()
+                == ["cache-1", "cache-2", "cache-3", "director", "origin"])
+        let cacheServers = (status["services"] as? [[String: Any]])?.first?["servers"] as? [[String: Any]]
+        #expect(cacheServers?.map { $0["state"] as? String } == ["UP", "UP", "UP"])
+        // The origin's index page (the shared document root's) through the cache VIP, twice: the second from a cache.
+        for _ in 0..<2 {
+            let page = try await TestProcess.run(curl, ["-sS", "-i", "--noproxy", "*", "--max-time", "30", "http://127.0.192.1:3128/index.html"],
+                                                 timeout: 60).succeeded()
+            #expect(page.stdout.hasPrefix("HTTP/1.1 200"), "\(page.stdout.prefix(300))")
+            #expect(page.stdout.contains("<h1>cache-farm</h1>"))
         }
+        try await Self.shoal(["down", "--state", work.state]).succeeded()
+        #expect(Self.processes(mentioning: work.state).isEmpty, "\(Self.processes(mentioning: work.state))")
     }
 
     @Test func aBadSpecNamesFileLineAndField() async throws {

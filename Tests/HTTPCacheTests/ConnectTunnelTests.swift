@@ -44,7 +44,7 @@ import Testing
         let log = try String(contentsOfFile: origin.file("access.log"), encoding: .utf8)
         #expect(log.split(separator: "\n").filter { $0.contains("GET /hello.txt") }.count == 3)
         #expect((try await cache.metric("shoal_cache_tunnels_total") ?? 0) >= 2)
-        #expect(try await CacheNodeTests.eventually { cache.accessLog.contains("TCP_TUNNEL/200") })
+        #expect(try await eventually { cache.accessLog.contains("TCP_TUNNEL/200") })
         await cache.stop()
     }
 

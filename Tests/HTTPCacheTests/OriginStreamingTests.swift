@@ -7,14 +7,6 @@ import Testing
 /// origin closed while idle replaced), and a fill streamed to a coalesced waiter while it is still arriving.
 @Suite(.serialized) struct OriginStreamingTests {
     /// Polls `condition` (without blocking a pool thread) for up to 60 s: a bound on a real peer, not a timing claim.
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<600 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
-    }
-
     @Test func originConnectionsAreKeptAliveAndReused() async throws {
         let origin = try await OriginFixture(host: "127.0.185.11")
         defer { origin.stop() }
@@ -37,7 +29,7 @@ import Testing
         #expect(try await Curl.get(cache.proxy + "/shortkeep.txt").body == "contents of shortkeep.txt\n")
         // nginx closes the kept-alive connection after 1 s idle; the pool drops it when it sees the close.
         #expect(client.connectionsOpened == 1)
-        #expect(try await Self.eventually { client.idleConnections == 0 })
+        #expect(try await eventually { client.idleConnections == 0 })
         #expect(try await Curl.get(cache.proxy + "/shortkeep.txt").body == "contents of shortkeep.txt\n")
         #expect(origin.fetches("/shortkeep.txt").count == 2)
         #expect(client.connectionsOpened == 2)
@@ -52,7 +44,7 @@ import Testing
         // The first client starts the fill: 100 KiB trickling in at 5 KiB/s (20 s at least, whatever the load).
         let first = try TestProcess(curl, ["-sS", "--max-time", "120", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
                                            cache.proxy + "/trickle.bin"])
-        #expect(try await Self.eventually { try await cache.metric("shoal_cache_misses_total") == 1 })
+        #expect(try await eventually { try await cache.metric("shoal_cache_misses_total") == 1 })
         try await Task.sleep(for: .seconds(1))
         // A second client joins while the body is arriving; it gets the head and the bytes so far at once.
         let joined = try await Curl.run(["--max-time", "3", "-o", "/dev/null", "-D", "-", "-w", "\nreceived %{size_download}",

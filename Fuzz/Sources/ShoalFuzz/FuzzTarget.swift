@@ -26,6 +26,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case vrrp = "vrrp"
     case ipvsSync = "ipvs-sync"
     case webmailMultipart = "webmail-multipart"
+    case adminAnswer = "admin-answer"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -63,6 +64,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .vrrp: VRRPTarget.run(bytes)
         case .ipvsSync: IPVSSyncTarget.run(bytes)
         case .webmailMultipart: WebmailMultipartTarget.run(bytes)
+        case .adminAnswer: AdminAnswerTarget.run(bytes)
         }
     }
 }

@@ -99,7 +99,10 @@ final class MailTestbed: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let state = maildir.reloaded()
-            if state.messageFiles.count >= count { return state }
+            // A delivery is whole once its UID is recorded too (its file shows up in new/ a moment before): a
+            // snapshot taken between the two would report a Maildir that no reader under the lock ever sees.
+            let recorded = ((try? state.uidlist) ?? nil)?.records.count ?? 0
+            if state.messageFiles.count >= count && (recorded >= count || Date() >= deadline) { return state }
             guard Date() < deadline else {
                 throw HarnessError("\(maildir.path) holds \(state.messageFiles.count) messages after \(timeout) s, "
                     + "expected \(count)")
