@@ -22,12 +22,14 @@ final class TCPProxyFrontend: ChannelDuplexHandler {
         case closed
     }
 
-    private let service: VirtualServiceKey
-    private let virtual: Endpoint
-    private let scheduler: any ConnectionScheduler
-    private let settings: ProxySettings
-    private let logger: Logger
-    private let connector: BackendConnector
+    /// What every connection of the listener shares (one reference per connection instead of copies).
+    private let shared: TCPProxyService
+    private var service: VirtualServiceKey { shared.service }
+    private var virtual: Endpoint { shared.virtual }
+    private var scheduler: any ConnectionScheduler { shared.scheduler }
+    private var settings: ProxySettings { shared.settings }
+    private var logger: Logger { shared.logger }
+    private var connector: BackendConnector { shared.connector }
     private var state = State.awaitingClient
     private var client: Endpoint?
     private var buffered: [ByteBuffer] = []
@@ -41,15 +43,15 @@ final class TCPProxyFrontend: ChannelDuplexHandler {
     /// The client side of the splice, once the server is connected.
     private var glue: TCPProxyGlue?
 
-    init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings, logger: Logger,
-         connector: BackendConnector = .sockets) {
-        self.connector = connector
-        self.service = service
-        self.virtual = virtual
-        self.scheduler = scheduler
-        self.settings = settings
-        self.logger = logger
-        self.meter = TrafficMeter(scheduler: scheduler)
+    init(shared: TCPProxyService) {
+        self.shared = shared
+        self.meter = TrafficMeter(scheduler: shared.scheduler)
+    }
+
+    convenience init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings,
+                     logger: Logger, connector: BackendConnector = .sockets) {
+        self.init(shared: TCPProxyService(service: service, virtual: virtual, scheduler: scheduler, settings: settings, logger: logger,
+                                          connector: connector))
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -219,6 +221,27 @@ final class TCPProxyFrontend: ChannelDuplexHandler {
             readPending = false
             clientGlue.read(context: context)
         }
+    }
+}
+
+/// What the connections of one TCP proxy listener share: the service, its settings (a new one when they change)
+/// and where to schedule and connect.
+final class TCPProxyService: Sendable {
+    let service: VirtualServiceKey
+    let virtual: Endpoint
+    let scheduler: any ConnectionScheduler
+    let settings: ProxySettings
+    let logger: Logger
+    let connector: BackendConnector
+
+    init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings, logger: Logger,
+         connector: BackendConnector = .sockets) {
+        self.service = service
+        self.virtual = virtual
+        self.scheduler = scheduler
+        self.settings = settings
+        self.logger = logger
+        self.connector = connector
     }
 }
 

@@ -25,6 +25,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case httpServer = "http-server"
     case vrrp = "vrrp"
     case ipvsSync = "ipvs-sync"
+    case smtpDataSpans = "smtp-data-spans"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -61,6 +62,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .httpServer: HTTPServerTarget.run(bytes)
         case .vrrp: VRRPTarget.run(bytes)
         case .ipvsSync: IPVSSyncTarget.run(bytes)
+        case .smtpDataSpans: SMTPDataSpanTarget.run(bytes)
         }
     }
 }
