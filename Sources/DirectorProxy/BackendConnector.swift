@@ -36,7 +36,7 @@ public struct BackendConnector: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if options.allowRemoteHalfClosure {
-                        try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+                        try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                     }
                     try initialize(channel)
                 }

@@ -139,7 +139,7 @@ final class TCPProxyGlue: ChannelDuplexHandler {
     /// flush (the usual case), else after an empty write queued behind them completes (writes complete in order).
     private func closeAfterPendingWrites(_ context: ChannelHandlerContext) {
         context.flush()
-        if let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered == 0 {
+        if let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes), buffered == 0 {
             context.close(promise: nil)
             return
         }

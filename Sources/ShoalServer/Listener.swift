@@ -71,7 +71,7 @@ public final class Listener: Sendable {
             }
             return channel.eventLoop.makeCompletedFuture {
                 if allowRemoteHalfClosure {
-                    try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+                    try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                 }
                 if let implicitTLS {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: implicitTLS.context))

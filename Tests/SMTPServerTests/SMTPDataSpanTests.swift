@@ -93,6 +93,7 @@ import Testing
             case 6 where rng.next() % 4 == 0: line += [UInt8](repeating: 0x79, count: Self.limit)  // over-long
             default: break
             }
+            if line == [0x2E] { line = [0x2E, 0x2E] }  // a client stuffs a lone dot: it is not the end here
             body += line + [0x0D, 0x0A]
         }
         return body
