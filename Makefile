@@ -66,6 +66,7 @@ bench: check-swift
 	scripts/profile-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 20
 	scripts/bench-appliance.sh "$$(swift build -c release --show-bin-path)/shoal" 3
 	scripts/bench-failover.sh "$$(swift build -c release --show-bin-path)/shoal"
+	scripts/profile-director.sh "$$(swift build -c release --show-bin-path)/shoal" 5 15
 
 ## make stress: fault and abuse scenarios on loopback (not part of make test); STRESS_SECONDS scales the run
 ## (default 300 s of load, about 5-6 minutes in all), STRESS_BIN= runs them against another shoal binary.

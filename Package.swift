@@ -309,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "DirectorProxyTests",
             dependencies: [
-                "DirectorProxy", "Director", "ShoalCore", "ShoalTestFixtures",
+                "DirectorProxy", "Director", "ShoalCore", "ShoalServer", "ShoalTestFixtures",
                 .product(name: "NIOTestUtils", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -85,7 +85,7 @@ haproxy_port="$(free_port "$haproxy_ip")"
 cat > "$work/haproxy.cfg" <<CFG
 global
     nbthread $proxy_threads
-    maxconn 8000
+    maxconn $(( idle > 7900 ? idle + 100 : 8000 ))
     log stdout format raw local0 err
 defaults
     mode tcp

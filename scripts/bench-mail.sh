@@ -3,12 +3,14 @@
 # delivering to Maildir on this machine, both loaded by Postfix's smtp-source over loopback.
 #
 # Usage: scripts/bench-mail.sh SHOAL_BINARY [MESSAGES] [SESSIONS]
+# Environment: BENCH_HOST (127.0.0.1: the loopback address both servers listen on).
 # Prints a Markdown table (sizes 1 KiB and 100 KiB) with the ratio Shoal/Postfix.
 set -euo pipefail
 [ -n "${BENCH_TRACE:-}" ] && set -x
 shoal="$1"
 messages="${2:-2000}"
 sessions="${3:-10}"
+host="${BENCH_HOST:-127.0.0.1}"
 work="$(mktemp -d /tmp/shoal-bench-mail.XXXXXX)"
 chmod 755 "$work"
 pf="$work/postfix"
@@ -19,10 +21,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+free_port() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1]); s.close()' "$host"; }
 count_files() { { find "$1" -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2>/dev/null || true; } | wc -l; }
 now() { date +%s.%N; }
-wait_for_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_for_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # --- Shoal: one node, SQLite directory, fsync on ---
 shoal_port="$(free_port)"
@@ -31,7 +33,7 @@ cat > "$work/node.yaml" <<YAML
 hostname: bench-node
 directory: sqlite:$work/users.db
 store: { root: $work/shoal-mail, fsync: true }
-smtp: { listen: 127.0.0.1:$shoal_port }
+smtp: { listen: $host:$shoal_port }
 local_domains: [bench.test]
 limits: { message_size: 10485760, recipients: 100 }
 YAML
@@ -53,7 +55,7 @@ maillog_file = $pf/maillog
 maillog_file_prefixes = /tmp, /var
 myhostname = bench-postfix
 mydestination =
-inet_interfaces = 127.0.0.1
+inet_interfaces = $([ "$host" = 127.0.0.1 ] && echo 127.0.0.1 || echo all)
 mynetworks = 127.0.0.0/8
 smtputf8_enable = no
 biff = no
@@ -65,7 +67,7 @@ virtual_gid_maps = static:65534
 virtual_destination_concurrency_limit = $sessions
 message_size_limit = 10485760
 CF
-sed -e "s/^smtp      inet  n       -       y/127.0.0.1:$pf_port inet n - n/" \
+sed -e "s/^smtp      inet  n       -       y/$host:$pf_port inet n - n/" \
     -e 's/^\([a-z]*  *unix  *[-n]  *[-n]  *\)y/\1n/' /etc/postfix/master.cf > "$pf/config/master.cf"
 postfix -c "$pf/config" check >/dev/null 2>&1 || true  # creates the queue with the right owners
 postfix -c "$pf/config" start >/dev/null 2>&1 || { echo "postfix did not start; its log:" >&2; cat "$pf/maillog" >&2; exit 1; }
@@ -77,7 +79,7 @@ run() {  # name port size maildir-root
     before="$(count_files "$root")"
     target=$((before + messages))
     start="$(now)"
-    smtp-source -s "$sessions" -l "$size" -m "$messages" -f sender@bench.test -t bench@bench.test -c "127.0.0.1:$port" >/dev/null
+    smtp-source -s "$sessions" -l "$size" -m "$messages" -f sender@bench.test -t bench@bench.test -c "$host:$port" >/dev/null
     while [ "$(count_files "$root")" -lt "$target" ]; do
         sleep 0.05
         if [ "$(echo "$(now) - $start > 300" | bc)" = 1 ]; then echo "timeout waiting for $name" >&2; return 1; fi

@@ -28,13 +28,19 @@ public struct BackendConnector: Sendable {
         self.connect = connect
     }
 
-    /// TCP sockets (ClientBootstrap; TCP_NODELAY on).
+    /// TCP sockets (ClientBootstrap; TCP_NODELAY on, as ClientBootstrap sets by default). Half-closure is set
+    /// in the initializer, synchronously: each bootstrap option costs a chain of futures per connection.
     public static let sockets = BackendConnector { loop, destination, options, initialize in
         ClientBootstrap(group: loop)
             .connectTimeout(options.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelOption(.allowRemoteHalfClosure, value: options.allowRemoteHalfClosure)
-            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try initialize(channel) } }
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if options.allowRemoteHalfClosure {
+                        try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                    }
+                    try initialize(channel)
+                }
+            }
             .connect(to: destination.socketAddress)
     }
 }

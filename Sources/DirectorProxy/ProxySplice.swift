@@ -14,8 +14,8 @@ public enum ProxySplice {
         watchIdleness(client, meter: meter, timeout: idleTimeout)
         let boundMeter = NIOLoopBound(meter, eventLoop: client.eventLoop)
         client.closeFuture.whenComplete { _ in boundMeter.value.finish() }
-        let clientGlue = TCPProxyGlue(onRead: { meter.inbound($0) })
-        let backendGlue = TCPProxyGlue(onRead: { meter.outbound($0) })
+        let clientGlue = TCPProxyGlue(meter: meter, fromClient: true)
+        let backendGlue = TCPProxyGlue(meter: meter, fromClient: false)
         TCPProxyGlue.pair(clientGlue, backendGlue)
         try backend.pipeline.syncOperations.addHandler(backendGlue)
         try client.pipeline.syncOperations.addHandler(clientGlue)

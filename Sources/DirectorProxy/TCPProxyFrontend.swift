@@ -5,10 +5,12 @@ import NIOPosix
 import ShoalCore
 import ShoalServer
 
-/// The first handler of an accepted client connection: learns the client (from the socket or a PROXY
+/// The one handler of an accepted client connection: learns the client (from the socket or a PROXY
 /// header), asks the Director core for a server, connects (trying the next choice when one refuses),
-/// then splices the two connections with `TCPProxyGlue` and steps aside.
-final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
+/// then splices the two connections: the server side gets a `TCPProxyGlue` handler, and the client side's
+/// glue is embedded here (its events are passed to it), so the client's pipeline never changes.
+/// The connection's idle timer and traffic meter end in `channelInactive` (no close-future callbacks).
+final class TCPProxyFrontend: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -20,12 +22,14 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         case closed
     }
 
-    private let service: VirtualServiceKey
-    private let virtual: Endpoint
-    private let scheduler: any ConnectionScheduler
-    private let settings: ProxySettings
-    private let logger: Logger
-    private let connector: BackendConnector
+    /// What every connection of the listener shares (one reference per connection instead of copies).
+    private let shared: TCPProxyService
+    private var service: VirtualServiceKey { shared.service }
+    private var virtual: Endpoint { shared.virtual }
+    private var scheduler: any ConnectionScheduler { shared.scheduler }
+    private var settings: ProxySettings { shared.settings }
+    private var logger: Logger { shared.logger }
+    private var connector: BackendConnector { shared.connector }
     private var state = State.awaitingClient
     private var client: Endpoint?
     private var buffered: [ByteBuffer] = []
@@ -36,21 +40,26 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     private var clientInputClosed = false
     /// Counts traffic and the time of the last read on either side (the idle timer reads it).
     private let meter: TrafficMeter
+    /// The client side of the splice, once the server is connected.
+    private var glue: TCPProxyGlue?
 
-    init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings, logger: Logger,
-         connector: BackendConnector = .sockets) {
-        self.connector = connector
-        self.service = service
-        self.virtual = virtual
-        self.scheduler = scheduler
-        self.settings = settings
-        self.logger = logger
-        self.meter = TrafficMeter(scheduler: scheduler)
+    init(shared: TCPProxyService) {
+        self.shared = shared
+        self.meter = TrafficMeter(scheduler: shared.scheduler)
+    }
+
+    convenience init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings,
+                     logger: Logger, connector: BackendConnector = .sockets) {
+        self.init(shared: TCPProxyService(service: service, virtual: virtual, scheduler: scheduler, settings: settings, logger: logger,
+                                          connector: connector))
     }
 
     func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
-        watchIdleness(context.channel, meter: meter, timeout: settings.idleTimeout)
+        let channel = context.channel
+        let timer = IdleTimer(eventLoop: context.eventLoop) { channel.close(promise: nil) }
+        meter.idleTimer = timer
+        timer.arm(timeout: settings.idleTimeout)
         guard !settings.acceptProxyProtocol else { return }
         guard let remote = context.channel.remoteAddress.flatMap(Endpoint.init(socketAddress:)) else {
             context.close(promise: nil)
@@ -61,7 +70,9 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let received = event as? ProxyProtocolReceived, case .awaitingClient = state {
+        if let glue {
+            glue.userInboundEventTriggered(context: context, event: event)
+        } else if let received = event as? ProxyProtocolReceived, case .awaitingClient = state {
             client = received.header.source ?? context.channel.remoteAddress.flatMap(Endpoint.init(socketAddress:))
             guard client != nil else {
                 context.close(promise: nil)
@@ -76,13 +87,25 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let glue { return glue.channelRead(context: context, data: data) }
         let buffer = unwrapInboundIn(data)
         meter.touch()
         buffered.append(buffer)
         bufferedBytes += buffer.readableBytes
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let glue { return glue.channelReadComplete(context: context) }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let glue { return glue.channelWritabilityChanged(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func read(context: ChannelHandlerContext) {
+        if let glue { return glue.read(context: context) }
         // Before a server is connected, read only what it takes to learn the client (a PROXY header)
         // and a little early data; the rest waits in the socket.
         if case .awaitingClient = state, settings.acceptProxyProtocol {
@@ -96,10 +119,23 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         state = .closed
-        context.fireChannelInactive()
+        meter.idleTimer?.cancel()
+        meter.idleTimer = nil
+        meter.finish()
+        if let glue {
+            glue.channelInactive(context: context)
+        } else {
+            context.fireChannelInactive()
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        glue?.handlerRemoved(context: context)
+        glue = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let glue { return glue.errorCaught(context: context, error: error) }
         logger.debug("client connection error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
@@ -156,21 +192,19 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         state = .spliced
-        let meter = self.meter
         meter.lease = lease
-        let boundMeter = NIOLoopBound(meter, eventLoop: context.eventLoop)
-        context.channel.closeFuture.whenComplete { _ in boundMeter.value.finish() }
-        let clientGlue = TCPProxyGlue(onRead: { meter.inbound($0) })
-        let backendGlue = TCPProxyGlue(onRead: { meter.outbound($0) })
+        let clientGlue = TCPProxyGlue(meter: meter, fromClient: true)
+        let backendGlue = TCPProxyGlue(meter: meter, fromClient: false)
         TCPProxyGlue.pair(clientGlue, backendGlue)
         do {
             try backend.pipeline.syncOperations.addHandler(backendGlue)
-            try context.pipeline.syncOperations.addHandler(clientGlue, position: .after(self))
         } catch {
             backend.close(promise: nil)
             context.close(promise: nil)
             return
         }
+        clientGlue.attach(context)
+        glue = clientGlue
         if let (version, header) = header {
             var buffer = backend.allocator.buffer(capacity: 64)
             header.encode(version, into: &buffer)
@@ -183,12 +217,31 @@ final class TCPProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         buffered = []
         backend.flush()
         if clientInputClosed { clientGlue.inputWasClosed() }
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        if readPending {
+            readPending = false
+            clientGlue.read(context: context)
+        }
     }
+}
 
-    func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
-        context.leavePipeline(removalToken: removalToken)
-        if readPending { context.read() }
+/// What the connections of one TCP proxy listener share: the service, its settings (a new one when they change)
+/// and where to schedule and connect.
+final class TCPProxyService: Sendable {
+    let service: VirtualServiceKey
+    let virtual: Endpoint
+    let scheduler: any ConnectionScheduler
+    let settings: ProxySettings
+    let logger: Logger
+    let connector: BackendConnector
+
+    init(service: VirtualServiceKey, virtual: Endpoint, scheduler: any ConnectionScheduler, settings: ProxySettings, logger: Logger,
+         connector: BackendConnector = .sockets) {
+        self.service = service
+        self.virtual = virtual
+        self.scheduler = scheduler
+        self.settings = settings
+        self.logger = logger
+        self.connector = connector
     }
 }
 
@@ -204,7 +257,7 @@ func watchIdleness(_ channel: any Channel, meter: TrafficMeter, timeout: TimeAmo
 
 /// Counts a spliced connection's bytes, reports them to the Director core in batches, and remembers
 /// when the connection last carried data.
-final class TrafficMeter {
+final class TrafficMeter: TCPProxyTrafficMeter {
     /// The lease, once a server is connected.
     var lease: ProxyLease?
     private let scheduler: any ConnectionScheduler

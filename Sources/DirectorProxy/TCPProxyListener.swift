@@ -14,6 +14,8 @@ public final class TCPProxyListener: Sendable {
     private let registry: ConnectionRegistry
     private let logger: Logger
     private let currentSettings: NIOLockedValueBox<ProxySettings>
+    /// What new connections share, rebuilt when the settings change.
+    private let currentShared: NIOLockedValueBox<TCPProxyService>
     private let currentHTTP = NIOLockedValueBox<HTTPSwitchingProxy?>(nil)
     private let listener = NIOLockedValueBox<Listener?>(nil)
 
@@ -25,12 +27,18 @@ public final class TCPProxyListener: Sendable {
         self.registry = registry
         self.logger = logger
         self.currentSettings = NIOLockedValueBox(settings)
+        self.currentShared = NIOLockedValueBox(TCPProxyService(service: service, virtual: listen, scheduler: scheduler, settings: settings,
+                                                               logger: logger))
     }
 
     /// The settings new connections get.
     public var settings: ProxySettings {
         get { currentSettings.withLockedValue { $0 } }
-        set { currentSettings.withLockedValue { $0 = newValue } }
+        set {
+            let shared = TCPProxyService(service: service, virtual: listen, scheduler: scheduler, settings: newValue, logger: logger)
+            currentSettings.withLockedValue { $0 = newValue }
+            currentShared.withLockedValue { $0 = shared }
+        }
     }
 
     /// HTTP content switching for new connections, or nil to splice bytes (L4).
@@ -53,12 +61,13 @@ public final class TCPProxyListener: Sendable {
     /// Binds one listening socket per event loop (SO_REUSEPORT: the kernel spreads new connections over
     /// them, and each connection and its server connection stay on the loop that accepted it).
     public func start(group: any EventLoopGroup) async throws {
-        let service = self.service, listen = self.listen, scheduler = self.scheduler
-        let logger = self.logger, currentSettings = self.currentSettings, currentHTTP = self.currentHTTP
+        let service = self.service, listen = self.listen
+        let logger = self.logger, currentShared = self.currentShared, currentHTTP = self.currentHTTP
         let configuration = ListenerConfiguration(address: listen, backlog: 4096, socketPerEventLoop: true,
                                                   allowRemoteHalfClosure: true, maximumConnections: nil)
         let bound = try await Listener.bind(configuration, group: group, registry: registry, logger: logger) { child in
-            let settings = currentSettings.withLockedValue { $0 }
+            let shared = currentShared.withLockedValue { $0 }
+            let settings = shared.settings
             let http = currentHTTP.withLockedValue { $0 }
             let ops = child.pipeline.syncOperations
             if settings.acceptProxyProtocol {
@@ -70,7 +79,7 @@ public final class TCPProxyListener: Sendable {
                 try http.configure(child)
                 return
             }
-            try ops.addHandler(TCPProxyFrontend(service: service, virtual: listen, scheduler: scheduler, settings: settings, logger: logger))
+            try ops.addHandler(TCPProxyFrontend(shared: shared))
         }
         listener.withLockedValue { $0 = bound }
         logger.info("listening", metadata: ["service": "\(service)", "address": "\(listen)", "sockets": "\(bound.socketCount)"])

@@ -5,6 +5,8 @@ extension POP3Session: LineSession {
         switch event {
         case let .line(buffer): .line(buffer)
         case .lineTooLong: .lineTooLong
+        // Never asked for (the session's input mode is never `.messageLines`); refused if it were.
+        case .lines: .lineTooLong
         // POP3 never asks for counted chunks; a chunk cannot arrive.
         case let .chunk(buffer): .line(buffer)
         case .tlsStarted: .tlsStarted

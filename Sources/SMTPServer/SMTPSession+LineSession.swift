@@ -12,6 +12,7 @@ extension SMTPSession: LineSession {
         switch event {
         case let .line(buffer): .line(buffer)
         case .lineTooLong: .lineTooLong
+        case let .lines(buffer): .lines(buffer)
         case let .chunk(buffer): .chunk(buffer)
         case .tlsStarted: .tlsStarted
         case .timeout: .timeout

@@ -61,6 +61,7 @@ public struct SMTPSession: Sendable {
     /// What to read next: lines, or the rest of a BDAT chunk.
     public var inputMode: SMTPInputMode {
         if case let .chunk(chunk) = state { return .chunk(remaining: chunk.remaining) }
+        if case .data = state { return .messageLines }
         return .line
     }
 
@@ -135,6 +136,8 @@ public struct SMTPSession: Sendable {
             return authenticated(result)
         case let (.data, .line(line)):
             return dataLine(line)
+        case let (.data, .lines(span)):
+            return dataLines(span)
         case (.data, .lineTooLong):
             transaction?.lineTooLong = true
             transaction?.message = ByteBuffer()
@@ -460,6 +463,29 @@ public struct SMTPSession: Sendable {
         if !current.tooBig && !current.lineTooLong {
             current.message.writeImmutableBuffer(line)
             current.message.writeStaticString("\r\n")
+        }
+        transaction = current
+        return []
+    }
+
+    /// A span of whole lines (the driver's `.messageLines` mode): one scan, one append, one transaction update.
+    private mutating func dataLines(_ span: ByteBuffer) -> [SMTPAction] {
+        guard var current = transaction else { return [] }
+        transaction = nil  // keep the buffer uniquely referenced while appending
+        let scan = SMTPDataSpan(scanning: span, maximumLineLength: configuration.maximumLineLength, checkEightBit: !current.eightBit)
+        current.eightBit = current.eightBit || scan.eightBit
+        current.bareLineEnding = current.bareLineEnding || scan.bareLineEnding
+        if scan.lineTooLong && !current.lineTooLong {
+            current.lineTooLong = true
+            current.message = ByteBuffer()
+        }
+        current.contentSize += scan.contentSize(of: span)
+        if current.contentSize > configuration.maximumMessageSize && !current.tooBig {
+            current.tooBig = true
+            current.message = ByteBuffer()
+        }
+        if !current.tooBig && !current.lineTooLong {
+            scan.append(span, to: &current.message)
         }
         transaction = current
         return []

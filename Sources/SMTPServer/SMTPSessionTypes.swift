@@ -9,6 +9,9 @@ public enum SMTPInput: Hashable, Sendable {
     case line(ByteBuffer)
     /// The decoder's ``CRLFLineDecoder/Line/tooLong``.
     case lineTooLong
+    /// Whole message lines with their CR LFs, none the end-of-data line (while ``SMTPSession/inputMode`` is
+    /// `.messageLines`, i.e. after DATA's 354).
+    case lines(ByteBuffer)
     /// Raw BDAT bytes, read while ``SMTPSession/inputMode`` is `.chunk`.
     case chunk(ByteBuffer)
     /// The answer to ``SMTPAction/checkRecipient(address:mailFrom:)``.

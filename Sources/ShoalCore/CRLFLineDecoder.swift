@@ -95,6 +95,11 @@ public struct CRLFLineDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         return nil
     }
 
+    /// The caller took bytes from the front of the buffer itself (whole lines): forget how far it was searched.
+    public mutating func bufferWasConsumed() {
+        scanned = 0
+    }
+
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) -> Line? {
         if let line = decode(buffer: &buffer) {
             return line

@@ -55,12 +55,13 @@ public final class Listener: Sendable {
         var bootstrap = ServerBootstrap(group: loop, childGroup: group)
             .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: configuration.allowRemoteHalfClosure)
         if configuration.socketPerEventLoop {
             bootstrap = bootstrap.serverChannelOption(
                 ChannelOptions.Types.SocketOption(level: .socket, name: NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
         }
         let implicitTLS: TLSContextSource? = if case let .implicit(source) = configuration.tls { source } else { nil }
+        let allowRemoteHalfClosure = configuration.allowRemoteHalfClosure
+        // Child options are set here, synchronously: a `childChannelOption` costs a chain of futures per accept.
         return bootstrap.childChannelInitializer { channel in
             guard registry.register(channel) else {
                 logger.notice("connection refused: too many open connections",
@@ -69,6 +70,9 @@ public final class Listener: Sendable {
                 return channel.eventLoop.makeSucceededVoidFuture()
             }
             return channel.eventLoop.makeCompletedFuture {
+                if allowRemoteHalfClosure {
+                    try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                }
                 if let implicitTLS {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: implicitTLS.context))
                 }

@@ -3,20 +3,33 @@ public import NIOCore
 /// One side of a spliced client/server pair: bytes read here are written to the partner; reads pause
 /// while the partner cannot write (backpressure), and a half-close is passed on as a half-close. Used by the
 /// director's proxies and the cache node's CONNECT tunnels.
+///
+/// Either a handler of its own (the server side, both sides of `ProxySplice`, `HTTPUpgrade` and `HTTPTunnelSplice`) or
+/// embedded in the handler that was already there (`TCPProxyFrontend` drives its client side through
+/// `attach` and the event methods once spliced, so a proxied connection changes no pipeline on the client).
 public final class TCPProxyGlue: ChannelDuplexHandler {
     public typealias InboundIn = ByteBuffer
     public typealias OutboundIn = ByteBuffer
     public typealias OutboundOut = ByteBuffer
 
-    /// Called with the number of bytes read on this side (to count traffic).
-    private let onRead: (Int) -> Void
+    /// Where the bytes read on this side are counted.
+    private enum Counter {
+        case closure((Int) -> Void)
+        case meter(any TCPProxyTrafficMeter, fromClient: Bool)
+    }
+
+    private let counter: Counter
     private var partner: TCPProxyGlue?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
     private var inputClosed = false
     private var outputClosed = false
 
-    public init(onRead: @escaping (Int) -> Void) { self.onRead = onRead }
+    /// Calls `onRead` with the number of bytes read on this side (to count traffic).
+    public init(onRead: @escaping (Int) -> Void) { counter = .closure(onRead) }
+
+    /// Counts the bytes read on this side in `meter` (as from the client, or from the server).
+    public init(meter: any TCPProxyTrafficMeter, fromClient: Bool) { counter = .meter(meter, fromClient: fromClient) }
 
     /// Joins two glues; call on their common event loop.
     public static func pair(_ a: TCPProxyGlue, _ b: TCPProxyGlue) {
@@ -24,7 +37,10 @@ public final class TCPProxyGlue: ChannelDuplexHandler {
         b.partner = a
     }
 
-    public func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    /// Works on `context` from now on (a handler's own context, or that of the handler embedding it).
+    public func attach(_ context: ChannelHandlerContext) { self.context = context }
+
+    public func handlerAdded(context: ChannelHandlerContext) { attach(context) }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
@@ -35,7 +51,12 @@ public final class TCPProxyGlue: ChannelDuplexHandler {
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        onRead(buffer.readableBytes)
+        switch counter {
+        case let .meter(meter, fromClient):
+            if fromClient { meter.inbound(buffer.readableBytes) } else { meter.outbound(buffer.readableBytes) }
+        case let .closure(onRead):
+            onRead(buffer.readableBytes)
+        }
         partner?.partnerWrite(buffer)
     }
 
@@ -59,7 +80,7 @@ public final class TCPProxyGlue: ChannelDuplexHandler {
         guard !inputClosed, let context else { return }
         inputClosed = true
         partner?.partnerCloseOutput()
-        if outputClosed { afterPendingWrites(context) { $0.close(promise: nil) } }
+        if outputClosed { closeAfterPendingWrites(context) }
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -96,33 +117,44 @@ public final class TCPProxyGlue: ChannelDuplexHandler {
         }
     }
 
-    /// The partner's peer half-closed: once everything it sent is written here, half-close this side.
+    /// The partner's peer half-closed: once everything it sent is written here, half-close this side (NIO
+    /// shuts the socket's output down only after the writes queued before it).
     private func partnerCloseOutput() {
         guard let context, !outputClosed else { return }
         outputClosed = true
-        afterPendingWrites(context) { context in
-            if self.inputClosed {
-                context.close(promise: nil)
-            } else {
-                context.close(mode: .output, promise: nil)
-            }
+        if inputClosed {
+            closeAfterPendingWrites(context)
+        } else {
+            context.flush()
+            context.close(mode: .output, promise: nil)
         }
     }
 
     /// The partner is gone: write out what it sent, then close.
     private func partnerClose() {
         guard let context else { return }
-        afterPendingWrites(context) { $0.close(promise: nil) }
+        closeAfterPendingWrites(context)
     }
 
-    /// Runs `body` once every write queued so far has reached the socket (an empty write completes in order).
-    private func afterPendingWrites(_ context: ChannelHandlerContext, _ body: @escaping (ChannelHandlerContext) -> Void) {
+    /// Closes once every write queued so far has reached the socket: at once when none is left after a
+    /// flush (the usual case), else after an empty write queued behind them completes (writes complete in order).
+    private func closeAfterPendingWrites(_ context: ChannelHandlerContext) {
+        context.flush()
+        if let buffered = try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes), buffered == 0 {
+            context.close(promise: nil)
+            return
+        }
         let done = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: done)
-        let bound = NIOLoopBound((context, body), eventLoop: context.eventLoop)
-        done.futureResult.whenComplete { _ in
-            let (context, body) = bound.value
-            body(context)
-        }
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        done.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
     }
+}
+
+/// Where a glue counts the bytes read on its side without a closure per connection (the director's meter).
+public protocol TCPProxyTrafficMeter: AnyObject {
+    /// Bytes read from the client.
+    func inbound(_ count: Int)
+    /// Bytes read from the server.
+    func outbound(_ count: Int)
 }

@@ -72,6 +72,7 @@ struct EchoSession: LineSession {
         case let .line(buffer): .line(String(buffer: buffer))
         case let .chunk(buffer): .chunk(String(buffer: buffer))
         case .lineTooLong: .event("tooLong")
+        case let .lines(buffer): .line(String(buffer: buffer))
         case .tlsStarted: .event("tls")
         case .timeout: .event("timeout")
         case .shutdown: .event("shutdown")

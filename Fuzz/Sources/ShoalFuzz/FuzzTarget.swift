@@ -27,6 +27,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case ipvsSync = "ipvs-sync"
     case webmailMultipart = "webmail-multipart"
     case adminAnswer = "admin-answer"
+    case smtpDataSpans = "smtp-data-spans"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -65,6 +66,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .ipvsSync: IPVSSyncTarget.run(bytes)
         case .webmailMultipart: WebmailMultipartTarget.run(bytes)
         case .adminAnswer: AdminAnswerTarget.run(bytes)
+        case .smtpDataSpans: SMTPDataSpanTarget.run(bytes)
         }
     }
 }

@@ -6,77 +6,73 @@
 /// answer from its root, and a change of one server's load costs O(log n) integer comparisons.
 struct SelectionTree: Sendable {
     let rule: IndexedRule
-    /// Winner per node (1-based heap layout, leaves from `leafBase`); -1 when no eligible server.
-    private var winners: [Int32] = [-1, -1]
-    /// Per server: the cost fraction the rule assigns.
-    private var costs: [Cost] = []
+    /// Per node (1-based heap layout, leaves from `leafBase`): the winner of its range with the winner's
+    /// cost, so a step up the tree reads two siblings side by side (one cache line) and nothing else.
+    private var nodes: [Node] = [.none, .none]
     private var leafBase = 1
+    private var serverCount = 0
 
-    /// A cost as a fraction, compared by cross-multiplication as the kernel compares loads.
-    struct Cost: Sendable {
+    /// A node's winner (index -1: no eligible server in its range) and the winner's cost as a fraction,
+    /// compared by cross-multiplication as the kernel compares loads. 16 bytes (weights are 0...Int32.max).
+    struct Node: Sendable, Equatable {
         var numerator: Int64
-        var denominator: Int64
+        var index: Int32
+        var denominator: Int32
+
+        static let none = Node(numerator: 0, index: -1, denominator: 1)
     }
 
     init(rule: IndexedRule) { self.rule = rule }
 
     /// The winner of the whole list, or nil when no server is eligible.
     var winner: Int? {
-        let w = winners[1]
+        let w = nodes[1].index
         return w < 0 ? nil : Int(w)
     }
 
     /// The winner of two subtrees: the right one only when it is strictly cheaper (ties keep the left).
     @inline(__always)
-    private static func combine(_ l: Int32, _ r: Int32, _ costs: UnsafeBufferPointer<Cost>) -> Int32 {
-        if l < 0 { return r }
-        if r < 0 { return l }
-        let cl = costs[Int(l)], cr = costs[Int(r)]
-        return cl.numerator &* cr.denominator > cr.numerator &* cl.denominator ? r : l
+    private static func combine(_ l: Node, _ r: Node) -> Node {
+        if l.index < 0 { return r }
+        if r.index < 0 { return l }
+        return l.numerator &* Int64(r.denominator) > r.numerator &* Int64(l.denominator) ? r : l
+    }
+
+    @inline(__always)
+    private func leaf(_ servers: [RealServer], _ i: Int) -> Node {
+        guard let (n, d) = rule.cost(of: servers, i) else { return .none }
+        return Node(numerator: n, index: Int32(i), denominator: Int32(truncatingIfNeeded: d))
     }
 
     mutating func rebuild(_ servers: [RealServer]) {
         var base = 1
         while base < max(1, servers.count) { base <<= 1 }
         leafBase = base
-        winners = Array(repeating: -1, count: 2 * base)
-        costs = Array(repeating: Cost(numerator: 0, denominator: 1), count: servers.count)
-        for i in servers.indices {
-            if let (n, d) = rule.cost(of: servers, i) {
-                costs[i] = Cost(numerator: n, denominator: d)
-                winners[base + i] = Int32(i)
-            }
-        }
-        costs.withUnsafeBufferPointer { c in
+        serverCount = servers.count
+        nodes = Array(repeating: .none, count: 2 * base)
+        for i in servers.indices { nodes[base + i] = leaf(servers, i) }
+        nodes.withUnsafeMutableBufferPointer { n in
             var k = base - 1
             while k >= 1 {
-                winners[k] = Self.combine(winners[2 * k], winners[2 * k + 1], c)
+                n[k] = Self.combine(n[2 * k], n[2 * k + 1])
                 k -= 1
             }
         }
     }
 
     mutating func update(_ index: Int, _ servers: [RealServer]) {
-        guard index < costs.count, servers.count == costs.count else { return rebuild(servers) }
-        let leaf = leafBase + index
-        if let (n, d) = rule.cost(of: servers, index) {
-            costs[index] = Cost(numerator: n, denominator: d)
-            winners[leaf] = Int32(index)
-        } else {
-            winners[leaf] = -1
-        }
-        let changed = Int32(index)
-        costs.withUnsafeBufferPointer { c in
-            winners.withUnsafeMutableBufferPointer { w in
-                var k = leaf >> 1
-                while k >= 1 {
-                    let previous = w[k]
-                    let next = Self.combine(w[2 * k], w[2 * k + 1], c)
-                    w[k] = next
-                    // Above a node whose winner is unchanged and is not the server that changed, nothing can change.
-                    if next == previous && next != changed { return }
-                    k >>= 1
-                }
+        guard index < serverCount, servers.count == serverCount else { return rebuild(servers) }
+        let leafNode = leaf(servers, index)
+        nodes.withUnsafeMutableBufferPointer { n in
+            var k = leafBase + index
+            n[k] = leafNode
+            k >>= 1
+            while k >= 1 {
+                let next = Self.combine(n[2 * k], n[2 * k + 1])
+                // Above a node whose winner and cost are unchanged, nothing can change.
+                if next == n[k] { return }
+                n[k] = next
+                k >>= 1
             }
         }
     }

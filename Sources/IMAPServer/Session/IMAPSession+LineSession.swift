@@ -6,6 +6,8 @@ extension IMAPSession: LineSession {
         switch event {
         case let .line(buffer): .line(buffer)
         case .lineTooLong: .lineTooLong
+        // Never asked for (the session's input mode is never `.messageLines`); refused if it were.
+        case .lines: .lineTooLong
         case let .chunk(buffer): .chunk(buffer)
         case .tlsStarted: .tlsStarted
         case .timeout: .timeout

@@ -121,7 +121,11 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     /// How many bytes at the front of `incoming` end the partial line in `pending` with its CR LF; nil when the
     /// input is not in line mode, the decoder drops an over-long line, or `incoming` holds no CR LF.
     private func bytesCompletingLine(_ pending: ByteBuffer, in incoming: ByteBuffer) -> Int? {
-        guard case .line = session.inputMode, !decoder.isDiscarding, incoming.readableBytes > 0 else { return nil }
+        switch session.inputMode {
+        case .line, .messageLines: break
+        case .chunk: return nil
+        }
+        guard !decoder.isDiscarding, incoming.readableBytes > 0 else { return nil }
         let pendingEndsWithCR = pending.getInteger(at: pending.writerIndex - 1, as: UInt8.self) == 0x0D
         return incoming.withUnsafeReadableBytes { bytes -> Int? in
             guard let base = bytes.baseAddress else { return nil }
@@ -201,10 +205,29 @@ public final class LineProtocolHandler<Session: LineSession>: ChannelInboundHand
     private func decodeAvailableInput(context: ChannelHandlerContext) -> Bool {
         guard var input = buffer.take() else { return true }
         // Output the client does not read stops the next command too (pipelined RETRs, FETCHes).
-        while !session.isWaiting && !session.isClosed && context.channel.isWritable && input.readableBytes > 0 {
-            if case let .chunk(remaining) = session.inputMode { decoder.pendingChunk = remaining } else { decoder.pendingChunk = 0 }
-            guard let item = decoder.decode(buffer: &input) else { break }
-            let actions = session.receive(Session.input(LineEvent(item)))
+        decoding: while !session.isWaiting && !session.isClosed && context.channel.isWritable && input.readableBytes > 0 {
+            let event: LineEvent
+            switch session.inputMode {
+            case let .chunk(remaining):
+                decoder.pendingChunk = remaining
+                guard let item = decoder.decode(buffer: &input) else { break decoding }
+                event = LineEvent(item)
+            case .messageLines where !decoder.isDiscarding:
+                decoder.pendingChunk = 0
+                if let span = MessageLineSpan.take(from: &input) {
+                    decoder.bufferWasConsumed()
+                    event = .lines(span)
+                } else {
+                    // The dot line, an over-long line, or no complete line yet: the decoder decides.
+                    guard let item = decoder.decode(buffer: &input) else { break decoding }
+                    event = LineEvent(item)
+                }
+            case .line, .messageLines:
+                decoder.pendingChunk = 0
+                guard let item = decoder.decode(buffer: &input) else { break decoding }
+                event = LineEvent(item)
+            }
+            let actions = session.receive(Session.input(event))
             if actions.isEmpty { continue }
             buffer = input
             let generation = inputGeneration

@@ -37,6 +37,9 @@ public enum LineEvent: Sendable {
     case line(ByteBuffer)
     /// A line longer than the limit (its bytes were dropped).
     case lineTooLong
+    /// Complete lines with their CR LFs, none of them the dot line, read while the input mode is
+    /// `.messageLines`. Their lengths are not checked against the limit: the session checks them as it scans.
+    case lines(ByteBuffer)
     /// Raw bytes read while the session's input mode is `.chunk`.
     case chunk(ByteBuffer)
     /// The TLS handshake after `LineStep.startTLS` is under way: from here on everything is encrypted.
@@ -69,6 +72,9 @@ public enum LineInputMode: Hashable, Sendable {
     case line
     /// This many raw octets (SMTP BDAT, IMAP literals), then lines again.
     case chunk(remaining: Int)
+    /// A message ended by a line holding only a dot (SMTP DATA): the complete lines before that line come as
+    /// spans of whole lines (`LineEvent.lines`, as many lines as a read holds), the dot line as a `.line`.
+    case messageLines
 }
 
 /// Which idle timeout the driver enforces.
