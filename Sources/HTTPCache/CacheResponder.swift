@@ -119,6 +119,10 @@ public final class CacheResponder: HTTPResponder {
         if head.method.rawValue == "PURGE" { return await purge(url, request: request) }
         if head.method == .CONNECT, case let .direct(host, port) = upstream { return await tunnel(host: host, port: port, request: request) }
         guard head.method == .GET || head.method == .HEAD else { return await forwardUnsafe(request, url: url, upstream: upstream) }
+        // A fill whose body has all arrived is being stored: wait for that (a disk write), so this request is
+        // answered from the store as any later one is (fresh: a hit; stale: revalidated), not handed a response
+        // it might not be allowed to reuse. One still streaming in is shared below (request collapsing).
+        if let filled = fills.published(key: url), filled.stream?.isFinished ?? true { await fills.settled(key: url) }
         let now = clock()
         let requestControl = CacheControl(head.headers)
         if let found = await store.lookup(url: url, requestHeaders: head.headers) {

@@ -8,8 +8,8 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
     private enum Entry {
         /// The fill runs; these callers wait for its value.
         case pending([CheckedContinuation<Value?, Never>])
-        /// The value is out and its settle step runs.
-        case published(Value)
+        /// The value is out and its settle step runs; these callers wait for it to end.
+        case published(Value, settling: [CheckedContinuation<Void, Never>])
     }
 
     private let entries = NIOLockedValueBox([String: Entry]())
@@ -36,7 +36,7 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
                 entries[key] = .pending([])
                 return .leader
             case .pending?: return .waiter
-            case let .published(value)?: return .shared(value)
+            case let .published(value, _)?: return .shared(value)
             }
         }
         switch role {
@@ -49,7 +49,7 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
                     case let .pending(waiting)?:
                         entries[key] = .pending(waiting + [continuation])
                         return .some(nil)
-                    case let .published(value)?: return .some(value)
+                    case let .published(value, _)?: return .some(value)
                     case nil: return nil
                     }
                 }
@@ -65,14 +65,19 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
             let (value, settle) = await fill()
             let waiting: [CheckedContinuation<Value?, Never>] = entries.withLockedValue { entries in
                 guard case let .pending(waiting)? = entries[key] else { return [] }
-                if settle == nil { entries[key] = nil } else { entries[key] = .published(value) }
+                if settle == nil { entries[key] = nil } else { entries[key] = .published(value, settling: []) }
                 return waiting
             }
             for continuation in waiting { continuation.resume(returning: value) }
             if let settle {
                 Task {
                     await settle()
-                    self.entries.withLockedValue { $0[key] = nil }
+                    let settling = self.entries.withLockedValue { entries -> [CheckedContinuation<Void, Never>] in
+                        defer { entries[key] = nil }
+                        guard case let .published(_, settling)? = entries[key] else { return [] }
+                        return settling
+                    }
+                    for continuation in settling { continuation.resume() }
                 }
             }
             return (value, false)
@@ -85,8 +90,20 @@ public final class FillCoordinator<Value: Sendable>: Sendable {
     /// The value a fill for `key` has published and is still settling, if any.
     public func published(key: String) -> Value? {
         entries.withLockedValue { entries in
-            if case let .published(value)? = entries[key] { return value }
+            if case let .published(value, _)? = entries[key] { return value }
             return nil
+        }
+    }
+
+    /// Returns once the published fill of `key` (if there is one) has settled.
+    public func settled(key: String) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waits = entries.withLockedValue { entries -> Bool in
+                guard case let .published(value, settling)? = entries[key] else { return false }
+                entries[key] = .published(value, settling: settling + [continuation])
+                return true
+            }
+            if !waits { continuation.resume() }
         }
     }
 
