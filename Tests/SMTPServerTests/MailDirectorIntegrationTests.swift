@@ -295,7 +295,10 @@ struct MailDirectorIntegrationTests {
         let nodes = try await Self.cluster(bed)
         let (certificate, key) = try await bed.selfSignedCertificate()
         let starttls = try TestPorts.free(host: Self.director), imaps = try TestPorts.free(host: Self.director)
+        let pop3s = try TestPorts.free(host: Self.director), submissions = try TestPorts.free(host: Self.director)
         let servers = nodes.map { "      - {address: \($0.spec.listenAddress):\($0.spec.imapPort!)}\n" }.joined()
+        let pop3Servers = nodes.map { "      - {address: \($0.spec.listenAddress):\($0.spec.pop3Port!)}\n" }.joined()
+        let submissionServers = nodes.map { "      - {address: \($0.spec.listenAddress):\($0.spec.submissionPort!)}\n" }.joined()
         let yaml = """
             services:
               - listen: \(Self.director):\(starttls)
@@ -308,11 +311,21 @@ struct MailDirectorIntegrationTests {
                 proxy_protocol: v2
                 mail: {hostname: director.shoal.test, certificate: "\(certificate)", key: "\(key)", implicit_tls: true}
                 servers:
-            \(servers)
+            \(servers)  - listen: \(Self.director):\(pop3s)
+                protocol: pop3
+                proxy_protocol: v1
+                mail: {hostname: director.shoal.test, certificate: "\(certificate)", key: "\(key)", implicit_tls: true}
+                servers:
+            \(pop3Servers)  - listen: \(Self.director):\(submissions)
+                protocol: submission
+                proxy_protocol: v2
+                mail: {hostname: director.shoal.test, certificate: "\(certificate)", key: "\(key)", implicit_tls: true}
+                servers:
+            \(submissionServers)
             """
         let path = try bed.dir.write("director-tls.yaml", yaml)
         let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director-tls")
-        try await TestPorts.waitForListener(Self.director, [starttls, imaps], timeout: 30, process: process)
+        try await TestPorts.waitForListener(Self.director, [starttls, imaps, pop3s, submissions], timeout: 30, process: process)
 
         let upgraded = try await bed.imaplib(port: starttls, tls: "starttls", steps: [["select", "INBOX"], ["logout"]], host: Self.director)
         #expect(upgraded.strings("capabilities").contains("STARTTLS") && upgraded.strings("capabilities").contains("LOGINDISABLED"),
@@ -323,6 +336,18 @@ struct MailDirectorIntegrationTests {
         #expect(implicit.strings("capabilities").contains("AUTH=PLAIN") && !implicit.strings("capabilities").contains("STARTTLS"),
                 "\(implicit)")
         #expect(implicit.status(0) == "OK" && implicit.data(0) == ["2"], "\(implicit)")
+        // POP3S (995) and submissions (465): TLS from the first byte at the director, the login replayed to the node.
+        let pop = try await bed.poplib(port: pop3s, user: "alice", password: "alice-pw", tls: "implicit", steps: [["stat"], ["quit"]],
+                                       host: Self.director)
+        #expect(pop.login?.hasPrefix("+OK") == true && pop.capabilities.contains("SASL") == true, "\(pop)")
+        #expect((pop.answers.first as? [Int])?.first == 2, "alice's two messages: \(pop)")
+        let sent = try await bed.smtplib(port: submissions, from: "alice@shoal.test", to: ["bob@shoal.test"],
+                                         message: MailText.message(from: "alice@shoal.test", to: "bob@shoal.test", subject: "over 465",
+                                                                   body: "Implicit TLS.\n"),
+                                         implicitTLS: true, auth: (mechanism: "PLAIN", user: "alice", password: "alice-pw"), host: Self.director)
+        #expect(sent.data.map(\.code) == [250], "\(sent)")
+        let bob = try await bed.waitForMessages(1, in: bed.maildir("bob"))
+        #expect(bob.messages(subject: "over 465").count == 1, "\(bob.messages)")
         // Plaintext LOGIN before STARTTLS is refused by the director itself.
         let plain = try await Self.sessions(bed, proto: "imap", port: starttls, [("127.0.160.95", "alice", "alice-pw")])
         #expect((plain.first?["login_error"] as? String)?.contains("PRIVACYREQUIRED") == true, "\(plain)")

@@ -18,21 +18,22 @@ extension MailTestbed {
         }
     }
 
-    /// Sends one message with smtplib (SMTP or LMTP, optional STARTTLS and AUTH); every reply is in the result.
+    /// Sends one message with smtplib (SMTP or LMTP, optional STARTTLS or implicit TLS, and AUTH); every reply is in
+    /// the result.
     func smtplib(port: Int, from: String, to: [String], message: String, lmtp: Bool = false, mailOptions: [String] = [],
-                 starttls: Bool = false, auth: (mechanism: String, user: String, password: String)? = nil,
+                 starttls: Bool = false, implicitTLS: Bool = false, auth: (mechanism: String, user: String, password: String)? = nil,
                  host: String = "127.0.0.1") async throws -> SMTPLibResult {
         var job: [String: Any] = ["host": host, "port": port, "from": from, "to": to, "message": message, "lmtp": lmtp,
-                                  "mail_options": mailOptions, "starttls": starttls]
+                                  "mail_options": mailOptions, "starttls": starttls, "implicit_tls": implicitTLS]
         if let auth { job["auth"] = ["mechanism": auth.mechanism, "user": auth.user, "password": auth.password] }
         return try await python("smtplib", job)
     }
 
     /// A poplib session (`Peers/pop3_client.py`): connect (plain, STLS or implicit TLS), log in, run `steps`.
     func poplib(port: Int, user: String, password: String, tls: String = "none", auth: String = "user",
-                steps: [[Any]]) async throws -> POP3LibResult {
+                steps: [[Any]], host: String = "127.0.0.1") async throws -> POP3LibResult {
         let jobPath = dir.file("logs/pop3-\(UUID().uuidString.prefix(8)).json")
-        let job: [String: Any] = ["host": "127.0.0.1", "port": port, "user": user, "password": password, "tls": tls,
+        let job: [String: Any] = ["host": host, "port": port, "user": user, "password": password, "tls": tls,
                                   "auth": auth, "steps": steps]
         try JSONSerialization.data(withJSONObject: job).write(to: URL(fileURLWithPath: jobPath))
         let result = try await peers.run("pop3_client.py", [jobPath], timeout: 120)

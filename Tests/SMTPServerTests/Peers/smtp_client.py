@@ -11,7 +11,14 @@ def cmd_smtplib(job):
     out = {"features": [], "rcpt": [], "data": []}
     cls = smtplib.LMTP if job.get("lmtp") else smtplib.SMTP
     try:
-        s = cls(job["host"], job["port"], timeout=60)
+        if job.get("implicit_tls"):
+            # SMTPS / submissions (RFC 8314): TLS from the first byte.
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = smtplib.SMTP_SSL(job["host"], job["port"], timeout=60, context=ctx)
+        else:
+            s = cls(job["host"], job["port"], timeout=60)
     except Exception as e:
         out["error"] = "connect: %r" % (e,)
         return out
