@@ -112,21 +112,22 @@ import Testing
         #expect(closed.message == "connection refused" || closed.message == "timeout after 2s")
     }
 
+    /// The commands get 60 s: the point is their exit codes, and spawning a shell on a loaded machine can take longer than a quick check's 0.2 s delay loop.
     @Test func commandExitCodesAndDynamicWeight() async throws {
-        let up = await attempt(quick(.command(CommandCheck(command: "exit 0"))), Endpoint("127.0.61.1:1")!)
+        let up = await attempt(quick(.command(CommandCheck(command: "exit 0", timeout: 60))), Endpoint("127.0.61.1:1")!)
         #expect(up.succeeded && up.message == "exit 0" && up.dynamicWeight == nil)
-        let down = await attempt(quick(.command(CommandCheck(command: "exit 1"))), Endpoint("127.0.61.1:1")!)
+        let down = await attempt(quick(.command(CommandCheck(command: "exit 1", timeout: 60))), Endpoint("127.0.61.1:1")!)
         #expect(!down.succeeded && down.message == "exit 1")
-        let plain5 = await attempt(quick(.command(CommandCheck(command: "exit 5"))), Endpoint("127.0.61.1:1")!)
+        let plain5 = await attempt(quick(.command(CommandCheck(command: "exit 5", timeout: 60))), Endpoint("127.0.61.1:1")!)
         #expect(!plain5.succeeded && plain5.message == "exit 5")
-        let dynamic = quick(.command(CommandCheck(command: "exit 5", dynamicWeight: true)))
+        let dynamic = quick(.command(CommandCheck(command: "exit 5", timeout: 60, dynamicWeight: true)))
         let weighted = await attempt(dynamic, Endpoint("127.0.61.1:1")!)
         #expect(weighted.succeeded)
         #expect(weighted.dynamicWeight == 3)
         #expect(weighted.message == "exit 5 (weight 3)")
-        let dynamicDown = await attempt(quick(.command(CommandCheck(command: "exit 1", dynamicWeight: true))), Endpoint("127.0.61.1:1")!)
+        let dynamicDown = await attempt(quick(.command(CommandCheck(command: "exit 1", timeout: 60, dynamicWeight: true))), Endpoint("127.0.61.1:1")!)
         #expect(!dynamicDown.succeeded && dynamicDown.dynamicWeight == nil)
-        let dynamicZero = await attempt(quick(.command(CommandCheck(command: "true", dynamicWeight: true))), Endpoint("127.0.61.1:1")!)
+        let dynamicZero = await attempt(quick(.command(CommandCheck(command: "true", timeout: 60, dynamicWeight: true))), Endpoint("127.0.61.1:1")!)
         #expect(dynamicZero.succeeded && dynamicZero.dynamicWeight == nil)
     }
 
