@@ -42,6 +42,11 @@ done
 #   director d0 10.210.1.1/24 + 10.210.2.1/24, forwarding; the IPVS VS/DR VIP 10.210.3.2 on its lo
 #   real i e0 10.210.2.1i/24, default via the director; the DR VIPs 10.210.3.1 (nft) and 10.210.3.2 (IPVS)
 #   on lo as `shoal realserver-setup --method dr` prints; nginx on :8080 answering "ri".
+# nftables NAT needs conntrack, and its hooks then track every connection the director's namespace routes (the
+# direct path and the userspace proxy's sockets too); the default table of a 1 GiB VM fills with TIME_WAIT entries
+# within a `Connection: close` run and drops new SYNs (one retransmission, 1 s, each). A director doing NAT with
+# conntrack raises the limit; so does this one.
+sysctl -qw net.netfilter.nf_conntrack_max=1048576 || echo "conntrack limit not raised"
 for ns in sw c d r1 r2; do $IP netns add $ns; $IP -n $ns link set lo up; done
 $IP -n sw link add br0 type bridge; $IP -n sw link set br0 up
 attach() { # switch-port host-device namespace
@@ -131,6 +136,7 @@ for run in $(seq 1 "$RUNS"); do
     done
 done
 $IP netns exec d ipvsadm -L -n --stats
+echo "@@@ CONNTRACK max $(cat /proc/sys/net/netfilter/nf_conntrack_max) in d $($IP netns exec d cat /proc/sys/net/netfilter/nf_conntrack_count) table-full $(dmesg | grep -c "table full") $(dmesg | grep -i conntrack | tail -2 | tr "\n" " ")"
 kill $nftdirector $proxydirector
 wait $nftdirector $proxydirector 2>/dev/null
 cat /tmp/nft.log /tmp/proxy.log

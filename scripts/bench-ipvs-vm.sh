@@ -23,7 +23,7 @@ IPVS_VM_TIMEOUT=${IPVS_VM_TIMEOUT:-2400} IPVS_VM_MEMORY=1536 IPVS_VM_TOOLS="wrk 
 IPVS_VM_MODULES="bridge nf_tables nft_chain_nat nft_nat nft_numgen nft_hash nft_fwd_netdev nft_ct nft_objref" \
     "$here/ipvs-vm.sh" "$here/bench-ipvs-vm-scenario.sh" "$shoal" "$work/table.rules" "$work/bench.env" | tr -d '\r' > "$work/console.log"
 grep -q '=== SCENARIO EXIT' "$work/console.log" || { cat "$work/console.log"; echo "error: the VM did not finish" >&2; exit 1; }
-grep '^@@@ \(READY\|SERVERS\|SAME\|DIFFERENT\)' "$work/console.log" | sed 's/^@@@ /    /'
+grep '^@@@ \(READY\|SERVERS\|SAME\|DIFFERENT\|CONNTRACK\)' "$work/console.log" | sed 's/^@@@ /    /'
 if grep -q '^@@@ READY .* no$\|^@@@ DIFFERENT' "$work/console.log"; then
     sed -n '/=== SCENARIO START/,$p' "$work/console.log" | tail -60
     echo "error: a target did not answer, or the two tools left different tables" >&2; exit 1

@@ -15,6 +15,12 @@ public struct TrafficStats: Hashable, Sendable {
         self.inBytes &+= inBytes
         self.outBytes &+= outBytes
     }
+
+    /// Adds another set of counters field by field (wrapping, as the kernel's 64-bit counters do).
+    public static func += (lhs: inout TrafficStats, rhs: TrafficStats) {
+        lhs.connections &+= rhs.connections
+        lhs.record(inPackets: rhs.inPackets, outPackets: rhs.outPackets, inBytes: rhs.inBytes, outBytes: rhs.outBytes)
+    }
 }
 
 /// Smoothed rates of a service or real server, as `ipvsadm -L --rate` shows them.

@@ -109,13 +109,7 @@ public final class NFTDataplane: Sendable {
         for (key, servers) in extra {
             for (server, stats) in servers {
                 if let table, table.service(key)?.servers.contains(where: { $0.endpoint == server }) != true { continue }
-                var sum = out[key]?[server] ?? TrafficStats()
-                sum.connections += stats.connections
-                sum.inPackets += stats.inPackets
-                sum.outPackets += stats.outPackets
-                sum.inBytes += stats.inBytes
-                sum.outBytes += stats.outBytes
-                out[key, default: [:]][server] = sum
+                out[key, default: [:]][server, default: TrafficStats()] += stats
             }
         }
         return out

@@ -30,11 +30,7 @@ extension DirectorRuntime {
                 var total = TrafficStats()
                 for server in service.servers {
                     let stats = servers[server.endpoint] ?? TrafficStats()
-                    total.connections += stats.connections
-                    total.inPackets += stats.inPackets
-                    total.outPackets += stats.outPackets
-                    total.inBytes += stats.inBytes
-                    total.outBytes += stats.outBytes
+                    total += stats
                     live.table.setObservedCounters(key, server: server.endpoint, active: server.activeConnections, inactive: server.inactiveConnections,
                                                    persistent: server.persistentConnections, stats: stats, rates: server.rates)
                 }

@@ -58,6 +58,8 @@ public actor DirectorServer: Service {
     nonisolated let failover = NIOLockedValueBox<FailoverService?>(nil)
     /// The IPVS sync protocol daemon of `failover.sync`, when configured.
     nonisolated let connectionSync = NIOLockedValueBox<ConnectionSyncDaemon?>(nil)
+    /// With `--dataplane ipvs`: the kernel's own sync daemons in place of `connectionSync`.
+    nonisolated let kernelSync = NIOLockedValueBox<KernelSyncControl?>(nil)
 
     /// Every VRRP instance's state (empty without a `failover:` block).
     public nonisolated var failoverStatus: [VRRPInstanceStatus] { failover.withLockedValue { $0 }?.status ?? [] }
@@ -153,7 +155,11 @@ public actor DirectorServer: Service {
             let service = FailoverService(configuration: settings, logger: logger)
             try await service.start()
             failover.withLockedValue { $0 = service }
-            if let sync = settings.sync {
+            if let sync = settings.sync, let kernel {
+                let control = KernelSyncControl(sync, kernel: kernel.kernel, failover: service, logger: logger)
+                await control.start()
+                kernelSync.withLockedValue { $0 = control }
+            } else if let sync = settings.sync {
                 let daemon = ConnectionSyncBridge.daemon(sync, runtime: runtime, failover: service, logger: logger)
                 do {
                     try daemon.start()
@@ -274,6 +280,9 @@ public actor DirectorServer: Service {
 
     /// With the nftables dataplane, refuses a configuration nftables cannot carry (before anything changes).
     private func checkDataplane(_ configuration: DirectorConfiguration) throws {
+        if case .ipvs = dataplane, let sync = configuration.failover?.sync, let refusal = KernelSyncControl.refusal(sync) {
+            throw FailoverError(refusal)
+        }
         guard case let .nft(options) = dataplane else { return }
         try NFTDataplane.check(try configuration.desiredTable(), options: options)
     }
@@ -284,6 +293,11 @@ public actor DirectorServer: Service {
             current?.stop()
             current = nil
         }
+        let control = kernelSync.withLockedValue { current -> KernelSyncControl? in
+            defer { current = nil }
+            return current
+        }
+        await control?.stop()
         let service = failover.withLockedValue { current -> FailoverService? in
             defer { current = nil }
             return current

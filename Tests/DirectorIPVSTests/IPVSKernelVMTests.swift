@@ -18,7 +18,8 @@ import Testing
         // Each step that only one tool runs must succeed.
         for name in ["restore-by-shoal", "edits", "daemon-start", "daemon-stop", "restore-by-ipvsadm", "clear", "director-log",
                      "weight-big-by-ipvsadm", "weight-big-delete", "weight-big-by-shoal",
-                     "sync-daemon-start", "sync-daemon-stop", "sync-shoal-connections", "sync-kernel-connections"] {
+                     "sync-daemon-start", "sync-daemon-stop", "sync-shoal-connections", "sync-kernel-connections",
+                     "sync-to-kernel-daemon", "sync-to-kernel-master", "sync-to-kernel-backup", "sync-to-kernel-stopped"] {
             let run = try #require(runs[name]?.values.first, "case \(name) missing:\n\(console)")
             #expect(run.status == 0 && run.stderr.isEmpty, "\(name): \(run)")
         }
@@ -96,6 +97,19 @@ import Testing
         let countersText = runs["sync-shoal-counters"]?["shoal"]?.stdout ?? ""
         let counters = (try? JSONSerialization.jsonObject(with: Data(countersText.utf8)) as? [String: Any])?["sync"] as? [String: Any]
         #expect((counters?["messages_received"] as? Int ?? 0) >= 1 && counters?["dropped"] as? Int == 0, "\(countersText)\n\(syncLog)")
+
+        // State sync to a kernel: `shoal director --dataplane ipvs`, master of its VRRP instance, started this kernel's
+        // master sync daemon through netlink, and the kernel of namespace S (a backup daemon started by ipvsadm)
+        // received the persistence templates of the service Shoal installed; stopped, the director stopped its daemon.
+        let masterLog = runs["sync-master-log"]?["shoal"]?.stdout ?? ""
+        #expect(runs["sync-to-kernel-daemon"]?["ipvsadm"]?.stdout.hasPrefix("master sync daemon (mcast=sy, syncid=10") == true,
+                "\(runs["sync-to-kernel-daemon"].map { "\($0)" } ?? "missing")\n\(masterLog)")
+        let masterTemplates = Self.templates(runs["sync-to-kernel-master"]?["ipvsadm"]?.stdout, vip: "10.1.0.1:82")
+        let backupTemplates = Self.templates(runs["sync-to-kernel-backup"]?["ipvsadm"]?.stdout, vip: "10.1.0.1:82")
+        #expect(masterTemplates.count == 2 && Set(masterTemplates.map { $0.split(separator: " ")[1] }).count == 2,
+                "\(runs["sync-to-kernel-master"].map { "\($0)" } ?? "missing")\n\(masterLog)")
+        #expect(backupTemplates == masterTemplates, "master \(masterTemplates), backup \(backupTemplates)\n\(masterLog)")
+        #expect(runs["sync-to-kernel-stopped"]?["ipvsadm"]?.stdout == "", "\(masterLog)")
 
         // Stopped, the director removed its services; with --leave-kernel-rules it left them.
         #expect(runs["director-stopped"]?["ipvsadm"]?.stdout == "", "director log:\n\(log)")

@@ -243,3 +243,29 @@ kill -TERM $syncbackup
 wait $syncbackup
 run sync-daemon-stop ipvsadm ipvsadm --stop-daemon master
 run sync-backup-log shoal cat /tmp/sync-backup.log
+
+# 10. State sync to a kernel: `shoal director --dataplane ipvs` with a VRRP instance alone on `sy` becomes master
+#     and starts this kernel's master sync daemon through netlink (keepalived's lvs_sync_daemon); the kernel of
+#     namespace S runs a backup daemon (started by ipvsadm) and receives the connections of the persistent service
+#     Shoal installed in this kernel, templates included. Stopped, the director stops the daemon it started.
+$IP netns exec S ipvsadm --start-daemon backup --mcast-interface s0 --syncid 10
+printf '%s\n' 'director:' '  admin: {listen: "127.0.0.1:9001"}' 'services:' '  - name: sticky' '    listen: "10.1.0.1:82"' \
+    '    scheduler: rr' '    persistence: {timeout: 300}' '    servers: [{address: "10.2.1.2:8080"}, {address: "10.2.2.2:8080"}]' \
+    'failover:' '  instances:' '    - name: VI_1' '      interface: sy' '      virtual_router_id: 60' '      priority: 200' \
+    '      advert_interval: 0.1' '      virtual_addresses: ["10.3.0.100/24"]' '  sync: {interface: sy, sync_id: 10}' > /tmp/sync-master.yaml
+/usr/local/bin/shoal director --config /tmp/sync-master.yaml --dataplane ipvs > /tmp/sync-master.log 2>&1 &
+syncmaster=$!
+for i in $(seq 1 120); do ipvsadm -L -n --daemon | grep -q "master sync daemon" && break; sleep 0.5; done
+run sync-to-kernel-daemon ipvsadm ipvsadm -L -n --daemon
+for client in C C2 C C2; do printf 'GET /id HTTP/1.0\r\n\r\n' | $IP netns exec $client nc -w 5 10.1.0.1 82 > /dev/null; done
+for i in $(seq 1 60); do
+    [ "$($IP netns exec S ipvsadm -L -n -c | grep -c ' 10.1.0.1:82 ')" -ge 4 ] && break
+    sleep 1
+done
+run sync-to-kernel-master ipvsadm sh -c "ipvsadm -L -n -c | cut -c1-4,12-"
+run sync-to-kernel-backup ipvsadm sh -c "$IP netns exec S ipvsadm -L -n -c | cut -c1-4,12-"
+kill -TERM $syncmaster
+wait $syncmaster
+run sync-to-kernel-stopped ipvsadm ipvsadm -L -n --daemon
+$IP netns exec S ipvsadm --stop-daemon backup
+run sync-master-log shoal cat /tmp/sync-master.log
