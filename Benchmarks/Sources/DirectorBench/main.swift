@@ -78,8 +78,14 @@ func cell(_ m: (median: Double, min: Double)) -> String {
     "\(Int(m.median.rounded())) (\(Int(m.min.rounded())))"
 }
 
-let sizes = [10, 100, 1_000, 10_000]
-let schedulers: [SchedulerName] = [.rr, .wrr, .lc, .wlc, .sed, .nq, .mh]
+/// `--servers N` and `--scheduler NAME` narrow the table (e.g. one cell under callgrind, which counts instructions
+/// repeatably on a shared machine where wall-clock nanoseconds are noise).
+func option(_ name: String) -> String? {
+    guard let i = CommandLine.arguments.firstIndex(of: name), i + 1 < CommandLine.arguments.count else { return nil }
+    return CommandLine.arguments[i + 1]
+}
+let sizes = option("--servers").flatMap(Int.init).map { [$0] } ?? [10, 100, 1_000, 10_000]
+let schedulers: [SchedulerName] = option("--scheduler").flatMap(SchedulerName.init(rawValue:)).map { [$0] } ?? [.rr, .wrr, .lc, .wlc, .sed, .nq, .mh]
 let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 200_000 : 200_000
 
 print("ns per decision (schedule + bind + unbind one): median of 9 runs of \(iterations) decisions (fastest run)")
