@@ -10,7 +10,7 @@ public enum HTTPDate {
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
         let weekday = dayNames[Int(((days % 7) + 7) % 7)]
-        return "\(weekday), \(pad(day)) \(monthNames[Int(month) - 1]) \(year) \(pad(secondOfDay / 3600)):\(pad(secondOfDay % 3600 / 60)):\(pad(secondOfDay % 60)) GMT"
+        return "\(weekday), \(pad(day)) \(monthNames[Int(month) - 1]) \(year4(year)) \(pad(secondOfDay / 3600)):\(pad(secondOfDay % 3600 / 60)):\(pad(secondOfDay % 60)) GMT"
     }
 
     /// Parses any of the three forms; nil when it is none of them (the header is then ignored).
@@ -50,6 +50,12 @@ public enum HTTPDate {
     }
 
     static func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// The year as IMF-fixdate's four digits (years 1...999 padded with zeros, as `parse` requires).
+    static func year4(_ value: Int64) -> String {
+        let digits = "\(value)"
+        return value >= 0 && digits.count < 4 ? String(repeating: "0", count: 4 - digits.count) + digits : digits
+    }
 
     /// Howard Hinnant's days_from_civil.
     static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {

@@ -101,4 +101,12 @@ import WebServer
             #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
         }
     }
+
+    /// Found by the web-request fuzz target: a year before 1000 came out as three digits, which no parser reads back.
+    @Test func yearsBeforeOneThousandKeepFourDigits() throws {
+        let seconds = try #require(HTTPDate.parse("Sun, 07 Nov 0997 08:49:37 GMT"))
+        #expect(HTTPDate.format(seconds).hasSuffix(" Nov 0997 08:49:37 GMT"))
+        #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
+        #expect(HTTPDate.format(HTTPDate.parse("Mon, 01 Jan 0001 00:00:00 GMT") ?? 0).contains(" Jan 0001 "))
+    }
 }
