@@ -19,7 +19,7 @@ SWIFT_BUILD_FLAGS ?=
 # Seconds each fuzz target runs for under `make fuzz` (23 targets).
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build demo demo-director test bench stress fuzz check-swift clean
+.PHONY: all build demo demo-director demo-web demo-cache test bench stress fuzz check-swift clean
 
 all: build
 
@@ -40,6 +40,12 @@ demo-director: check-swift
 	@scripts/ensure-packages.sh $(DEMO_PACKAGES)
 	swift build $(SWIFT_BUILD_FLAGS) --product shoal
 	@scripts/demo.sh "$$(swift build --show-bin-path)/shoal"
+
+## make demo-web / make demo-cache: the web farm / cache farm appliance up on loopback, requests through the VIP, a node killed, scale up and down, down.
+demo-web demo-cache: check-swift
+	@scripts/ensure-packages.sh $(DEMO_PACKAGES)
+	swift build $(SWIFT_BUILD_FLAGS) --product shoal
+	@scripts/demo-farm.sh "$$(swift build --show-bin-path)/shoal" $(if $(filter demo-web,$@),web-farm,cache-farm)
 
 ## make test: every unit and CLI test.
 test: check-swift

@@ -14,6 +14,9 @@ struct KubernetesManifests {
 
     typealias Y = YAMLBuild
 
+    /// The longest ClientIP session affinity the API server accepts (one day).
+    static let maximumAffinity = 86400
+
     /// The Service (and DNS name) of the directory tier.
     var directoryService: String { "\(name)-directory" }
     var storeClaim: String { "\(name)-store" }
@@ -33,6 +36,12 @@ struct KubernetesManifests {
         }
         if plan.nodes.contains(where: { $0.kind == .mail }), plan.directoryKind == .sqlite {
             throw RenderError("\(plan.specFile): directory.kind: sqlite is one file on one host; Kubernetes mail pools need directory: {kind: ldap}")
+        }
+        for pool in renderer.spec.pools where "\(name)-\(pool.name)".count > 63 {
+            throw RenderError("\(plan.specFile): '\(name)-\(pool.name)' (the appliance's name and pool \(pool.name)'s) is longer than 63 characters, the most a Kubernetes Service name and label value may have; shorten the name or the pool's")
+        }
+        if let service = plan.services.first(where: { ($0.persistence ?? 0) > Self.maximumAffinity }) {
+            throw RenderError("\(plan.specFile): service \(service.name) has persistence \(service.persistence ?? 0) s; Kubernetes session affinity (sessionAffinityConfig.clientIP.timeoutSeconds) lasts at most \(Self.maximumAffinity) s")
         }
         var objects: [Node] = []
         if plan.nodes.contains(where: { $0.kind == .mail }) { objects.append(claim(storeClaim, size: "10Gi")) }

@@ -129,6 +129,11 @@ import Testing
         let two = try await Self.status(work.state)
         #expect(two["healthy"] as? Bool == true)
         #expect((two["nodes"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.filter { $0.hasPrefix("mail-") } == ["mail-1", "mail-2"])
+        // The director's table followed: every service lists mail-1 and mail-2 only (an endpoint the plan lacks would be listed without a node).
+        for service in two["services"] as? [[String: Any]] ?? [] {
+            let servers = service["servers"] as? [[String: Any]] ?? []
+            #expect(servers.map { $0["node"] as? String } == ["mail-1", "mail-2"], "\(service)")
+        }
         #expect(Self.processes(mentioning: work.state + "/nodes/mail-3/").isEmpty)
         FileManager.default.createFile(atPath: stop, contents: nil)
         #expect(try await loop.wait(timeout: 60) == 0)

@@ -102,7 +102,8 @@ import Testing
     }
 
     /// The other shipped appliances in namespaces (and three-tier on loopback, which no other test brings up): each
-    /// up healthy by the director's checks, its VIPs answering from the client namespace, down leaving no namespace.
+    /// up healthy by the director's checks, its VIPs answering from the client namespace (three-tier's mail sent
+    /// through the SMTP VIP read back through the IMAP VIP), down leaving no namespace.
     @Test(arguments: [("web-farm.yaml", "netns"), ("cache-farm.yaml", "netns"), ("three-tier.yaml", "netns"), ("three-tier.yaml", "loopback")])
     func everyApplianceComesUpHealthy(_ file: String, _ hosts: String) async throws {
         let ip = try requiredTool("ip", package: "iproute2")
@@ -133,6 +134,18 @@ import Testing
                 ? try await TestProcess.run(ip, ["netns", "exec", try #require(status["client_namespace"] as? String)] + fetch, timeout: 60).succeeded()
                 : try await TestProcess.run(curl, Array(fetch.dropFirst()), timeout: 60).succeeded()
             #expect(page.stdout.contains("<h1>\(status["name"] as! String)</h1>"), "\(page.stdout.prefix(200))")
+        }
+        // A mail pool (three-tier's): mail in through the SMTP VIP, read back through the IMAP VIP.
+        if let smtp = services.first(where: { $0["proto"] as? String == "smtp" }),
+           let imap = services.first(where: { $0["proto"] as? String == "imap" }) {
+            let vip = smtp["address"] as! String
+            let send = ["send", vip, "\(smtp["port"] as! Int)", "carol@example.org", "bob@shoal.test", "every-appliance-\(hosts)"]
+            let read = ["imap", imap["address"] as! String, "\(imap["port"] as! Int)", "bob", "bob-secret", "every-appliance-\(hosts)"]
+            let namespace = status["client_namespace"] as? String
+            let sent = hosts == "netns" ? try await Self.client(ip, try #require(namespace), send) : try await Loopback.client(send)
+            #expect(sent["sent"] as? Bool == true, "\(sent)")
+            let found = hosts == "netns" ? try await Self.client(ip, try #require(namespace), read) : try await Loopback.client(read)
+            #expect(found["found"] as? Int == 1, "\(found)")
         }
         if hosts == "netns" { #expect(!Self.namespaces(prefix).isEmpty) }
         try await Loopback.shoal(["down", "--state", work.state], timeout: 120).succeeded()

@@ -5,7 +5,7 @@ import Testing
 /// `Appliances/mail-cluster.yaml` on the podman host: the node image built from Debian packages by mmdebstrap
 /// (once per binary: its tag is the content hash), every node a container (`shoal-test-…`) joined to its network
 /// namespace (`sha-…`). One bring-up: healthy, mail in through the SMTP VIP and read back through the IMAP VIP on
-/// another node, then the supervisor SIGKILLed and `down` leaving no container, namespace or process.
+/// another node, then the supervisor SIGKILLed and `down` leaving no container, namespace, link or process.
 @Suite(.serialized) struct MailClusterPodmanTests {
     typealias Loopback = MailClusterLoopbackTests
     typealias Netns = MailClusterNetnsTests
@@ -32,6 +32,7 @@ import Testing
             for name in Netns.namespaces(namespaces) { _ = try? TestProcess.runBlocking(ip, ["netns", "del", name]) }
             try? FileManager.default.removeItem(atPath: work.directory)
         }
+        let linksBefore = try await Netns.rootLinks(ip)
         // The first run of a binary builds its image (mmdebstrap from the Debian archive): generous bounds.
         let up = try await Loopback.shoal(["up", work.spec, "--hosts", "podman", "--netns-prefix", namespaces, "--container-prefix", containers,
                                            "--image", "localhost/shoal-test-node", "--wait", "--state", work.state, "--timeout", "180"],
@@ -62,5 +63,9 @@ import Testing
         #expect(try await Self.containers(podman, containers).isEmpty)
         #expect(Netns.namespaces(namespaces).isEmpty, "\(Netns.namespaces(namespaces))")
         #expect(Loopback.processes(mentioning: work.state).isEmpty, "\(Loopback.processes(mentioning: work.state))")
+        // No veth, bridge or podman link of the cluster was left in the namespace the test runs in.
+        let ours: Set<String> = ["v1", "v2", "v11", "v12", "v13", "v250", "eth0", "br0", "podman0"]
+        let linksAfter = try await Netns.rootLinks(ip)
+        #expect(linksAfter.subtracting(linksBefore).intersection(ours).isEmpty, "\(linksAfter.subtracting(linksBefore))")
     }
 }

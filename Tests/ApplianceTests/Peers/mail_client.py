@@ -30,7 +30,7 @@ def send(host, port, sender, recipient, subject, user=None, password=None):
         return {"node": node_of(banner.decode()), "sent": True}
 
 
-def imap_read(host, port, user, password, subject, avoid=None, tries=12):
+def imap_read(host, port, user, password, subject, avoid=None, tries=12, want=None):
     result = {}
     for _ in range(tries):
         m = imaplib.IMAP4(host, int(port), timeout=30)
@@ -40,9 +40,14 @@ def imap_read(host, port, user, password, subject, avoid=None, tries=12):
         found = m.search(None, "SUBJECT", '"%s"' % subject)[1][0].split()
         m.logout()
         result = {"node": node, "found": len(found)}
-        if node != avoid:
+        if node != avoid and (want is None or node == want):
             break
     return result
+
+
+def imap_on(host, port, user, password, subject, node, tries=40):
+    """imap_read until a session lands on `node` (the director's scheduler spreads sessions over the pool)."""
+    return imap_read(host, port, user, password, subject, tries=int(tries), want=node)
 
 
 def pop3_read(host, port, user, password, subject, avoid=None, tries=12):
@@ -66,25 +71,30 @@ def pop3_read(host, port, user, password, subject, avoid=None, tries=12):
 
 
 def loop(host, port, user, password, stop_file):
-    """IMAP sessions one after another (each: greeting, LOGIN, SELECT, NOOP, LOGOUT) until stop_file exists."""
+    """IMAP sessions one after another (each: greeting, LOGIN, SELECT, NOOP, LOGOUT) until stop_file exists.
+
+    Prints a line per session ({"session": N, "node": ..., "ok": true|false}) as it ends, the summary last."""
     ok, failed, errors, nodes = 0, 0, [], set()
     while not os.path.exists(stop_file):
         try:
             m = imaplib.IMAP4(host, int(port), timeout=30)
-            nodes.add(node_of(m.welcome.decode()))
+            node = node_of(m.welcome.decode())
             m.login(user, password)
             m.select("INBOX", readonly=True)
             m.noop()
             m.logout()
             ok += 1
+            nodes.add(node)
+            print(json.dumps({"session": ok + failed, "node": node, "ok": True}), flush=True)
         except Exception as e:  # any failure of a session is a lost session
             failed += 1
             errors.append(repr(e))
+            print(json.dumps({"session": ok + failed, "ok": False, "error": repr(e)}), flush=True)
         time.sleep(0.02)
     return {"ok": ok, "failed": failed, "errors": errors[:5], "nodes": sorted(nodes)}
 
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    functions = {"send": send, "imap": imap_read, "pop3": pop3_read, "loop": loop}
+    functions = {"send": send, "imap": imap_read, "imap-on": imap_on, "pop3": pop3_read, "loop": loop}
     print(json.dumps(functions[command](*args)), flush=True)
