@@ -1,6 +1,5 @@
 import IMAPServer
 import MIME
-import NIOConcurrencyHelpers
 
 /// The message list as threads: RFC 5256 THREAD=REFERENCES, computed by the IMAP server's `IMAPThreader` over the
 /// same `IMAPSortValues` its THREAD command uses, shown newest thread first, each thread depth-first.
@@ -14,7 +13,8 @@ enum MessageThreads {
         var rows: [(uid: UInt32, depth: Int)] = []
         for thread in threads.reversed() {
             var stack: [(node: IMAPThreadNode, depth: Int)] = [(thread, 0)]
-            while let (node, depth) = stack.popLast() {
+            while let next = stack.popLast() {
+                let (node, depth) = next
                 var childDepth = depth
                 if let uid = node.id {
                     rows.append((uid, min(depth, maximumDepth)))
@@ -28,21 +28,5 @@ enum MessageThreads {
 }
 
 /// What threading needs of each message (`IMAPSortValues`: subject, dates, Message-ID, References), read once per
-/// process and kept by Maildir base name as `MessageSummaryCache` keeps summaries. Capped: past the cap it starts over.
-final class ThreadValuesCache: Sendable {
-    private let entries = NIOLockedValueBox<[String: IMAPSortValues]>([:])
-    let capacity: Int
-
-    init(capacity: Int = 200_000) {
-        self.capacity = capacity
-    }
-
-    func get(_ key: String) -> IMAPSortValues? { entries.withLockedValue { $0[key] } }
-
-    func put(_ key: String, _ values: IMAPSortValues) {
-        entries.withLockedValue {
-            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
-            $0[key] = values
-        }
-    }
-}
+/// process and kept by Maildir base name, as the summaries are.
+typealias ThreadValuesCache = BaseNameCache<IMAPSortValues>

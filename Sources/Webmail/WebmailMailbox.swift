@@ -120,8 +120,8 @@ struct WebmailMailbox: Sendable {
         var start = 0
         while start < missing.count {
             let batch = missing[start..<min(missing.count, start + 200)]
-            let contents = try await mailbox.contents(of: batch.map(\.message), folder: folder)
-            let dates = try await mailbox.receivedDates(of: batch.map(\.message), folder: folder)
+            let contents = try await mailbox.contents(of: batch.map { $0.message }, folder: folder)
+            let dates = try await mailbox.receivedDates(of: batch.map { $0.message }, folder: folder)
             for ((index, message), (bytes, date)) in zip(batch, zip(contents, dates)) {
                 guard let bytes else { continue }
                 let found = IMAPSortValues(sequenceNumber: index + 1, uid: message.uid, arrival: date ?? 0,
@@ -151,6 +151,11 @@ struct WebmailMailbox: Sendable {
             if try await mailbox.setFlags(message, folder: folder, flags: flags, keywords: message.keywords) != nil { changed += 1 }
         }
         return changed
+    }
+
+    /// Marks a message just read as seen (the message as `message(folder:uid:)` gave it: no second listing).
+    func markSeen(_ message: StoredMessage, folder: String) async throws(MailStoreError) {
+        _ = try await mailbox.setFlags(message, folder: folder, flags: message.flags.union([.seen]), keywords: message.keywords)
     }
 
     /// Moves messages to another folder (copy, then remove: IMAP clients see an EXPUNGE and a new UID there).

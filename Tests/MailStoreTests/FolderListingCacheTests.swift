@@ -21,6 +21,17 @@ import Testing
         })
     }
 
+    /// One mailbox seen by two nodes' stores on a fresh root, with messages delivered by the first and settled.
+    static func twoNodes(_ label: String, delivering subjects: [String]) async throws -> (root: String, here: Mailbox, there: Mailbox) {
+        let root = TestSupport.makeDirectory(label)
+        let owner = MailboxOwner(login: "cached", domain: "example.com")
+        let here = try TestSupport.store(root: root, hostname: "node-a").mailbox(for: owner)
+        let there = try TestSupport.store(root: root, hostname: "node-b").mailbox(for: owner)
+        for subject in subjects { _ = try await here.deliver(TestSupport.message(subject)) }
+        try await Task.sleep(for: .milliseconds(2100))  // older than the settle time: the next listing is kept
+        return (root, here, there)
+    }
+
     @Test func aListingIsReusedOnlyForTheSameStampAndOnlyOnceSettled() {
         let cache = FolderListingCache()
         let second: Int64 = 1_000_000_000
@@ -52,14 +63,8 @@ import Testing
     }
 
     @Test func anotherNodesDeliveriesAndFlagChangesAreSeenThroughTheCache() async throws {
-        let root = TestSupport.makeDirectory("listing-cache")
+        let (root, here, there) = try await Self.twoNodes("listing-cache", delivering: ["one", "two"])
         defer { TestSupport.cleanUp(root) }
-        let owner = MailboxOwner(login: "cached", domain: "example.com")
-        let here = try TestSupport.store(root: root, hostname: "node-a").mailbox(for: owner)
-        let there = try TestSupport.store(root: root, hostname: "node-b").mailbox(for: owner)
-        _ = try await here.deliver(TestSupport.message("one"))
-        _ = try await here.deliver(TestSupport.message("two"))
-        try await Task.sleep(for: .milliseconds(2100))  // older than the settle time: the next listing is kept
         let first = try await here.listing()
         let folderPath = try here.folderPath("INBOX")
         let stamp = try FolderListingCache.stamp(folderPath: folderPath)
@@ -109,13 +114,8 @@ import Testing
     }
 
     @Test func aFlagChangeHereKeepsTheListingCurrentWithoutAScanAndOthersRenamesStillShow() async throws {
-        let root = TestSupport.makeDirectory("listing-inplace")
+        let (root, here, there) = try await Self.twoNodes("listing-inplace", delivering: ["one", "two", "three"])
         defer { TestSupport.cleanUp(root) }
-        let owner = MailboxOwner(login: "inplace", domain: "example.com")
-        let here = try TestSupport.store(root: root, hostname: "node-a").mailbox(for: owner)
-        let there = try TestSupport.store(root: root, hostname: "node-b").mailbox(for: owner)
-        for subject in ["one", "two", "three"] { _ = try await here.deliver(TestSupport.message(subject)) }
-        try await Task.sleep(for: .milliseconds(2100))  // older than the settle time: the next listing is kept
         let first = try await here.listing()
         #expect(first.messages.allSatisfy(\.isNew))
         let folderPath = try here.folderPath("INBOX")
