@@ -117,7 +117,8 @@ import Testing
         let (root, here, there) = try await Self.twoNodes("listing-inplace", delivering: ["one", "two", "three"])
         defer { TestSupport.cleanUp(root) }
         let first = try await here.listing()
-        #expect(first.messages.allSatisfy(\.isNew))
+        let allNew = first.messages.allSatisfy(\.isNew)
+        #expect(allNew)
         let folderPath = try here.folderPath("INBOX")
         let seen = try #require(try await here.setFlags(first.messages[0], flags: [.seen], keywords: []))
         let stamp = try FolderListingCache.stamp(folderPath: folderPath)
