@@ -421,7 +421,7 @@ let package = Package(
         .target(
             name: "Webmail",
             dependencies: [
-                "HTMLSanitizer", "MIME", "MailStore", "MailAccess", "Directory", "SMTPServer", "ShoalHTTP", "ShoalServer", "ShoalCore",
+                "HTMLSanitizer", "MIME", "MailStore", "MailAccess", "Directory", "SMTPServer", "ShoalHTTP", "ShoalServer", "ShoalCore", "IMAPServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -434,7 +434,7 @@ let package = Package(
         .testTarget(
             name: "WebmailTests",
             dependencies: [
-                "Webmail", "MailNode", "HTMLSanitizer", "MIME", "MailStore", "Directory", "ShoalCore", "ShoalTestFixtures", "shoal", "ShoalHTTP",
+                "Webmail", "MailNode", "HTMLSanitizer", "MIME", "MailStore", "Directory", "ShoalCore", "ShoalTestFixtures", "shoal", "ShoalHTTP", "IMAPServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -59,5 +59,17 @@ result["list_random_page"] = timed([f"/mail?page={rng.randint(1, pages)}" for _ 
 get("/mail?sort=subject")  # reads every header once into the summary cache
 result["list_by_subject"] = timed(["/mail?sort=subject"] * max(5, REQUESTS // 10))
 result["view_message"] = timed([f"/read?folder=INBOX&uid={rng.choice(all_uids)}" for _ in range(REQUESTS)])
+# First views of unread messages (each sets \Seen: a rename in cur/), then the same messages viewed again.
+unread = []
+page = 1
+while len(unread) < REQUESTS and page <= pages + 1:
+    unread += [int(u) for u in re.findall(r'<tr class="unread"><td><input type="checkbox" name="uid" value="(\d+)"', get(f"/mail?page={page}"))]
+    page += 1
+unread = unread[:REQUESTS]
+if unread:
+    result["view_unread_first"] = timed([f"/read?folder=INBOX&uid={uid}" for uid in unread])
+    result["view_unread_again"] = timed([f"/read?folder=INBOX&uid={uid}" for uid in unread])
+get("/mail?sort=thread")  # reads every header once into the thread values cache
+result["list_by_thread"] = timed(["/mail?sort=thread"] * max(5, REQUESTS // 10))
 result["search_body"] = timed(["/mail?q=zebra"] * 3)
 print(json.dumps(result))

@@ -201,9 +201,12 @@ import json, statistics, sys
 work, runs, roundcube = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 systems = [("Shoal", "run")] + ([("Roundcube", "roundcube")] if roundcube else [])
 print("\n| request | system | p50 ms (median of runs, min–max) | p99 ms (median of runs, min–max) |\n|---|---|---|---|")
-for key in ["list_first_page", "list_random_page", "list_by_subject", "view_message", "search_body"]:
+for key in ["list_first_page", "list_random_page", "list_by_subject", "list_by_thread", "view_message", "view_unread_first",
+            "view_unread_again", "search_body"]:
     for name, prefix in systems:
         results = [json.load(open(f"{work}/{prefix}-{i}.json")) for i in range(1, runs + 1)]
+        if any(key not in r for r in results):
+            continue  # a figure only one system has
         p50 = [r[key]["p50"] for r in results]
         p99 = [r[key]["p99"] for r in results]
         print(f"| {key} | {name} | {statistics.median(p50):.1f} ({min(p50):.1f}–{max(p50):.1f}) | {statistics.median(p99):.1f} ({min(p99):.1f}–{max(p99):.1f}) |")

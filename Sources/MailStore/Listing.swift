@@ -61,8 +61,17 @@ struct Listing: Sendable {
         guard stamp.cur != nil || FolderName.isInbox(folder) else {
             throw .noSuchFolder(name: folder, path: folderPath)
         }
-        if let listing = store.listings.listing(folderPath: folderPath, stamp: stamp) {
+        switch store.listings.lookup(folderPath: folderPath, stamp: stamp) {
+        case .hit(let listing):
             return Snapshot(list: nil, listing: listing, unlisted: [], needsUIDList: false)
+        case .check(let listing, let digest):
+            // Changed in place by this process's own flag change: reused when the names on disk are its names.
+            if try NameDigest.onDisk(folderPath: folderPath) == digest {
+                store.listings.checked(folderPath: folderPath, stamp: stamp, now: Self.nanosecondsNow())
+                return Snapshot(list: nil, listing: listing, unlisted: [], needsUIDList: false)
+            }
+        case .miss:
+            break
         }
         let list = try POSIX.readFile(uidlistPath).map { (bytes) throws(MailStoreError) in
             try UIDList.parse(bytes, path: uidlistPath)
@@ -92,10 +101,13 @@ struct Listing: Sendable {
             uidValidity: list?.uidValidity ?? 0, nextUID: list?.nextUID ?? 1, messages: messages)
         let needsUIDList = list == nil && stamp.cur != nil
         if files.isEmpty && !needsUIDList {
-            let now = POSIX.now()
-            store.listings.keep(listing, folderPath: folderPath, stamp: stamp,
-                                now: Int64(now.seconds) * 1_000_000_000 + Int64(now.microseconds) * 1000)
+            store.listings.keep(listing, folderPath: folderPath, stamp: stamp, now: Self.nanosecondsNow())
         }
         return Snapshot(list: list, listing: listing, unlisted: Array(files.keys), needsUIDList: needsUIDList)
+    }
+
+    static func nanosecondsNow() -> Int64 {
+        let now = POSIX.now()
+        return Int64(now.seconds) * 1_000_000_000 + Int64(now.microseconds) * 1000
     }
 }

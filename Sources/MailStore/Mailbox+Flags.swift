@@ -13,9 +13,11 @@ extension Mailbox {
         let indices = try await KeywordTable.indices(for: keywords, folderPath: folderPath, store: store)
         let info = MaildirName.info(flags: flags, keywordIndices: indices)
         let base = MaildirName(parsing: Self.entryName(message.path)).base
-        let fsync = store.configuration.fsync
+        let fsync = store.configuration.fsync, listings = store.listings
         return try await store.blocking("change flags", message.path) { () throws(MailStoreError) -> StoredMessage? in
             let target = folderPath + "/cur/" + MaildirName(base: base, info: info).fullName
+            // Stamps either side of the rename let the kept listing follow it instead of being scanned again.
+            let before = try FolderListingCache.stamp(folderPath: folderPath)
             // A concurrent rename can move the file between finding and renaming it: look again.
             for _ in 0..<5 {
                 guard let current = try Self.currentPath(of: message, in: folderPath) else { return nil }
@@ -32,6 +34,11 @@ extension Mailbox {
             updated.flags = flags
             updated.keywords = keywords
             updated.isNew = false
+            // With keywords, a scan would name them as `dovecot-keywords` spells them: leave that to a scan.
+            if keywords.isEmpty {
+                listings.replace(updated, folderPath: folderPath, before: before,
+                                 after: try FolderListingCache.stamp(folderPath: folderPath))
+            }
             return updated
         }
     }

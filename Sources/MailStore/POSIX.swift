@@ -164,6 +164,30 @@ struct POSIX {
         }
     }
 
+    /// Calls `body` with the bytes of each entry's name in the directory (not `.` and `..`), without making a
+    /// `String` of each; false when the directory is missing.
+    static func forEachEntryName(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(MailStoreError) -> Bool {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT || errno == ENOTDIR { return false }
+            throw .io(operation: "opendir", path: path, errno: errno)
+        }
+        defer { closedir(dir) }
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw .io(operation: "readdir", path: path, errno: errno) }
+                return true
+            }
+            withUnsafePointer(to: entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: tuple.pointee)) { name in
+                    let length = strlen(name)
+                    let dots = (length == 1 && name[0] == 0x2E) || (length == 2 && name[0] == 0x2E && name[1] == 0x2E)
+                    if !dots { body(UnsafeRawBufferPointer(start: name, count: length)) }
+                }
+            }
+        }
+    }
+
     /// Seconds and microseconds of the wall clock.
     static func now() -> (seconds: Int, microseconds: Int) {
         var spec = timespec()

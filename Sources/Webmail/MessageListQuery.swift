@@ -5,6 +5,8 @@ public enum MessageSort: String, CaseIterable, Sendable {
     case arrivalAscending = "arrival"
     case subject
     case from
+    /// Threads (RFC 5256 REFERENCES), newest thread first.
+    case thread
 }
 
 /// One page of a folder's message list as the browser asked for it: page number, order and search text.

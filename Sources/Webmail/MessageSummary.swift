@@ -24,21 +24,25 @@ public struct MessageSummary: Hashable, Sendable {
 }
 
 /// The summaries this process has read, keyed by the messages' Maildir base names (which never change, so an
-/// entry never goes stale). Capped: past the cap it starts over.
-final class MessageSummaryCache: Sendable {
-    private let entries = NIOLockedValueBox<[String: MessageSummary]>([:])
+/// entry never goes stale).
+typealias MessageSummaryCache = BaseNameCache<MessageSummary>
+
+/// What this process has read of each message, keyed by its Maildir base name (which never changes, so an entry
+/// never goes stale). Capped: past the cap it starts over.
+final class BaseNameCache<Value: Sendable>: Sendable {
+    private let entries = NIOLockedValueBox<[String: Value]>([:])
     let capacity: Int
 
     init(capacity: Int = 200_000) {
         self.capacity = capacity
     }
 
-    func get(_ key: String) -> MessageSummary? { entries.withLockedValue { $0[key] } }
+    func get(_ key: String) -> Value? { entries.withLockedValue { $0[key] } }
 
-    func put(_ key: String, _ summary: MessageSummary) {
+    func put(_ key: String, _ value: Value) {
         entries.withLockedValue {
             if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
-            $0[key] = summary
+            $0[key] = value
         }
     }
 }

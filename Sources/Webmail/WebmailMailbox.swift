@@ -1,4 +1,6 @@
 import Foundation
+import IMAPServer
+import MIME
 public import MailStore
 
 /// One signed-in user's mailbox as the webmail pages use it: folders with unread counts, a page of the message
@@ -11,6 +13,7 @@ struct WebmailMailbox: Sendable {
 
     let mailbox: Mailbox
     let summaries: MessageSummaryCache
+    let threadValues: ThreadValuesCache
 
     /// A folder with its counts.
     struct FolderInfo: Hashable, Sendable {
@@ -23,6 +26,8 @@ struct WebmailMailbox: Sendable {
     struct Row: Hashable, Sendable {
         var message: StoredMessage
         var summary: MessageSummary
+        /// The depth in its thread when the list shows threads (0 otherwise).
+        var depth = 0
     }
 
     /// Creates Sent and Trash when missing.
@@ -60,6 +65,14 @@ struct WebmailMailbox: Sendable {
             messages.sort { $0.uid > $1.uid }
         case .arrivalAscending:
             messages.sort { $0.uid < $1.uid }
+        case .thread:
+            let order = MessageThreads.rows(IMAPThreader.references(try await sortValues(messages, folder: query.folder), uid: true))
+            let page = order[query.range(total: order.count, pageSize: pageSize)]
+            let byUID = Dictionary(messages.map { ($0.uid, $0) }, uniquingKeysWith: { a, _ in a })
+            var rows = try await summaries(page.compactMap { byUID[$0.uid] }, folder: query.folder)
+            let depths = Dictionary(page.map { ($0.uid, $0.depth) }, uniquingKeysWith: { a, _ in a })
+            for index in rows.indices { rows[index].depth = depths[rows[index].message.uid] ?? 0 }
+            return (rows, order.count)
         case .subject, .from:
             let all = try await summaries(messages, folder: query.folder)
             let key: (Row) -> String = query.sort == .subject ? { $0.summary.subject.lowercased() } : { $0.summary.from.lowercased() }
@@ -89,6 +102,38 @@ struct WebmailMailbox: Sendable {
         return rows
     }
 
+    /// The threading values of each message (read once per process and kept), in the order given; gone ones left out.
+    func sortValues(_ messages: [StoredMessage], folder: String) async throws(MailStoreError) -> [IMAPSortValues] {
+        var values: [IMAPSortValues] = []
+        values.reserveCapacity(messages.count)
+        var missing: [(index: Int, message: StoredMessage)] = []
+        for (index, message) in messages.enumerated() {
+            if var known = threadValues.get(Self.baseName(message.filename)) {
+                known.uid = message.uid
+                known.sequenceNumber = index + 1
+                values.append(known)
+            } else {
+                missing.append((index, message))
+            }
+        }
+        // In batches: one piece of thread-pool work each, without holding a whole large folder in memory.
+        var start = 0
+        while start < missing.count {
+            let batch = missing[start..<min(missing.count, start + 200)]
+            let contents = try await mailbox.contents(of: batch.map { $0.message }, folder: folder)
+            let dates = try await mailbox.receivedDates(of: batch.map { $0.message }, folder: folder)
+            for ((index, message), (bytes, date)) in zip(batch, zip(contents, dates)) {
+                guard let bytes else { continue }
+                let found = IMAPSortValues(sequenceNumber: index + 1, uid: message.uid, arrival: date ?? 0,
+                                           size: message.virtualSize ?? message.size, header: MessageHeader(Self.headerBytes(bytes)))
+                threadValues.put(Self.baseName(message.filename), found)
+                values.append(found)
+            }
+            start += 200
+        }
+        return values
+    }
+
     /// The message with this UID and its bytes; nil when it is gone.
     func message(folder: String, uid: UInt32) async throws(MailStoreError) -> (StoredMessage, [UInt8])? {
         guard let message = try await mailbox.listing(folder: folder).messages.first(where: { $0.uid == uid }),
@@ -106,6 +151,11 @@ struct WebmailMailbox: Sendable {
             if try await mailbox.setFlags(message, folder: folder, flags: flags, keywords: message.keywords) != nil { changed += 1 }
         }
         return changed
+    }
+
+    /// Marks a message just read as seen (the message as `message(folder:uid:)` gave it: no second listing).
+    func markSeen(_ message: StoredMessage, folder: String) async throws(MailStoreError) {
+        _ = try await mailbox.setFlags(message, folder: folder, flags: message.flags.union([.seen]), keywords: message.keywords)
     }
 
     /// Moves messages to another folder (copy, then remove: IMAP clients see an EXPUNGE and a new UID there).

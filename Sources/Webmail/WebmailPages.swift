@@ -70,7 +70,8 @@ enum WebmailPages {
             let flagged = row.message.flags.contains(.flagged)
             let subject = row.summary.subject.isEmpty ? "(no subject)" : row.summary.subject
             body += "<tr class=\"\(unread ? "unread" : "read")\"><td><input type=\"checkbox\" name=\"uid\" value=\"\(row.message.uid)\" aria-label=\"Select message \(row.message.uid)\"></td>"
-            body += "<td>\(h(row.summary.from))</td><td>\(flagged ? "<span aria-label=\"flagged\">★</span> " : "")<a class=\"subject\" href=\"/read?folder=\(q(query.folder))&uid=\(row.message.uid)\">\(h(subject))</a></td><td>\(h(row.summary.date))</td></tr>"
+            let cell = row.depth > 0 ? "<td class=\"t\(row.depth)\"><span aria-label=\"reply\">↳</span> " : "<td>"
+            body += "<td>\(h(row.summary.from))</td>\(cell)\(flagged ? "<span aria-label=\"flagged\">★</span> " : "")<a class=\"subject\" href=\"/read?folder=\(q(query.folder))&uid=\(row.message.uid)\">\(h(subject))</a></td><td>\(h(row.summary.date))</td></tr>"
         }
         body += "</tbody></table>"
         body += actionControls(folders: folders, current: query.folder)
@@ -100,6 +101,7 @@ enum WebmailPages {
         case .arrivalAscending: "oldest"
         case .subject: "subject"
         case .from: "sender"
+        case .thread: "thread"
         }
     }
 
@@ -177,7 +179,7 @@ enum WebmailPages {
     main{display:flex;flex-wrap:wrap;gap:1rem;padding:1rem}.folders{min-width:10rem}.folders ul{list-style:none;padding:0;margin:0}
     .folders li{padding:.2rem 0}.folders [aria-current] a{font-weight:bold}.list,.message{flex:1;min-width:18rem}
     table.messages{width:100%;border-collapse:collapse}table.messages td,table.messages th{padding:.3rem;border-bottom:1px solid #ddd;text-align:left}
-    tr.unread .subject{font-weight:bold}.error{color:#a00}.notice{background:#ffd;padding:.4rem}
+    tr.unread .subject{font-weight:bold}\(stride(from: 1, through: MessageThreads.maximumDepth, by: 1).map { "td.t\($0){padding-left:\($0)em}" }.joined()).error{color:#a00}.notice{background:#ffd;padding:.4rem}
     form.signin,form.compose{display:flex;flex-direction:column;max-width:40rem;width:100%}form.signin input,form.compose input,form.compose textarea{font:inherit;padding:.4rem;margin-bottom:.6rem}
     .body{border-top:1px solid #ccc;padding-top:.6rem;overflow-wrap:anywhere;max-width:100%;overflow-x:auto}pre.body{white-space:pre-wrap}
     .sr{position:absolute;left:-10000px}dl.headers dt{font-weight:bold;float:left;clear:left;margin-right:.5rem}dl.headers dd{margin:0 0 .2rem 4rem}

@@ -28,22 +28,11 @@ extension WebmailResponder {
                                                                    notice: query["notice"].flatMap { AdminPages.notices[$0] }, error: nil),
                                             secure: settings.secure)
             case (.GET, "/api/admin/users"):
-                let users = try await directory.allUsers()
+                let users = Self.matching(try await directory.allUsers(), String((query["q"] ?? "").prefix(200)))
                 let data = (try? JSONEncoder().encode(users)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
                 return WebmailResponse.json(.ok, data, secure: settings.secure)
             case (.POST, "/admin/add"):
-                let login = form["login"] ?? "", password = form["password"] ?? ""
-                guard Self.isLogin(login), password.count >= 8 else {
-                    return adminError(session, "A login of letters, digits, . _ - @ and a password of at least 8 characters are needed.")
-                }
-                var addresses: [String] = []
-                for address in (form["address"] ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !address.isEmpty {
-                    guard MessageComposer.isAddress(address) else { return adminError(session, "Not a mail address: \(address)") }
-                    addresses.append(address)
-                }
-                let quota = form["quota_mb"].flatMap { UInt64($0) }.map { $0 * 1024 * 1024 }
-                try await directory.add(DirectoryUser(login: login, addresses: addresses, quotaBytes: quota), password: password)
-                await audit(session, "add", login)
+                if case let .refused(reason) = try await addUser(session, directory, form) { return adminError(session, reason) }
                 return WebmailResponse.redirect("/admin?notice=added", secure: settings.secure)
             case (.POST, "/admin/password"):
                 let login = form["login"] ?? "", password = form["password"] ?? ""
@@ -64,6 +53,8 @@ extension WebmailResponder {
                 return WebmailResponse.json(.ok, Self.jsonObject(["login": session.login, "csrf": session.csrfToken]), secure: settings.secure)
             case (.POST, "/api/admin/users/update"):
                 return try await updateUserJSON(session, directory, form)
+            case (_, let api) where api.hasPrefix("/api/admin/"):
+                return await adminAPI(session, directory, method: method, path: path, query: query, form: form)
             case (.POST, "/admin/delete"):
                 let login = form["login"] ?? ""
                 guard login != session.login else { return adminError(session, "You cannot delete yourself.") }
@@ -97,11 +88,41 @@ extension WebmailResponder {
             return .refused(error.description)
         }
         guard edit.enabled || edit.login != session.login else { return .refused("You cannot disable yourself.") }
-        let before = try await directory.user(login: edit.login)
-        guard let after = try await directory.update(login: edit.login, { edit.apply(to: &$0) }), let before else { return .noSuchUser }
+        return try await changeUser(session, directory, login: edit.login) { edit.apply(to: &$0) }
+    }
+
+    /// One directory update of a user (`change` runs on the user as stored), each resulting change audited; a
+    /// disabled user's webmail sessions end at once.
+    func changeUser(_ session: WebSession, _ directory: any ManagedUserDirectory, login: String,
+                    _ change: @escaping @Sendable (inout DirectoryUser) -> Void) async throws(DirectoryError) -> UserEditOutcome {
+        let before = try await directory.user(login: login)
+        guard let after = try await directory.update(login: login, change), let before else { return .noSuchUser }
         if !after.enabled { sessions.withLockedValue { $0.end(login: after.login) } }
         for change in AdminUserEdit.changes(from: before, to: after) { await audit(session, change, after.login) }
         return .updated(after)
+    }
+
+    /// Adds the user of the add form (`login`, `password`, `address` comma-separated, `quota_mb`), audited.
+    func addUser(_ session: WebSession, _ directory: any ManagedUserDirectory, _ form: FormFields) async throws(DirectoryError) -> UserEditOutcome {
+        let login = form["login"] ?? "", password = form["password"] ?? ""
+        guard Self.isLogin(login), password.count >= 8 else {
+            return .refused("A login of letters, digits, . _ - @ and a password of at least 8 characters are needed.")
+        }
+        var addresses: [String] = []
+        for address in (form["address"] ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !address.isEmpty {
+            guard MessageComposer.isAddress(address) else { return .refused("Not a mail address: \(address)") }
+            addresses.append(address)
+        }
+        let quota: UInt64?
+        do {
+            quota = try AdminUserEdit.quota(form["quota_mb"], field: "quota_mb").map { $0 * 1024 * 1024 }
+        } catch {
+            return .refused(error.description)
+        }
+        let user = DirectoryUser(login: login, addresses: addresses, quotaBytes: quota)
+        try await directory.add(user, password: password)
+        await audit(session, "add", login)
+        return .updated(try await directory.user(login: login) ?? user)
     }
 
     /// The edit page's form: back to the user's page, or the users page with the reason.

@@ -35,7 +35,7 @@ extension WebmailResponder {
         guard let (folder, uid) = Self.messageReference(fields), let (message, bytes) = try await box.message(folder: folder, uid: uid) else {
             return WebmailResponse.html(.notFound, WebmailPages.message(session: session, title: "Not found", text: "No such message."), secure: settings.secure)
         }
-        if !message.flags.contains(.seen) { try await box.changeFlags(folder: folder, uids: [uid], add: [.seen]) }
+        if !message.flags.contains(.seen) { try await box.markSeen(message, folder: folder) }
         let remote = fields["images"] == "1"
         let parsed = MIMEMessage.parse(bytes)
         let partBase = "/part?folder=\(FormFields.escape(folder))&uid=\(uid)&inline=1&part="

@@ -24,6 +24,7 @@ public final class WebmailResponder: HTTPResponder {
     let clock: @Sendable () -> Double
     let sessions: NIOLockedValueBox<WebSessionTable>
     let summaries = MessageSummaryCache()
+    let threadValues = ThreadValuesCache()
 
     public init(settings: WebmailSettings, authenticator: MailAuthenticator, store: MailStore, agent: any MailAgent,
                 signer: CookieSigner = .random(), logger: Logger = Logger(label: "shoal.webmail"),
@@ -202,7 +203,7 @@ public final class WebmailResponder: HTTPResponder {
     }
 
     func mailbox(_ user: DirectoryUser) throws(MailStoreError) -> WebmailMailbox {
-        WebmailMailbox(mailbox: try store.mailbox(for: MailboxLocator.owner(of: user)), summaries: summaries)
+        WebmailMailbox(mailbox: try store.mailbox(for: MailboxLocator.owner(of: user)), summaries: summaries, threadValues: threadValues)
     }
 
     // MARK: request helpers

@@ -21,6 +21,17 @@ import Testing
         })
     }
 
+    /// One mailbox seen by two nodes' stores on a fresh root, with messages delivered by the first and settled.
+    static func twoNodes(_ label: String, delivering subjects: [String]) async throws -> (root: String, here: Mailbox, there: Mailbox) {
+        let root = TestSupport.makeDirectory(label)
+        let owner = MailboxOwner(login: "cached", domain: "example.com")
+        let here = try TestSupport.store(root: root, hostname: "node-a").mailbox(for: owner)
+        let there = try TestSupport.store(root: root, hostname: "node-b").mailbox(for: owner)
+        for subject in subjects { _ = try await here.deliver(TestSupport.message(subject)) }
+        try await Task.sleep(for: .milliseconds(2100))  // older than the settle time: the next listing is kept
+        return (root, here, there)
+    }
+
     @Test func aListingIsReusedOnlyForTheSameStampAndOnlyOnceSettled() {
         let cache = FolderListingCache()
         let second: Int64 = 1_000_000_000
@@ -52,14 +63,8 @@ import Testing
     }
 
     @Test func anotherNodesDeliveriesAndFlagChangesAreSeenThroughTheCache() async throws {
-        let root = TestSupport.makeDirectory("listing-cache")
+        let (root, here, there) = try await Self.twoNodes("listing-cache", delivering: ["one", "two"])
         defer { TestSupport.cleanUp(root) }
-        let owner = MailboxOwner(login: "cached", domain: "example.com")
-        let here = try TestSupport.store(root: root, hostname: "node-a").mailbox(for: owner)
-        let there = try TestSupport.store(root: root, hostname: "node-b").mailbox(for: owner)
-        _ = try await here.deliver(TestSupport.message("one"))
-        _ = try await here.deliver(TestSupport.message("two"))
-        try await Task.sleep(for: .milliseconds(2100))  // older than the settle time: the next listing is kept
         let first = try await here.listing()
         let folderPath = try here.folderPath("INBOX")
         let stamp = try FolderListingCache.stamp(folderPath: folderPath)
@@ -74,5 +79,69 @@ import Testing
         #expect(afterFlags.messages[0].flags == [.seen] && afterFlags.messages[0].keywords == ["Work"])
         try await there.remove([afterFlags.messages[1]])
         #expect(try await here.listing().messages.map(\.uid) == [1, 3])
+    }
+
+    @Test func ourOwnRenameUpdatesTheKeptListingWhichIsCheckedUntilSettled() {
+        let cache = FolderListingCache()
+        let second: Int64 = 1_000_000_000
+        let listing = Self.listing(3)
+        cache.keep(listing, folderPath: "/f", stamp: Self.stamp(100 * second), now: 102 * second)
+        var seen = listing.messages[1]
+        seen.filename = "m2:2,S"
+        seen.path = "/x/cur/m2:2,S"
+        seen.flags = [.seen]
+        var expected = listing
+        expected.messages[1] = seen
+        cache.replace(seen, folderPath: "/f", before: Self.stamp(100 * second), after: Self.stamp(200 * second))
+        #expect(cache.lookup(folderPath: "/f", stamp: Self.stamp(100 * second)) == .miss)
+        #expect(cache.lookup(folderPath: "/f", stamp: Self.stamp(200 * second)) == .check(expected, digest: NameDigest.of(expected)))
+        #expect(cache.listing(folderPath: "/f", stamp: Self.stamp(200 * second)) == nil)
+        // A check inside the settle time proves nothing about a change later in the same clock tick.
+        cache.checked(folderPath: "/f", stamp: Self.stamp(200 * second), now: 201 * second)
+        #expect(cache.lookup(folderPath: "/f", stamp: Self.stamp(200 * second)) == .check(expected, digest: NameDigest.of(expected)))
+        cache.checked(folderPath: "/f", stamp: Self.stamp(200 * second), now: 202 * second)
+        #expect(cache.lookup(folderPath: "/f", stamp: Self.stamp(200 * second)) == .hit(expected))
+        // A rename whose stamp before is not the kept one (something else changed first) drops the listing.
+        cache.replace(listing.messages[0], folderPath: "/f", before: Self.stamp(150 * second), after: Self.stamp(300 * second))
+        #expect(cache.lookup(folderPath: "/f", stamp: Self.stamp(200 * second)) == .miss)
+        #expect(cache.lookup(folderPath: "/f", stamp: Self.stamp(300 * second)) == .miss)
+        // So does one for a UID the listing does not have.
+        cache.keep(listing, folderPath: "/f", stamp: Self.stamp(100 * second), now: 102 * second)
+        var unknown = seen
+        unknown.uid = 9
+        cache.replace(unknown, folderPath: "/f", before: Self.stamp(100 * second), after: Self.stamp(300 * second))
+        #expect(cache.lookup(folderPath: "/f", stamp: Self.stamp(300 * second)) == .miss)
+    }
+
+    @Test func aFlagChangeHereKeepsTheListingCurrentWithoutAScanAndOthersRenamesStillShow() async throws {
+        let (root, here, there) = try await Self.twoNodes("listing-inplace", delivering: ["one", "two", "three"])
+        defer { TestSupport.cleanUp(root) }
+        let first = try await here.listing()
+        let allNew = first.messages.allSatisfy(\.isNew)
+        #expect(allNew)
+        let folderPath = try here.folderPath("INBOX")
+        let seen = try #require(try await here.setFlags(first.messages[0], flags: [.seen], keywords: []))
+        let stamp = try FolderListingCache.stamp(folderPath: folderPath)
+        guard case let .check(kept, digest) = here.store.listings.lookup(folderPath: folderPath, stamp: stamp) else {
+            Issue.record("the flag change did not update the kept listing")
+            return
+        }
+        #expect(kept.messages[0] == seen && Array(kept.messages.dropFirst()) == Array(first.messages.dropFirst()))
+        // What another node's scan finds, name for name.
+        #expect(try await there.listing() == kept)
+        #expect(try NameDigest.onDisk(folderPath: folderPath) == digest)
+        #expect(try await here.listing() == kept)
+
+        // Another node's rename between this node's two stamps (or in the same clock tick) hides behind the
+        // stamp; the names on disk still tell.
+        let flagged = try #require(try await there.setFlags(first.messages[1], flags: [.flagged], keywords: []))
+        here.store.listings.replace(seen, folderPath: folderPath, before: stamp,
+                                    after: try FolderListingCache.stamp(folderPath: folderPath))
+        let after = try await here.listing()
+        #expect(after.messages.map(\.flags) == [[.seen], [.flagged], []])
+        #expect(after.messages[1] == flagged)
+        // And a rename by another node later on changes the stamp, as before.
+        _ = try await there.setFlags(after.messages[2], flags: [.seen, .flagged], keywords: [])
+        #expect(try await here.listing().messages.map(\.flags) == [[.seen], [.flagged], [.seen, .flagged]])
     }
 }

@@ -111,6 +111,87 @@ import ShoalTestFixtures
         }
     }
 
+    /// Viewing an unread message renames its file (\Seen); the node's kept listing follows its own rename instead
+    /// of being scanned again, and still shows at once what others renamed.
+    @Test func aFlagChangeIsSeenAtOnceOnAnotherNodeAndOthersRenamesStillShow() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.6")
+        defer { node.stop() }
+        let other = try await WebmailNodeFixture.start(host: "127.0.200.7", sharing: node)
+        defer { other.stop() }
+        let f = try await node.client("flags", imapOf: other, extra: ["other": other.url, "mail": node.base + "/mail"])
+        #expect(f["uids"] as? Int == 4)
+        #expect(f["unread_before"] as? Int == 4)
+        #expect(f["view_status"] as? Int == 200)
+        #expect((f["imap_flags_after_view"] as? String)?.contains("\\Seen") == true, "\(f["imap_flags_after_view"] ?? "")")
+        #expect(f["unread_second_view"] as? Int == 3)
+        #expect(f["unread_other_node"] as? Int == 3)
+        #expect(f["unread_after_other_imap"] as? Int == 2)
+        #expect(f["renamed_by_hand"] as? Int == 1)
+        #expect(f["unread_after_rename"] as? Int == 1)
+        let flagged = f["imap_flags_after_flag"] as? String ?? ""
+        #expect(flagged.contains("\\Flagged") && flagged.contains("\\Seen"), "\(flagged)")
+
+        // The list as threads (the IMAP server's THREAD=REFERENCES), newest thread first.
+        let t = try await node.client("threads")
+        #expect(t["thread_status"] as? Int == 200)
+        #expect(t["thread_link"] as? Bool == true)
+        let rows = (t["thread_rows"] as? [[Any]] ?? []).map { "\($0.first ?? "")/\($0.last ?? "")" }
+        #expect(rows == ["Other/0", "Plan/0", "Re: Plan/1", "Re: Plan/2"], "\(rows)")
+    }
+
+    /// The administration as JSON for scripts (Python's urllib.request): every operation of the pages, refusals
+    /// with the field named, administrators only, each change in the directory and the audit log.
+    @Test func theAdministrationJSONAPIServesScripts() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.200.8")
+        defer { node.stop() }
+        let f = try await node.client("api")
+        func result(_ key: String) -> (status: Int?, body: [String: Any]) {
+            let pair = f[key] as? [Any] ?? []
+            return (pair.first as? Int, pair.last as? [String: Any] ?? [:])
+        }
+        #expect(f["anonymous_status"] as? Int == 401)
+        let added = result("add")
+        #expect(added.status == 201 && added.body["login"] as? String == "erin", "\(added)")
+        #expect(added.body["quotaBytes"] as? Int == 3 * 1024 * 1024 && added.body["addresses"] as? [String] == ["erin@shoal.test"], "\(added)")
+        #expect(f["add_again"] as? Int == 409)
+        let badQuota = result("add_bad_quota")
+        #expect(badQuota.status == 400 && (badQuota.body["error"] as? String)?.hasPrefix("quota_mb:") == true, "\(badQuota)")
+        #expect(f["add_without_token"] as? Int == 403)
+        #expect(f["search"] as? [String] == ["erin"])
+        #expect(result("alias").body["addresses"] as? [String] == ["erin@shoal.test", "erin.alias@shoal.test", "e@shoal.test"], "\(result("alias"))")
+        #expect(result("alias_remove").body["addresses"] as? [String] == ["erin@shoal.test", "erin.alias@shoal.test"])
+        #expect(f["alias_taken"] as? Int == 409)
+        let badAlias = result("alias_bad")
+        #expect(badAlias.status == 400 && (badAlias.body["error"] as? String)?.hasPrefix("add:") == true, "\(badAlias)")
+        let quota = result("quota")
+        #expect(quota.body["quotaBytes"] as? Int == 5 * 1024 * 1024 && quota.body["quotaMessages"] as? Int == 50, "\(quota)")
+        let noQuota = result("quota_none")
+        #expect(noQuota.status == 200 && noQuota.body["quotaBytes"] == nil && noQuota.body["quotaMessages"] == nil, "\(noQuota)")
+        #expect(result("disable").body["enabled"] as? Bool == false)
+        #expect(f["disabled_sign_in"] as? Bool == true)
+        #expect(f["disable_self"] as? Int == 400)
+        #expect(result("enable").body["enabled"] as? Bool == true)
+        #expect(f["enabled_sign_in"] as? Bool == true)
+        #expect(result("password").status == 200)
+        #expect(f["short_password"] as? Int == 400)
+        #expect(f["new_password_sign_in"] as? Bool == true)
+        #expect(f["unknown_user"] as? Int == 404)
+        let sizes = f["sizes"] as? [[String: Any]] ?? []
+        #expect(sizes.count == 1 && sizes.first?["login"] as? String == "erin", "\(sizes)")
+        #expect(sizes.first?["messages"] as? Int == 1 && (sizes.first?["bytes"] as? Int ?? 0) > 5000, "\(sizes)")
+        #expect(f["sizes_for_user"] as? Int == 403)
+        #expect(f["add_for_user"] as? Int == 403)
+        #expect(result("delete").body["deleted"] as? String == "erin")
+        #expect(f["delete_again"] as? Int == 404)
+        #expect(f["deleted_sign_in"] as? Bool == true)
+        #expect(f["logins"] as? [String] == ["alice", "bob"])
+        let audit = try String(contentsOfFile: node.base + "/audit.log", encoding: .utf8)
+        for action in ["add", "aliases", "quota", "disable", "enable", "password", "delete"] {
+            #expect(audit.contains("admin=alice action=\(action) user=erin"), "\(action) not audited: \(audit)")
+        }
+        #expect(!audit.contains("user=nobody") && !audit.contains("user=mallory") && !audit.contains("user=frank"), "\(audit)")
+    }
+
     @Test func composeUploadsFilesThatTheRecipientReadsOverIMAP() async throws {
         let node = try await WebmailNodeFixture.start(host: "127.0.200.5")
         defer { node.stop() }

@@ -24,13 +24,17 @@ final class WebmailNodeFixture: @unchecked Sendable {
         self.child = child
     }
 
-    static func start(host: String) async throws -> WebmailNodeFixture {
+    /// A node of its own, or with `sharing` a second node on the same store, directory and cookie key (another
+    /// node of the cluster).
+    static func start(host: String, sharing other: WebmailNodeFixture? = nil) async throws -> WebmailNodeFixture {
         let shoal = try ShoalBinary.executable()
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-webmail-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: base + "/mail", withIntermediateDirectories: true)
-        let directory = try await SQLiteDirectory.open(path: base + "/users.db")
-        try await directory.add(DirectoryUser(login: "alice", addresses: ["alice@shoal.test"]), password: "alice-password")
-        try await directory.add(DirectoryUser(login: "bob", addresses: ["bob@shoal.test"]), password: "bob-password")
+        let base = other?.base ?? FileManager.default.temporaryDirectory.appendingPathComponent("shoal-webmail-\(UUID().uuidString.prefix(8))").path
+        if other == nil {
+            try FileManager.default.createDirectory(atPath: base + "/mail", withIntermediateDirectories: true)
+            let directory = try await SQLiteDirectory.open(path: base + "/users.db")
+            try await directory.add(DirectoryUser(login: "alice", addresses: ["alice@shoal.test"]), password: "alice-password")
+            try await directory.add(DirectoryUser(login: "bob", addresses: ["bob@shoal.test"]), password: "bob-password")
+        }
         let (certificate, key) = try await offPool { try SelfSignedCertificate.make() }
         let httpsPort = try TestPorts.free(host: host), imapPort = try TestPorts.free(host: host)
         let submissionPort = try TestPorts.free(host: host)
@@ -47,16 +51,21 @@ final class WebmailNodeFixture: @unchecked Sendable {
             webmail: { admins: [alice], secret_file: "\(base)/cookie.key", audit_log: "\(base)/audit.log" }
 
             """
-        try yaml.write(toFile: base + "/node.yaml", atomically: true, encoding: .utf8)
-        let child = try TestProcess(shoal, ["mail-node", "--config", base + "/node.yaml"], name: "mail-node", logDirectory: base)
+        let config = base + (other == nil ? "/node.yaml" : "/node-\(host).yaml")
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let child = try TestProcess(shoal, ["mail-node", "--config", config], name: other == nil ? "mail-node" : "mail-node-\(host)", logDirectory: base)
         let fixture = WebmailNodeFixture(base: base, host: host, httpsPort: httpsPort, imapPort: imapPort, submissionPort: submissionPort, child: child)
         try await TestPorts.waitForListener(host, [httpsPort, imapPort, submissionPort], timeout: 60, process: child)
         return fixture
     }
 
     /// Runs a scenario of `webmail_client.py` and returns its observations.
-    func client(_ scenario: String) async throws -> [String: Any] {
-        let result = try await Self.peers.run("webmail_client.py", [scenario, url, host, String(imapPort), String(submissionPort)], timeout: 180)
+    /// `imapOf` names the node whose IMAP the script uses (this one by default); `extra` is a JSON argument.
+    func client(_ scenario: String, imapOf other: WebmailNodeFixture? = nil, extra: [String: String] = [:]) async throws -> [String: Any] {
+        let imap = other ?? self
+        let argument = String(decoding: try JSONSerialization.data(withJSONObject: extra), as: UTF8.self)
+        let result = try await Self.peers.run("webmail_client.py", [scenario, url, imap.host, String(imap.imapPort), String(submissionPort), argument],
+                                              timeout: 180)
         guard result.status == 0, let data = result.stdout.data(using: .utf8),
               let facts = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw TestProcessError("webmail_client.py \(scenario) failed: \(result)\n--- node log\n\(child.standardError.suffix(4000))")

@@ -1,12 +1,13 @@
 """A scripted webmail user over HTTPS (http.client, no cookie jar: the session cookie is handled by hand so its
 attributes can be checked), with Python's imaplib on the same node to see what the webmail changed.
 
-    webmail_client.py SCENARIO BASE_URL IMAP_HOST IMAP_PORT [SUBMISSION_PORT]
+    webmail_client.py SCENARIO BASE_URL IMAP_HOST IMAP_PORT [SUBMISSION_PORT [EXTRA_JSON]]
 
 Prints one JSON object of observations; the Swift test asserts on them."""
 import http.client
 import imaplib
 import json
+import os
 import re
 import smtplib
 import ssl
@@ -16,6 +17,7 @@ import urllib.parse
 
 SCENARIO, BASE, IMAP_HOST, IMAP_PORT = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 SUBMISSION_PORT = int(sys.argv[5]) if len(sys.argv) > 5 else None
+EXTRA = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
 URL = urllib.parse.urlsplit(BASE)
 CONTEXT = ssl._create_unverified_context()
 facts = {}
@@ -436,5 +438,156 @@ def hostile():
     alice_imap.logout()
 
 
-{"flow": flow, "admin": admin, "hostile": hostile, "upload": upload}[SCENARIO]()
+def unread_count(page):
+    match = re.search(r'folder=INBOX">INBOX(?: <span class="unread" aria-label="unread">\((\d+)\))?', page)
+    return int(match.group(1) or 0) if match else None
+
+
+def flags():
+    """Viewing an unread message on this node marks it seen for IMAP on another node and for a second webmail view
+    at once; renames by others (IMAP on the other node, a plain rename in the store) show here at once too.
+    EXTRA: {"other": the other node's webmail URL, "mail": the store root}."""
+    other_imap = imap("alice", "alice-password")
+    for n in range(1, 5):
+        append(other_imap, "INBOX", f"From: carol@shoal.test\r\nSubject: Unread {n}\r\n\r\nBody {n}.\r\n")
+    # Older than the listing cache's settle time, so this node keeps the listing it makes next.
+    time.sleep(2.5)
+    browser = Browser()
+    browser.sign_in("alice", "alice-password")
+    status, _, page = browser.request("GET", "/mail")
+    facts["unread_before"] = unread_count(page)
+    uids = sorted(set(int(u) for u in re.findall(r'href="/read\?folder=INBOX&uid=(\d+)"', page)))
+    facts["uids"] = len(uids)
+    status, _, page = browser.request("GET", f"/read?folder=INBOX&uid={uids[0]}")
+    facts["view_status"] = status
+    facts["imap_flags_after_view"] = imap_flags(other_imap, "INBOX", uids[0])
+    second = Browser()
+    second.sign_in("alice", "alice-password")
+    status, _, page = second.request("GET", "/mail")
+    facts["unread_second_view"] = unread_count(page)
+    elsewhere = Browser()
+    global URL
+    here = URL
+    URL = urllib.parse.urlsplit(EXTRA["other"])
+    elsewhere.sign_in("alice", "alice-password")
+    status, _, page = elsewhere.request("GET", "/mail")
+    URL = here
+    facts["unread_other_node"] = unread_count(page)
+    # At once (within the cache's settle time): another node's IMAP STORE, then a rename straight in the store.
+    other_imap.select("INBOX")
+    other_imap.uid("STORE", str(uids[1]), "+FLAGS", "(\\Seen)")
+    status, _, page = browser.request("GET", "/mail")
+    facts["unread_after_other_imap"] = unread_count(page)
+    maildir = next(root for root, dirs, _ in os.walk(EXTRA["mail"]) if os.path.basename(root) == "alice" and "cur" in dirs)
+    renamed = 0
+    for directory in ("new", "cur"):
+        for name in os.listdir(os.path.join(maildir, directory)):
+            if renamed == 0 and ":2,S" not in name and ":2,FS" not in name:
+                base = name.split(":")[0]
+                os.rename(os.path.join(maildir, directory, name), os.path.join(maildir, "cur", base + ":2,S"))
+                renamed += 1
+    facts["renamed_by_hand"] = renamed
+    status, _, page = browser.request("GET", "/mail")
+    facts["unread_after_rename"] = unread_count(page)
+    # And this node's own second flag change in a row is seen by the other node's IMAP.
+    status, _, page = browser.request("GET", "/mail")
+    csrf = browser.csrf(page)
+    browser.request("POST", "/action", {"csrf": csrf, "folder": "INBOX", "uid": str(uids[0]), "op": "flag"})
+    facts["imap_flags_after_flag"] = imap_flags(other_imap, "INBOX", uids[0])
+    other_imap.logout()
+
+
+def api():
+    """The administration JSON API as a script uses it: urllib.request, the session cookie by hand, the token from
+    /api/admin/session, form-encoded posts."""
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPSHandler(context=CONTEXT))
+
+    def call(method, path, form=None, cookie=None):
+        data = urllib.parse.urlencode(form).encode() if form is not None else None
+        request = urllib.request.Request(BASE + path, data=data, method=method)
+        if cookie:
+            request.add_header("Cookie", cookie)
+        try:
+            with opener.open(request, timeout=60) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read().decode()
+
+    def sign_in(user, password):
+        _, headers, _ = call("POST", "/login", {"user": user, "password": password})
+        value = headers.get("Set-Cookie")
+        return value.split(";")[0] if value else None
+
+    def body(result):
+        return json.loads(result[2])
+
+    facts["anonymous_status"] = call("GET", "/api/admin/users")[0]
+    cookie = sign_in("alice", "alice-password")
+    token = body(call("GET", "/api/admin/session", cookie=cookie))["csrf"]
+
+    def post(path, **form):
+        status, headers, text = call("POST", path, dict(form, csrf=token), cookie=cookie)
+        return [status, json.loads(text)]
+
+    facts["add"] = post("/api/admin/users/add", login="erin", password="erin-password", address="erin@shoal.test", quota_mb="3")
+    facts["add_again"] = post("/api/admin/users/add", login="erin", password="erin-password", address="erin@shoal.test")[0]
+    facts["add_bad_quota"] = post("/api/admin/users/add", login="frank", password="frank-password", quota_mb="x" * 20)
+    facts["add_without_token"] = call("POST", "/api/admin/users/add", {"login": "mallory", "password": "mallory-password"}, cookie=cookie)[0]
+    facts["search"] = [user["login"] for user in body(call("GET", "/api/admin/users?q=erin", cookie=cookie))]
+    facts["alias"] = post("/api/admin/users/aliases", login="erin", add="erin.alias@shoal.test, e@shoal.test", remove="")
+    facts["alias_remove"] = post("/api/admin/users/aliases", login="erin", remove="e@shoal.test")
+    facts["alias_taken"] = post("/api/admin/users/aliases", login="erin", add="bob@shoal.test")[0]
+    facts["alias_bad"] = post("/api/admin/users/aliases", login="erin", add="not an address")
+    facts["quota"] = post("/api/admin/users/quota", login="erin", quota_mb="5", quota_messages="50")
+    facts["quota_none"] = post("/api/admin/users/quota", login="erin", quota_mb="", quota_messages="")
+    facts["disable"] = post("/api/admin/users/disable", login="erin")
+    facts["disabled_sign_in"] = sign_in("erin", "erin-password") is None
+    facts["disable_self"] = post("/api/admin/users/disable", login="alice")[0]
+    facts["enable"] = post("/api/admin/users/enable", login="erin")
+    facts["enabled_sign_in"] = sign_in("erin", "erin-password") is not None
+    facts["password"] = post("/api/admin/users/password", login="erin", password="erin-new-password")
+    facts["short_password"] = post("/api/admin/users/password", login="erin", password="short")[0]
+    facts["new_password_sign_in"] = sign_in("erin", "erin-new-password") is not None
+    facts["unknown_user"] = post("/api/admin/users/enable", login="nobody")[0]
+    # erin receives a message over IMAP APPEND, then the sizes show it.
+    erin_imap = imap("erin", "erin-new-password")
+    append(erin_imap, "INBOX", "From: alice@shoal.test\r\nSubject: Size\r\n\r\n" + "x" * 5000 + "\r\n")
+    erin_imap.logout()
+    facts["sizes"] = body(call("GET", "/api/admin/users/sizes?q=erin", cookie=cookie))
+    bob_cookie = sign_in("bob", "bob-password")
+    facts["sizes_for_user"] = call("GET", "/api/admin/users/sizes", cookie=bob_cookie)[0]
+    facts["add_for_user"] = call("POST", "/api/admin/users/add", {"login": "x", "password": "xxxxxxxxxx", "csrf": token}, cookie=bob_cookie)[0]
+    facts["delete"] = post("/api/admin/users/delete", login="erin")
+    facts["delete_again"] = post("/api/admin/users/delete", login="erin")[0]
+    facts["deleted_sign_in"] = sign_in("erin", "erin-new-password") is None
+    facts["logins"] = [user["login"] for user in body(call("GET", "/api/admin/users", cookie=cookie))]
+
+
+def threads():
+    """bob's list shown as threads (REFERENCES): a reply and a reply to it under the first message."""
+    bob_imap = imap("bob", "bob-password")
+    for header in ["Message-ID: <a@x>\r\nSubject: Plan\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000",
+                   "Message-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\nSubject: Re: Plan\r\nDate: Tue, 2 Jan 2024 10:00:00 +0000",
+                   "Message-ID: <c@x>\r\nSubject: Other\r\nDate: Wed, 3 Jan 2024 10:00:00 +0000",
+                   "Message-ID: <d@x>\r\nReferences: <a@x> <b@x>\r\nSubject: Re: Plan\r\nDate: Thu, 4 Jan 2024 10:00:00 +0000"]:
+        append(bob_imap, "INBOX", "From: carol@shoal.test\r\n" + header + "\r\n\r\nText.\r\n")
+    bob_imap.logout()
+    browser = Browser()
+    browser.sign_in("bob", "bob-password")
+    status, _, page = browser.request("GET", "/mail?sort=thread")
+    facts["thread_status"] = status
+    facts["thread_link"] = 'sort=thread">thread</a>' in page
+    rows = re.findall(r'<td(?: class="t(\d)")?>(?:<span aria-label="reply">[^<]*</span> )?(?:<span aria-label="flagged">[^<]*</span> )?'
+                      r'<a class="subject" href="[^"]+">([^<]+)</a>', page)
+    facts["thread_rows"] = [[subject, int(depth or 0)] for depth, subject in rows]
+
+
+{"flow": flow, "admin": admin, "hostile": hostile, "upload": upload, "flags": flags, "api": api, "threads": threads}[SCENARIO]()
 print(json.dumps(facts))
