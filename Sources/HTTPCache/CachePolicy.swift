@@ -140,9 +140,12 @@ public struct CachePolicy: Sendable, Equatable {
 
     /// RFC 2187: an ICP HIT only for an object still fresh `margin` seconds from now (and not needing validation).
     public func isFreshForICP(_ response: CachedResponse, now: Int64, margin: Int64 = 30) -> Bool {
-        let (directives, _) = responseDirectives(response.headers)
-        guard !directives.has("no-cache") else { return false }
-        return freshnessLeft(response, now: now) > margin
+        Self.isFreshForICP(freshness(response), now: now, margin: margin)
+    }
+
+    /// ``isFreshForICP(_:now:margin:)`` from a stored response's `Freshness`.
+    public static func isFreshForICP(_ stored: Freshness, now: Int64, margin: Int64 = 30) -> Bool {
+        !stored.noCache && stored.lifetime - stored.age(now: now) > margin
     }
 
     // MARK: reuse (§4)

@@ -99,9 +99,8 @@ public final class CacheResponder: HTTPResponder {
             response = HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(found.response.status)), headers: HTTPHeaders(fields),
                                           body: found.body)
         }
-        let outcome = Outcome(response: response, code: "TCP_MEM_HIT", url: url)
-        log(outcome, request: request, started: started)
-        return outcome.response
+        if accessLog != nil { log(Outcome(response: response, code: "TCP_MEM_HIT", url: url), request: request, started: started) }
+        return response
     }
 
     /// True when the request carries a condition a stored response may satisfy with 304.
@@ -493,7 +492,7 @@ public final class CacheResponder: HTTPResponder {
     public func icpState(url: String) -> ICPQueryAnswerer.ObjectState {
         let now = clock()
         guard let key = CacheKey.normalized(absolute: url) else { return .miss }
-        let fresh = store.peek(url: key).contains { settings.policy.isFreshForICP($0, now: now) && $0.status == 200 }
+        let fresh = store.containsVariant(url: key) { status, freshness in status == 200 && CachePolicy.isFreshForICP(freshness, now: now) }
         if fresh { return .hit(object: nil) }
         // A fill whose body has all arrived but is still being written to disk: a peer's fetch shares it.
         if let filled = fills.published(key: key), let response = filled.response, let stream = filled.stream, stream.isFinished,

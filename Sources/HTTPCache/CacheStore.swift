@@ -170,6 +170,17 @@ public final class CacheStore: Sendable {
     /// The in-memory view only (no disk read): for ICP, which must answer without blocking.
     public func peek(url: String) -> [CachedResponse] { variants(of: url) }
 
+    /// True when some variant of `url` satisfies `condition` on its status and `Freshness` (ICP's question,
+    /// answered under the lock without copying a response).
+    public func containsVariant(url: String, where condition: (UInt, CachePolicy.Freshness) -> Bool) -> Bool {
+        state.withLockedValue { state in
+            (state.variants[url] ?? []).contains { name in
+                guard let entry = state.entries[name] else { return false }
+                return condition(entry.response.status, entry.freshness)
+            }
+        }
+    }
+
     /// Stores (or replaces) a variant: written to disk first (temporary file, fsync, rename), then indexed.
     /// False when it was not stored: the write failed, or `maximumPendingWrites` writes were already waiting.
     @discardableResult

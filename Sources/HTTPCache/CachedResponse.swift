@@ -49,10 +49,13 @@ public struct CachedResponse: Sendable, Equatable {
     /// The stored fields a hit sends as they are: hop-by-hop fields and Content-Length dropped (the server layer
     /// frames the body), and Age, X-Cache and Via, which the cache sets itself.
     public var forwardedFields: [(String, String)] {
-        headers.filter { name, _ in
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(headers.count)
+        for (name, value) in headers {
             let lower = name.lowercased()
-            return !Self.hopByHop.contains(lower) && lower != "content-length" && lower != "age" && lower != "x-cache" && lower != "via"
+            if !Self.hopByHop.contains(lower), lower != "content-length", lower != "age", lower != "x-cache", lower != "via" { fields.append((name, value)) }
         }
+        return fields
     }
 
     /// Bytes this entry stands for (body and a rough header size), for the size cap.
