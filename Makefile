@@ -70,6 +70,7 @@ bench: check-swift
 	scripts/bench-nft.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-ipvs-vm.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/profile-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 20
+	scripts/profile-cache.sh "$$(swift build -c release --show-bin-path)/shoal" 10 30
 	scripts/bench-appliance.sh "$$(swift build -c release --show-bin-path)/shoal" 3
 	scripts/bench-failover.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/profile-director.sh "$$(swift build -c release --show-bin-path)/shoal" 5 15

@@ -2,8 +2,14 @@
 # Cache node (issue 13) against Squid 5.7 (accelerator mode), nginx proxy_cache (one worker) and Varnish, same
 # machine, same nginx origin: hit throughput for a 4 KiB and a 100 KiB object (wrk -t2 -c$CONNECTIONS), miss
 # throughput (every request a new URL, origin on loopback), and ICP query->reply latency p50/p99 for a HIT
-# (scripts/icp-latency.py) against Squid's. ROUNDS rounds alternating servers; every run goes to stderr, a
-# Markdown table of medians (min–max) to stdout; wrk output stays in $BENCH_LOG (default /tmp/bench-cache).
+# (scripts/icp-latency.py) against Squid's. ROUNDS rounds alternating servers, each server starting with an empty
+# cache; every run goes to stderr, a Markdown table of medians (min–max) to stdout; wrk output stays in $BENCH_LOG
+# (default /tmp/bench-cache).
+# ICP is measured right after the hit rows, before the miss row: the misses (hundreds of thousands of new URLs)
+# push the queried object out of Squid's 256 MB memory cache, and leave Shoal's disk writes backed up (see
+# BENCHMARKS.md). The URL queried is the key both caches store the object under in accelerator mode
+# (http://ORIGIN/4k.bin; origin max-age 3600, so fresh for RFC 2187's 30 s more), and the run fails unless all
+# 5000 replies are HIT.
 # Usage: scripts/bench-cache.sh SHOAL_BINARY [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,6 +93,9 @@ pid=""
 stop() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
 trap 'stop; kill $origin_pid 2>/dev/null || true' EXIT
 start() {
+    # Every round starts from an empty cache (the disk stores of Shoal and nginx would otherwise grow round by round).
+    rm -rf "$BENCH_LOG/shoal/store" "$BENCH_LOG/nginx-cache/cache"
+    mkdir -p "$BENCH_LOG/nginx-cache/cache"
     case "$1" in
         shoal) "$SHOAL" cache-node --config "$BENCH_LOG/shoal/cache.yaml" >"$BENCH_LOG/shoal/log" 2>&1 & port=18581 host=$NET.2 ;;
         squid) squid -N -f "$BENCH_LOG/squid/squid.conf" >"$BENCH_LOG/squid/log" 2>&1 & port=18582 host=$NET.3 ;;
@@ -112,6 +121,16 @@ for round in $(seq 1 "$ROUNDS"); do
         wrk -t2 -c"$CONNECTIONS" -d2s "http://$host:$port/4k.bin" >/dev/null  # warm-up
         for row in "${ROWS[@]}"; do
             IFS='|' read -r name file <<<"$row"
+            if [[ "$file" == miss ]] && [[ "$server" == shoal || "$server" == squid ]]; then
+                icp_port=$([[ "$server" == shoal ]] && echo 18591 || echo 18592)
+                icp_url="http://$NET.1:18580/4k.bin"
+                curl -s -o /dev/null "http://$host:$port/4k.bin"
+                line=$(python3 scripts/icp-latency.py "$NET.9" "$host" "$icp_port" "$icp_url" 5000 HIT) \
+                    || { echo "error: $server did not answer every ICP query HIT: $line" >&2; exit 1; }
+                echo "round $round $server ICP: $line" >&2
+                RESULTS["$server|icp50"]+="$(awk '{print $2}' <<<"$line") "
+                RESULTS["$server|icp99"]+="$(awk '{print $4}' <<<"$line") "
+            fi
             log="$BENCH_LOG/$server-${file%.bin}-$round.txt"
             if [[ "$file" == miss ]]; then
                 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s "$BENCH_LOG/miss.lua" "http://$host:$port/" >"$log"
@@ -123,13 +142,6 @@ for round in $(seq 1 "$ROUNDS"); do
             echo "round $round $server $name: $rps req/s, $errors errors" >&2
             RESULTS["$server|$name"]+="$rps "
         done
-        if [[ "$server" == shoal || "$server" == squid ]]; then
-            icp_port=$([[ "$server" == shoal ]] && echo 18591 || echo 18592)
-            line=$(python3 scripts/icp-latency.py "$NET.9" "$host" "$icp_port" "http://$NET.1:18580/4k.bin" 5000)
-            echo "round $round $server ICP: $line" >&2
-            RESULTS["$server|icp50"]+="$(awk '{print $2}' <<<"$line") "
-            RESULTS["$server|icp99"]+="$(awk '{print $4}' <<<"$line") "
-        fi
         stop
     done
 done
@@ -144,7 +156,7 @@ for row in "${ROWS[@]}"; do
     echo "| $name | $(stats "${RESULTS["shoal|$name"]}") | $(stats "${RESULTS["squid|$name"]}") | $(stats "${RESULTS["nginx|$name"]}") | $(stats "${RESULTS["varnish|$name"]}") |"
 done
 echo
-echo "| ICP query→reply (HIT), 5000 sequential queries | shoal µs | Squid µs |"
+echo "| ICP query→reply (every reply HIT, checked), 5000 sequential queries | shoal µs | Squid µs |"
 echo "|---|---:|---:|"
 echo "| p50 | $(stats "${RESULTS["shoal|icp50"]}") | $(stats "${RESULTS["squid|icp50"]}") |"
 echo "| p99 | $(stats "${RESULTS["shoal|icp99"]}") | $(stats "${RESULTS["squid|icp99"]}") |"

@@ -6,6 +6,22 @@ public enum CacheKey {
         return normalized(absolute: target)
     }
 
+    /// `http://` and the authority lowercased, when ``url(originFormTarget:prefix:)`` may use it for that authority:
+    /// one that ``parts(_:)`` splits off whole (not empty; no `/`, `?`, `#`, `@` or space).
+    public static func prefix(authority: String) -> String? {
+        guard !authority.isEmpty, !authority.contains(where: { "/?#@ ".contains($0) }) else { return nil }
+        return "http://" + authority.lowercased()
+    }
+
+    /// ``url(target:authority:)`` for an origin-form target (starting with `/`) on an authority given as its
+    /// ``prefix(authority:)``, without splitting the URI again: the same key, or nil to take the general path.
+    public static func url(originFormTarget target: String, prefix: String) -> String? {
+        // parts(_:) refuses URIs over 8192 characters; a UTF-8 length within that is surely within it.
+        guard target.utf8.first == UInt8(ascii: "/"), prefix.utf8.count + target.utf8.count <= 8192 else { return nil }
+        if let fragment = target.utf8.firstIndex(of: UInt8(ascii: "#")) { return prefix + target[..<fragment] }
+        return prefix + target
+    }
+
     /// An absolute http URI with scheme and host lowercased, a missing path made `/`; nil when it is not one.
     public static func normalized(absolute: String) -> String? {
         guard let split = parts(absolute) else { return nil }

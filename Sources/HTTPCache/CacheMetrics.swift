@@ -6,25 +6,47 @@ public final class CacheMetrics: Sendable {
     /// Every counter by name (`shoal_cache_<name>_total`).
     public enum Counter: String, CaseIterable, Sendable {
         case requests, hits, misses, sibling_hits, parent_fetches, revalidations, revalidated_unchanged, stale_served, coalesced,
-             not_stored, invalidations, purges, origin_errors, memory_bytes_served, disk_bytes_served, origin_bytes, peer_bytes, tunnels
+             not_stored, invalidations, purges, origin_errors, memory_bytes_served, disk_bytes_served, origin_bytes, peer_bytes, tunnels,
+             store_skipped  // storable, but the disk writes were backed up (or the write failed)
     }
 
-    private let counts = NIOLockedValueBox([Counter: Int]())
+    /// Counts by `Counter.allCases` position (an array: a hit bumps three counters under one lock, no hashing).
+    private let counts = NIOLockedValueBox([Int](repeating: 0, count: Counter.allCases.count))
+    private static let positions: [Counter: Int] = Dictionary(uniqueKeysWithValues: Counter.allCases.enumerated().map { ($1, $0) })
 
     public init() {}
 
     public func add(_ counter: Counter, _ amount: Int = 1) {
-        counts.withLockedValue { $0[counter, default: 0] += amount }
+        let position = Self.positions[counter]!
+        counts.withLockedValue { $0[position] += amount }
     }
 
-    public func value(_ counter: Counter) -> Int { counts.withLockedValue { $0[counter] ?? 0 } }
+    /// One request answered from the store: `requests` (when `countingRequest`), `hits` and the body bytes served
+    /// from memory or disk, under one lock.
+    public func addHit(fromMemory: Bool, bytes: Int, countingRequest: Bool) {
+        let requests = Self.requestsPosition, hits = Self.hitsPosition
+        let bytesPosition = fromMemory ? Self.memoryBytesPosition : Self.diskBytesPosition
+        counts.withLockedValue { counts in
+            if countingRequest { counts[requests] += 1 }
+            counts[hits] += 1
+            counts[bytesPosition] += bytes
+        }
+    }
+
+    private static let requestsPosition = positions[.requests]!, hitsPosition = positions[.hits]!
+    private static let memoryBytesPosition = positions[.memory_bytes_served]!, diskBytesPosition = positions[.disk_bytes_served]!
+
+    public func value(_ counter: Counter) -> Int {
+        let position = Self.positions[counter]!
+        return counts.withLockedValue { $0[position] }
+    }
 
     /// The Prometheus text exposition, with the store's gauges and the ICP counters.
     public func text(store: (objects: Int, diskBytes: Int, memoryBytes: Int, evictions: Int), icp: ICPCounters?) -> String {
         let snapshot = counts.withLockedValue { $0 }
         var text = ""
-        for counter in Counter.allCases {
-            text += "# TYPE shoal_cache_\(counter.rawValue)_total counter\nshoal_cache_\(counter.rawValue)_total \(snapshot[counter] ?? 0)\n"
+        for (position, counter) in Counter.allCases.enumerated() {
+            text += "# TYPE shoal_cache_\(counter.rawValue)_total counter\nshoal_cache_\(counter.rawValue)_total \(snapshot[position])\n"
         }
         text += "# TYPE shoal_cache_evictions_total counter\nshoal_cache_evictions_total \(store.evictions)\n"
         text += "# TYPE shoal_cache_objects gauge\nshoal_cache_objects \(store.objects)\n"

@@ -28,18 +28,18 @@ public final class CacheNode: Service, Sendable {
                 logger: Logger = Logger(label: "shoal.cache-node")) throws {
         let pool = NIOThreadPool(numberOfThreads: configuration.threads)
         pool.start()
+        let policy = CachePolicy(targetedField: configuration.targetedField, maximumObjectBytes: configuration.maximumObjectBytes)
         let store: CacheStore
         let accessLog: AccessLog?
         do {
             store = try CacheStore(directory: configuration.storeDirectory, capacityBytes: configuration.capacityBytes,
-                                   memoryBytes: configuration.memoryBytes, memoryObjectLimit: configuration.memoryObjectLimit, pool: pool)
+                                   memoryBytes: configuration.memoryBytes, memoryObjectLimit: configuration.memoryObjectLimit, policy: policy, pool: pool)
             accessLog = try configuration.accessLogPath.map { path throws(AccessLogError) in try AccessLog(path: path, pool: pool) }
         } catch {
             try? pool.syncShutdownGracefully()
             throw error
         }
         let metrics = CacheMetrics()
-        let policy = CachePolicy(targetedField: configuration.targetedField, maximumObjectBytes: configuration.maximumObjectBytes)
         var settings = CacheSettings(name: configuration.name, siteAuthority: configuration.siteAuthority, forwardProxy: configuration.forwardProxy,
                                      policy: policy, purgeAllowed: configuration.purgeAllowed,
                                      maximumFills: configuration.maximumFills)

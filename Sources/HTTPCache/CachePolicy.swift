@@ -90,14 +90,17 @@ public struct CachePolicy: Sendable, Equatable {
 
     /// The current age in seconds (§4.2.3) at `now`.
     public func currentAge(_ response: CachedResponse, now: Int64) -> Int64 {
+        Self.correctedInitialAge(response) + max(0, now - response.responseTime)
+    }
+
+    /// `corrected_initial_age` (§4.2.3): the part of the age fixed when the response arrived.
+    static func correctedInitialAge(_ response: CachedResponse) -> Int64 {
         let date = response.headers.first(name: "Date").flatMap(HTTPDate.parse) ?? response.responseTime
         let ageValue = response.headers.first(name: "Age").flatMap { Int64(Substring($0).trimmingCharacters()) } ?? 0
         let apparentAge = max(0, response.responseTime - date)
         let responseDelay = max(0, response.responseTime - response.requestTime)
         let correctedAgeValue = max(0, ageValue) + responseDelay
-        let correctedInitialAge = max(apparentAge, correctedAgeValue)
-        let residentTime = max(0, now - response.responseTime)
-        return correctedInitialAge + residentTime
+        return max(apparentAge, correctedAgeValue)
     }
 
     /// Seconds of freshness left at `now` (negative: stale by that much).
@@ -105,11 +108,44 @@ public struct CachePolicy: Sendable, Equatable {
         freshnessLifetime(response) - currentAge(response, now: now)
     }
 
+    /// What this policy reads from a stored response's header fields, worked out once when it is stored so that a
+    /// hit does not parse `Date`, `Age`, `Cache-Control` or `Vary` again: only `now` changes between hits.
+    public struct Freshness: Sendable, Equatable {
+        /// The freshness lifetime (§4.2.1).
+        public var lifetime: Int64
+        /// `corrected_initial_age` (§4.2.3).
+        public var correctedInitialAge: Int64
+        /// `response_time` (§4.2.3).
+        public var responseTime: Int64
+        /// The response's `no-cache` directive.
+        public var noCache: Bool
+        /// `must-revalidate`, `proxy-revalidate` or `s-maxage` (§4.2.4: no stale reuse for a shared cache).
+        public var mustRevalidate: Bool
+        /// The response's `stale-if-error` and `stale-while-revalidate` windows (RFC 5861).
+        public var staleIfError: Int64?
+        public var staleWhileRevalidate: Int64?
+
+        /// The current age at `now` (§4.2.3).
+        public func age(now: Int64) -> Int64 { correctedInitialAge + max(0, now - responseTime) }
+    }
+
+    /// The response's `Freshness` under this policy.
+    public func freshness(_ stored: CachedResponse) -> Freshness {
+        let (response, _) = responseDirectives(stored.headers)
+        return Freshness(lifetime: freshnessLifetime(stored), correctedInitialAge: Self.correctedInitialAge(stored), responseTime: stored.responseTime,
+                         noCache: response.has("no-cache"),
+                         mustRevalidate: response.has("must-revalidate") || response.has("proxy-revalidate") || response.seconds("s-maxage") != nil,
+                         staleIfError: response.seconds("stale-if-error"), staleWhileRevalidate: response.seconds("stale-while-revalidate"))
+    }
+
     /// RFC 2187: an ICP HIT only for an object still fresh `margin` seconds from now (and not needing validation).
     public func isFreshForICP(_ response: CachedResponse, now: Int64, margin: Int64 = 30) -> Bool {
-        let (directives, _) = responseDirectives(response.headers)
-        guard !directives.has("no-cache") else { return false }
-        return freshnessLeft(response, now: now) > margin
+        Self.isFreshForICP(freshness(response), now: now, margin: margin)
+    }
+
+    /// ``isFreshForICP(_:now:margin:)`` from a stored response's `Freshness`.
+    public static func isFreshForICP(_ stored: Freshness, now: Int64, margin: Int64 = 30) -> Bool {
+        !stored.noCache && stored.lifetime - stored.age(now: now) > margin
     }
 
     // MARK: reuse (§4)
@@ -127,9 +163,14 @@ public struct CachePolicy: Sendable, Equatable {
 
     /// True when `stored` matches the request's Vary fields (§4.1).
     public static func varyMatches(_ stored: CachedResponse, requestHeaders: HTTPHeaders) -> Bool {
-        let names = stored.varyNames
+        varyMatches(names: stored.varyNames, values: stored.varyValues, requestHeaders: requestHeaders)
+    }
+
+    /// ``varyMatches(_:requestHeaders:)`` with the stored response's Vary names already read.
+    public static func varyMatches(names: [String], values: [String: String], requestHeaders: HTTPHeaders) -> Bool {
+        if names.isEmpty { return true }
         if names.contains("*") { return false }
-        return names.allSatisfy { stored.varyValues[$0] == normalizedValue(requestHeaders, $0) }
+        return names.allSatisfy { values[$0] == normalizedValue(requestHeaders, $0) }
     }
 
     /// A request's value of a field named by Vary, normalized (values joined, whitespace around commas dropped).
@@ -151,17 +192,22 @@ public struct CachePolicy: Sendable, Equatable {
 
     /// How a stored (Vary-matching) response may be used for a request at `now` (§4.2.4, §5.2, RFC 5861).
     public func reuse(_ stored: CachedResponse, requestHeaders: HTTPHeaders, now: Int64) -> Reuse {
-        let request = CacheControl(requestHeaders)
-        let (response, _) = responseDirectives(stored.headers)
-        let left = freshnessLeft(stored, now: now)
-        let age = currentAge(stored, now: now)
+        reuse(freshness(stored), requestHeaders: requestHeaders, now: now)
+    }
+
+    /// ``reuse(_:requestHeaders:now:)`` from a stored response's `Freshness` worked out beforehand.
+    public func reuse(_ stored: Freshness, requestHeaders: HTTPHeaders, now: Int64) -> Reuse {
+        // Most requests carry neither field: skip parsing.
+        let request = requestHeaders.contains(name: "Cache-Control") ? CacheControl(requestHeaders) : CacheControl()
+        let age = stored.age(now: now)
+        let left = stored.lifetime - age
         let staleness = -left
         let noCacheRequest = request.has("no-cache")
             || (request.isEmpty && requestHeaders["Pragma"].contains { $0.lowercased().contains("no-cache") })
-        let staleIfErrorWindow = request.seconds("stale-if-error") ?? response.seconds("stale-if-error")
-        let mustRevalidate = response.has("must-revalidate") || response.has("proxy-revalidate") || response.seconds("s-maxage") != nil
+        let staleIfErrorWindow = request.seconds("stale-if-error") ?? stored.staleIfError
+        let mustRevalidate = stored.mustRevalidate
         let staleIfError = !mustRevalidate && staleIfErrorWindow.map { staleness <= $0 } == true
-        if noCacheRequest || response.has("no-cache") { return .validate(staleIfError: false) }
+        if noCacheRequest || stored.noCache { return .validate(staleIfError: false) }
         if let maxAge = request.seconds("max-age"), age > maxAge { return .validate(staleIfError: staleIfError) }
         if let minFresh = request.seconds("min-fresh"), left < minFresh { return .validate(staleIfError: staleIfError) }
         if left > 0 { return .fresh }
@@ -169,7 +215,7 @@ public struct CachePolicy: Sendable, Equatable {
             guard let limit = request.seconds("max-stale") else { return .fresh } // max-stale without a value: any staleness
             if staleness <= limit { return .fresh }
         }
-        if !mustRevalidate, let window = response.seconds("stale-while-revalidate"), staleness <= window {
+        if !mustRevalidate, let window = stored.staleWhileRevalidate, staleness <= window {
             return .staleWhileRevalidate
         }
         return .validate(staleIfError: staleIfError)

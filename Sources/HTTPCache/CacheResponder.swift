@@ -21,6 +21,11 @@ public final class CacheResponder: HTTPResponder {
     let accessLog: AccessLog?
     let fills = FillCoordinator<FillResult>()
     let clock: @Sendable () -> Int64
+    /// `http://` and the site's authority lowercased: the key of an origin-form target is this and the target
+    /// (nil when the authority needs ``CacheKey/url(target:authority:)``'s general path).
+    let sitePrefix: String?
+    /// The values of `Via`, `X-Cache` on hits and on misses, made once.
+    let via: String, hitMarker: String, missMarker: String
 
     public init(settings: CacheSettings, store: CacheStore, client: OriginClient, origins: OriginPool?, icp: ICPEndpoint?, metrics: CacheMetrics,
                 accessLog: AccessLog?, clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) {
@@ -32,6 +37,10 @@ public final class CacheResponder: HTTPResponder {
         self.metrics = metrics
         self.accessLog = accessLog
         self.clock = clock
+        sitePrefix = settings.siteAuthority.flatMap(CacheKey.prefix(authority:))
+        via = "1.1 \(settings.name) (shoal)"
+        hitMarker = "HIT from \(settings.name)"
+        missMarker = "MISS from \(settings.name)"
     }
 
     /// One fill's outcome, shared by coalesced requests. With a `stream`, `response` is the stored head and
@@ -70,14 +79,33 @@ public final class CacheResponder: HTTPResponder {
         let head = request.head
         guard head.method == .GET || head.method == .HEAD, let url = route(head)?.0,
               let found = store.memoryHit(url: url, requestHeaders: head.headers) else { return nil }
-        let (stored, buffer) = found
         let now = clock()
-        guard settings.policy.reuse(stored, requestHeaders: head.headers, now: now) == .fresh else { return nil }
-        let started = DispatchTime.now().uptimeNanoseconds
-        metrics.add(.requests)
-        var outcome = hit(stored, fromMemory: true, request: head, url: url, code: "TCP_MEM_HIT", now: now, body: buffer)
-        finish(&outcome, request: request, started: started)
-        return outcome.response
+        guard settings.policy.reuse(found.freshness, requestHeaders: head.headers, now: now) == .fresh else { return nil }
+        let started = accessLog == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+        let bytes = head.method == .HEAD ? 0 : found.body.readableBytes
+        metrics.addHit(fromMemory: true, bytes: bytes, countingRequest: true)
+        var response: HTTPServerResponse
+        if Self.isConditional(head.headers) {
+            response = serve(found.response, request: head, now: now, body: found.body, marker: hitMarker)
+            response.headers.add(name: "Via", value: via)
+        } else {
+            // The stored fields as they are, then Age, X-Cache and Via: one array, built once per hit.
+            var fields: [(String, String)] = []
+            fields.reserveCapacity(found.forwardedFields.count + 5)  // and the layer's Content-Length and Connection
+            fields.append(contentsOf: found.forwardedFields)
+            fields.append(("Age", String(found.freshness.age(now: now))))
+            fields.append(("X-Cache", hitMarker))
+            fields.append(("Via", via))
+            response = HTTPServerResponse(status: HTTPResponseStatus(statusCode: Int(found.response.status)), headers: HTTPHeaders(fields),
+                                          body: found.body)
+        }
+        if accessLog != nil { log(Outcome(response: response, code: "TCP_MEM_HIT", url: url), request: request, started: started) }
+        return response
+    }
+
+    /// True when the request carries a condition a stored response may satisfy with 304.
+    static func isConditional(_ headers: HTTPHeaders) -> Bool {
+        headers.contains(name: "If-None-Match") || headers.contains(name: "If-Modified-Since")
     }
 
     public func respond(to request: HTTPServerRequest) async -> HTTPServerResponse {
@@ -90,7 +118,12 @@ public final class CacheResponder: HTTPResponder {
 
     /// Adds Via and writes the access log line.
     func finish(_ outcome: inout Outcome, request: HTTPServerRequest, started: UInt64) {
-        outcome.response.headers.replaceOrAdd(name: "Via", value: "1.1 \(settings.name) (shoal)")
+        outcome.response.headers.replaceOrAdd(name: "Via", value: via)
+        log(outcome, request: request, started: started)
+    }
+
+    /// Writes the access log line (when there is a log).
+    func log(_ outcome: Outcome, request: HTTPServerRequest, started: UInt64) {
         if let accessLog {
             let elapsed = Int64((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)
             let client = request.remoteAddress.flatMap(Endpoint.init(socketAddress:)).map { "\($0.address)" } ?? "-"
@@ -177,8 +210,7 @@ public final class CacheResponder: HTTPResponder {
             response = ownResponse
             result.stream = own.stream
         }
-        var served = serve(response, request: head, now: clock(), stream: result.stream)
-        served.headers.replaceOrAdd(name: "X-Cache", value: "MISS from \(settings.name)")
+        let served = serve(response, request: head, now: clock(), stream: result.stream, marker: missMarker)
         return Outcome(response: served, code: "TCP_MISS", url: url, hierarchy: result.hierarchy, peer: result.peer)
     }
 
@@ -190,6 +222,7 @@ public final class CacheResponder: HTTPResponder {
         }
         if head.uri.hasPrefix("/") {
             guard let site = settings.siteAuthority, origins != nil else { return nil }
+            if let sitePrefix, let url = CacheKey.url(originFormTarget: head.uri, prefix: sitePrefix) { return (url, .origin) }
             guard let url = CacheKey.url(target: head.uri, authority: site) else { return nil }
             return (url, Upstream.origin)
         }
@@ -202,21 +235,19 @@ public final class CacheResponder: HTTPResponder {
     /// A stored response served: Age, X-Cache, and 304 when the client's condition holds.
     func hit(_ stored: CachedResponse, fromMemory: Bool, request: HTTPRequestHead, url: String, code: String, now: Int64,
              body: ByteBuffer? = nil) -> Outcome {
-        metrics.add(.hits)
-        metrics.add(fromMemory ? .memory_bytes_served : .disk_bytes_served, request.method == .HEAD ? 0 : stored.body.count)
-        var response = serve(stored, request: request, now: now, body: body)
-        response.headers.replaceOrAdd(name: "X-Cache", value: "HIT from \(settings.name)")
+        metrics.addHit(fromMemory: fromMemory, bytes: request.method == .HEAD ? 0 : stored.body.count, countingRequest: false)
+        let response = serve(stored, request: request, now: now, body: body, marker: hitMarker)
         return Outcome(response: response, code: code, url: url)
     }
 
-    /// The client's answer made from a stored (or just fetched) response.
+    /// The client's answer made from a stored (or just fetched) response: its forwarded fields, then Age and
+    /// X-Cache (`marker`); 304 when the client's condition holds.
     func serve(_ stored: CachedResponse, request: HTTPRequestHead, now: Int64, body buffer: ByteBuffer? = nil,
-               stream: HTTPStreamedBody? = nil) -> HTTPServerResponse {
-        var headers = HTTPHeaders()
-        for (name, value) in stored.headers where !Self.hopByHop.contains(name.lowercased()) && name.lowercased() != "content-length" {
-            headers.add(name: name, value: value)
-        }
-        headers.replaceOrAdd(name: "Age", value: String(settings.policy.currentAge(stored, now: now)))
+               stream: HTTPStreamedBody? = nil, marker: String) -> HTTPServerResponse {
+        var fields = stored.forwardedFields
+        fields.append(("Age", String(settings.policy.currentAge(stored, now: now))))
+        fields.append(("X-Cache", marker))
+        let headers = HTTPHeaders(fields)
         if CachePolicy.clientNotModified(stored, requestHeaders: request.headers) {
             var notModified = HTTPHeaders()
             for name in ["ETag", "Last-Modified", "Cache-Control", "Expires", "Vary", "Date", "Age", "Content-Location"] {
@@ -231,8 +262,7 @@ public final class CacheResponder: HTTPResponder {
                                   body: buffer ?? ByteBuffer(bytes: stored.body))
     }
 
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-                                        "proxy-authenticate", "proxy-authorization"]
+    static var hopByHop: Set<String> { CachedResponse.hopByHop }
 
     /// The request sent upstream: hop-by-hop fields dropped, conditional fields of the client dropped
     /// (the cache validates with its own), Via added; origin-form for origins, absolute-form for peers.
@@ -366,7 +396,7 @@ public final class CacheResponder: HTTPResponder {
             metrics.add(.not_stored)
             return
         }
-        await store.store(response)
+        if !(await store.store(response)) { metrics.add(.store_skipped) }
     }
 
     /// Validates a stored response with a conditional request (coalesced per URL); returns the response to
@@ -462,7 +492,7 @@ public final class CacheResponder: HTTPResponder {
     public func icpState(url: String) -> ICPQueryAnswerer.ObjectState {
         let now = clock()
         guard let key = CacheKey.normalized(absolute: url) else { return .miss }
-        let fresh = store.peek(url: key).contains { settings.policy.isFreshForICP($0, now: now) && $0.status == 200 }
+        let fresh = store.containsVariant(url: key) { status, freshness in status == 200 && CachePolicy.isFreshForICP(freshness, now: now) }
         if fresh { return .hit(object: nil) }
         // A fill whose body has all arrived but is still being written to disk: a peer's fetch shares it.
         if let filled = fills.published(key: key), let response = filled.response, let stream = filled.stream, stream.isFinished,

@@ -13,6 +13,8 @@ public final class CacheStore: Sendable {
     public let capacityBytes: Int
     public let memoryBytes: Int
     public let memoryObjectLimit: Int
+    /// Reads each stored response's freshness once, when it is stored (``Entry/freshness``).
+    public let policy: CachePolicy
     let pool: NIOThreadPool
 
     struct Entry {
@@ -22,6 +24,19 @@ public final class CacheStore: Sendable {
         var bodyBuffer: ByteBuffer?
         var size: Int
         var lastUse: UInt64
+        /// What a hit needs from the header fields, read once: freshness, Vary names, the fields sent as they are.
+        var freshness: CachePolicy.Freshness
+        var varyNames: [String]
+        var forwardedFields: [(String, String)]
+    }
+
+    /// A fresh-or-not variant whose body is in memory, with what a hit needs already worked out.
+    public struct MemoryHit: Sendable {
+        public var response: CachedResponse
+        public var body: ByteBuffer
+        public var freshness: CachePolicy.Freshness
+        /// ``CachedResponse/forwardedFields`` of `response`.
+        public var forwardedFields: [(String, String)]
     }
 
     struct State {
@@ -31,17 +46,48 @@ public final class CacheStore: Sendable {
         var memoryBytes = 0
         var clock: UInt64 = 0
         var evictions = 0
+        /// Writes handed to the pool and not finished.
+        var pendingWrites = 0
+        /// The least recently used variants when it was made, oldest first, and how far eviction has taken them.
+        var evictionQueue: [(lastUse: UInt64, name: String)] = []
+        var evictionCursor = 0
+
+        /// The least recently used variant, exactly: the first queued one untouched since the queue was made (an
+        /// entry used, stored or replaced since has a larger `lastUse` than every queued one). The queue holds the
+        /// oldest sixteenth of the entries and is made again when used up, so an eviction costs O(log n) on average
+        /// instead of a scan of every entry.
+        mutating func leastRecentlyUsed() -> String? {
+            while true {
+                while evictionCursor < evictionQueue.count {
+                    let (lastUse, name) = evictionQueue[evictionCursor]
+                    evictionCursor += 1
+                    if let entry = entries[name], entry.lastUse == lastUse { return name }
+                }
+                guard !entries.isEmpty else { return nil }
+                let oldest = entries.map { (lastUse: $0.value.lastUse, name: $0.key) }.sorted { $0.lastUse < $1.lastUse }
+                evictionQueue = Array(oldest.prefix(max(64, entries.count / 16)))
+                evictionCursor = 0
+            }
+        }
     }
+
+    /// Writes that may wait for the disk at once; a response arriving beyond that is not stored (as Squid skips
+    /// swap-out when its disk queue is full), so a burst of misses faster than the disk neither queues bodies
+    /// in memory without bound nor keeps fills "settling" (and ICP answering MISS_NOFETCH) long after it.
+    public let maximumPendingWrites: Int
 
     private let state = NIOLockedValueBox(State())
 
     /// Opens (creating) the store directory and loads every whole object in it; torn or foreign files and
     /// stray temporary files are removed. Blocking: call it before serving.
-    public init(directory: String, capacityBytes: Int, memoryBytes: Int, memoryObjectLimit: Int, pool: NIOThreadPool) throws {
+    public init(directory: String, capacityBytes: Int, memoryBytes: Int, memoryObjectLimit: Int, policy: CachePolicy = CachePolicy(),
+                maximumPendingWrites: Int = 256, pool: NIOThreadPool) throws {
         self.directory = directory
+        self.maximumPendingWrites = maximumPendingWrites
         self.capacityBytes = capacityBytes
         self.memoryBytes = memoryBytes
         self.memoryObjectLimit = memoryObjectLimit
+        self.policy = policy
         self.pool = pool
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory + "/objects", withIntermediateDirectories: true)
@@ -59,7 +105,7 @@ public final class CacheStore: Sendable {
         }
         loaded.sort { $0.1.responseTime < $1.1.responseTime }
         state.withLockedValue { state in
-            for (name, response) in loaded { Self.insert(name: name, response: response, into: &state, limits: self.limits) }
+            for (name, response) in loaded { Self.insert(name: name, response: response, into: &state, limits: self.limits, policy: policy) }
         }
         _ = evictOverCapacity()
     }
@@ -77,10 +123,11 @@ public final class CacheStore: Sendable {
     public func lookup(url: String, requestHeaders: HTTPHeaders) async -> (CachedResponse, fromMemory: Bool)? {
         let found: (String, Entry)? = state.withLockedValue { state in
             for name in state.variants[url] ?? [] {
-                guard var entry = state.entries[name], CachePolicy.varyMatches(entry.response, requestHeaders: requestHeaders) else { continue }
+                guard let index = state.entries.index(forKey: name) else { continue }
+                let entry = state.entries.values[index]
+                guard CachePolicy.varyMatches(names: entry.varyNames, values: entry.response.varyValues, requestHeaders: requestHeaders) else { continue }
                 state.clock += 1
-                entry.lastUse = state.clock
-                state.entries[name] = entry
+                state.entries.values[index].lastUse = state.clock
                 return (name, entry)
             }
             return nil
@@ -104,15 +151,17 @@ public final class CacheStore: Sendable {
 
     /// The matching variant when its body is in memory, with that body as a shared buffer; never blocks
     /// (the event loop's fast path for hits).
-    public func memoryHit(url: String, requestHeaders: HTTPHeaders) -> (CachedResponse, ByteBuffer)? {
+    public func memoryHit(url: String, requestHeaders: HTTPHeaders) -> MemoryHit? {
         state.withLockedValue { state in
             for name in state.variants[url] ?? [] {
-                guard var entry = state.entries[name], entry.bodyInMemory, let buffer = entry.bodyBuffer,
-                      CachePolicy.varyMatches(entry.response, requestHeaders: requestHeaders) else { continue }
+                guard let index = state.entries.index(forKey: name) else { continue }
+                let entry = state.entries.values[index]
+                guard entry.bodyInMemory, let buffer = entry.bodyBuffer,
+                      CachePolicy.varyMatches(names: entry.varyNames, values: entry.response.varyValues, requestHeaders: requestHeaders)
+                else { continue }
                 state.clock += 1
-                entry.lastUse = state.clock
-                state.entries[name] = entry
-                return (entry.response, buffer)
+                state.entries.values[index].lastUse = state.clock
+                return MemoryHit(response: entry.response, body: buffer, freshness: entry.freshness, forwardedFields: entry.forwardedFields)
             }
             return nil
         }
@@ -121,20 +170,42 @@ public final class CacheStore: Sendable {
     /// The in-memory view only (no disk read): for ICP, which must answer without blocking.
     public func peek(url: String) -> [CachedResponse] { variants(of: url) }
 
+    /// True when some variant of `url` satisfies `condition` on its status and `Freshness` (ICP's question,
+    /// answered under the lock without copying a response).
+    public func containsVariant(url: String, where condition: (UInt, CachePolicy.Freshness) -> Bool) -> Bool {
+        state.withLockedValue { state in
+            (state.variants[url] ?? []).contains { name in
+                guard let entry = state.entries[name] else { return false }
+                return condition(entry.response.status, entry.freshness)
+            }
+        }
+    }
+
     /// Stores (or replaces) a variant: written to disk first (temporary file, fsync, rename), then indexed.
-    public func store(_ response: CachedResponse) async {
+    /// False when it was not stored: the write failed, or `maximumPendingWrites` writes were already waiting.
+    @discardableResult
+    public func store(_ response: CachedResponse) async -> Bool {
+        let limit = maximumPendingWrites
+        let admitted = state.withLockedValue { state -> Bool in
+            guard state.pendingWrites < limit else { return false }
+            state.pendingWrites += 1
+            return true
+        }
+        guard admitted else { return false }
         let name = StoredObjectFile.name(url: response.url, varyValues: response.varyValues)
         let directory = self.directory
         let written = (try? await pool.runIfActive { () -> Bool in
             Self.writeFile(StoredObjectFile.encode(response), directory: directory, name: name)
         }) ?? false
-        guard written else { return }
+        state.withLockedValue { $0.pendingWrites -= 1 }
+        guard written else { return false }
         state.withLockedValue { state in
             Self.removeLocked(name: name, from: &state)
-            Self.insert(name: name, response: response, into: &state, limits: self.limits)
+            Self.insert(name: name, response: response, into: &state, limits: self.limits, policy: self.policy)
         }
         let evicted = evictOverCapacity()
         await deleteFiles(evicted)
+        return true
     }
 
     /// Forgets every variant of a URL (PURGE, invalidation); their files are removed.
@@ -170,7 +241,7 @@ public final class CacheStore: Sendable {
     func evictOverCapacity() -> [String] {
         state.withLockedValue { state in
             var evicted: [String] = []
-            while state.diskBytes > capacityBytes, let victim = state.entries.min(by: { $0.value.lastUse < $1.value.lastUse })?.key {
+            while state.diskBytes > capacityBytes, let victim = state.leastRecentlyUsed() {
                 Self.removeLocked(name: victim, from: &state)
                 state.evictions += 1
                 evicted.append(victim)
@@ -179,13 +250,15 @@ public final class CacheStore: Sendable {
         }
     }
 
-    static func insert(name: String, response: CachedResponse, into state: inout State, limits: (memoryBytes: Int, memoryObjectLimit: Int)) {
+    static func insert(name: String, response: CachedResponse, into state: inout State, limits: (memoryBytes: Int, memoryObjectLimit: Int),
+                       policy: CachePolicy) {
         var kept = response
         let inMemory = response.body.count <= limits.memoryObjectLimit && state.memoryBytes + response.body.count <= limits.memoryBytes
         if !inMemory { kept.body = [] } else { state.memoryBytes += response.body.count }
         state.clock += 1
         state.entries[name] = Entry(response: kept, bodyInMemory: inMemory, bodyBuffer: inMemory ? ByteBuffer(bytes: response.body) : nil,
-                                    size: response.size, lastUse: state.clock)
+                                    size: response.size, lastUse: state.clock, freshness: policy.freshness(response),
+                                    varyNames: response.varyNames, forwardedFields: response.forwardedFields)
         state.variants[response.url, default: []].append(name)
         state.diskBytes += response.size
     }

@@ -42,6 +42,22 @@ public struct CachedResponse: Sendable, Equatable {
     /// The Last-Modified value, when present.
     public var lastModified: String? { headers.first(name: "Last-Modified") }
 
+    /// Field names (lowercased) a proxy does not forward (RFC 9110 §7.6.1).
+    public static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+                                               "proxy-authenticate", "proxy-authorization"]
+
+    /// The stored fields a hit sends as they are: hop-by-hop fields and Content-Length dropped (the server layer
+    /// frames the body), and Age, X-Cache and Via, which the cache sets itself.
+    public var forwardedFields: [(String, String)] {
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(headers.count)
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if !Self.hopByHop.contains(lower), lower != "content-length", lower != "age", lower != "x-cache", lower != "via" { fields.append((name, value)) }
+        }
+        return fields
+    }
+
     /// Bytes this entry stands for (body and a rough header size), for the size cap.
     public var size: Int { body.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 } + url.utf8.count }
 }

@@ -98,7 +98,7 @@ public final class ICPEndpoint: Sendable {
 
     /// One datagram arrived (on the channel's event loop).
     func received(_ datagram: ByteBuffer, from sender: SocketAddress, channel: any Channel) {
-        let bytes = datagram.readableBytesView
+        let bytes = Array(datagram.readableBytesView)
         let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender),
                                                      refusingFetches: state.withLockedValue { $0.refusingFetches } || overloaded())
         let outcome = ICPQueryAnswerer.handle(bytes, conditions: conditions, lookup: lookup)

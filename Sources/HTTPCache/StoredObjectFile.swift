@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOHTTP1
+import ShoalCore
 
 /// The on-disk form of one `CachedResponse`: `SHC1`, a 4-byte metadata length, JSON metadata (with the
 /// body's length and SHA-256), the body. Written to a temporary file, fsynced and renamed into place, so a
@@ -63,6 +64,6 @@ public enum StoredObjectFile {
     }
 
     static func digest(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: bytes))
     }
 }

@@ -45,6 +45,12 @@ public enum ICPQueryAnswerer {
     /// Decides the fate of one datagram. `lookup` is asked only for a query that is allowed.
     public static func handle(_ datagram: some Collection<UInt8>, conditions: Conditions,
                               lookup: (String) -> ObjectState) -> Outcome {
+        handle(Array(datagram), conditions: conditions, lookup: lookup)
+    }
+
+    /// ``handle(_:conditions:lookup:)`` for bytes in an array: the decoding it calls is specialized for arrays in
+    /// this module, where a caller's other collection would go through the generic code byte by byte.
+    public static func handle(_ datagram: [UInt8], conditions: Conditions, lookup: (String) -> ObjectState) -> Outcome {
         let header: ICPMessage.Header
         do {
             header = try ICPMessage.Header(datagram)

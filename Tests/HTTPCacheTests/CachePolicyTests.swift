@@ -210,8 +210,18 @@ import WebServer
         #expect(CacheControl(value: "max-age=\"unterminated").seconds("max-age") == nil)
     }
 
-    @Test func cacheKeys() {
+    @Test func cacheKeys() throws {
         #expect(CacheKey.url(target: "/a?b", authority: "Origin:8080") == "http://origin:8080/a?b")
+        // The hit path's key (prefix made once) is the general path's key for every target it takes.
+        for authority in ["Origin:8080", "127.0.0.1", "[::1]:81", "ex.AMPLE"] {
+            let prefix = try #require(CacheKey.prefix(authority: authority))
+            for target in ["/", "/a?b", "/A/B#frag", "/#", "/?#x", "/%41b?c=d&e", "/ü?x#y", "//x", "/" + String(repeating: "a", count: 8200)] {
+                let fast = CacheKey.url(originFormTarget: target, prefix: prefix)
+                if let fast { #expect(fast == CacheKey.url(target: target, authority: authority), "\(authority) \(target.prefix(20))") }
+                else { #expect(target.utf8.count + prefix.utf8.count > 8192) }
+            }
+        }
+        #expect(CacheKey.prefix(authority: "a@b") == nil && CacheKey.prefix(authority: "") == nil && CacheKey.prefix(authority: "a/b") == nil)
         #expect(CacheKey.normalized(absolute: "HTTP://Host.Example:81?q#frag") == "http://host.example:81/?q")
         #expect(CacheKey.normalized(absolute: "https://x/") == nil)
         #expect(CacheKey.normalized(absolute: "http://user@x/") == nil)

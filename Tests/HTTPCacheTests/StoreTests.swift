@@ -85,4 +85,49 @@ import Testing
         for n in [1, 3, 4] { #expect(await store.lookup(url: "http://o/\(n)", requestHeaders: [:]) != nil, "/\(n)") }
         #expect(store.usage.evictions == 1 && store.usage.diskBytes <= size * 3)
     }
+
+    /// Eviction takes the least recently used variant, exactly, also when its queue of oldest entries is made
+    /// once and used for many evictions: checked against a plain model (a list in order of use) over 300 random
+    /// stores, replacements and hits.
+    @Test func evictionAgreesWithAnExactLRUModel() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let size = Self.object("/1000", bytes: 100).size  // every name below has five characters: one size for all
+        let store = try CacheStore(directory: path, capacityBytes: size * 70, memoryBytes: 1 << 20, memoryObjectLimit: 1 << 20, pool: Self.pool)
+        var model: [String] = []  // least recently used first
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let name = "/\(Int.random(in: 1000..<1120, using: &generator))"
+            if Bool.random(using: &generator), model.contains(name) {
+                #expect(await store.lookup(url: "http://o" + name, requestHeaders: [:]) != nil, "\(name)")
+            } else {
+                #expect(await store.store(Self.object(name, bytes: 100)))
+            }
+            model.removeAll { $0 == name }
+            model.append(name)
+            if model.count > 70 { model.removeFirst(model.count - 70) }
+        }
+        #expect(store.usage.objects == model.count)
+        for name in model { #expect(!store.variants(of: "http://o" + name).isEmpty, "\(name) should be kept") }
+    }
+
+    /// A store beyond `maximumPendingWrites` writes waiting is refused, not queued; what was refused is not indexed.
+    @Test func storesBeyondThePendingWriteLimitAreRefused() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try CacheStore(directory: path, capacityBytes: 1 << 24, memoryBytes: 1 << 20, memoryObjectLimit: 1 << 20, maximumPendingWrites: 2,
+                                   pool: Self.pool)
+        let results = await withTaskGroup(of: (String, Bool).self) { group in
+            for n in 0..<40 { group.addTask { ("/\(n)", await store.store(Self.object("/\(n)"))) } }
+            var results: [String: Bool] = [:]
+            for await (name, stored) in group { results[name] = stored }
+            return results
+        }
+        let stored = results.filter(\.value).map(\.key)
+        #expect(!stored.isEmpty)
+        #expect(store.usage.objects == stored.count)
+        for (name, wasStored) in results { #expect(store.variants(of: "http://o" + name).isEmpty == !wasStored, "\(name)") }
+        // With nothing waiting, the next store goes through.
+        #expect(await store.store(Self.object("/after")))
+    }
 }
