@@ -7,10 +7,10 @@ import Testing
     static let login = MailLogin(user: "alice", password: "p w\"")
     static let plain = SASLBase64.encode(Array("\0alice\0p w\"".utf8))
 
-    @Test func imapSendsAuthenticatePlainAfterTheGreetingAndReadsTheTaggedAnswer() {
+    @Test func imapPipelinesAuthenticatePlainBeforeTheGreetingAndReadsTheTaggedAnswer() {
         var c = IMAPBackendLogin(login: Self.login)
-        #expect(c.start().isEmpty)
-        #expect(c.receive("* OK [CAPABILITY IMAP4rev1] node1 Shoal IMAP ready.") == .send(["D1 AUTHENTICATE PLAIN \(Self.plain)"]))
+        #expect(c.start() == ["D1 AUTHENTICATE PLAIN \(Self.plain)"])
+        #expect(c.receive("* OK [CAPABILITY IMAP4rev1] node1 Shoal IMAP ready.") == .send([]))
         #expect(c.receive("* CAPABILITY IMAP4rev1 IDLE") == .send([]))
         #expect(c.receive("D1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in.") == .finished(.accepted("OK [CAPABILITY IMAP4rev1 IDLE] Logged in.")))
         var refused = IMAPBackendLogin(login: Self.login)
