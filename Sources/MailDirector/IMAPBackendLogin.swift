@@ -37,11 +37,20 @@ public struct IMAPBackendLogin: MailBackendConversation {
             }
             state = .done
             let answer = String(line.dropFirst(Self.tag.count + 1))
-            if answer.uppercased().hasPrefix("OK") { return .finished(.accepted(answer)) }
-            if answer.uppercased().hasPrefix("NO ") { return .finished(.refused(String(answer.dropFirst(3)))) }
+            if Self.startsCaseless(answer, "OK") { return .finished(.accepted(answer)) }
+            if Self.startsCaseless(answer, "NO ") { return .finished(.refused(String(answer.dropFirst(3)))) }
             return .finished(.unavailable)
         case .done:
             return .send([])
         }
+    }
+
+    /// `text` starts with `word` (letters and spaces), ignoring ASCII case: no upper-cased copy of a long answer.
+    static func startsCaseless(_ text: String, _ word: StaticString) -> Bool {
+        var bytes = text.utf8.makeIterator()
+        for expected in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitsCount) {
+            guard let byte = bytes.next(), byte | 0x20 == expected | 0x20 else { return false }
+        }
+        return true
     }
 }

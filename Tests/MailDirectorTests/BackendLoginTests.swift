@@ -17,6 +17,19 @@ import Testing
         _ = refused.receive("* OK ready")
         #expect(refused.receive("D1 NO [AUTHENTICATIONFAILED] Authentication failed.")
             == .finished(.refused("[AUTHENTICATIONFAILED] Authentication failed.")))
+        // Status words in any case; anything else (BAD, a word that merely starts alike) is no login.
+        var lower = IMAPBackendLogin(login: Self.login)
+        _ = lower.receive("* OK ready")
+        #expect(lower.receive("D1 ok Logged in.") == .finished(.accepted("ok Logged in.")))
+        var lowerNo = IMAPBackendLogin(login: Self.login)
+        _ = lowerNo.receive("* OK ready")
+        #expect(lowerNo.receive("D1 No bad") == .finished(.refused("bad")))
+        var bad = IMAPBackendLogin(login: Self.login)
+        _ = bad.receive("* OK ready")
+        #expect(bad.receive("D1 BAD what") == .finished(.unavailable))
+        var nope = IMAPBackendLogin(login: Self.login)
+        _ = nope.receive("* OK ready")
+        #expect(nope.receive("D1 NOPE") == .finished(.unavailable))
     }
 
     @Test func imapGivesUpOnAByeGreetingOrAContinuation() {
