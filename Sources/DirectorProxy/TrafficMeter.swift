@@ -1,3 +1,4 @@
+import NIOCore
 public import ShoalServer
 
 /// Counts a spliced connection's bytes, reports them to the Director core in batches, and remembers
@@ -48,4 +49,15 @@ public final class TrafficMeter: TCPProxyTrafficMeter {
         report()
         scheduler.closed(lease)
     }
+}
+
+/// Closes `channel` once nothing was read on either side for `timeout` (the meter notes every read); the
+/// timer is cancelled when the channel closes, so a closed connection is freed at once, not at the timeout.
+/// (The TCP proxy and the mail director keep the timer in their handler and end it in `channelInactive`.)
+func watchIdleness(_ channel: any Channel, meter: TrafficMeter, timeout: TimeAmount) {
+    let timer = IdleTimer(eventLoop: channel.eventLoop) { channel.close(promise: nil) }
+    meter.idleTimer = timer
+    timer.arm(timeout: timeout)
+    let bound = NIOLoopBound(timer, eventLoop: channel.eventLoop)
+    channel.closeFuture.whenComplete { _ in bound.value.cancel() }
 }

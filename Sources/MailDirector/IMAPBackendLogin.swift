@@ -48,7 +48,7 @@ public struct IMAPBackendLogin: MailBackendConversation {
     /// `text` starts with `word` (letters and spaces), ignoring ASCII case: no upper-cased copy of a long answer.
     static func startsCaseless(_ text: String, _ word: StaticString) -> Bool {
         var bytes = text.utf8.makeIterator()
-        for expected in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitsCount) {
+        for expected in UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount) {
             guard let byte = bytes.next(), byte | 0x20 == expected | 0x20 else { return false }
         }
         return true
