@@ -40,7 +40,7 @@ C
 gcc -O2 -shared -fPIC -o "$LOG/sigsuspend-copy.so" "$LOG/sigsuspend-copy.c"
 # Valgrind 3.19 cannot read the DWARF 5 of Swift's release builds: profile a copy without debug information
 # (the symbol table stays, so functions keep their names).
-objcopy --strip-debug "$SHOAL" "$LOG/shoal"
+objcopy --strip-debug "$SHOAL" "$LOG/shoal" 2>/dev/null || cp "$SHOAL" "$LOG/shoal"
 
 node_ip=$NET.10 director_ip=$NET.1 lmtp_port=18425 node_imap=18143 director_imap=18144 user=bench password=benchpass
 echo "$password" | "$SHOAL" users add "$user" --address "$user@bench.test" --directory "sqlite:$LOG/users.db" >/dev/null
