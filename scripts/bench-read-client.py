@@ -6,6 +6,7 @@ possible on a machine it shares with the server; parallel clients are separate p
 
   deliver HOST PORT COUNT RCPT            LMTP: COUNT messages (text, multipart, a few attachments)
   logins HOST PORT USER PASS CLIENTS SECS LOGIN+SELECT INBOX+LOGOUT loop -> sessions/s
+  sessions HOST PORT USER PASS CLIENTS N  exactly N such sessions over CLIENTS processes -> seconds
   fetch HOST PORT USER PASS ITEMS EXPECT  one session, FETCH 1:* ITEMS -> seconds (checks EXPECT answers)
   pop3 HOST PORT USER PASS EXPECT         USER/PASS, RETR 1..EXPECT, QUIT -> seconds
   pop3_paused HOST PORT USER PASS EXPECT  the RETRs alone, paused before and after (see pop3_paused)
@@ -186,6 +187,28 @@ def logins(host, port, user, password, clients, seconds):
     print(f"{sum(counts) / elapsed:.1f}")
 
 
+def sessions_worker(args):
+    host, port, user, password, count = args
+    for _ in range(count):
+        c = imap_login(host, port, user, password)
+        imap_command(c, b"SELECT INBOX")
+        imap_logout(c)
+    return count
+
+
+def sessions(host, port, user, password, clients, count):
+    """Exactly `count` sessions (for profiles that divide a process's work by the sessions it served)."""
+    clients, count = int(clients), int(count)
+    shares = [count // clients + (1 if i < count % clients else 0) for i in range(clients)]
+    with multiprocessing.Pool(clients) as pool:
+        start = time.monotonic()
+        done = pool.map(sessions_worker, [(host, int(port), user, password, n) for n in shares])
+        elapsed = time.monotonic() - start
+    if sum(done) != count:
+        raise RuntimeError(f"{sum(done)} sessions instead of {count}")
+    print(f"{elapsed:.3f}")
+
+
 # --- fetch ---
 
 def fetch(host, port, user, password, items, expect):
@@ -330,7 +353,7 @@ def idle(host, port, user, password, count, pid):
 
 
 if __name__ == "__main__":
-    commands = {"deliver": deliver, "logins": logins, "fetch": fetch, "fetch_paused": fetch_paused, "pop3": pop3, "pop3_paused": pop3_paused, "idle": idle}
+    commands = {"deliver": deliver, "logins": logins, "sessions": sessions, "fetch": fetch, "fetch_paused": fetch_paused, "pop3": pop3, "pop3_paused": pop3_paused, "idle": idle}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](*sys.argv[2:])

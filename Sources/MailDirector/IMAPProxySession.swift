@@ -23,6 +23,8 @@ public struct IMAPProxySession: MailProxySession {
     private var secure: Bool
     private var errors = 0
     private var failedLogins = 0
+    /// The greeting, made once: a listener copies one session per connection (see `MailProxyService`).
+    private let greeting: String
 
     public init(configuration: MailProxyConfiguration) {
         self.configuration = configuration
@@ -30,6 +32,8 @@ public struct IMAPProxySession: MailProxySession {
         // Before login nothing needs more than a user name and password.
         self.assembler = IMAPCommandAssembler(limits: .init(maximumLiteralSize: 4096, maximumMessageSize: 4096, maximumLiteralCount: 4,
                                                             maximumCommandSize: 16 * 1024))
+        let capabilities = Self.capabilityList(configuration, secure: configuration.implicitTLS)
+        self.greeting = "* OK [CAPABILITY \(capabilities.joined(separator: " "))] \(configuration.hostname) Shoal mail director ready.\r\n"
     }
 
     public var inputMode: LineInputMode {
@@ -41,7 +45,9 @@ public struct IMAPProxySession: MailProxySession {
     public var isClosed: Bool { state == .closed || state == .spliced }
 
     /// The capabilities before login.
-    public var capabilities: [String] {
+    public var capabilities: [String] { Self.capabilityList(configuration, secure: secure) }
+
+    private static func capabilityList(_ configuration: MailProxyConfiguration, secure: Bool) -> [String] {
         var list = configuration.capabilities
         if configuration.tlsAvailable && !secure { list.append("STARTTLS") }
         list.append(configuration.mayLogIn(secure: secure) ? "AUTH=PLAIN" : "LOGINDISABLED")
@@ -50,9 +56,7 @@ public struct IMAPProxySession: MailProxySession {
 
     public func backendLogin(_ login: MailLogin) -> any MailBackendConversation { IMAPBackendLogin(login: login) }
 
-    public mutating func start() -> [MailProxyAction] {
-        [.send("* OK [CAPABILITY \(capabilities.joined(separator: " "))] \(configuration.hostname) Shoal mail director ready.\r\n")]
-    }
+    public mutating func start() -> [MailProxyAction] { [.send(greeting)] }
 
     public mutating func receive(_ event: MailProxyEvent) -> [MailProxyAction] {
         guard !isClosed else { return [] }

@@ -7,42 +7,47 @@ import NIOSSL
 import ShoalCore
 import ShoalServer
 
-/// The handler of a client connection to a mail proxy service: drives the pure pre-authentication session
+/// The one handler of a client connection to a mail proxy service: drives the pure pre-authentication session
 /// (lines or literal octets, capped; the command timeout; STARTTLS), and for a login asks the Director core
 /// for the user's node (the user name keyed into the hash scheduler), replays the login there, and once the
-/// node accepted splices the two connections and leaves the pipeline. Input that arrives while a login is
-/// replayed is held (up to 64 KiB, then reading stops) and passed to the node after the splice.
-final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
+/// node accepted splices the two connections: the client side's `TCPProxyGlue` is embedded here and the node
+/// side's in its `MailBackendLoginHandler`, so neither pipeline changes. Input that arrives while a login is
+/// replayed is held (up to 64 KiB, then reading stops) and passed to the node after the splice. One idle
+/// timer serves the whole connection (the command timeout, then the login timeout, then the idle timeout
+/// after the splice), and the close ends it, the traffic meter and the session count in `channelInactive`.
+final class MailProxyFrontend: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var session: any MailProxySession
-    private let settings: MailProxySettings
-    private let virtual: Endpoint
-    private let scheduler: any ConnectionScheduler
-    private let connector: BackendConnector
-    private let statistics: MailProxyStatistics
-    private let logger: Logger
+    /// What every connection of the listener shares.
+    private let service: MailProxyService
+    private var settings: MailProxySettings { service.settings }
+    private var virtual: Endpoint { service.virtual }
+    private var scheduler: any ConnectionScheduler { service.scheduler }
+    private var connector: BackendConnector { service.connector }
+    private var statistics: MailProxyStatistics { service.statistics }
+    private var logger: Logger { service.logger }
     private var decoder: CRLFLineDecoder
     private var buffer: ByteBuffer?
     private var timer: IdleTimer?
     private var client: Endpoint?
     private var readPending = false
-    /// Set when the splice is done; later events are not the session's.
-    private var spliced = false
     private var unflushed = false
+    /// The client half-closed while its login was replayed: passed on once spliced.
+    private var clientInputClosed = false
+    /// The node connection of the login being replayed, once it exists (the login timeout closes it).
+    private var routingBackend: (any Channel)?
+    /// Set when the splice is done: the client side of it (every event goes there), and its meter.
+    private var glue: TCPProxyGlue?
+    private var meter: TrafficMeter?
+    private var spliced: Bool { glue != nil }
 
-    init(session: any MailProxySession, settings: MailProxySettings, virtual: Endpoint, scheduler: any ConnectionScheduler,
-         connector: BackendConnector, statistics: MailProxyStatistics, logger: Logger) {
-        self.session = session
-        self.settings = settings
-        self.virtual = virtual
-        self.scheduler = scheduler
-        self.connector = connector
-        self.statistics = statistics
-        self.logger = logger
-        self.decoder = CRLFLineDecoder(maximumLineLength: settings.maximumLineLength)
+    init(service: MailProxyService) {
+        self.service = service
+        self.session = service.session
+        self.decoder = CRLFLineDecoder(maximumLineLength: service.settings.maximumLineLength)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -60,19 +65,25 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timer = IdleTimer(eventLoop: context.eventLoop) {
             let (handler, context) = bound.value
-            handler.feed(.timeout, context: context)
+            handler.timedOut(context: context)
         }
         run(session.start(), context: context)
         flushIfNeeded(context: context)
+        // One task, scheduled now for the shorter of the command and login timeouts, serves both: arming the
+        // longer one keeps it (it wakes early and re-arms), and a login armed later finds it early enough.
+        timer?.arm(timeout: min(settings.commandTimeout, settings.loginTimeout))
         timer?.arm(timeout: settings.commandTimeout)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        glue?.handlerRemoved(context: context)
+        glue = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let glue { return glue.channelRead(context: context, data: data) }
         var incoming = unwrapInboundIn(data)
         if var pending = buffer.take() {
             pending.writeBuffer(&incoming)
@@ -85,11 +96,18 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if let glue { return glue.channelReadComplete(context: context) }
         flushIfNeeded(context: context)
         context.fireChannelReadComplete()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let glue { return glue.channelWritabilityChanged(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
     func read(context: ChannelHandlerContext) {
+        if let glue { return glue.read(context: context) }
         // Hold reading while a login is replayed and a lot is buffered already.
         if session.isRouting && (buffer?.readableBytes ?? 0) >= 64 * 1024 {
             readPending = true
@@ -101,22 +119,59 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
-        if !spliced { _ = session.receive(.eof) }
+        if let glue, let meter, let node = meter.lease?.destination {
+            meter.finish()
+            statistics.sessionEnded(at: node)
+            glue.channelInactive(context: context)
+            return
+        }
+        _ = session.receive(.eof)
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let glue { return glue.userInboundEventTriggered(context: context, event: event) }
         // The director is draining: a client that has not logged in yet is let go (a login under way finishes).
         if event is ChannelShouldQuiesceEvent {
-            if !session.isRouting && !spliced { context.close(promise: nil) }
+            if !session.isRouting { context.close(promise: nil) }
+            return
+        }
+        if let event = event as? ChannelEvent, case .inputClosed = event {
+            // The client sends no more: a login under way is passed on (then the half-close); otherwise
+            // everything it sent was answered.
+            if session.isRouting {
+                clientInputClosed = true
+            } else {
+                flushIfNeeded(context: context)
+                context.close(promise: nil)
+            }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let glue { return glue.errorCaught(context: context, error: error) }
         logger.debug("mail proxy client error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
+    }
+
+    /// The connection's one timer came due: the command timeout before login, the login timeout while a
+    /// login is replayed (the node connection is closed, so the login ends as unavailable; a connect still
+    /// under way has its own timeout), the idle timeout once spliced.
+    private func timedOut(context: ChannelHandlerContext) {
+        guard context.channel.isActive else { return }
+        if spliced {
+            context.close(promise: nil)
+        } else if session.isRouting {
+            if let routingBackend {
+                routingBackend.close(promise: nil)
+            } else {
+                timer?.arm(timeout: settings.loginTimeout)
+            }
+        } else {
+            feed(.timeout, context: context)
+        }
     }
 
     /// Feeds every complete line or literal chunk to the session until it routes, closes or input runs out.
@@ -142,6 +197,10 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         run(session.receive(event), context: context)
         flushIfNeeded(context: context)
         if !session.isRouting && !session.isClosed {
+            if clientInputClosed {
+                context.close(promise: nil)
+                return
+            }
             timer?.arm(timeout: settings.commandTimeout)
             process(context: context)
             // Reading was held while the login was out with a full buffer: carry on.
@@ -161,7 +220,7 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
                 context.write(wrapOutboundOut(out), promise: nil)
                 unflushed = true
             case let .route(login):
-                timer?.cancel()
+                timer?.arm(timeout: settings.loginTimeout)
                 route(login, context: context)
             case .startTLS:
                 startTLS(context: context)
@@ -234,6 +293,8 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Connects to the user's node and replays the login there; the node connection's handler reports the
+    /// outcome to `routed` (a connection that could not be made is reported by the connect's failure instead).
     private func attempt(_ login: MailLogin, affinity: String, client: Endpoint, refused: Set<Endpoint>, attempt: Int,
                          context: ChannelHandlerContext) {
         let request = ConnectionRequest(proto: .tcp, client: client, virtual: virtual, affinityKey: UserAffinityKey.key(affinity))
@@ -243,12 +304,11 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
             feed(.routed(.unavailable), context: context)
             return
         }
-        let promise = context.eventLoop.makePromise(of: MailBackendOutcome.self)
         let conversation = session.backendLogin(login)
-        let timeout = settings.loginTimeout
         let header = settings.proxy.sendProxyProtocol.map { ($0, ProxyProtocolHeader(source: client, destination: virtual)) }
         let options = BackendConnector.Options(connectTimeout: settings.proxy.connectTimeout, allowRemoteHalfClosure: true)
         let nodeTLS = settings.nodeTLS
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let connected = connector.connect(context.eventLoop, lease.destination, options) { channel in
             if let (version, header) = header {
                 channel.writeAndFlush(header.encoded(version), promise: nil)
@@ -258,47 +318,43 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
                 try channel.pipeline.syncOperations.addHandler(
                     try NIOSSLClientHandler(context: nodeTLS.context, serverHostname: nodeTLS.serverName))
             }
-            try channel.pipeline.syncOperations.addHandler(
-                MailBackendLoginHandler(conversation: conversation, outcome: promise, timeout: timeout))
+            let handler = MailBackendLoginHandler(conversation: conversation) { outcome, handler, backend in
+                let (frontend, context) = bound.value
+                frontend.routed(outcome, login: login, backend: (handler, backend), lease: lease, context: context)
+            }
+            try channel.pipeline.syncOperations.addHandler(handler)
+            bound.value.0.routingBackend = channel
         }
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        connected.whenComplete { result in
+        connected.whenFailure { error in
             let (frontend, context) = bound.value
-            switch result {
-            case let .failure(error):
-                promise.fail(error)
-                frontend.scheduler.abandon(lease)
-                frontend.logger.info("mail node refused the connection, trying the next choice", metadata: [
-                    "node": "\(lease.destination)", "error": "\(error)",
-                ])
-                guard context.channel.isActive else { return }
-                if attempt < frontend.settings.proxy.maxAttempts {
-                    frontend.attempt(login, affinity: affinity, client: client, refused: refused.union([lease.destination]),
-                                      attempt: attempt + 1, context: context)
-                } else {
-                    frontend.statistics.unavailable()
-                    frontend.feed(.routed(.unavailable), context: context)
-                }
-            case let .success(backend):
-                promise.futureResult.whenComplete { outcome in
-                    let (frontend, context) = bound.value
-                    let outcome = (try? outcome.get()) ?? MailBackendOutcome(result: .unavailable)
-                    frontend.routed(outcome, login: login, backend: backend, lease: lease, context: context)
-                }
+            frontend.routingBackend = nil
+            frontend.scheduler.abandon(lease)
+            frontend.logger.info("mail node refused the connection, trying the next choice", metadata: [
+                "node": "\(lease.destination)", "error": "\(error)",
+            ])
+            guard context.channel.isActive else { return }
+            if attempt < frontend.settings.proxy.maxAttempts {
+                frontend.attempt(login, affinity: affinity, client: client, refused: refused.union([lease.destination]),
+                                  attempt: attempt + 1, context: context)
+            } else {
+                frontend.statistics.unavailable()
+                frontend.feed(.routed(.unavailable), context: context)
             }
         }
     }
 
-    private func routed(_ outcome: MailBackendOutcome, login: MailLogin, backend: any Channel, lease: ProxyLease,
-                        context: ChannelHandlerContext) {
+    /// The login's outcome, from the node connection's handler (`backend`: it and its context).
+    private func routed(_ outcome: MailBackendOutcome, login: MailLogin, backend: (MailBackendLoginHandler, ChannelHandlerContext),
+                        lease: ProxyLease, context: ChannelHandlerContext) {
+        routingBackend = nil
         guard context.channel.isActive else {
-            backend.close(promise: nil)
+            backend.1.close(promise: nil)
             scheduler.abandon(lease)
             return
         }
         switch outcome.result {
         case .refused, .unavailable:
-            backend.close(promise: nil)
+            backend.1.close(promise: nil)
             scheduler.abandon(lease)
             if case .refused = outcome.result { statistics.refused() } else { statistics.unavailable() }
             logger.info("login not accepted by the mail node", metadata: [
@@ -310,35 +366,37 @@ final class MailProxyFrontend: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func splice(_ outcome: MailBackendOutcome, backend: any Channel, lease: ProxyLease, login: MailLogin,
-                        context: ChannelHandlerContext) {
+    /// The node accepted: its answer goes to the client, then the two glues are paired and take over; what
+    /// the client sent meanwhile goes to the node.
+    private func splice(_ outcome: MailBackendOutcome, backend: (MailBackendLoginHandler, ChannelHandlerContext), lease: ProxyLease,
+                        login: MailLogin, context: ChannelHandlerContext) {
+        let (handler, backendContext) = backend
         run(session.receive(.routed(outcome.result)), context: context)
         if let leftover = outcome.leftover {
             context.write(wrapOutboundOut(leftover), promise: nil)
         }
         flushIfNeeded(context: context)
-        spliced = true
-        timer?.cancel()
-        do {
-            if let handler = try? backend.pipeline.syncOperations.handler(type: MailBackendLoginHandler.self) {
-                backend.pipeline.syncOperations.removeHandler(handler, promise: nil)
-            }
-            try ProxySplice.splice(client: context.channel, backend: backend, lease: lease, scheduler: scheduler,
-                                   idleTimeout: settings.proxy.idleTimeout, clientBytes: buffer.take().map { [$0] } ?? [])
-        } catch {
-            backend.close(promise: nil)
-            context.close(promise: nil)
-            return
-        }
+        let meter = TrafficMeter(scheduler: scheduler)
+        meter.lease = lease
+        meter.idleTimer = timer
+        let clientGlue = TCPProxyGlue(meter: meter, fromClient: true)
+        let backendGlue = TCPProxyGlue(meter: meter, fromClient: false)
+        TCPProxyGlue.pair(clientGlue, backendGlue)
+        handler.splice(backendGlue, context: backendContext)
+        clientGlue.attach(context)
+        self.meter = meter
+        glue = clientGlue
+        timer?.arm(timeout: settings.proxy.idleTimeout)
         statistics.proxied(to: lease.destination)
-        let statistics = self.statistics, node = lease.destination
-        context.channel.closeFuture.whenComplete { _ in statistics.sessionEnded(at: node) }
-        logger.debug("mail session spliced", metadata: ["user": "\(login.user)", "node": "\(node)"])
-        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-    }
-
-    func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
-        context.leavePipeline(removalToken: removalToken)
-        if readPending { context.read() }
+        logger.debug("mail session spliced", metadata: ["user": "\(login.user)", "node": "\(lease.destination)"])
+        if let pending = buffer.take(), pending.readableBytes > 0 {
+            meter.inbound(pending.readableBytes)
+            backendContext.writeAndFlush(NIOAny(pending), promise: nil)
+        }
+        if clientInputClosed { clientGlue.inputWasClosed() }
+        if readPending {
+            readPending = false
+            clientGlue.read(context: context)
+        }
     }
 }

@@ -18,7 +18,8 @@ public final class MailProxyListener: Sendable {
     private let registry: ConnectionRegistry
     private let logger: Logger
     private let connector: BackendConnector
-    private let currentSettings: NIOLockedValueBox<MailProxySettings>
+    /// What new connections share (replaced when the settings change).
+    private let current: NIOLockedValueBox<MailProxyService>
     private let listener = NIOLockedValueBox<Listener?>(nil)
 
     public init(service: VirtualServiceKey, listen: Endpoint, settings: MailProxySettings, scheduler: any ConnectionScheduler,
@@ -30,31 +31,34 @@ public final class MailProxyListener: Sendable {
         self.statistics = statistics
         self.logger = logger
         self.connector = connector
-        self.currentSettings = NIOLockedValueBox(settings)
+        self.current = NIOLockedValueBox(MailProxyService(settings: settings, virtual: listen, scheduler: scheduler, connector: connector,
+                                                          statistics: statistics, logger: logger))
     }
 
     /// The settings new connections get.
     public var settings: MailProxySettings {
-        get { currentSettings.withLockedValue { $0 } }
-        set { currentSettings.withLockedValue { $0 = newValue } }
+        get { current.withLockedValue { $0.settings } }
+        set {
+            let service = MailProxyService(settings: newValue, virtual: listen, scheduler: scheduler, connector: connector,
+                                           statistics: statistics, logger: logger)
+            current.withLockedValue { $0 = service }
+        }
     }
 
     /// The address actually bound.
     public var boundAddress: Endpoint? { listener.withLockedValue { $0?.boundAddress } }
 
     public func start(group: any EventLoopGroup) async throws {
-        let listen = self.listen, scheduler = self.scheduler, logger = self.logger, statistics = self.statistics
-        let connector = self.connector, currentSettings = self.currentSettings
+        let listen = self.listen, logger = self.logger, current = self.current
         let configuration = ListenerConfiguration(address: listen, backlog: 4096, socketPerEventLoop: true,
                                                   allowRemoteHalfClosure: true, maximumConnections: nil)
         let bound = try await Listener.bind(configuration, group: group, registry: registry, logger: logger) { child in
-            let settings = currentSettings.withLockedValue { $0 }
+            let service = current.withLockedValue { $0 }
             let ops = child.pipeline.syncOperations
-            if settings.session.implicitTLS, let tls = settings.tls {
+            if service.settings.session.implicitTLS, let tls = service.settings.tls {
                 try ops.addHandler(NIOSSLServerHandler(context: tls.context))
             }
-            try ops.addHandler(MailProxyFrontend(session: settings.makeSession(), settings: settings, virtual: listen,
-                                                 scheduler: scheduler, connector: connector, statistics: statistics, logger: logger))
+            try ops.addHandler(MailProxyFrontend(service: service))
         }
         listener.withLockedValue { $0 = bound }
         logger.info("mail proxy listening", metadata: ["service": "\(service)", "address": "\(listen)",
@@ -64,5 +68,29 @@ public final class MailProxyListener: Sendable {
     /// Stops accepting; spliced sessions carry on.
     public func stop() async {
         await listener.withLockedValue { listener in defer { listener = nil }; return listener }?.close()
+    }
+}
+
+/// What the connections of one mail proxy listener share, one reference per connection: the settings, a
+/// pre-authentication session made once (each connection starts from a copy), and where to schedule,
+/// connect and count.
+final class MailProxyService: Sendable {
+    let settings: MailProxySettings
+    let session: any MailProxySession
+    let virtual: Endpoint
+    let scheduler: any ConnectionScheduler
+    let connector: BackendConnector
+    let statistics: MailProxyStatistics
+    let logger: Logger
+
+    init(settings: MailProxySettings, virtual: Endpoint, scheduler: any ConnectionScheduler, connector: BackendConnector,
+         statistics: MailProxyStatistics, logger: Logger) {
+        self.settings = settings
+        self.session = settings.makeSession()
+        self.virtual = virtual
+        self.scheduler = scheduler
+        self.connector = connector
+        self.statistics = statistics
+        self.logger = logger
     }
 }

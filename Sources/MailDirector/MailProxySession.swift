@@ -79,7 +79,8 @@ public protocol MailProxySession: Sendable {
 
 /// A pure conversation with a node that replays a client's login: lines to send, then lines in until a result.
 public protocol MailBackendConversation: Sendable {
-    /// Lines to send once connected (before the node's greeting arrives: none for every protocol here).
+    /// Lines to send at once, before the node's greeting arrives (IMAP pipelines its whole login; POP3 and
+    /// submission wait for the greeting and send none).
     mutating func start() -> [String]
     /// One line from the node (without CR LF); the lines to send next, or the result.
     mutating func receive(_ line: String) -> MailBackendStep

@@ -7,16 +7,29 @@ import Testing
     static let login = MailLogin(user: "alice", password: "p w\"")
     static let plain = SASLBase64.encode(Array("\0alice\0p w\"".utf8))
 
-    @Test func imapSendsAuthenticatePlainAfterTheGreetingAndReadsTheTaggedAnswer() {
+    @Test func imapPipelinesAuthenticatePlainBeforeTheGreetingAndReadsTheTaggedAnswer() {
         var c = IMAPBackendLogin(login: Self.login)
-        #expect(c.start().isEmpty)
-        #expect(c.receive("* OK [CAPABILITY IMAP4rev1] node1 Shoal IMAP ready.") == .send(["D1 AUTHENTICATE PLAIN \(Self.plain)"]))
+        #expect(c.start() == ["D1 AUTHENTICATE PLAIN \(Self.plain)"])
+        #expect(c.receive("* OK [CAPABILITY IMAP4rev1] node1 Shoal IMAP ready.") == .send([]))
         #expect(c.receive("* CAPABILITY IMAP4rev1 IDLE") == .send([]))
         #expect(c.receive("D1 OK [CAPABILITY IMAP4rev1 IDLE] Logged in.") == .finished(.accepted("OK [CAPABILITY IMAP4rev1 IDLE] Logged in.")))
         var refused = IMAPBackendLogin(login: Self.login)
         _ = refused.receive("* OK ready")
         #expect(refused.receive("D1 NO [AUTHENTICATIONFAILED] Authentication failed.")
             == .finished(.refused("[AUTHENTICATIONFAILED] Authentication failed.")))
+        // Status words in any case; anything else (BAD, a word that merely starts alike) is no login.
+        var lower = IMAPBackendLogin(login: Self.login)
+        _ = lower.receive("* OK ready")
+        #expect(lower.receive("D1 ok Logged in.") == .finished(.accepted("ok Logged in.")))
+        var lowerNo = IMAPBackendLogin(login: Self.login)
+        _ = lowerNo.receive("* OK ready")
+        #expect(lowerNo.receive("D1 No bad") == .finished(.refused("bad")))
+        var bad = IMAPBackendLogin(login: Self.login)
+        _ = bad.receive("* OK ready")
+        #expect(bad.receive("D1 BAD what") == .finished(.unavailable))
+        var nope = IMAPBackendLogin(login: Self.login)
+        _ = nope.receive("* OK ready")
+        #expect(nope.receive("D1 NOPE") == .finished(.unavailable))
     }
 
     @Test func imapGivesUpOnAByeGreetingOrAContinuation() {
