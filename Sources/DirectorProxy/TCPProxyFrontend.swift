@@ -261,8 +261,7 @@ final class TrafficMeter: TCPProxyTrafficMeter {
     /// The lease, once a server is connected.
     var lease: ProxyLease?
     private let scheduler: any ConnectionScheduler
-    private var inBytes: UInt64 = 0
-    private var outBytes: UInt64 = 0
+    private var batch = TrafficBatch()
     private var finished = false
     /// The connection's idle timer, told of every read.
     var idleTimer: IdleTimer?
@@ -275,25 +274,17 @@ final class TrafficMeter: TCPProxyTrafficMeter {
 
     func inbound(_ count: Int) {
         idleTimer?.touch()
-        inBytes &+= UInt64(count)
-        reportIfLarge()
+        if batch.add(inbound: UInt64(count), outbound: 0) { report() }
     }
 
     func outbound(_ count: Int) {
         idleTimer?.touch()
-        outBytes &+= UInt64(count)
-        reportIfLarge()
-    }
-
-    private func reportIfLarge() {
-        if inBytes + outBytes >= 256 * 1024 { report() }
+        if batch.add(inbound: 0, outbound: UInt64(count)) { report() }
     }
 
     private func report() {
-        guard let lease, inBytes + outBytes > 0 else { return }
-        scheduler.traffic(lease, inBytes: inBytes, outBytes: outBytes)
-        inBytes = 0
-        outBytes = 0
+        guard let lease else { return }
+        batch.report(lease, to: scheduler)
     }
 
     /// The client connection closed: last counts, then the close.
