@@ -30,6 +30,17 @@ enum EpollSockets {
         return unsafeBitCast(symbol, to: Accept4.self)
     }()
 
+    typealias Splice = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+
+    /// `splice(2)`, resolved from libc at first use.
+    static let splice: Splice = {
+        guard let symbol = dlsym(nil, "splice") else { fatalError("libc has no splice") }
+        return unsafeBitCast(symbol, to: Splice.self)
+    }()
+
+    /// SPLICE_F_MOVE | SPLICE_F_NONBLOCK.
+    static let spliceFlags: UInt32 = 1 | 2
+
     static let nonBlockingCloseOnExec = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
 
     /// A new non-blocking TCP socket of `endpoint`'s family, or -1 (errno set).

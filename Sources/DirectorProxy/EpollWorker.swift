@@ -43,6 +43,9 @@ final class EpollWorker: @unchecked Sendable {
     private var freeSlots: [Int] = []
     private let buffer: UnsafeMutableRawPointer
     private let bufferSize = 64 * 1024
+    /// Relay through a per-thread pipe with `splice(2)` instead of recv/send (`SHOAL_EPOLL_RELAY=splice`, for
+    /// measuring both; bytes a full socket did not take are read out of the pipe into the connection).
+    private let pipe: (read: Int32, write: Int32)?
     private var now: Int64 = 0
     private var running = true
 
@@ -53,10 +56,10 @@ final class EpollWorker: @unchecked Sendable {
     init(index: Int, logger: Logger) throws(EpollEngineError) {
         self.index = index
         self.logger = logger
-        epoll = epoll_create1(Int32(EPOLL_CLOEXEC.rawValue))
+        epoll = epoll_create1(O_CLOEXEC)  // EPOLL_CLOEXEC == O_CLOEXEC
         guard epoll >= 0 else { throw EpollEngineError("epoll_create1", "worker \(index)") }
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw EpollEngineError("pipe", "worker \(index)") }
+        guard Glibc.pipe(&fds) == 0 else { throw EpollEngineError("pipe", "worker \(index)") }
         wakeRead = fds[0]
         wakeWrite = fds[1]
         for fd in fds {
@@ -64,6 +67,14 @@ final class EpollWorker: @unchecked Sendable {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
         buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
+        if ProcessInfo.processInfo.environment["SHOAL_EPOLL_RELAY"] == "splice" {
+            var ends: [Int32] = [0, 0]
+            guard Glibc.pipe(&ends) == 0 else { throw EpollEngineError("pipe", "splice worker \(index)") }
+            for fd in ends { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+            pipe = (ends[0], ends[1])
+        } else {
+            pipe = nil
+        }
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeTag))
         _ = epoll_ctl(epoll, EPOLL_CTL_ADD, wakeRead, &event)
     }
@@ -73,6 +84,10 @@ final class EpollWorker: @unchecked Sendable {
         close(epoll)
         close(wakeRead)
         close(wakeWrite)
+        if let pipe {
+            close(pipe.read)
+            close(pipe.write)
+        }
     }
 
     /// Runs `command` on the worker thread soon.
@@ -286,7 +301,8 @@ final class EpollWorker: @unchecked Sendable {
         perform(action, slot)
     }
 
-    private func connected(_ slot: Int) {
+    /// The server accepted: relay from now on, the PROXY header first; false when that already failed.
+    private func connected(_ slot: Int) -> Bool {
         slots[slot]!.state.connected(now: now)
         let connection = slots[slot]!
         if let version = connection.service.settings.sendProxyProtocol {
@@ -295,14 +311,17 @@ final class EpollWorker: @unchecked Sendable {
             header.encode(version, into: &bytes)
             let sent = bytes.withUnsafeReadableBytes { send(connection.server, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent < bytes.readableBytes {
-                guard sent >= 0 || errno == EAGAIN else { return perform(slots[slot]!.state.failed(), slot) }
+                guard sent >= 0 || errno == EAGAIN else {
+                    perform(slots[slot]!.state.failed(), slot)
+                    return false
+                }
                 bytes.moveReaderIndex(forwardBy: max(0, sent))
                 bytes.withUnsafeReadableBytes { slots[slot]!.toServer.keep($0.baseAddress!, count: $0.count) }
                 slots[slot]!.state.read(from: .client, now: now, pendingLeft: true)
                 slots[slot]!.serverWritable = false
             }
         }
-        pump(slot)
+        return true
     }
 
     // MARK: Relaying
@@ -314,18 +333,18 @@ final class EpollWorker: @unchecked Sendable {
             if side == .server {
                 if error || events & EPOLLHUP.rawValue != 0 {
                     let code = EpollSockets.pendingError(slots[slot]!.server)
-                    connectFailed(slot, error: EpollEngineError("connect", "to \(slots[slot]!.lease?.destination.description ?? "?")", code: code))
-                } else if events & EPOLLOUT.rawValue != 0 {
-                    connected(slot)
+                    return connectFailed(slot, error: EpollEngineError("connect", "to \(slots[slot]!.lease?.destination.description ?? "?")", code: code))
                 }
+                // Connected: go on below with what else this event says (a greeting may have arrived with it).
+                guard events & EPOLLOUT.rawValue != 0, connected(slot) else { return }
             } else if error {
-                closeConnection(slot, reset: true)
+                return closeConnection(slot, reset: true)
             } else {
                 // Data or a FIN from the client before the server is up: read once connected.
                 if events & EPOLLIN.rawValue != 0 || hangup { slots[slot]!.clientReadable = true }
                 if hangup { slots[slot]!.clientHangup = true }
+                return
             }
-            return
         }
         if error {
             return perform(slots[slot]!.state.failed(), slot)
@@ -377,12 +396,39 @@ final class EpollWorker: @unchecked Sendable {
         }
     }
 
+    /// Moves up to a buffer's worth from `source` to `sink`: (bytes read or -1/0 as recv returns, bytes written or
+    /// -1 with errno); bytes read but not written are left at the start of `buffer`.
+    private func move(from source: Int32, to sink: Int32) -> (read: Int, sent: Int) {
+        guard let pipe else {
+            let count = recv(source, buffer, bufferSize, 0)
+            guard count > 0 else { return (count, 0) }
+            let sent = send(sink, buffer, count, Int32(MSG_NOSIGNAL))
+            if sent > 0 && sent < count { memmove(buffer, buffer + sent, count - sent) }
+            return (count, sent)
+        }
+        let count = EpollSockets.splice(source, nil, pipe.write, nil, bufferSize, EpollSockets.spliceFlags)
+        guard count > 0 else { return (count, 0) }
+        let sent = EpollSockets.splice(pipe.read, nil, sink, nil, count, EpollSockets.spliceFlags)
+        let code = errno
+        let left = count - max(0, sent)
+        if left > 0 {
+            // Empty the pipe for the next connection: what the sink did not take waits in the connection.
+            var taken = 0
+            while taken < left {
+                let n = read(pipe.read, buffer + taken, left - taken)
+                guard n > 0 else { break }
+                taken += n
+            }
+        }
+        errno = code
+        return (count, sent)
+    }
+
     /// One read from `side` written to the other side; true when something changed.
     private func forward(_ slot: Int, from side: RelaySide, connection: EpollConnection) -> Bool {
         let source = connection.fd(side), sink = connection.fd(side.other)
-        let count = recv(source, buffer, bufferSize, 0)
+        var (count, sent) = move(from: source, to: sink)
         if count > 0 {
-            var sent = send(sink, buffer, count, Int32(MSG_NOSIGNAL))
             if sent < 0 {
                 guard errno == EAGAIN else {
                     perform(slots[slot]!.state.failed(), slot)
@@ -393,10 +439,10 @@ final class EpollWorker: @unchecked Sendable {
             let left = count - sent
             if left > 0 {
                 if side == .client {
-                    slots[slot]!.toServer.keep(buffer + sent, count: left)
+                    slots[slot]!.toServer.keep(buffer, count: left)
                     slots[slot]!.serverWritable = false
                 } else {
-                    slots[slot]!.toClient.keep(buffer + sent, count: left)
+                    slots[slot]!.toClient.keep(buffer, count: left)
                     slots[slot]!.clientWritable = false
                 }
             }
