@@ -82,6 +82,8 @@ enum EpollSockets {
         guard fd >= 0 else { throw EpollEngineError("socket", "for \(endpoint)") }
         setOption(fd, SOL_SOCKET, SO_REUSEADDR)
         setOption(fd, SOL_SOCKET, SO_REUSEPORT)
+        // Accepted sockets inherit TCP_NODELAY from the listening socket: no setsockopt per accept.
+        setNoDelay(fd)
         guard withSockaddr(endpoint, { Glibc.bind(fd, $0, $1) }) == 0 else {
             let error = EpollEngineError("bind", "\(endpoint)")
             close(fd)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CEpoll
 import Director
 import Foundation
 import Logging
@@ -225,7 +226,6 @@ final class EpollWorker: @unchecked Sendable {
     }
 
     private func open(_ fd: Int32, client: Endpoint, service: TCPProxyService) {
-        EpollSockets.setNoDelay(fd)
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free

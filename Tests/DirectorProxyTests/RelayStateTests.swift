@@ -90,10 +90,13 @@ import Testing
     @Test func theSweepScheduleIsDueOncePerInterval() {
         var schedule = SweepSchedule(interval: 250, now: 1000)
         #expect(schedule.wait(now: 1000) == 250)
-        #expect(!schedule.due(now: 1249))
+        let early = schedule.due(now: 1249)
+        #expect(!early)
         #expect(schedule.wait(now: 1249) == 1)
-        #expect(schedule.due(now: 1250))
-        #expect(!schedule.due(now: 1250), "due once, then the next interval")
+        let first = schedule.due(now: 1250)
+        let again = schedule.due(now: 1250)
+        #expect(first)
+        #expect(!again, "due once, then the next interval")
         #expect(schedule.wait(now: 1300) == 200)
         #expect(schedule.wait(now: 9999) == 0)
         #expect(SweepSchedule(interval: 0, now: 0).interval == 1)
@@ -126,8 +129,10 @@ import Testing
 
     @Test func trafficBatchesAreDueAtTheThreshold() {
         var batch = TrafficBatch()
-        #expect(!batch.add(inbound: TrafficBatch.reportEvery - 1, outbound: 0))
-        #expect(batch.add(inbound: 0, outbound: 1))
+        let below = batch.add(inbound: TrafficBatch.reportEvery - 1, outbound: 0)
+        let reached = batch.add(inbound: 0, outbound: 1)
+        #expect(!below)
+        #expect(reached)
         #expect(batch.inBytes == TrafficBatch.reportEvery - 1 && batch.outBytes == 1)
     }
 }
