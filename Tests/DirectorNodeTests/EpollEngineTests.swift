@@ -118,7 +118,7 @@ import Testing
         #expect(director.table.connectionEntries.allSatisfy { $0.destination == Endpoint("127.0.237.2:8001")! })
         let probe = try peers.launch("transfer.py", ["probe", "127.0.237.1", "8081"])
         try await probe.wait()
-        #expect(probe.outputLines == ["EMPTY"] || probe.outputLines == ["RESET"], "\(probe.outputLines)")
+        #expect(probe.outputLines == ["EMPTY"] || probe.outputLines == ["RESET"], "\(probe.outputLines) \(probe.standardError)")
         #expect(await eventually { director.server.openConnections == 0 })
         #expect(director.table.connectionEntries.allSatisfy { $0.destination == Endpoint("127.0.237.2:8001")! })
     }
@@ -138,6 +138,8 @@ import Testing
         defer { Task { await director.stop() } }
         let held = try peers.launch("held_connection.py", ["127.0.237.11", "8080", "10", "0"], input: .pipe)
         #expect(try await held.readLine() == "SENT")
+        // The held connection is in the table (accepted and scheduled) before the next one arrives.
+        #expect(await eventually { director.table.connectionEntries.count == 1 })
         let refused = try peers.launch("transfer.py", ["probe", "127.0.237.11", "8080"])
         try await refused.wait()
         #expect(refused.outputLines == ["EMPTY"] || refused.outputLines == ["RESET"], "\(refused.outputLines)")
@@ -191,8 +193,8 @@ import Testing
         #expect(status == 200)
         let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
         let stats = json?["stats"] as? [String: Any]
-        let inBytes = (stats?["inBytes"] as? NSNumber)?.intValue ?? 0
-        let outBytes = (stats?["outBytes"] as? NSNumber)?.intValue ?? 0
+        let inBytes = (stats?["in_bytes"] as? NSNumber)?.intValue ?? 0
+        let outBytes = (stats?["out_bytes"] as? NSNumber)?.intValue ?? 0
         // In: the 3 MiB sent; out: the answer line and the 3 MiB echo.
         #expect(inBytes == 3 * 1024 * 1024, "\(body)")
         #expect(outBytes > 3 * 1024 * 1024 && outBytes < 3 * 1024 * 1024 + 200, "\(body)")

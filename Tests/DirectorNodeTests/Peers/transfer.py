@@ -3,7 +3,7 @@
 # transfer.py client HOST PORT SIZE: sends SIZE random bytes, shuts down its sending side, reads the answer;
 # prints `OK SIZE` when the count, the digest and the echo match, else `FAIL reason`.
 # transfer.py probe HOST PORT: sends `x`, shuts down its sending side, prints the answer or `EMPTY` (closed
-# without a byte) or `RESET`.
+# without a byte) or `RESET` (reset, or closed before `x` could be sent).
 import hashlib, os, socket, sys, threading
 mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def read_all(s):
@@ -45,11 +45,16 @@ elif mode == "client":
     else:
         print("OK %d" % size)
 else:
-    s = socket.create_connection((host, port), timeout=60)
     try:
+        s = socket.create_connection((host, port), timeout=60)
         s.sendall(b"x")
         s.shutdown(socket.SHUT_WR)
         answer = read_all(s)
         print(answer.decode().strip() if answer else "EMPTY")
-    except ConnectionResetError:
+    except (ConnectionResetError, BrokenPipeError):
         print("RESET")
+    except OSError as e:
+        if e.errno == 107:  # ENOTCONN: the peer reset the connection before our shutdown
+            print("RESET")
+            sys.exit(0)
+        print("ERROR %s %s" % (type(e).__name__, e))
