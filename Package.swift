@@ -88,6 +88,7 @@ let package = Package(
         .target(name: "MIME", swiftSettings: sharedSettings),
         .systemLibrary(name: "CLDAP", pkgConfig: "ldap", providers: [.apt(["libldap2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CEpoll"),
         .systemLibrary(name: "CLinuxFS"),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0", providers: [.apt(["libnl-genl-3-dev"])]),
         .target(
@@ -297,7 +298,7 @@ let package = Package(
         .target(
             name: "DirectorProxy",
             dependencies: [
-                "ShoalCore", "ShoalServer", "Director",
+                "ShoalCore", "ShoalServer", "Director", "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Director dataplane benchmark: Shoal's userspace TCP proxy (`shoal director`, tcp, rr) against HAProxy
+# Director dataplane benchmark: Shoal's userspace TCP proxy (`shoal director`, tcp, rr; the NIO engine and
+# the epoll engine, `engine: epoll`, each in a director process of its own) against HAProxy
 # 2.6 (mode tcp, balance roundrobin), both in front of the same two nginx serving a 4 KiB file, all on
 # loopback, loaded by wrk with keep-alive and with one connection per request (`Connection: close`).
 # Then the memory each proxy spends per idle proxied connection (VmRSS before/after N idle connections).
@@ -35,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nginx_a="$net.2" nginx_b="$net.3" haproxy_ip="$net.4" shoal_ip="$net.5"
+nginx_a="$net.2" nginx_b="$net.3" haproxy_ip="$net.4" shoal_ip="$net.5" epoll_ip="$net.6"
 free_port() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1]); s.close()' "$1"; }
 wait_for_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0; sleep 0.1; done; echo "error: nothing listens on $1:$2" >&2; return 1; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -123,8 +124,17 @@ shoal_pid=$!
 pids+=("$shoal_pid")
 wait_for_port "$shoal_ip" "$shoal_port"
 
+# --- Shoal director, tcp, rr, the epoll engine (one thread per core, like the NIO group's loops) ---
+epoll_port="$(free_port "$epoll_ip")"
+sed -e "s/$shoal_ip:$shoal_port/$epoll_ip:$epoll_port/" -e 's/^    scheduler: rr$/    scheduler: rr\n    engine: epoll/' \
+    "$work/director.yaml" > "$work/director-epoll.yaml"
+"$shoal" director --config "$work/director-epoll.yaml" --log-level warning 2>"$work/shoal-epoll.log" &
+epoll_pid=$!
+pids+=("$epoll_pid")
+wait_for_port "$epoll_ip" "$epoll_port"
+
 # Each proxy must answer with the file before anything is measured.
-for target in "$nginx_a:$backend_port" "$haproxy_ip:$haproxy_port" "$shoal_ip:$shoal_port"; do
+for target in "$nginx_a:$backend_port" "$haproxy_ip:$haproxy_port" "$shoal_ip:$shoal_port" "$epoll_ip:$epoll_port"; do
     python3 - "$target" "$work/www/4k.bin" <<'PY'
 import sys, urllib.request
 body = urllib.request.urlopen(f"http://{sys.argv[1]}/4k.bin", timeout=5).read()
@@ -177,6 +187,7 @@ idle_memory() {  # pid ip port -> prints "before after per-connection-KiB backen
 }
 read -r mem_h_before mem_h_after mem_h_per mem_h_open < <(idle_memory "$haproxy_pid" "$haproxy_ip" "$haproxy_port")
 read -r mem_s_before mem_s_after mem_s_per mem_s_open < <(idle_memory "$shoal_pid" "$shoal_ip" "$shoal_port")
+read -r mem_e_before mem_e_after mem_e_per mem_e_open < <(idle_memory "$epoll_pid" "$epoll_ip" "$epoll_port")
 
 # --- Throughput and latency ---
 wrk_args=(-t"$threads" -c"$connections" -d"$duration" --latency)
@@ -200,6 +211,7 @@ for mode in keepalive close; do
     run_wrk nginx "http://$nginx_a:$backend_port/4k.bin" "$mode"
     run_wrk haproxy "http://$haproxy_ip:$haproxy_port/4k.bin" "$mode"
     run_wrk shoal "http://$shoal_ip:$shoal_port/4k.bin" "$mode"
+    run_wrk epoll "http://$epoll_ip:$epoll_port/4k.bin" "$mode"
 done
 
 field() { cut -d'|' -f"$2" <<<"${result[$1]}"; }
@@ -207,11 +219,12 @@ haproxy_version="$(haproxy -v | awk 'NR == 1 { print $3 }')"
 nginx_version="$(nginx -v 2>&1 | sed 's/.*nginx\///')"
 echo "| setup | keep-alive req/s | p50 | p99 | close req/s | p50 | p99 |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for label in nginx haproxy shoal; do
+for label in nginx haproxy shoal epoll; do
     case "$label" in
         nginx) name="nginx $nginx_version direct (one of the two, 1 worker)" ;;
         haproxy) name="HAProxy $haproxy_version (mode tcp, roundrobin, nbthread $proxy_threads)" ;;
         shoal) name="Shoal director (tcp, rr, $(nproc) event loops)" ;;
+        epoll) name="Shoal director, engine epoll (tcp, rr, $(nproc) threads)" ;;
     esac
     echo "| $name | $(field "$label,keepalive" 1) | $(field "$label,keepalive" 2) | $(field "$label,keepalive" 3) |" \
          "$(field "$label,close" 1) | $(field "$label,close" 2) | $(field "$label,close" 3) |"
@@ -221,10 +234,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 ratio_ka="$(ratio "$(field shoal,keepalive 1)" "$(field haproxy,keepalive 1)")"
 ratio_close="$(ratio "$(field shoal,close 1)" "$(field haproxy,close 1)")"
 echo "Ratio Shoal/HAProxy (req/s): keep-alive $ratio_ka, connection per request $ratio_close"
+echo "Ratio Shoal epoll/HAProxy (req/s): keep-alive $(ratio "$(field epoll,keepalive 1)" "$(field haproxy,keepalive 1)")," \
+     "connection per request $(ratio "$(field epoll,close 1)" "$(field haproxy,close 1)")"
 echo
 echo "Memory per idle proxied connection ($idle idle connections through each proxy, VmRSS after - before, / $idle):"
 echo "- HAProxy: $mem_h_per KiB ($mem_h_before KiB -> $mem_h_after KiB; $mem_h_open backend connections seen)"
 echo "- Shoal:   $mem_s_per KiB ($mem_s_before KiB -> $mem_s_after KiB; $mem_s_open backend connections seen)"
+echo "- Shoal epoll: $mem_e_per KiB ($mem_e_before KiB -> $mem_e_after KiB; $mem_e_open backend connections seen)"
 echo
 echo "Load: wrk ${wrk_args[*]} [-H 'Connection: close'] http://ADDRESS/4k.bin (after a $warmup warm-up of each);" \
      "backends: 2 x nginx (1 worker each) on $nginx_a and $nginx_b; all on loopback, on $(nproc) cores shared by wrk, the proxies and nginx."

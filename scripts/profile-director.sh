@@ -10,7 +10,7 @@
 # Prints a Markdown table; callgrind's files stay in $PROFILE_LOG (default /tmp/profile-director).
 # Usage: scripts/profile-director.sh SHOAL_BINARY [WARM_SECONDS] [MEASURE_SECONDS]
 # Environment: PROFILE_NET (127.0.231: the loopback /24), PROFILE_ROWS ("close keepalive"),
-#              PROFILE_PROXIES ("shoal haproxy").
+#              PROFILE_PROXIES ("shoal shoal-epoll haproxy"; shoal-epoll: the service with `engine: epoll`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHOAL=${1:?usage: scripts/profile-director.sh SHOAL_BINARY [WARM_SECONDS] [MEASURE_SECONDS]}
@@ -19,7 +19,7 @@ MEASURE=${3:-15}
 LOG=${PROFILE_LOG:-/tmp/profile-director}
 NET=${PROFILE_NET:-127.0.231}
 ROWS=${PROFILE_ROWS:-close keepalive}
-PROXIES=${PROFILE_PROXIES:-shoal haproxy}
+PROXIES=${PROFILE_PROXIES:-shoal shoal-epoll haproxy}
 for tool in valgrind:valgrind wrk:wrk curl:curl gcc:gcc objcopy:binutils nginx:nginx-light haproxy:haproxy; do
     command -v "${tool%%:*}" >/dev/null || { echo "error: ${tool%%:*} not found: apt-get install -y ${tool##*:}" >&2; exit 1; }
 done
@@ -75,6 +75,7 @@ services:
     servers:
       - {address: $backend:$port}
 YAML
+sed 's/^    scheduler: rr$/    scheduler: rr\n    engine: epoll/' "$LOG/director.yaml" >"$LOG/director-epoll.yaml"
 cat >"$LOG/haproxy.cfg" <<CFG
 global
     nbthread 1
@@ -104,10 +105,12 @@ run() {
     local proxy=$1 mode=$2 ip args=()
     local out="$LOG/$proxy-$mode.callgrind"
     [[ "$mode" == close ]] && args=(-H 'Connection: close')
-    if [[ "$proxy" == shoal ]]; then
+    if [[ "$proxy" == shoal || "$proxy" == shoal-epoll ]]; then
         ip=$shoal_ip
+        local config="$LOG/director.yaml"
+        [[ "$proxy" == shoal-epoll ]] && config="$LOG/director-epoll.yaml"
         LD_PRELOAD="$LOG/sigsuspend-copy.so" valgrind --tool=callgrind --callgrind-out-file="$out" "$SHOAL" director \
-            --config "$LOG/director.yaml" --log-level warning >"$LOG/$proxy-$mode.log" 2>&1 &
+            --config "$config" --log-level warning >"$LOG/$proxy-$mode.log" 2>&1 &
     else
         ip=$haproxy_ip
         valgrind --tool=callgrind --callgrind-out-file="$out" haproxy -f "$LOG/haproxy.cfg" -db >"$LOG/$proxy-$mode.log" 2>&1 &
@@ -142,7 +145,11 @@ for mode in $ROWS; do
     for proxy in $PROXIES; do
         read -r instructions requests <<<"$(run "$proxy" "$mode")"
         per=$(awk -v i="$instructions" -v r="$requests" 'BEGIN {printf "%.0f", (r > 0 ? i / r : 0)}')
-        name=$([[ "$proxy" == shoal ]] && echo "Shoal director (tcp, rr)" || echo "HAProxy $(haproxy -v | awk 'NR == 1 { print $3 }') (mode tcp, nbthread 1)")
+        case "$proxy" in
+            shoal) name="Shoal director (tcp, rr)" ;;
+            shoal-epoll) name="Shoal director, engine epoll (tcp, rr)" ;;
+            *) name="HAProxy $(haproxy -v | awk 'NR == 1 { print $3 }') (mode tcp, nbthread 1)" ;;
+        esac
         row=$([[ "$mode" == close ]] && echo "one connection per request" || echo "keep-alive")
         echo "| $name | $row | $per | $requests |"
     done

@@ -72,7 +72,7 @@ extension DirectorConfiguration {
     static let serviceFields: Set<String> = [
         "name", "listen", "protocol", "scheduler", "persistence", "scheduler_flags", "proxy_protocol", "accept_proxy_protocol",
         "connect_timeout", "idle_timeout", "max_attempts", "check", "alpha", "inhibit_on_failure", "sorry_server",
-        "quorum", "hysteresis", "quorum_up", "quorum_down", "servers", "pools", "http", "mail",
+        "quorum", "hysteresis", "quorum_up", "quorum_down", "servers", "pools", "http", "mail", "engine",
     ]
 
     static func parseService(_ node: ConfigNode, defaults: ProxySettings, nextMark: inout UInt32) throws(ConfigError) -> ServiceDefinition {
@@ -118,6 +118,15 @@ extension DirectorConfiguration {
             proxy.sendProxyProtocol = ProxyProtocolVersion(rawValue: try v.choice(ProxyProtocolVersion.allCases.map(\.rawValue)))
         }
         proxy.acceptProxyProtocol = try node.optional("accept_proxy_protocol")?.bool() ?? false
+        if let engineNode = try node.optional("engine") {
+            proxy.engine = ProxyEngine(rawValue: try engineNode.choice(ProxyEngine.allCases.map(\.rawValue)))!
+            if proxy.engine == .epoll {
+                guard mode == .tcp else { throw engineNode.error("engine epoll forwards plain TCP only (protocol: tcp)") }
+                guard !proxy.acceptProxyProtocol else {
+                    throw engineNode.error("engine epoll does not read PROXY headers (accept_proxy_protocol); use engine nio")
+                }
+            }
+        }
         service.proxy = proxy
 
         let mailNode = try node.optional("mail")

@@ -40,10 +40,13 @@ public actor DirectorServer: Service {
     struct ListenerKey: Hashable {
         var mode: ServiceMode
         var listen: Endpoint
+        /// A service moved to another engine gets a new listener (the old one's connections carry on).
+        var engine = ProxyEngine.nio
     }
 
     enum Listener {
         case stream(TCPProxyListener)
+        case epoll(EpollProxyListener)
         case datagram(UDPProxyListener)
         case mail(MailProxyListener)
     }
@@ -83,6 +86,8 @@ public actor DirectorServer: Service {
     /// failed-login delays carry on).
     private var mailAuthenticators: [MailDirectoryReference: MailAuthenticator] = [:]
     private var nftables: NFTDataplane?
+    /// The epoll forwarding engine's threads, started when a service first asks for `engine: epoll`.
+    private var epollEngine: EpollForwarder?
     /// Leave the kernel's services (or nftables tables) in place at stop; by default they are removed.
     private let leaveKernelRules: Bool
 
@@ -244,7 +249,10 @@ public actor DirectorServer: Service {
         logger.notice("draining", metadata: ["connections": "\(registry.count)"])
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
-        let closed = await registry.drain(timeout: .nanoseconds(Int64(configuration.drainTimeout * 1_000_000_000)))
+        let engine = epollEngine, timeout = configuration.drainTimeout
+        async let closedByEngine = engine?.drain(timeout: .nanoseconds(Int64(timeout * 1_000_000_000))) ?? 0
+        let closedByNIO = await registry.drain(timeout: .nanoseconds(Int64(timeout * 1_000_000_000)))
+        let closed = closedByNIO + (await closedByEngine)
         if closed > 0 {
             logger.notice("drain timeout: closed the remaining connections", metadata: ["connections": "\(closed)"])
         }
@@ -257,6 +265,8 @@ public actor DirectorServer: Service {
         for listener in listeners.values { await stop(listener) }
         listeners = [:]
         registry.closeAll()
+        await epollEngine?.shutdown()
+        epollEngine = nil
         ticker?.cancel()
         ticker = nil
         await monitor.stop()
@@ -311,7 +321,9 @@ public actor DirectorServer: Service {
     }
 
     /// How many client connections are open.
-    public nonisolated var openConnections: Int { registry.count }
+    public nonisolated var openConnections: Int { registry.count + (epollConnections.withLockedValue { $0 }?.openConnections ?? 0) }
+    /// The epoll engine, for `openConnections` (read from any thread).
+    private nonisolated let epollConnections = NIOLockedValueBox<EpollForwarder?>(nil)
 
     // MARK: Listeners and admin
 
@@ -353,7 +365,7 @@ public actor DirectorServer: Service {
         // With the kernel dataplane nothing listens: the kernel takes the packets.
         if dataplane.isKernel { return wanted }
         for service in configuration.services where table?.service(service.config.key) != nil || table == nil {
-            wanted[ListenerKey(mode: service.mode, listen: service.listen)] = service
+            wanted[ListenerKey(mode: service.mode, listen: service.listen, engine: service.proxy.engine)] = service
         }
         guard let table else { return wanted }
         let configured = Set(configuration.services.flatMap { $0.tableServices.map(\.config.key) })
@@ -383,6 +395,11 @@ public actor DirectorServer: Service {
 
     private func makeListener(_ service: ServiceDefinition) async throws -> Listener {
         switch service.mode {
+        case .tcp where service.proxy.engine == .epoll && service.http == nil:
+            let listener = EpollProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
+                                              scheduler: runtime, engine: try startedEpollEngine(), logger: logger)
+            try listener.start()
+            return .epoll(listener)
         case .tcp, .http:
             let listener = TCPProxyListener(service: service.config.key, listen: service.listen, settings: service.proxy,
                                             scheduler: runtime, registry: registry, logger: logger)
@@ -403,6 +420,15 @@ public actor DirectorServer: Service {
         }
     }
 
+    /// The epoll engine, its threads started at first use (one per event loop of the director's group).
+    private func startedEpollEngine() throws -> EpollForwarder {
+        if let epollEngine { return epollEngine }
+        let engine = try EpollForwarder(threadCount: Array(group.makeIterator()).count, logger: logger)
+        epollEngine = engine
+        epollConnections.withLockedValue { $0 = engine }
+        return engine
+    }
+
     /// Takes the newly bound listeners in and gives the running ones their (possibly new) settings.
     private func commitListeners(_ staged: [ListenerKey: Listener], wanted: [ListenerKey: ServiceDefinition]) {
         listeners.merge(staged) { old, _ in old }
@@ -412,6 +438,8 @@ public actor DirectorServer: Service {
             case let .stream(listener):
                 listener.settings = service.proxy
                 listener.http = service.http
+            case let .epoll(listener):
+                listener.settings = service.proxy
             case let .datagram(listener):
                 listener.settings = service.proxy
             case let .mail(listener):
@@ -431,6 +459,7 @@ public actor DirectorServer: Service {
     private func stop(_ listener: Listener) async {
         switch listener {
         case let .stream(l): await l.stop()
+        case let .epoll(l): await l.stop()
         case let .datagram(l): await l.stop()
         case let .mail(l): await l.stop()
         }

@@ -14,6 +14,8 @@ public struct ProxySettings: Sendable, Hashable {
     public var sendProxyProtocol: ProxyProtocolVersion?
     /// Expect a PROXY protocol header from a load balancer in front, and use the client it names.
     public var acceptProxyProtocol = false
+    /// The forwarding engine of a plain TCP service (`engine:` in the service's YAML).
+    public var engine = ProxyEngine.nio
 
     public init() {}
 }

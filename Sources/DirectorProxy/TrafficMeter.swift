@@ -7,8 +7,7 @@ public final class TrafficMeter: TCPProxyTrafficMeter {
     /// The lease, once a server is connected.
     public var lease: ProxyLease?
     private let scheduler: any ConnectionScheduler
-    private var inBytes: UInt64 = 0
-    private var outBytes: UInt64 = 0
+    private var batch = TrafficBatch()
     private var finished = false
     /// The connection's idle timer, told of every read.
     public var idleTimer: IdleTimer?
@@ -21,25 +20,17 @@ public final class TrafficMeter: TCPProxyTrafficMeter {
 
     public func inbound(_ count: Int) {
         idleTimer?.touch()
-        inBytes &+= UInt64(count)
-        reportIfLarge()
+        if batch.add(inbound: UInt64(count), outbound: 0) { report() }
     }
 
     public func outbound(_ count: Int) {
         idleTimer?.touch()
-        outBytes &+= UInt64(count)
-        reportIfLarge()
-    }
-
-    private func reportIfLarge() {
-        if inBytes + outBytes >= 256 * 1024 { report() }
+        if batch.add(inbound: 0, outbound: UInt64(count)) { report() }
     }
 
     private func report() {
-        guard let lease, inBytes + outBytes > 0 else { return }
-        scheduler.traffic(lease, inBytes: inBytes, outBytes: outBytes)
-        inBytes = 0
-        outBytes = 0
+        guard let lease else { return }
+        batch.report(lease, to: scheduler)
     }
 
     /// The client connection closed: last counts, then the close.
