@@ -19,17 +19,8 @@ for tool in valgrind:valgrind wrk:wrk curl:curl nginx:nginx-light gcc:gcc objcop
 done
 rm -rf "$LOG"
 mkdir -p "$LOG/root" "$LOG/origin" "$LOG/store"
-# The two valgrind 3.19 workarounds of scripts/profile-web.sh: a sigsuspend that passes a copy of libdispatch's
-# constant mask, and a copy of the binary without DWARF 5 debug information (symbols stay).
-cat >"$LOG/sigsuspend-copy.c" <<'C'
-#define _GNU_SOURCE
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-int sigsuspend(const sigset_t *mask) { sigset_t copy = *mask; return (int)syscall(SYS_rt_sigsuspend, &copy, 8); }
-C
-gcc -O2 -shared -fPIC -o "$LOG/sigsuspend-copy.so" "$LOG/sigsuspend-copy.c"
-objcopy --strip-debug "$SHOAL" "$LOG/shoal"
+source scripts/valgrind-prepare.sh  # (the script runs from the repository root)
+valgrind_prepare "$LOG" "$SHOAL"
 SHOAL="$LOG/shoal"
 head -c 4096 /dev/urandom >"$LOG/root/4k.bin"
 cat >"$LOG/origin/nginx.conf" <<CONF

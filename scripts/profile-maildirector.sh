@@ -28,19 +28,8 @@ done
 ulimit -n "$(ulimit -Hn)"
 rm -rf "$LOG"
 mkdir -p "$LOG"
-# Valgrind 3.19 writes to the mask it is given by sigsuspend(2); libdispatch's main thread passes a constant one
-# and valgrind dies of SIGSEGV. The director runs with a sigsuspend that passes a copy on the stack instead.
-cat >"$LOG/sigsuspend-copy.c" <<'C'
-#define _GNU_SOURCE
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-int sigsuspend(const sigset_t *mask) { sigset_t copy = *mask; return (int)syscall(SYS_rt_sigsuspend, &copy, 8); }
-C
-gcc -O2 -shared -fPIC -o "$LOG/sigsuspend-copy.so" "$LOG/sigsuspend-copy.c"
-# Valgrind 3.19 cannot read the DWARF 5 of Swift's release builds: profile a copy without debug information
-# (the symbol table stays, so functions keep their names).
-objcopy --strip-debug "$SHOAL" "$LOG/shoal" 2>/dev/null || cp "$SHOAL" "$LOG/shoal"
+source scripts/valgrind-prepare.sh  # (the script runs from the repository root)
+valgrind_prepare "$LOG" "$SHOAL"
 
 node_ip=$NET.10 director_ip=$NET.1 lmtp_port=18425 node_imap=18143 director_imap=18144 user=bench password=benchpass
 echo "$password" | "$SHOAL" users add "$user" --address "$user@bench.test" --directory "sqlite:$LOG/users.db" >/dev/null

@@ -19,19 +19,8 @@ for tool in valgrind:valgrind wrk:wrk curl:curl openssl:openssl gcc:gcc objcopy:
 done
 rm -rf "$LOG"
 mkdir -p "$LOG/root"
-# Valgrind 3.19 writes to the mask it is given by sigsuspend(2); libdispatch's main thread passes a constant one
-# and valgrind dies of SIGSEGV. The node runs with a sigsuspend that passes a copy on the stack instead.
-cat >"$LOG/sigsuspend-copy.c" <<'C'
-#define _GNU_SOURCE
-#include <signal.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-int sigsuspend(const sigset_t *mask) { sigset_t copy = *mask; return (int)syscall(SYS_rt_sigsuspend, &copy, 8); }
-C
-gcc -O2 -shared -fPIC -o "$LOG/sigsuspend-copy.so" "$LOG/sigsuspend-copy.c"
-# Valgrind 3.19 cannot read the DWARF 5 of Swift's release builds ("possibly corrupted debuginfo"): profile a copy
-# without debug information (the symbol table stays, so functions keep their names).
-objcopy --strip-debug "$SHOAL" "$LOG/shoal"
+source scripts/valgrind-prepare.sh  # (the script runs from the repository root)
+valgrind_prepare "$LOG" "$SHOAL"
 SHOAL="$LOG/shoal"
 head -c 4096 /dev/urandom >"$LOG/root/4k.bin"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$LOG/key.pem" -out "$LOG/cert.pem" \
