@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 public final class CacheMetrics: Sendable {
     /// Every counter by name (`shoal_cache_<name>_total`).
     public enum Counter: String, CaseIterable, Sendable {
-        case requests, hits, misses, sibling_hits, parent_fetches, revalidations, revalidated_unchanged, stale_served, coalesced,
+        case requests, hits, misses, sibling_hits, parent_fetches, carp_fetches, revalidations, revalidated_unchanged, stale_served, coalesced,
              not_stored, invalidations, purges, origin_errors, memory_bytes_served, disk_bytes_served, origin_bytes, peer_bytes, tunnels,
              store_skipped  // storable, but the disk writes were backed up (or the write failed)
     }

@@ -45,6 +45,8 @@ public final class CacheNode: Service, Sendable {
                                      maximumFills: configuration.maximumFills)
         settings.connectPorts = configuration.connectPorts
         settings.tunnelIdleTimeout = configuration.tunnelIdleTimeout
+        settings.carp = configuration.carp.map { CARPRouter(members: $0.members, selfName: $0.selfName, downSeconds: $0.downSeconds,
+                                                                       keepsOthers: $0.keepsOthers) }
         let client = OriginClient(group: group, responseTimeout: .milliseconds(Int64(configuration.originTimeout * 1000)),
                                   maximumBodyBytes: max(configuration.maximumObjectBytes, 64 << 20))
         let origins = configuration.origins.isEmpty ? nil : OriginPool(servers: configuration.origins, retryAfter: configuration.originRetryAfter)

@@ -23,6 +23,11 @@ public import ShoalHTTP
 ///   timeout_floor_ms: 20                         # ... and its floor
 ///   nofetch_above_fills: 1024                    # MISS_NOFETCH while more fills than this are under way
 ///   peers: [{ icp: 127.0.0.2:3130, http: 127.0.0.2:3128, type: sibling }]
+/// carp:                                          # partition misses over the farm by CARP instead of asking over ICP
+///   self: cache-a                                # this node's member name (default: name); absent: a front
+///   down_for: 10                                 # seconds a member whose fetch failed is passed over
+///   keep_others: false                           # also store objects fetched from their owner (default: kept once)
+///   members: [{ name: cache-a, http: 127.0.0.1:3128, weight: 1 }, { name: cache-b, http: 127.0.0.2:3128 }]
 /// purge_allow: [127.0.0.1]
 /// targeted_cache_control: CDN-Cache-Control      # RFC 9213; "" for none
 /// access_log: /var/log/shoal/cache-access.log    # Squid's native format
@@ -62,9 +67,12 @@ public struct CacheNodeConfiguration: Sendable {
     public var connectPorts: Set<Int> = [443]
     /// Seconds a CONNECT tunnel may sit idle (no byte either way) before both ends close.
     public var tunnelIdleTimeout: Double = 300
+    /// CARP peer selection: the members and this node's name among them (nil: ICP or direct).
+    public var carp: (members: [CARPRouter.Member], selfName: String, downSeconds: Int64, keepsOthers: Bool)?
 
     static let topLevel: Set<String> = ["name", "http", "admin", "origin", "forward_proxy", "store", "icp", "purge_allow",
-                                        "targeted_cache_control", "access_log", "limits", "threads", "event_loops", "connect_ports"]
+                                        "targeted_cache_control", "access_log", "limits", "threads", "event_loops", "connect_ports",
+                                        "carp"]
 
     /// Reads a configuration file; every error names the file, line and field.
     public static func load(path: String) throws(ConfigError) -> CacheNodeConfiguration {
@@ -146,6 +154,30 @@ public struct CacheNodeConfiguration: Sendable {
             configuration.connectPorts = Set(try ports.list().map { (node: ConfigNode) throws(ConfigError) -> Int in try node.int(in: 1...65535) })
         }
         configuration.tunnelIdleTimeout = try limits?.optional("tunnel_idle_timeout")?.seconds(in: 1...86_400) ?? 300
+        if let carp = try doc.optional("carp") {
+            configuration.carp = try parseCARP(carp, name: configuration.name)
+        }
         return configuration
+    }
+
+    static func parseCARP(_ carp: ConfigNode, name: String) throws(ConfigError) -> (members: [CARPRouter.Member], selfName: String, downSeconds: Int64, keepsOthers: Bool) {
+        try carp.allowOnly(["self", "members", "down_for", "keep_others"])
+        let membersNode = try carp.required("members")
+        var members: [CARPRouter.Member] = []
+        for node in try membersNode.list() {
+            try node.allowOnly(["name", "http", "weight"])
+            let http = try node.required("http").endpoint()
+            let memberName = try node.optional("name")?.string() ?? "\(http.address)"
+            if memberName.isEmpty { throw try node.required("name").error("a member name may not be empty") }
+            if members.contains(where: { $0.name == memberName }) { throw node.error("member name \(memberName) is used twice") }
+            members.append(CARPRouter.Member(name: memberName, http: http, weight: try node.optional("weight")?.int(in: 0...65535) ?? 1))
+        }
+        if members.isEmpty { throw membersNode.error("name at least one member") }
+        if !members.contains(where: { $0.weight > 0 }) { throw membersNode.error("at least one member needs a weight above 0") }
+        let selfName = try carp.optional("self")?.string() ?? name
+        if let selfNode = try carp.optional("self"), !members.contains(where: { $0.name == selfName }) {
+            throw selfNode.error("\(selfName) is not among the members")
+        }
+        return (members, selfName, Int64(try carp.optional("down_for")?.int(in: 1...3600) ?? 10), try carp.optional("keep_others")?.bool() ?? false)
     }
 }

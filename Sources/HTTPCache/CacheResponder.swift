@@ -330,15 +330,32 @@ public final class CacheResponder: HTTPResponder {
         return result
     }
 
-    /// A miss: ask the ICP peers, open an exchange with a HIT peer (or the fastest parent's MISS), else
-    /// upstream. Returns at the answer's head, its body streaming; the settle step stores the whole response
+    /// A miss: with CARP, open an exchange with the URL's owner; else ask the ICP peers and open one with a HIT
+    /// peer (or the fastest parent's MISS); else upstream. Returns at the answer's head, its body streaming; the settle step stores the whole response
     /// once it has arrived, if it may be stored (a failed body stores nothing).
     func fill(url: String, request: HTTPRequestHead, upstream: Upstream) async -> (FillResult, settle: Settle?) {
         let requestTime = clock()
         var opened: OriginExchange?
         var hierarchy = "HIER_DIRECT", peer = "-"
         var fromPeer: CacheMetrics.Counter?
-        if let icp, !icp.peers.isEmpty, !CacheControl(request.headers).has("no-cache") {
+        if let carp = settings.carp {
+            // CARP: the URL's owner (or whom its URLs fall to) fetches it, unless the request already came through a member.
+            if !carp.cameThroughMember(via: request.headers["Via"]) {
+                for index in carp.route(url, now: clock()) {
+                    let address = carp.members[index].http
+                    if let exchange = try? await client.open(host: "\(address.address)", port: Int(address.port),
+                                                             head: upstreamHead(request, url: url, absolute: true)) {
+                        opened = exchange
+                        hierarchy = "CARP"
+                        peer = "\(address.address)"
+                        metrics.add(.carp_fetches)
+                        fromPeer = .peer_bytes
+                        break
+                    }
+                    carp.markDown(index, now: clock())
+                }
+            }
+        } else if let icp, !icp.peers.isEmpty, !CacheControl(request.headers).has("no-cache") {
             let selection = await icp.select(url: url)
             let chosen: (Int, String)?
             switch selection {
@@ -370,12 +387,14 @@ public final class CacheResponder: HTTPResponder {
         guard let opened else { return (FillResult(response: nil, error: "no response", hierarchy: hierarchy, peer: peer), nil) }
         let head = cachedResponse(OriginResponse(head: opened.head, body: []), url: url, request: request, requestTime: requestTime)
         let bytesCounter = fromPeer ?? .origin_bytes
+        // An object fetched from its CARP owner stays the owner's alone unless configured otherwise.
+        let keeps = hierarchy != "CARP" || settings.carp?.keepsOthers == true
         let settle: Settle = {
             guard var whole = try? await opened.body.collected() else { return }
             var response = head
             response.body = whole.readBytes(length: whole.readableBytes) ?? []
             self.metrics.add(bytesCounter, response.body.count)
-            await self.keep(response, request: request)
+            if keeps { await self.keep(response, request: request) }
         }
         return (FillResult(response: head, error: nil, hierarchy: hierarchy, peer: peer, stream: opened.body), settle)
     }
@@ -518,6 +537,8 @@ public struct CacheSettings: Sendable {
     public var connectPorts: Set<Int> = [443]
     /// Seconds a CONNECT tunnel may sit idle.
     public var tunnelIdleTimeout: Double = 300
+    /// CARP peer selection for misses (replaces ICP queries when set).
+    public var carp: CARPRouter?
 
     public init(name: String, siteAuthority: String?, forwardProxy: Bool, policy: CachePolicy, purgeAllowed: Set<IPAddress>,
                 maximumFills: Int = 1024) {
