@@ -16,7 +16,7 @@ STRESS_PACKAGES := $(BUILD_PACKAGES) python3 iproute2
 BENCH_PACKAGES += roundcube-core roundcube-sqlite3 php-fpm
 
 SWIFT_BUILD_FLAGS ?=
-# Seconds each fuzz target runs for under `make fuzz` (24 targets).
+# Seconds each fuzz target runs for under `make fuzz` (25 targets).
 FUZZ_SECONDS ?= 60
 
 .PHONY: all build demo demo-director demo-web demo-cache test bench stress fuzz check-swift clean

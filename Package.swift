@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "ShoalServer",
             dependencies: [
-                "ShoalCore", "CLinuxFS",
+                "ShoalCore", "CLinuxFS", "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -394,7 +394,7 @@ let package = Package(
         .target(
             name: "WebServer",
             dependencies: [
-                "ShoalCore", "ShoalServer", "ShoalHTTP",
+                "ShoalCore", "ShoalServer", "ShoalHTTP", "CEpoll",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -15,7 +15,7 @@ SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 SCRATCH=.build-fuzz
 ALL_TARGETS=(crlf-decoder smtp-session proxy-protocol http-request http-host admin-json ipvs-rules director-yaml mail-node-yaml icp
     pop3-command imap-command mime web-request html-sanitizer webmail-form cache-headers ipvs-netlink http-server vrrp ipvs-sync webmail-multipart admin-answer
-    smtp-data-spans)
+    smtp-data-spans http-head-parser)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL_TARGETS[@]}")
 

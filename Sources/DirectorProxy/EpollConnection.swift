@@ -1,5 +1,6 @@
 import Director
 import ShoalCore
+import ShoalServer
 
 /// Bytes read from one side that the other side's socket did not take yet (allocated only then).
 struct PendingBytes {

@@ -6,6 +6,7 @@ import Foundation
 public import Logging
 import NIOConcurrencyHelpers
 public import ShoalCore
+import ShoalServer
 
 /// The raw epoll TCP forwarding engine: a fixed set of dedicated threads (`EpollWorker`), each with its own
 /// epoll instance, that accept, connect and relay plain L4 TCP connections without NIO channels. Services

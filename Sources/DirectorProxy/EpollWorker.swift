@@ -8,6 +8,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import ShoalCore
+import ShoalServer
 import Synchronization
 
 /// One thread of the epoll forwarding engine: its own epoll instance, its own `SO_REUSEPORT` listening socket

@@ -268,20 +268,7 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     /// or streamed in chunks; its handle is closed when it is done (or at once when no body is sent).
     private func write(_ response: consuming HTTPServerResponse, for request: HTTPRequestHead, keepAlive: Bool,
                        context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        // The headers move into the head: the responder's copy is the only one, so they are changed in place.
-        var headers = HTTPHeaders()
-        swap(&headers, &response.headers)
-        let isHead = request.method == .HEAD
-        if response.status.mayHaveBody {
-            if !isHead || !headers.contains(name: "Content-Length") {
-                headers.replaceOrAdd(name: "Content-Length", value: String(response.bodyLength))
-            }
-        } else {
-            headers.remove(name: "Content-Length")
-        }
-        headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        let head = HTTPResponseHead(version: request.version, status: response.status, headers: headers)
-        let sendsBody = !isHead && response.status.mayHaveBody
+        let (head, sendsBody) = response.takeHead(for: request, keepAlive: keepAlive)
         responsesInFlight += 1
         responseOpen = true
         context.write(wrapOutboundOut(.head(head)), promise: nil)

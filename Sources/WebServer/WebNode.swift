@@ -44,7 +44,11 @@ public final class WebNode: Service, Sendable {
             named[metadataKey: "listener"] = "\(name)"
             return named
         }
-        if let http = configuration.http {
+        if let http = configuration.http, configuration.engine == .epoll {
+            servers.append(EpollWebServer(listen: http, configuration: configuration.server, responder: responder,
+                                          threads: configuration.eventLoops ?? System.coreCount, needsRemoteAddress: accessLog != nil,
+                                          logger: named("http")))
+        } else if let http = configuration.http {
             servers.append(HTTPServerChild.server(listen: http, configuration: configuration.server, socketPerEventLoop: true,
                                                   responder: responder, group: group, logger: named("http")))
         }

@@ -24,6 +24,7 @@ public import ShoalServer
 ///           idle_timeout: 60, send_timeout: 60, ranges: 16 }
 /// file_threads: 4                                  # the thread pool for stat/open/read
 /// event_loops: 2                                   # network threads (default: one per core)
+/// engine: nio                                      # or epoll: plain http on raw epoll threads (https stays on NIO)
 /// ```
 public struct WebNodeConfiguration: Sendable {
     public var root: String
@@ -43,9 +44,12 @@ public struct WebNodeConfiguration: Sendable {
     public var fileThreads: Int
     /// Network threads; nil: one per core (NIO's shared group).
     public var eventLoops: Int?
+    /// What serves the plain `http` listener: NIO channels, or the epoll engine's threads (`EpollWebServer`).
+    public var engine: WebEngine = .nio
 
     static let topLevel: Set<String> = ["root", "http", "https", "tls", "admin", "index", "autoindex", "dotfiles", "symlinks", "precompressed",
-                                        "mime_types", "access_log", "cache", "limits", "file_threads", "server_name", "event_loops"]
+                                        "mime_types", "access_log", "cache", "limits", "file_threads", "server_name", "event_loops",
+                                        "engine"]
 
     /// Reads a configuration file; every error names the file, line and field.
     public static func load(path: String) throws(ConfigError) -> WebNodeConfiguration {
@@ -124,7 +128,7 @@ public struct WebNodeConfiguration: Sendable {
             // read), the server name (checked above), a Location made of the percent-encoded path and the query
             // NIO's parser accepted (no CR, LF or NUL can be in it).
             validatesResponseHeaders: false)
-        return WebNodeConfiguration(
+        var configuration = WebNodeConfiguration(
             root: root, http: http, https: https, admin: admin, certificateFile: certificate, keyFile: key, site: site, symlinks: symlinks,
             accessLogPath: try doc.optional("access_log")?.string(),
             revalidateMilliseconds: try cache?.optional("revalidate_ms")?.int(in: 0...60_000) ?? 1000,
@@ -133,6 +137,11 @@ public struct WebNodeConfiguration: Sendable {
             memoryFileLimit: Int64(try cache?.optional("memory_file_limit")?.int(in: 0...(64 << 20)) ?? 256 << 10),
             server: server, fileThreads: try doc.optional("file_threads")?.int(in: 1...256) ?? 4,
             eventLoops: try doc.optional("event_loops")?.int(in: 1...1024))
+        if let node = try doc.optional("engine") {
+            configuration.engine = WebEngine(rawValue: try node.choice(["nio", "epoll"])) ?? .nio
+            if configuration.engine == .epoll, http == nil { throw node.error("engine: epoll serves the http listener; configure http") }
+        }
+        return configuration
     }
 
     /// The HTTPS certificate, when one is configured (reloaded on SIGHUP).
@@ -140,4 +149,12 @@ public struct WebNodeConfiguration: Sendable {
         guard let certificateFile, let keyFile else { return nil }
         return try TLSContextSource(certificatePath: certificateFile, keyPath: keyFile)
     }
+}
+
+/// What serves a web node's plain HTTP listener.
+public enum WebEngine: String, Sendable, CaseIterable {
+    /// NIO channels on the shared HTTP layer (`HTTPServerChild`).
+    case nio
+    /// Raw epoll threads (`EpollWebServer`) calling the same responder.
+    case epoll
 }

@@ -1,4 +1,5 @@
 @testable import DirectorProxy
+import ShoalServer
 import Testing
 
 /// The epoll engine's per-connection state machine and sweep schedule, without sockets.

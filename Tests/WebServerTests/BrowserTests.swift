@@ -7,9 +7,9 @@ import WebServer
 @Suite struct BrowserTests {
     static let onePixelPNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
-    @Test func chromiumLoadsAPageWithItsImageAndStylesheet() async throws {
+    @Test(arguments: WebEngine.allCases) func chromiumLoadsAPageWithItsImageAndStylesheet(engine: WebEngine) async throws {
         let chromium = try requiredTool("chromium", package: "chromium")
-        let f = try await WebNodeFixture(host: "127.0.150.5")
+        let f = try await WebNodeFixture(engine: engine, host: "127.0.150.5")
         defer { Task { await f.stop() } }
         try FileManager.default.createDirectory(atPath: f.root + "/site/img", withIntermediateDirectories: true)
         try Data(base64Encoded: Self.onePixelPNG)!.write(to: URL(fileURLWithPath: f.root + "/site/img/dot.png"))

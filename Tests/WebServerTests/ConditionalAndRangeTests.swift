@@ -4,8 +4,8 @@ import WebServer
 
 /// Conditional requests and ranges against a running node (http.client).
 @Suite struct ConditionalAndRangeTests {
-    @Test func validatorsAnswer304And412() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func validatorsAnswer304And412(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let first = try await f.get("/hello.txt")
         let etag = try #require(first.headers["etag"])
@@ -28,8 +28,8 @@ import WebServer
         #expect(answers[4].body == WebNodeFixture.smallText)
     }
 
-    @Test func singleSuffixAndOpenRanges() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func singleSuffixAndOpenRanges(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let text = WebNodeFixture.smallText  // "hello, shoal\n": 13 bytes
         let answers = try await f.ask([
@@ -51,8 +51,8 @@ import WebServer
         #expect(answers[5].body == text)
     }
 
-    @Test func ifRangeDecidesBetweenPartAndWhole() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func ifRangeDecidesBetweenPartAndWhole(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let etag = try #require(try await f.get("/hello.txt").headers["etag"])
         let answers = try await f.ask([
@@ -64,8 +64,8 @@ import WebServer
         #expect(answers[1].body == WebNodeFixture.smallText)
     }
 
-    @Test func multipleRangesComeAsMultipartWithCoalescing() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func multipleRangesComeAsMultipartWithCoalescing(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answer = try await f.get("/hello.txt", ["Range": "bytes=0-1,3-4,1-2,-2"])
         #expect(answer.status == 206)
@@ -82,16 +82,16 @@ import WebServer
         #expect(answer.headers["content-length"] == "\(answer.length)")
     }
 
-    @Test func tooManyRangesGetTheWholeFile() async throws {
-        let f = try await WebNodeFixture(extra: "limits: { ranges: 2 }\n")
+    @Test(arguments: WebEngine.allCases) func tooManyRangesGetTheWholeFile(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, extra: "limits: { ranges: 2 }\n")
         defer { Task { await f.stop() } }
         let answer = try await f.get("/hello.txt", ["Range": "bytes=0-0,2-2,4-4"])
         #expect(answer.status == 200)
         #expect(answer.body == WebNodeFixture.smallText)
     }
 
-    @Test func rangesOfALargeFileComeFromTheFile() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func rangesOfALargeFileComeFromTheFile(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let contents = WebNodeFixture.bigContents()
         let answers = try await f.ask([

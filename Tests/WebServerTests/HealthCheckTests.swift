@@ -5,8 +5,8 @@ import WebServer
 
 /// The director's HTTP health check (keepalived HTTP_GET) against a web node works without configuration.
 @Suite struct WebHealthCheckTests {
-    @Test func theDirectorsHTTPCheckSeesTheNodeUp() async throws {
-        let f = try await WebNodeFixture(host: "127.0.150.6")
+    @Test(arguments: WebEngine.allCases) func theDirectorsHTTPCheckSeesTheNodeUp(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, host: "127.0.150.6")
         defer { Task { await f.stop() } }
         func check(_ http: HTTPCheck) async -> CheckResult {
             await Checkers.make(CheckSpec(kind: .http(http), connectTimeout: 60), group: MultiThreadedEventLoopGroup.singleton).check(f.address)

@@ -26,8 +26,8 @@ import WebServer
     /// Headers compared whenever both servers send them (or one does and the other does not).
     static let comparedHeaders = ["content-length", "content-range", "last-modified", "content-type", "accept-ranges"]
 
-    @Test func nodeAndNginxAgree() async throws {
-        let node = try await WebNodeFixture(host: "127.0.150.3")
+    @Test(arguments: WebEngine.allCases) func nodeAndNginxAgree(engine: WebEngine) async throws {
+        let node = try await WebNodeFixture(engine: engine, host: "127.0.150.3")
         defer { Task { await node.stop() } }
         let nginxPort = try TestPorts.free(host: "127.0.150.4")
         let nginx = try await NginxFixture(servers: """
@@ -78,8 +78,8 @@ import WebServer
     /// 400 to bytes that are no method at all. Deliberate differences, checked as such: a header line over the cap is
     /// 431 here (RFC 6585) and 400 from nginx; a method token neither knows (`BREW`) or a WebDAV method is 501 here
     /// (RFC 9110 §9.1: unrecognized or not implemented) and 405 from nginx.
-    @Test func refusalsAgreeWithNginxWhereTheRFCsAllow() async throws {
-        let node = try await WebNodeFixture(host: "127.0.151.3")
+    @Test(arguments: WebEngine.allCases) func refusalsAgreeWithNginxWhereTheRFCsAllow(engine: WebEngine) async throws {
+        let node = try await WebNodeFixture(engine: engine, host: "127.0.151.3")
         defer { Task { await node.stop() } }
         let nginxPort = try TestPorts.free(host: "127.0.151.4")
         let nginx = try await NginxFixture(servers: """

@@ -6,8 +6,8 @@ import WebServer
 
 /// HTTPS, the access log, /metrics, and configuration errors.
 @Suite struct NodeServicesTests {
-    @Test func httpsServesSmallAndLargeFiles() async throws {
-        let f = try await WebNodeFixture(https: true)
+    @Test(arguments: WebEngine.allCases) func httpsServesSmallAndLargeFiles(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, https: true)
         defer { Task { await f.stop() } }
         let answers = try await f.ask([("GET", "/hello.txt", [:]), ("GET", "/big.bin", [:]), ("GET", "/big.bin", ["Range": "bytes=5-99999,-10"])], tls: true)
         #expect(answers[0].body == WebNodeFixture.smallText)
@@ -19,8 +19,8 @@ import WebServer
         #expect(curl.stdout == "200 \(WebNodeFixture.bigSize)")
     }
 
-    @Test func accessLogUsesTheCombinedFormat() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func accessLogUsesTheCombinedFormat(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         _ = try await f.ask([("GET", "/hello.txt", ["User-Agent": "tester \"quoted\"", "Referer": "http://ref/"]), ("GET", "/missing", [:])])
         f.node.accessLog?.flush()
@@ -39,8 +39,8 @@ import WebServer
         #expect(lines.last?.contains("\"GET /missing HTTP/1.1\" 404 ") == true)
     }
 
-    @Test func metricsCountRequests() async throws {
-        let f = try await WebNodeFixture(extra: "admin: { listen: \"127.0.150.1:0\" }\n")
+    @Test(arguments: WebEngine.allCases) func metricsCountRequests(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, extra: "admin: { listen: \"127.0.150.1:0\" }\n")
         defer { Task { await f.stop() } }
         _ = try await f.ask([("GET", "/hello.txt", [:]), ("GET", "/nope", [:])])
         let admin = try await f.node.servers[1].start()

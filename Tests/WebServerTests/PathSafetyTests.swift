@@ -22,8 +22,8 @@ import WebServer
         ("http://evil/../outside/passwd", [403]),
     ]
 
-    @Test func traversalIsRefusedInEveryEncoding() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func traversalIsRefusedInEveryEncoding(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         for attempt in Self.attempts {
             let raw = try await f.raw("GET \(attempt.target) HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n")
@@ -33,8 +33,8 @@ import WebServer
         }
     }
 
-    @Test func curlWithPathAsIsGetsNothingFromOutside() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func curlWithPathAsIsGetsNothingFromOutside(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         for target in ["/../outside/passwd", "/dir/../../outside/passwd", "/%2e%2e/outside/passwd", "/outside-link.txt"] {
             let result = try await f.curl(["--path-as-is", "-o", "-", "-w", "\n%{http_code}", f.url + target])
@@ -45,24 +45,24 @@ import WebServer
         }
     }
 
-    @Test func linksInsideTheRootAreFollowed() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func linksInsideTheRootAreFollowed(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         #expect(try await f.get("/inside-link.txt").body == WebNodeFixture.smallText)
     }
 
-    @Test func linksCanBeRefusedOrAllFollowed() async throws {
-        let never = try await WebNodeFixture(extra: "symlinks: never\n")
+    @Test(arguments: WebEngine.allCases) func linksCanBeRefusedOrAllFollowed(engine: WebEngine) async throws {
+        let never = try await WebNodeFixture(engine: engine, extra: "symlinks: never\n")
         #expect(try await never.get("/inside-link.txt").status == 404)
         #expect(try await never.get("/hello.txt").status == 200)
         await never.stop()
-        let always = try await WebNodeFixture(extra: "symlinks: always\n")
+        let always = try await WebNodeFixture(engine: engine, extra: "symlinks: always\n")
         #expect(try await always.get("/outside-link.txt").status == 200)
         await always.stop()
     }
 
-    @Test func dotfilesCanBeAllowed() async throws {
-        let f = try await WebNodeFixture(extra: "dotfiles: allow\n")
+    @Test(arguments: WebEngine.allCases) func dotfilesCanBeAllowed(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, extra: "dotfiles: allow\n")
         defer { Task { await f.stop() } }
         #expect(try await f.get("/.secret").body == "secret\n")
         #expect(try await f.raw("GET /../x HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n").hasPrefix("HTTP/1.1 403"))

@@ -4,8 +4,8 @@ import WebServer
 
 /// Malformed and hostile requests on raw sockets: answered 4xx (or closed), never a hang or a crash.
 @Suite struct RobustnessTests {
-    @Test func malformedHeadsAreRefused() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func malformedHeadsAreRefused(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let cases = [
             "GET /hello.txt HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n",
@@ -22,8 +22,8 @@ import WebServer
         }
     }
 
-    @Test func oversizedHeadsAreRefusedAndTheNodeCarriesOn() async throws {
-        let f = try await WebNodeFixture(extra: "limits: { header_bytes: 2048 }\n")
+    @Test(arguments: WebEngine.allCases) func oversizedHeadsAreRefusedAndTheNodeCarriesOn(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, extra: "limits: { header_bytes: 2048 }\n")
         defer { Task { await f.stop() } }
         let longTarget = "/" + String(repeating: "a", count: 4000)
         let raw = try await f.raw("GET \(longTarget) HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n")
@@ -34,8 +34,8 @@ import WebServer
         #expect(try await f.get("/hello.txt").status == 200)
     }
 
-    @Test func anUploadWaitingFor100ContinueIsRefusedBeforeItsBody() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func anUploadWaitingFor100ContinueIsRefusedBeforeItsBody(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let raw = try await f.raw("PUT /hello.txt HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: 100000000\\r\\nExpect: 100-continue\\r\\n\\r\\n")
         // 405 at once, no "100 Continue" first, and the connection closes instead of waiting for 100 MB.
@@ -43,16 +43,16 @@ import WebServer
         #expect(raw.contains("Allow: GET, HEAD"))
     }
 
-    @Test func bareLineFeedsStillParse() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func bareLineFeedsStillParse(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let raw = try await f.raw("GET /hello.txt HTTP/1.1\\nHost: a\\nConnection: close\\n\\n")
         // NIO's parser (llhttp) accepts bare LF line ends as RFC 9112 §2.2 allows; what matters is one clean answer.
         #expect(statusCodes(raw).count == 1)
     }
 
-    @Test func aSlowClientIsTimedOutWithoutBlockingOthers() async throws {
-        let f = try await WebNodeFixture(extra: "limits: { header_timeout: 0.5 }\n")
+    @Test(arguments: WebEngine.allCases) func aSlowClientIsTimedOutWithoutBlockingOthers(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, extra: "limits: { header_timeout: 0.5 }\n")
         defer { Task { await f.stop() } }
         // Half a head, then silence: the node closes the connection (raw_http.py returns when it does).
         async let slow = f.raw("GET /hello.txt HTTP/1.1\\r\\nHost: a\\r\\n")

@@ -4,9 +4,9 @@ import WebServer
 
 /// Two nodes on one document root: a file replaced by write-then-rename is served fresh by both.
 @Suite struct SharedStorageTests {
-    @Test func aRewrittenFileIsSeenByTwoNodes() async throws {
-        let first = try await WebNodeFixture(host: "127.0.150.1", revalidateMilliseconds: 0)
-        let second = try await WebNodeFixture(host: "127.0.150.2", revalidateMilliseconds: 0, root: first.root)
+    @Test(arguments: WebEngine.allCases) func aRewrittenFileIsSeenByTwoNodes(engine: WebEngine) async throws {
+        let first = try await WebNodeFixture(engine: engine, host: "127.0.150.1", revalidateMilliseconds: 0)
+        let second = try await WebNodeFixture(engine: engine, host: "127.0.150.2", revalidateMilliseconds: 0, root: first.root)
         defer { Task { await second.stop(); await first.stop() } }
         #expect(try await first.get("/hello.txt").body == WebNodeFixture.smallText)
         #expect(try await second.get("/hello.txt").body == WebNodeFixture.smallText)
@@ -25,8 +25,8 @@ import WebServer
         #expect(try await second.get("/index.html").status == 404)
     }
 
-    @Test func withinTheRevalidationIntervalTheCacheAnswers() async throws {
-        let f = try await WebNodeFixture(revalidateMilliseconds: 60_000)
+    @Test(arguments: WebEngine.allCases) func withinTheRevalidationIntervalTheCacheAnswers(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, revalidateMilliseconds: 60_000)
         defer { Task { await f.stop() } }
         #expect(try await f.get("/hello.txt").body == WebNodeFixture.smallText)
         try FileManager.default.removeItem(atPath: f.root + "/hello.txt")

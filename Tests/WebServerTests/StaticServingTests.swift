@@ -6,8 +6,8 @@ import WebServer
 
 /// GET and HEAD of files through a running web node, asked by Python's http.client.
 @Suite struct StaticServingTests {
-    @Test func smallFileCarriesValidatorsAndType() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func smallFileCarriesValidatorsAndType(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answer = try await f.get("/hello.txt")
         #expect(answer.status == 200)
@@ -25,8 +25,8 @@ import WebServer
         #expect(try await f.get("/hello.txt").headers["etag"] == etag)
     }
 
-    @Test func bigFileGoesOutWhole() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func bigFileGoesOutWhole(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answer = try await f.get("/big.bin")
         #expect(answer.status == 200)
@@ -35,8 +35,8 @@ import WebServer
         #expect(answer.headers["content-type"] == "application/octet-stream")
     }
 
-    @Test func headSendsTheHeadersWithoutTheBody() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func headSendsTheHeadersWithoutTheBody(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answers = try await f.ask([("HEAD", "/big.bin", [:]), ("HEAD", "/hello.txt", [:]), ("GET", "/hello.txt", [:])])
         #expect(answers[0].status == 200)
@@ -47,8 +47,8 @@ import WebServer
         #expect(Set(answers.map(\.port)).count == 1)
     }
 
-    @Test func keepAliveReusesOneConnection() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func keepAliveReusesOneConnection(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answers = try await f.ask(Array(repeating: ("GET", "/hello.txt", [:]), count: 5) + [("GET", "/big.bin", [:]), ("GET", "/index.html", [:])])
         #expect(answers.allSatisfy { $0.status == 200 })
@@ -56,8 +56,8 @@ import WebServer
         #expect(answers[5].sha256 == sha256(WebNodeFixture.bigContents()))
     }
 
-    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func pipelinedRequestsAreAnsweredInOrder(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let raw = try await f.raw("GET /hello.txt HTTP/1.1\\r\\nHost: a\\r\\n\\r\\nGET /missing HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n"
             + "HEAD /big.bin HTTP/1.1\\r\\nHost: a\\r\\n\\r\\nGET /dir HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n")
@@ -66,8 +66,8 @@ import WebServer
         #expect(raw.hasSuffix("\r\n") || raw.contains("moved"))
     }
 
-    @Test func http10GetsAnAnswerAndAClose() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func http10GetsAnAnswerAndAClose(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let raw = try await f.raw("GET /hello.txt HTTP/1.0\\r\\n\\r\\n")
         #expect(raw.hasPrefix("HTTP/1.0 200"))
@@ -77,8 +77,8 @@ import WebServer
         #expect(statusCodes(kept) == [200, 200])
     }
 
-    @Test func directoriesRedirectAndServeTheirIndex() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func directoriesRedirectAndServeTheirIndex(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answers = try await f.ask([("GET", "/dir?x=1", [:]), ("GET", "/dir/", [:]), ("GET", "/noindex/", [:]), ("GET", "/", [:]),
                                        ("GET", "/hello.txt/", [:]), ("GET", "/caf%C3%A9.txt", [:])])
@@ -94,8 +94,8 @@ import WebServer
         #expect(answers[5].body == "accented\n")
     }
 
-    @Test func autoindexListsEntriesWhenOn() async throws {
-        let f = try await WebNodeFixture(extra: "autoindex: true\n")
+    @Test(arguments: WebEngine.allCases) func autoindexListsEntriesWhenOn(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine, extra: "autoindex: true\n")
         defer { Task { await f.stop() } }
         let answer = try await f.get("/noindex/")
         #expect(answer.status == 200)
@@ -105,8 +105,8 @@ import WebServer
         #expect(root.body?.contains("dir index") == true)
     }
 
-    @Test func methodsOtherThanGetAndHeadAreRefused() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func methodsOtherThanGetAndHeadAreRefused(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answers = try await f.ask([("POST", "/hello.txt", ["Content-Length": "0"]), ("DELETE", "/hello.txt", [:]),
                                        ("GET", "/hello.txt", ["Expect": "something-else"]), ("OPTIONS", "/hello.txt", [:]),
@@ -128,8 +128,8 @@ import WebServer
         #expect(statusCodes(garbage) == [400])
     }
 
-    @Test func precompressedSiblingsFollowAcceptEncoding() async throws {
-        let f = try await WebNodeFixture()
+    @Test(arguments: WebEngine.allCases) func precompressedSiblingsFollowAcceptEncoding(engine: WebEngine) async throws {
+        let f = try await WebNodeFixture(engine: engine)
         defer { Task { await f.stop() } }
         let answers = try await f.ask([("GET", "/style.css", ["Accept-Encoding": "gzip, br"]), ("GET", "/style.css", ["Accept-Encoding": "gzip"]),
                                        ("GET", "/style.css", [:]), ("GET", "/style.css", ["Accept-Encoding": "br;q=0, gzip;q=0"]),

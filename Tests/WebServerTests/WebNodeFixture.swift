@@ -22,7 +22,8 @@ final class WebNodeFixture: @unchecked Sendable {
     static func bigContents() -> [UInt8] { bigBytes }
     private static let bigBytes: [UInt8] = (0..<bigSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
 
-    init(host: String = "127.0.150.1", extra: String = "", https: Bool = false, revalidateMilliseconds: Int = 1000,
+    /// - Parameter engine: what serves the http listener (the integration suites run on both).
+    init(engine: WebEngine = .nio, host: String = "127.0.150.1", extra: String = "", https: Bool = false, revalidateMilliseconds: Int = 1000,
          root existingRoot: String? = nil) async throws {
         base = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-web-\(UUID().uuidString.prefix(8))").path
         root = existingRoot ?? base + "/root"
@@ -39,6 +40,7 @@ final class WebNodeFixture: @unchecked Sendable {
             let (certificate, key) = try SelfSignedCertificate.make()
             yaml += "https: { listen: \"\(host):0\" }\ntls: { certificate: \(certificate), key: \(key) }\n"
         }
+        yaml += "engine: \(engine.rawValue)\n"
         yaml += extra
         let configuration = try WebNodeConfiguration.parse(ConfigDocument.parse(yaml, file: "web.yaml"))
         node = try WebNode(configuration, logger: Logger(label: "test.web-node"))

@@ -28,6 +28,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case webmailMultipart = "webmail-multipart"
     case adminAnswer = "admin-answer"
     case smtpDataSpans = "smtp-data-spans"
+    case httpHeadParser = "http-head-parser"
 
     /// The target named by the environment variable `SHOAL_FUZZ_TARGET`; exits with the list when unset or unknown.
     static let selected: FuzzTarget = {
@@ -67,6 +68,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .webmailMultipart: WebmailMultipartTarget.run(bytes)
         case .adminAnswer: AdminAnswerTarget.run(bytes)
         case .smtpDataSpans: SMTPDataSpanTarget.run(bytes)
+        case .httpHeadParser: HTTPHeadParserTarget.run(bytes)
         }
     }
 }

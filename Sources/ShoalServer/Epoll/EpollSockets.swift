@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 public import ShoalCore
 
@@ -9,7 +9,7 @@ public struct EpollEngineError: Error, CustomStringConvertible {
     public let subject: String
     public let code: Int32
 
-    init(_ call: String, _ subject: String, code: Int32 = errno) {
+    public init(_ call: String, _ subject: String, code: Int32 = errno) {
         self.call = call
         self.subject = subject
         self.code = code
@@ -20,50 +20,51 @@ public struct EpollEngineError: Error, CustomStringConvertible {
 
 /// The raw socket calls of the epoll engine (no NIO): addresses as `sockaddr` built from `Endpoint`'s
 /// integers, listening sockets with `SO_REUSEPORT`, `accept4` (looked up once: Glibc's module map hides
-/// the GNU declarations), and the socket options the engine sets per connection.
-enum EpollSockets {
-    typealias Accept4 = @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32) -> Int32
+/// the GNU declarations), and the socket options the engine sets per connection. Shared by the director's and
+/// the web node's epoll engines.
+public enum EpollSockets {
+    public typealias Accept4 = @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32) -> Int32
 
     /// `accept4(2)`, resolved from libc at first use.
-    static let accept4: Accept4 = {
+    public static let accept4: Accept4 = {
         guard let symbol = dlsym(nil, "accept4") else { fatalError("libc has no accept4") }
         return unsafeBitCast(symbol, to: Accept4.self)
     }()
 
-    typealias Splice = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
+    public typealias Splice = @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
 
     /// `splice(2)`, resolved from libc at first use.
-    static let splice: Splice = {
+    public static let splice: Splice = {
         guard let symbol = dlsym(nil, "splice") else { fatalError("libc has no splice") }
         return unsafeBitCast(symbol, to: Splice.self)
     }()
 
     /// SPLICE_F_MOVE | SPLICE_F_NONBLOCK.
-    static let spliceFlags: UInt32 = 1 | 2
+    public static let spliceFlags: UInt32 = 1 | 2
 
-    static let nonBlockingCloseOnExec = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+    public static let nonBlockingCloseOnExec = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
 
     /// A new non-blocking TCP socket of `endpoint`'s family, or -1 (errno set).
-    static func streamSocket(for endpoint: Endpoint) -> Int32 {
+    public static func streamSocket(for endpoint: Endpoint) -> Int32 {
         let family = endpoint.address.family == .inet ? AF_INET : AF_INET6
         return socket(family, Int32(SOCK_STREAM.rawValue) | nonBlockingCloseOnExec, 0)
     }
 
-    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32 = 1) {
+    public static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32 = 1) {
         var value = value
         _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    static func setNoDelay(_ fd: Int32) { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY) }
+    public static func setNoDelay(_ fd: Int32) { setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY) }
 
     /// Makes the next `close` send a reset instead of a FIN (`SO_LINGER` with a zero timeout).
-    static func setResetOnClose(_ fd: Int32) {
+    public static func setResetOnClose(_ fd: Int32) {
         var value = linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &value, socklen_t(MemoryLayout<linger>.size))
     }
 
     /// The pending error of a socket (a failed non-blocking connect).
-    static func pendingError(_ fd: Int32) -> Int32 {
+    public static func pendingError(_ fd: Int32) -> Int32 {
         var value: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &length)
@@ -71,13 +72,13 @@ enum EpollSockets {
     }
 
     /// Starts a non-blocking connect; true when it completed or is under way.
-    static func connect(_ fd: Int32, to endpoint: Endpoint) -> Bool {
+    public static func connect(_ fd: Int32, to endpoint: Endpoint) -> Bool {
         let result = withSockaddr(endpoint) { Glibc.connect(fd, $0, $1) }
         return result == 0 || errno == EINPROGRESS
     }
 
     /// A listening socket on `endpoint` sharing the address with its siblings (`SO_REUSEPORT`).
-    static func listeningSocket(_ endpoint: Endpoint, backlog: Int32) throws(EpollEngineError) -> Int32 {
+    public static func listeningSocket(_ endpoint: Endpoint, backlog: Int32) throws(EpollEngineError) -> Int32 {
         let fd = streamSocket(for: endpoint)
         guard fd >= 0 else { throw EpollEngineError("socket", "for \(endpoint)") }
         setOption(fd, SOL_SOCKET, SO_REUSEADDR)
@@ -98,7 +99,7 @@ enum EpollSockets {
     }
 
     /// The address a socket is bound to.
-    static func localEndpoint(_ fd: Int32) -> Endpoint? {
+    public static func localEndpoint(_ fd: Int32) -> Endpoint? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let result = withUnsafeMutablePointer(to: &storage) {
@@ -108,7 +109,7 @@ enum EpollSockets {
     }
 
     /// The endpoint in a `sockaddr_storage` filled by the kernel (IPv4 or IPv6; nil otherwise).
-    static func endpoint(_ storage: sockaddr_storage) -> Endpoint? {
+    public static func endpoint(_ storage: sockaddr_storage) -> Endpoint? {
         var storage = storage
         let family = Int32(storage.ss_family)
         return withUnsafeBytes(of: &storage) { raw -> Endpoint? in
@@ -131,7 +132,7 @@ enum EpollSockets {
     }
 
     /// Calls `body` with `endpoint` as a `sockaddr` and its length.
-    static func withSockaddr<T>(_ endpoint: Endpoint, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    public static func withSockaddr<T>(_ endpoint: Endpoint, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         switch endpoint.address {
         case let .v4(bits):
             var a = sockaddr_in()
