@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Static web node (issue 14) against nginx (one worker, sendfile on), same machine, same document root:
+# Static web node (issue 14) against nginx (one worker, sendfile on), same machine, same document root, the node
+# twice: on NIO (the default engine) and with `engine: epoll` (plain HTTP on raw epoll threads; HTTPS stays on NIO,
+# so the epoll server has no HTTPS row):
 # 4 KiB and 1 MiB files, keep-alive and one connection per request, plain HTTP; 4 KiB keep-alive over HTTPS.
 # Each row: wrk -t2 -c$CONNECTIONS -d${DURATION}s, ROUNDS rounds alternating servers; prints every run to stderr and
 # a Markdown table of medians with the min–max spread. wrk's output is kept in $BENCH_LOG (default /tmp/bench-web).
@@ -29,6 +31,12 @@ https: { listen: "$HOST:18443" }
 tls: { certificate: $BENCH_LOG/cert.pem, key: $BENCH_LOG/key.pem }
 limits: { requests_per_connection: 1000000, connections: 10000 }
 CONF
+cat >"$BENCH_LOG/web-epoll.yaml" <<CONF
+root: $BENCH_LOG/root
+http: { listen: "$HOST:18081" }
+engine: epoll
+limits: { requests_per_connection: 1000000, connections: 10000 }
+CONF
 dir=$BENCH_LOG/nginx
 cat >"$dir/nginx.conf" <<CONF
 user root;
@@ -56,6 +64,9 @@ start() {
     if [[ "$1" == nginx ]]; then
         nginx -c "$dir/nginx.conf" -p "$dir" -g 'daemon off;' &
         port=18090
+    elif [[ "$1" == epoll ]]; then
+        "$SHOAL" web-node --config "$BENCH_LOG/web-epoll.yaml" >"$BENCH_LOG/shoal-epoll.log" 2>&1 &
+        port=18081
     else
         "$SHOAL" web-node --config "$BENCH_LOG/web.yaml" >"$BENCH_LOG/shoal.log" 2>&1 &
         port=18080
@@ -74,11 +85,12 @@ ROWS=("4 KiB keep-alive|4k.bin|keepalive|http" "4 KiB one per request|4k.bin|clo
       "1 MiB one per request|1m.bin|close|http" "HTTPS 4 KiB keep-alive|4k.bin|keepalive|https")
 declare -A RESULTS
 for round in $(seq 1 "$ROUNDS"); do
-    for server in shoal nginx; do
+    for server in shoal epoll nginx; do
         start "$server"
         wrk -t2 -c"$CONNECTIONS" -d2s "http://$HOST:$port/4k.bin" >/dev/null  # warm-up
         for row in "${ROWS[@]}"; do
             IFS='|' read -r name file mode scheme <<<"$row"
+            [[ "$server" == epoll && "$scheme" == https ]] && continue
             target_port=$port
             [[ "$scheme" == https ]] && target_port=$([[ "$server" == nginx ]] && echo 18453 || echo 18443)
             args=(-t2 -c"$CONNECTIONS" -d"${DURATION}s")
@@ -98,14 +110,20 @@ done
 stats() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%d|%d–%d", m, a[1], a[NR]}'; }
 echo "Static files, wrk -t2 -c$CONNECTIONS -d${DURATION}s on loopback, median of $ROUNDS rounds (min–max), $(nproc) cores"
 echo
-echo "| row | shoal web-node req/s | nginx req/s | shoal / nginx |"
-echo "|---|---:|---:|---:|"
+echo "| row | shoal web-node (NIO) req/s | shoal web-node (epoll) req/s | nginx req/s | NIO / nginx | epoll / nginx |"
+echo "|---|---:|---:|---:|---:|---:|"
 for row in "${ROWS[@]}"; do
     name=${row%%|*}
     IFS='|' read -r sm sr <<<"$(stats "${RESULTS["shoal|$name"]}")"
     IFS='|' read -r nm nr <<<"$(stats "${RESULTS["nginx|$name"]}")"
     ratio=$(awk -v a="$sm" -v b="$nm" 'BEGIN {printf "%.2f", b ? a / b : 0}')
-    echo "| $name | $sm ($sr) | $nm ($nr) | ${ratio}× |"
+    if [[ -n "${RESULTS["epoll|$name"]:-}" ]]; then
+        IFS='|' read -r em er <<<"$(stats "${RESULTS["epoll|$name"]}")"
+        eratio=$(awk -v a="$em" -v b="$nm" 'BEGIN {printf "%.2f", b ? a / b : 0}')
+        echo "| $name | $sm ($sr) | $em ($er) | $nm ($nr) | ${ratio}× | ${eratio}× |"
+    else
+        echo "| $name | $sm ($sr) | — (HTTPS stays on NIO) | $nm ($nr) | ${ratio}× | — |"
+    fi
 done
 echo
 echo "wrk output: $BENCH_LOG"

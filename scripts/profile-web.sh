@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per request of the static web node (issue 14), counted by valgrind's callgrind, which repeat
 # to within a few percent on a loaded machine where requests/s do not. Rows: a 4 KiB file with keep-alive, with
-# one connection per request, and over HTTPS with keep-alive (wrk -t1 -c16).
+# one connection per request, and over HTTPS with keep-alive (wrk -t1 -c16); the plain rows again with the node's
+# `engine: epoll` (a second configuration, same root, its own ports).
 # Each row starts the node under callgrind, warms it up with wrk for WARM_SECONDS, zeroes the counts
 # (callgrind_control -z), runs wrk for MEASURE_SECONDS, dumps (callgrind_control -d) and divides the dumped
 # instructions (all threads) by the requests the node's own counter (/metrics) went up by. Prints a Markdown
@@ -34,26 +35,35 @@ tls: { certificate: $LOG/cert.pem, key: $LOG/key.pem }
 limits: { requests_per_connection: 1000000, connections: 10000 }
 cache: { revalidate_ms: 60000 }       # no revalidation during a run: under valgrind it would be every few requests
 CONF
+cat >"$LOG/web-epoll.yaml" <<CONF
+root: $LOG/root
+http: { listen: "$HOST:18181" }
+admin: { listen: "$HOST:18191" }
+engine: epoll
+limits: { requests_per_connection: 1000000, connections: 10000 }
+cache: { revalidate_ms: 60000 }
+CONF
 
 pid=""
 stop() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
 trap stop EXIT
 
 # served: the node's count of answered requests (every status class).
-served() { curl -s --noproxy '*' "http://$HOST:18190/metrics" | awk '/^shoal_web_requests_total/ {n += $2} END {print n + 0}'; }
+ADMIN_PORT=18190
+served() { curl -s --noproxy '*' "http://$HOST:$ADMIN_PORT/metrics" | awk '/^shoal_web_requests_total/ {n += $2} END {print n + 0}'; }
 
-# run NAME URL [wrk args...]: prints "instructions handshake-instructions requests" of the measured part of one profiled run.
+# run NAME CONFIG URL [wrk args...]: prints "instructions handshake-instructions requests" of the measured part of one profiled run.
 run() {
-    local name=$1 url=$2
-    shift 2
+    local name=$1 config=$2 url=$3
+    shift 3
     local out="$LOG/$name.callgrind"
     LD_PRELOAD="$LOG/sigsuspend-copy.so" valgrind --tool=callgrind --callgrind-out-file="$out" "$SHOAL" web-node \
-        --config "$LOG/web.yaml" >"$LOG/$name.log" 2>&1 &
+        --config "$config" >"$LOG/$name.log" 2>&1 &
     pid=$!
     # Start-up under valgrind takes a while (a minute or more on a loaded machine).
     local up=""
     for _ in $(seq 1 600); do
-        [[ "$(curl -s --noproxy '*' "http://$HOST:18180/4k.bin" | wc -c)" == 4096 ]] && { up=1; break; }
+        [[ "$(curl -s --noproxy '*' "${url%/4k.bin}/4k.bin" -k | wc -c)" == 4096 ]] && { up=1; break; }
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.5
     done
@@ -80,13 +90,15 @@ echo "Instructions per request (callgrind, all threads, after a ${WARM} s warm-u
 echo
 echo "| row | instructions / request | requests measured | TLS handshakes in the run (instructions, left out) |"
 echo "|---|---:|---:|---:|"
-for row in "4 KiB keep-alive|http://$HOST:18180/4k.bin|" "4 KiB one per request|http://$HOST:18180/4k.bin|close" \
-           "HTTPS 4 KiB keep-alive|https://$HOST:18543/4k.bin|"; do
-    IFS='|' read -r name url mode <<<"$row"
+for row in "4 KiB keep-alive|http://$HOST:18180/4k.bin||web" "4 KiB one per request|http://$HOST:18180/4k.bin|close|web" \
+           "HTTPS 4 KiB keep-alive|https://$HOST:18543/4k.bin||web" \
+           "epoll 4 KiB keep-alive|http://$HOST:18181/4k.bin||web-epoll" "epoll 4 KiB one per request|http://$HOST:18181/4k.bin|close|web-epoll"; do
+    IFS='|' read -r name url mode config <<<"$row"
+    ADMIN_PORT=$([[ "$config" == web-epoll ]] && echo 18191 || echo 18190)
     args=()
     [[ "$mode" == close ]] && args=(-H 'Connection: close')
     slug=$(tr ' ' '-' <<<"$name")
-    read -r instructions handshakes requests <<<"$(run "$slug" "$url" ${args[@]+"${args[@]}"})"
+    read -r instructions handshakes requests <<<"$(run "$slug" "$LOG/$config.yaml" "$url" ${args[@]+"${args[@]}"})"
     per=$(awk -v i="$instructions" -v h="$handshakes" -v r="$requests" 'BEGIN {printf "%.0f", (r > 0 ? (i - h) / r : 0)}')
     echo "| $name | $per | $requests | $handshakes |"
 done

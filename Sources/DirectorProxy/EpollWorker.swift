@@ -18,7 +18,9 @@ import Synchronization
 /// Per connection: `accept4`, the Director core's `schedule` (the same call, table entry and limits as the NIO
 /// path), a non-blocking `connect`, an optional PROXY header, then recv/send through one per-thread buffer
 /// (only bytes a full socket did not take are kept per connection). Edge-triggered: two `epoll_ctl` per connection.
-final class EpollWorker: @unchecked Sendable {
+/// The thread, its epoll instance, wake-ups and sweep timing are ShoalServer's `EpollLoop` (shared with the web
+/// node's engine); this class is the forwarding on top.
+final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
     enum Command {
         case addListener(Int32, EpollProxyListener)
         case removeListener(Int32, @Sendable () -> Void)
@@ -28,11 +30,10 @@ final class EpollWorker: @unchecked Sendable {
 
     private let index: Int
     private let logger: Logger
-    private let epoll: Int32
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
-    /// Commands from other threads; `exited` once the loop ended (later commands only get their completion run).
-    private let commands = NIOLockedValueBox<(queue: [Command], exited: Bool)>(([], false))
+    private let loop: EpollLoop
+    private var epoll: Int32 { loop.epoll }
+    /// The loop ended: commands arriving later only get their completion run.
+    private var exited = false
     /// Connections open on this thread (read by other threads for drain and status).
     let openCount = Atomic<Int>(0)
 
@@ -49,25 +50,14 @@ final class EpollWorker: @unchecked Sendable {
     /// measuring both; bytes a full socket did not take are read out of the pipe into the connection).
     private let pipe: (read: Int32, write: Int32)?
     private var now: Int64 = 0
-    private var running = true
 
-    private static let wakeTag: UInt64 = 2 << 62
     private static let listenerTag: UInt64 = 1 << 62
     private static let sweepInterval: Int64 = 250
 
     init(index: Int, logger: Logger) throws(EpollEngineError) {
         self.index = index
         self.logger = logger
-        epoll = epoll_create1(O_CLOEXEC)  // EPOLL_CLOEXEC == O_CLOEXEC
-        guard epoll >= 0 else { throw EpollEngineError("epoll_create1", "worker \(index)") }
-        var fds: [Int32] = [0, 0]
-        guard Glibc.pipe(&fds) == 0 else { throw EpollEngineError("pipe", "worker \(index)") }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
+        loop = try EpollLoop(name: "worker \(index)")
         buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
         if ProcessInfo.processInfo.environment["SHOAL_EPOLL_RELAY"] == "splice" {
             var ends: [Int32] = [0, 0]
@@ -77,15 +67,10 @@ final class EpollWorker: @unchecked Sendable {
         } else {
             pipe = nil
         }
-        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeTag))
-        _ = epoll_ctl(epoll, EPOLL_CTL_ADD, wakeRead, &event)
     }
 
     deinit {
         buffer.deallocate()
-        close(epoll)
-        close(wakeRead)
-        close(wakeWrite)
         if let pipe {
             close(pipe.read)
             close(pipe.write)
@@ -94,15 +79,12 @@ final class EpollWorker: @unchecked Sendable {
 
     /// Runs `command` on the worker thread soon.
     func enqueue(_ command: Command) {
-        let queued = commands.withLockedValue { state -> Bool in
-            guard !state.exited else { return false }
-            state.queue.append(command)
-            return true
-        }
-        guard queued else { return Self.complete(command) }
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        let box = UncheckedCommand(command: command)
+        guard loop.enqueue({ self.run(box.command) }) else { return Self.complete(command) }
     }
+
+    /// A command crossing to the worker thread (its listener and completions are Sendable; the enum is not marked so).
+    private struct UncheckedCommand: @unchecked Sendable { let command: Command }
 
     /// Runs the completion of a command the loop will never see.
     private static func complete(_ command: Command) {
@@ -116,36 +98,29 @@ final class EpollWorker: @unchecked Sendable {
     // MARK: The loop
 
     func run() {
-        let capacity = 256
-        let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
-        defer { events.deallocate() }
         now = Self.clock()
-        var sweep = SweepSchedule(interval: Self.sweepInterval, now: now)
-        while running {
-            let count = epoll_wait(epoll, events, Int32(capacity), Int32(sweep.wait(now: now)))
-            now = Self.clock()
-            if count > 0 {
-                for i in 0..<Int(count) { dispatch(events[i]) }
-            }
-            if sweep.due(now: now) { sweepConnections() }
-        }
+        loop.run(self, sweepInterval: Self.sweepInterval)
+    }
+
+    func loopEnded() {
+        exited = true
         for slot in slots.indices where slots[slot] != nil { closeConnection(slot, reset: false) }
         for fd in listeners.keys { close(fd) }
         listeners = [:]
-        let left = commands.withLockedValue { state -> [Command] in
-            state.exited = true
-            defer { state.queue = [] }
-            return state.queue
-        }
-        for command in left { Self.complete(command) }
+    }
+
+    func sweep(now: Int64) {
+        self.now = now
+        sweepConnections()
+    }
+
+    func epollEvent(tag: UInt64, events: UInt32, now: Int64) {
+        self.now = now
+        dispatch(epoll_event(events: events, data: epoll_data_t(u64: tag)))
     }
 
     /// Monotonic milliseconds (the coarse clock: one vDSO read per wake-up).
-    static func clock() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &time)
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
-    }
+    static func clock() -> Int64 { EpollLoop.clock() }
 
     private func dispatch(_ event: epoll_event) {
         let data = event.data.u64
@@ -160,39 +135,32 @@ final class EpollWorker: @unchecked Sendable {
             let fd = Int32(truncatingIfNeeded: data & 0xFFFF_FFFF)
             if let listener = listeners[fd] { accept(from: fd, listener: listener) }
         default:
-            runCommands()
+            break
         }
     }
 
-    private func runCommands() {
-        var byte = [UInt8](repeating: 0, count: 64)
-        while read(wakeRead, &byte, 64) > 0 {}
-        let pending = commands.withLockedValue { state -> [Command] in
-            defer { state.queue = [] }
-            return state.queue
-        }
-        for command in pending {
-            switch command {
-            case let .addListener(fd, listener):
-                listeners[fd] = listener
-                var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.listenerTag | UInt64(UInt32(bitPattern: fd))))
-                _ = epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
-            case let .removeListener(fd, done):
-                if listeners.removeValue(forKey: fd) != nil {
-                    _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
-                    pausedListeners.remove(fd)
-                    close(fd)
-                }
-                done()
-            case .closeAll:
-                for slot in slots.indices where slots[slot] != nil { closeConnection(slot, reset: false) }
-            case let .stop(done):
-                running = false
-                for slot in slots.indices where slots[slot] != nil { closeConnection(slot, reset: false) }
-                for fd in listeners.keys { close(fd) }
-                listeners = [:]
-                done()
+    private func run(_ command: Command) {
+        guard !exited else { return Self.complete(command) }
+        switch command {
+        case let .addListener(fd, listener):
+            listeners[fd] = listener
+            var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.listenerTag | UInt64(UInt32(bitPattern: fd))))
+            _ = epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event)
+        case let .removeListener(fd, done):
+            if listeners.removeValue(forKey: fd) != nil {
+                _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nil)
+                pausedListeners.remove(fd)
+                close(fd)
             }
+            done()
+        case .closeAll:
+            for slot in slots.indices where slots[slot] != nil { closeConnection(slot, reset: false) }
+        case let .stop(done):
+            loop.stop()
+            for slot in slots.indices where slots[slot] != nil { closeConnection(slot, reset: false) }
+            for fd in listeners.keys { close(fd) }
+            listeners = [:]
+            done()
         }
     }
 

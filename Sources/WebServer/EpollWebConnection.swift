@@ -100,8 +100,10 @@ struct EpollWebConnection {
                     return (false, progressed)
                 }
                 progressed = progressed || sent > 0
-            case .file(let body, let descriptor, var offset, let count, let last):
-                let sent = sendfile(fd, descriptor, &offset, Int(min(count, 1 << 30)))
+            case let .file(body, descriptor, start, count, last):
+                var position = off_t(start)
+                let sent = sendfile(fd, descriptor, &position, Int(min(count, 1 << 30)))
+                let offset = Int64(position)
                 if sent < 0 {
                     if errno == EAGAIN { writable = false; return (true, progressed) }
                     if errno == EINTR { continue }
