@@ -130,7 +130,7 @@ import Testing
         guard case let .head(one, length, _) = parse(text) else { Issue.record("no head"); return }
         #expect(one.uri == "/1")
         #expect(length == first.utf8.count)
-        guard case let .head(two, _, _) = parse(String(text.dropFirst(length))) else { Issue.record("no second head"); return }
+        guard case let .head(two, _, _) = parse(String(decoding: Array(text.utf8)[length...], as: UTF8.self)) else { Issue.record("no second head"); return }
         #expect(two.uri == "/2")
     }
 
