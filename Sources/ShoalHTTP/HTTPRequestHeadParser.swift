@@ -9,7 +9,8 @@ public import NIOHTTP1
 /// `maxHeaderBytes`, 431 for the rest of a head over it or more than `maxHeaderCount` fields, 400 for a method
 /// that is no token, obsolete line folding, a field line without a colon or with space before it, a bad or
 /// conflicting `Content-Length`, `Transfer-Encoding` together with `Content-Length` (§6.3) or not ending in
-/// chunked, 505 for a version other than HTTP/1.0 and 1.1. Bare LF line ends are accepted, as llhttp does.
+/// chunked, 501 for a method token NIO's parser does not know (one NIO's `HTTPMethod` has no case for), 505 for
+/// a version other than HTTP/1.0 and 1.1. Bare LF line ends are accepted, as llhttp does.
 public struct HTTPRequestHeadParser: Sendable {
     /// The most bytes of a request head (request line included).
     public let maxHeaderBytes: Int
@@ -135,6 +136,8 @@ public struct HTTPRequestHeadParser: Sendable {
             body = .none
         }
         let method = HTTPMethod(rawValue: Self.string(bytes, requestLine.lowerBound..<firstSpace))
+        // A token NIO's parser (llhttp) does not know is its parse error there: 501 and the connection closes.
+        if case .RAW = method { return .refused(.notImplemented) }
         let head = HTTPRequestHead(version: version, method: method, uri: Self.string(bytes, afterMethod..<secondSpace),
                                    headers: HTTPHeaders(headers))
         return .head(head, length: end, body: body)
