@@ -44,6 +44,8 @@ struct EpollWebConnection {
     var writable = true
     /// Close once the output is written.
     var closeAfterOutput = false
+    /// The client sent its FIN: answer what came before it, then close.
+    var peerClosed = false
     /// When the sweep closes the connection unless something happens first (engine milliseconds).
     var deadline: Int64
 

@@ -178,13 +178,16 @@ final class EpollWebWorker: EpollLoopHandler, @unchecked Sendable {
                 if read(slot) { progress = true }
             }
         }
+        guard let connection = slots[slot], connection.peerClosed, !connection.hasOutput else { return }
+        if case .responding = connection.phase { return }
+        closeConnection(slot)
     }
 
     /// Whether to read more now: not while answering or closing, nor past a head's worth of unparsed bytes.
     private func mayRead(_ connection: EpollWebConnection) -> Bool {
         switch connection.phase {
         case .responding, .closing: return false
-        case .awaitingHead, .discardingBody: return connection.bufferedInput <= engine.configuration.maxHeaderBytes + bufferSize
+        case .awaitingHead, .discardingBody: return !connection.peerClosed && connection.bufferedInput <= engine.configuration.maxHeaderBytes + bufferSize
         }
     }
 
@@ -205,9 +208,15 @@ final class EpollWebWorker: EpollLoopHandler, @unchecked Sendable {
             slots[slot]!.readable = false
             return false
         }
-        // EOF or a hard error: nothing more will be asked. Answers under way are abandoned.
-        closeConnection(slot)
-        return false
+        if count < 0 {
+            // A hard error (a reset): nothing can be delivered.
+            closeConnection(slot)
+            return false
+        }
+        // The client's FIN: what it sent before is still answered (`service` closes once that is written).
+        slots[slot]!.readable = false
+        slots[slot]!.peerClosed = true
+        return true
     }
 
     /// Everything written: wait for the next request with the right timeout.

@@ -110,9 +110,10 @@ final class WebNodeFixture: @unchecked Sendable {
     }
 
     /// Sends raw bytes (Python escapes allowed) and returns what came back.
-    func raw(_ text: String, to target: (String, Int)? = nil) async throws -> String {
+    /// With `halfClose` the client shuts down its sending side after the bytes (a FIN after the requests).
+    func raw(_ text: String, to target: (String, Int)? = nil, halfClose: Bool = false) async throws -> String {
         let (h, p) = target ?? (host, port)
-        let result = try await peers.run("raw_http.py", [h, "\(p)"], stdin: text)
+        let result = try await peers.run("raw_http.py", [h, "\(p)"] + (halfClose ? ["--half-close"] : []), stdin: text)
         guard result.status == 0 else { throw TestProcessError("raw_http.py failed: \(result)") }
         return result.stdout
     }
