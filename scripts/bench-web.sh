@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Static web node (issue 14) against nginx (one worker, sendfile on), same machine, same document root, the node
-# twice: on NIO (the default engine) and with `engine: epoll` (plain HTTP on raw epoll threads; HTTPS stays on NIO,
+# twice: with `engine: nio` and with `engine: epoll` (the default) (plain HTTP on raw epoll threads; HTTPS stays on NIO,
 # so the epoll server has no HTTPS row):
 # 4 KiB and 1 MiB files, keep-alive and one connection per request, plain HTTP; 4 KiB keep-alive over HTTPS.
 # Each row: wrk -t2 -c$CONNECTIONS -d${DURATION}s, ROUNDS rounds alternating servers; prints every run to stderr and
@@ -28,6 +28,7 @@ cat >"$BENCH_LOG/web.yaml" <<CONF
 root: $BENCH_LOG/root
 http: { listen: "$HOST:18080" }
 https: { listen: "$HOST:18443" }
+engine: nio
 tls: { certificate: $BENCH_LOG/cert.pem, key: $BENCH_LOG/key.pem }
 limits: { requests_per_connection: 1000000, connections: 10000 }
 CONF

@@ -49,6 +49,7 @@ CONF
 cat >"$LOG/web.yaml" <<CONF
 root: $LOG/root
 http: { listen: "$NET.3:18682" }
+engine: nio                      # the same HTTP layer as the cache node
 admin: { listen: "$NET.3:18692" }
 limits: { requests_per_connection: 1000000, connections: 10000 }
 cache: { revalidate_ms: 60000 }       # no revalidation during a run: under valgrind it would be every few requests

@@ -30,6 +30,7 @@ cat >"$LOG/web.yaml" <<CONF
 root: $LOG/root
 http: { listen: "$HOST:18180" }
 https: { listen: "$HOST:18543" }
+engine: nio
 admin: { listen: "$HOST:18190" }
 tls: { certificate: $LOG/cert.pem, key: $LOG/key.pem }
 limits: { requests_per_connection: 1000000, connections: 10000 }

@@ -24,7 +24,7 @@ public import ShoalServer
 ///           idle_timeout: 60, send_timeout: 60, ranges: 16 }
 /// file_threads: 4                                  # the thread pool for stat/open/read
 /// event_loops: 2                                   # network threads (default: one per core)
-/// engine: nio                                      # or epoll: plain http on raw epoll threads (https stays on NIO)
+/// engine: epoll                                    # plain http on raw epoll threads (https stays on NIO); or nio
 /// ```
 public struct WebNodeConfiguration: Sendable {
     public var root: String
@@ -44,8 +44,9 @@ public struct WebNodeConfiguration: Sendable {
     public var fileThreads: Int
     /// Network threads; nil: one per core (NIO's shared group).
     public var eventLoops: Int?
-    /// What serves the plain `http` listener: NIO channels, or the epoll engine's threads (`EpollWebServer`).
-    public var engine: WebEngine = .nio
+    /// What serves the plain `http` listener: the epoll engine's threads (`EpollWebServer`, the default: every web
+    /// node suite passes on both), or NIO channels.
+    public var engine: WebEngine = .epoll
 
     static let topLevel: Set<String> = ["root", "http", "https", "tls", "admin", "index", "autoindex", "dotfiles", "symlinks", "precompressed",
                                         "mime_types", "access_log", "cache", "limits", "file_threads", "server_name", "event_loops",
@@ -138,7 +139,7 @@ public struct WebNodeConfiguration: Sendable {
             server: server, fileThreads: try doc.optional("file_threads")?.int(in: 1...256) ?? 4,
             eventLoops: try doc.optional("event_loops")?.int(in: 1...1024))
         if let node = try doc.optional("engine") {
-            configuration.engine = WebEngine(rawValue: try node.choice(["nio", "epoll"])) ?? .nio
+            configuration.engine = WebEngine(rawValue: try node.choice(["nio", "epoll"])) ?? .epoll
             if configuration.engine == .epoll, http == nil { throw node.error("engine: epoll serves the http listener; configure http") }
         }
         return configuration
