@@ -72,6 +72,16 @@ import WebServer
         let serverName = error("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\nserver_name: \"web\\r\\nSet-Cookie: x=1\"\n")
         #expect(serverName.contains("server_name") && serverName.contains("web.yaml:3"))
         #expect(error("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\nserver_name: web-node-2\n") == "no error")
+        // The engine: epoll by default, nio on request; anything else, or epoll without http, names the line.
+        let engine = error("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\nengine: kqueue\n")
+        #expect(engine.contains("engine") && engine.contains("web.yaml:3"))
+        let noHTTP = error("root: /tmp\nhttps: { listen: 127.0.0.1:443 }\ntls: { certificate: c, key: k }\nengine: epoll\n")
+        #expect(noHTTP.contains("engine") && noHTTP.contains("web.yaml:4"))
+        func engineOf(_ yaml: String) throws -> WebEngine {
+            try WebNodeConfiguration.parse(ConfigDocument.parse("root: /tmp\nhttp: { listen: 127.0.0.1:80 }\n" + yaml, file: "web.yaml")).engine
+        }
+        #expect(try engineOf("") == .epoll)
+        #expect(try engineOf("engine: nio\n") == .nio)
     }
 }
 
