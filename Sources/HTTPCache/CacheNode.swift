@@ -88,7 +88,7 @@ public final class CacheNode: Service, Sendable {
     public func start() async throws -> [Endpoint] {
         var bound = try await servers.startAll()
         if let icp, let listen = configuration.icpListen {
-            let listener = try await icp.start(listen: listen, group: group)
+            let listener = try icp.start(listen: listen, group: group)
             icpListener.set(listener)
             bound.append(listener.boundAddress)
         }
@@ -145,9 +145,9 @@ final class ResponderBox: @unchecked Sendable {
 /// Holds the bound ICP socket.
 final class ICPListenerHolder: @unchecked Sendable {
     private let lock = NIOLock()
-    private var listener: DatagramListener?
-    func set(_ listener: DatagramListener) { lock.withLock { self.listener = listener } }
-    func get() -> DatagramListener? { lock.withLock { listener } }
+    private var listener: DatagramThread?
+    func set(_ listener: DatagramThread) { lock.withLock { self.listener = listener } }
+    func get() -> DatagramThread? { lock.withLock { listener } }
 }
 
 /// The cache node's admin address: `GET /metrics`.

@@ -20,11 +20,12 @@ public struct ICPPeerAddress: Sendable, Hashable {
 }
 
 /// A cache node's ICP socket (RFC 2186/2187), server and client on one UDP port as Squid does: queries from
-/// peers are answered by `ICPQueryAnswerer` from the store; our own queries go to every peer and the replies
+/// peers are answered by `ICPQueryAnswerer` from the store, on the socket's own thread (`DatagramThread`: the
+/// answer leaves with no event loop in between); our own queries go to every peer and the replies
 /// are folded into an `ICPPeerSelection` with an adaptive timeout (`ICPTimeoutPolicy`); silent peers are
 /// marked down (`ICPPeerHealth`) and keep being queried as probes until they answer.
 public final class ICPEndpoint: Sendable {
-    /// Answers whether a URL is a HIT for ICP (fresh 30 s more); called on the event loop, must not block.
+    /// Answers whether a URL is a HIT for ICP (fresh 30 s more); called on the ICP thread, must not block.
     public typealias Lookup = @Sendable (String) -> ICPQueryAnswerer.ObjectState
 
     public let peers: [ICPPeerAddress]
@@ -43,7 +44,9 @@ public final class ICPEndpoint: Sendable {
     }
 
     struct State {
-        var channel: (any Channel)?
+        var socket: DatagramThread?
+        /// Where round timeouts are scheduled.
+        var loop: (any EventLoop)?
         var rounds: [UInt32: Round] = [:]
         var health: [ICPPeerHealth]
         var counters = ICPCounters()
@@ -65,18 +68,18 @@ public final class ICPEndpoint: Sendable {
         state = NIOLockedValueBox(State(health: Array(repeating: ICPPeerHealth(downAfter: downAfter), count: peers.count)))
     }
 
-    /// Binds the UDP socket; returns its address.
-    public func start(listen: Endpoint, group: any EventLoopGroup) async throws -> DatagramListener {
-        let listener = try await DatagramListener.bind(listen, group: group, logger: logger) { channel in
-            // Whole datagrams up to RFC 2186's 16 KiB (NIO's default reads 2 KiB and would cut longer URLs).
-            try channel.syncOptions?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: ICPMessage.maximumLength + 1))
-            try channel.pipeline.syncOperations.addHandler(ICPChannelHandler(endpoint: self))
+    /// Binds the UDP socket and starts its thread; round timeouts run on one loop of `group`.
+    public func start(listen: Endpoint, group: any EventLoopGroup) throws -> DatagramThread {
+        let loop = group.next()
+        // Whole datagrams up to RFC 2186's 16 KiB; a longer one arrives cut and fails the length check.
+        let socket = try DatagramThread.bind(listen, maximumDatagram: ICPMessage.maximumLength + 1, name: "shoal-icp") { bytes, sender in
+            self.received(bytes, from: sender)
         }
-        return listener
-    }
-
-    func attach(_ channel: any Channel) {
-        state.withLockedValue { $0.channel = channel }
+        state.withLockedValue { state in
+            state.socket = socket
+            state.loop = loop
+        }
+        return socket
     }
 
     /// MISS_NOFETCH to every query while set (warming up, overloaded).
@@ -96,11 +99,10 @@ public final class ICPEndpoint: Sendable {
         return allowed.contains(endpoint.address)
     }
 
-    /// One datagram arrived (on the channel's event loop).
-    func received(_ datagram: ByteBuffer, from sender: SocketAddress, channel: any Channel) {
-        let bytes = Array(datagram.readableBytesView)
-        let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender),
-                                                     refusingFetches: state.withLockedValue { $0.refusingFetches } || overloaded())
+    /// One datagram arrived (on the socket's thread).
+    func received(_ bytes: UnsafeRawBufferPointer, from sender: SocketAddress) {
+        let (refusing, socket) = state.withLockedValue { ($0.refusingFetches, $0.socket) }
+        let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender), refusingFetches: refusing || overloaded())
         let outcome = ICPQueryAnswerer.handle(bytes, conditions: conditions, lookup: lookup)
         switch outcome {
         case let .drop(error):
@@ -111,9 +113,7 @@ public final class ICPEndpoint: Sendable {
                 if let query { state.counters.received[query.opcode, default: 0] += 1 } else { state.counters.dropped["malformed", default: 0] += 1 }
                 state.counters.sent[opcode, default: 0] += 1
             }
-            var buffer = channel.allocator.buffer(capacity: reply.count)
-            buffer.writeBytes(reply)
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: buffer), promise: nil)
+            socket?.send(reply, to: sender)
         case let .reply(message):
             replyArrived(message, from: sender)
         }
@@ -153,7 +153,8 @@ public final class ICPEndpoint: Sendable {
     /// Asks every peer about `url` (RFC 2187 §3.1): the first HIT, else the fastest parent's MISS, else direct.
     /// Returns `.direct` at once when there are no peers or the socket is not bound.
     public func select(url: String) async -> ICPSelectionResult {
-        guard !peers.isEmpty, let channel = state.withLockedValue({ $0.channel }) else { return .direct }
+        guard !peers.isEmpty, let (socket, loop) = state.withLockedValue({ state in state.socket.flatMap { socket in state.loop.map { (socket, $0) } } })
+        else { return .direct }
         return await withCheckedContinuation { continuation in
             let prepared: (UInt32, [UInt8], Int64, Bool)? = state.withLockedValue { state in
                 let number = state.nextRequest
@@ -174,18 +175,14 @@ public final class ICPEndpoint: Sendable {
                 return
             }
             let (number, bytes, wait, immediate) = prepared
-            for peer in peers {
-                var buffer = channel.allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer.icp.socketAddress, data: buffer), promise: nil)
-            }
+            for peer in peers { socket.send(bytes, to: peer.icp.socketAddress) }
             if immediate {
                 // No peer is up: the query went out as a probe; keep the round open to mark replies, then go direct.
-                scheduleExpiry(number, after: wait, on: channel.eventLoop)
+                scheduleExpiry(number, after: wait, on: loop)
                 continuation.resume(returning: .direct)
                 return
             }
-            let task = channel.eventLoop.scheduleTask(in: .nanoseconds(wait)) { self.expire(number) }
+            let task = loop.scheduleTask(in: .nanoseconds(wait)) { self.expire(number) }
             state.withLockedValue { $0.rounds[number]?.timeout = task }
         }
     }
@@ -212,31 +209,4 @@ public final class ICPEndpoint: Sendable {
 
     /// Reply latencies measured by our queries (nanoseconds), most recent last.
     public var replyLatencies: [Int64] { state.withLockedValue { $0.replyLatencies } }
-}
-
-/// The channel handler of the ICP socket.
-final class ICPChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-    let endpoint: ICPEndpoint
-
-    init(endpoint: ICPEndpoint) { self.endpoint = endpoint }
-
-    func channelActive(context: ChannelHandlerContext) {
-        endpoint.attach(context.channel)
-        context.fireChannelActive()
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { endpoint.attach(context.channel) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        endpoint.received(envelope.data, from: envelope.remoteAddress, channel: context.channel)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A UDP socket reports ICMP errors (e.g. a peer's port closed) here; they are not fatal.
-    }
 }
