@@ -54,7 +54,8 @@ public final class CacheNode: Service, Sendable {
         let icp = configuration.icpListen.map { _ in
             ICPEndpoint(peers: configuration.peers, allowed: configuration.icpAllow, downAfter: configuration.icpDownAfter,
                         timeoutPolicy: ICPTimeoutPolicy(floor: Int64(configuration.icpTimeoutFloorMilliseconds) * 1_000_000,
-                                                       ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000), logger: logger,
+                                                       ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000),
+                        pollMicroseconds: configuration.icpPollMicroseconds, logger: logger,
                         overloaded: { box.responder?.isOverloaded ?? true }) { url in
                 box.responder?.icpState(url: url) ?? .miss
             }

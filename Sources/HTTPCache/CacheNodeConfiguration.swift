@@ -22,6 +22,7 @@ public import ShoalHTTP
 ///   timeout_ms: 2000                             # the adaptive timeout's ceiling
 ///   timeout_floor_ms: 20                         # ... and its floor
 ///   nofetch_above_fills: 1024                    # MISS_NOFETCH while more fills than this are under way
+///   poll_us: 50                                  # after a datagram, poll this long before sleeping (0: sleep at once)
 ///   peers: [{ icp: 127.0.0.2:3130, http: 127.0.0.2:3128, type: sibling }]
 /// carp:                                          # partition misses over the farm by CARP instead of asking over ICP
 ///   self: cache-a                                # this node's member name (default: name); absent: a front
@@ -54,6 +55,8 @@ public struct CacheNodeConfiguration: Sendable {
     public var icpDownAfter: Int
     public var icpTimeoutMilliseconds: Int
     public var icpTimeoutFloorMilliseconds: Int
+    /// Microseconds the ICP thread polls after a datagram before it sleeps (0: never polls).
+    public var icpPollMicroseconds: Int = 50
     public var maximumFills: Int
     public var peers: [ICPPeerAddress]
     public var purgeAllowed: Set<IPAddress>
@@ -110,7 +113,7 @@ public struct CacheNodeConfiguration: Sendable {
         try store.allowOnly(["directory", "capacity_bytes", "memory_bytes", "memory_object_limit", "max_object_bytes"])
         var peers: [ICPPeerAddress] = [], icpListen: Endpoint?, icpAllow = Set<IPAddress>(), downAfter = 5, icpTimeout = 2000, icpFloor = 20, maximumFills = 1024
         if let icp = try doc.optional("icp") {
-            try icp.allowOnly(["listen", "allow", "peers", "down_after", "timeout_ms", "timeout_floor_ms", "nofetch_above_fills"])
+            try icp.allowOnly(["listen", "allow", "peers", "down_after", "timeout_ms", "timeout_floor_ms", "nofetch_above_fills", "poll_us"])
             icpListen = try icp.required("listen").endpoint()
             icpAllow = try addresses(try icp.optional("allow"))
             downAfter = try icp.optional("down_after")?.int(in: 1...1000) ?? 5
@@ -154,6 +157,7 @@ public struct CacheNodeConfiguration: Sendable {
             configuration.connectPorts = Set(try ports.list().map { (node: ConfigNode) throws(ConfigError) -> Int in try node.int(in: 1...65535) })
         }
         configuration.tunnelIdleTimeout = try limits?.optional("tunnel_idle_timeout")?.seconds(in: 1...86_400) ?? 300
+        if let poll = try doc.optional("icp")?.optional("poll_us") { configuration.icpPollMicroseconds = try poll.int(in: 0...10_000) }
         if let carp = try doc.optional("carp") {
             configuration.carp = try parseCARP(carp, name: configuration.name)
         }

@@ -34,6 +34,8 @@ public final class ICPEndpoint: Sendable {
     /// True while the node is overloaded (too many fills under way): queries get MISS_NOFETCH.
     let overloaded: @Sendable () -> Bool
     let timeoutPolicy: ICPTimeoutPolicy
+    /// Microseconds the socket's thread polls after a datagram before sleeping.
+    let pollMicroseconds: Int
     let logger: Logger
 
     struct Round {
@@ -58,7 +60,8 @@ public final class ICPEndpoint: Sendable {
     let state: NIOLockedValueBox<State>
 
     public init(peers: [ICPPeerAddress], allowed: Set<IPAddress>, downAfter: Int = 5, timeoutPolicy: ICPTimeoutPolicy = ICPTimeoutPolicy(),
-                logger: Logger, overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
+                pollMicroseconds: Int = 50, logger: Logger, overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
+        self.pollMicroseconds = pollMicroseconds
         self.peers = peers
         self.overloaded = overloaded
         self.allowed = allowed
@@ -72,7 +75,8 @@ public final class ICPEndpoint: Sendable {
     public func start(listen: Endpoint, group: any EventLoopGroup) throws -> DatagramThread {
         let loop = group.next()
         // Whole datagrams up to RFC 2186's 16 KiB; a longer one arrives cut and fails the length check.
-        let socket = try DatagramThread.bind(listen, maximumDatagram: ICPMessage.maximumLength + 1, name: "shoal-icp") { bytes, sender in
+        let socket = try DatagramThread.bind(listen, maximumDatagram: ICPMessage.maximumLength + 1, name: "shoal-icp",
+                                             pollMicroseconds: pollMicroseconds) { bytes, sender in
             self.received(bytes, from: sender)
         }
         state.withLockedValue { state in

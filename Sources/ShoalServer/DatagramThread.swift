@@ -9,6 +9,8 @@ public import ShoalCore
 /// A bound UDP socket served by a thread of its own: a blocking `recvfrom` hands each datagram straight to the
 /// handler (no event loop, no readiness round between the kernel and the answer), and `send` is a
 /// non-blocking `sendto` from any thread. For request/answer protocols whose answers never block (ICP).
+/// After a datagram the thread may poll for `pollMicroseconds` before it sleeps again (as a socket's
+/// `SO_BUSY_POLL` does for NAPI devices): a peer's next query then finds it awake instead of paying a wake-up.
 public final class DatagramThread: Sendable {
     /// Called on the socket's thread for each datagram, with the bytes (valid during the call) and the sender.
     public typealias Handler = @Sendable (UnsafeRawBufferPointer, SocketAddress) -> Void
@@ -26,7 +28,8 @@ public final class DatagramThread: Sendable {
 
     /// Binds `address` (with `SO_REUSEADDR`) and starts the thread, named `name`, reading datagrams of up to
     /// `maximumDatagram` bytes (longer ones arrive cut to that length).
-    public static func bind(_ address: Endpoint, maximumDatagram: Int, name: String, handler: @escaping Handler) throws -> DatagramThread {
+    public static func bind(_ address: Endpoint, maximumDatagram: Int, name: String, pollMicroseconds: Int = 0,
+                            handler: @escaping Handler) throws -> DatagramThread {
         let family = address.address.family == .inet ? AF_INET : AF_INET6
         let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ListenerError(address: address, underlying: IOError(errnoCode: errno, reason: "socket")) }
@@ -43,13 +46,13 @@ public final class DatagramThread: Sendable {
         let named = withUnsafeMutablePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         let local = (named == 0 ? socketAddress(storage) : nil).flatMap(Endpoint.init(socketAddress:)) ?? address
         let socket = DatagramThread(fd: fd, boundAddress: local)
-        let thread = Thread { socket.run(maximumDatagram: maximumDatagram, handler: handler) }
+        let thread = Thread { socket.run(maximumDatagram: maximumDatagram, pollNanoseconds: UInt64(max(0, pollMicroseconds)) * 1000, handler: handler) }
         thread.name = name
         thread.start()
         return socket
     }
 
-    func run(maximumDatagram: Int, handler: Handler) {
+    func run(maximumDatagram: Int, pollNanoseconds: UInt64, handler: Handler) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maximumDatagram, alignment: 8)
         defer {
             buffer.deallocate()
@@ -57,19 +60,35 @@ public final class DatagramThread: Sendable {
             finished.unlock(withValue: true)
         }
         var storage = sockaddr_storage()
+        var pollUntil: UInt64 = 0
         while true {
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let polling = pollUntil != 0
             let count = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, buffer.baseAddress, maximumDatagram, 0, $0, &length) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(fd, buffer.baseAddress, maximumDatagram, polling ? Int32(MSG_DONTWAIT) : 0, $0, &length)
+                }
             }
             if stopping.withLockedValue({ $0 }) { return }
             guard count >= 0 else {
-                if errno == EINTR || errno == EAGAIN || errno == ECONNREFUSED { continue }  // ICMP errors of earlier sends
+                let code = errno
+                if polling, code == EAGAIN || code == EWOULDBLOCK {
+                    if Self.monotonicNanoseconds() >= pollUntil { pollUntil = 0 }
+                    continue
+                }
+                if code == EINTR || code == EAGAIN || code == ECONNREFUSED { continue }  // ICMP errors of earlier sends
                 return
             }
             guard let sender = Self.socketAddress(storage) else { continue }
             handler(UnsafeRawBufferPointer(rebasing: buffer[0..<count]), sender)
+            if pollNanoseconds > 0 { pollUntil = Self.monotonicNanoseconds() + pollNanoseconds }
         }
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 
     /// Sends one datagram without blocking; false when the kernel refused it (buffer full, no route).

@@ -9,9 +9,11 @@ import Testing
 /// The UDP socket with a thread of its own: datagrams reach the handler, replies leave by `send`, close wakes
 /// the blocked thread and releases the port.
 @Suite struct DatagramThreadTests {
-    @Test func echoesAndClosesReleasingThePort() async throws {
+    /// Sleeping at once, and polling 1 ms after each datagram (close must wake a polling thread too).
+    @Test(arguments: [0, 1000]) func echoesAndClosesReleasingThePort(pollMicroseconds: Int) async throws {
         let server = try DatagramThread.bind(Endpoint("127.0.0.1:0")!, maximumDatagram: 64, name: "test-echo") { _, _ in }
-        let echo = try DatagramThread.bind(Endpoint("127.0.0.1:0")!, maximumDatagram: 64, name: "test-echo") { bytes, sender in
+        let echo = try DatagramThread.bind(Endpoint("127.0.0.1:0")!, maximumDatagram: 64, name: "test-echo",
+                                           pollMicroseconds: pollMicroseconds) { bytes, sender in
             // Reversed, so the reply proves the handler saw the bytes.
             _ = server.send(Array(bytes.reversed()), to: sender)
         }
