@@ -6,6 +6,18 @@ import NIOPosix
 public import ShoalCore
 public import ShoalServer
 
+/// Where this node's own queries go instead of to each peer: one datagram to a multicast group (RFC 2186 §4),
+/// with the TTL it may travel; the peers stay the expected responders.
+public struct ICPMulticast: Sendable, Hashable {
+    public var group: Endpoint
+    public var ttl: Int
+
+    public init(group: Endpoint, ttl: Int) {
+        self.group = group
+        self.ttl = ttl
+    }
+}
+
 /// One ICP peer as configured: its ICP address, its HTTP proxy address, sibling or parent.
 public struct ICPPeerAddress: Sendable, Hashable {
     public var icp: Endpoint
@@ -29,6 +41,11 @@ public final class ICPEndpoint: Sendable {
     public typealias Lookup = @Sendable (String) -> ICPQueryAnswerer.ObjectState
 
     public let peers: [ICPPeerAddress]
+    /// Our queries go to this group, once, instead of to each peer.
+    public let multicast: ICPMulticast?
+    /// Groups whose queries this node answers (each a socket bound to the group, joined; answers leave from
+    /// the unicast socket).
+    public let groups: [Endpoint]
     let allowed: Set<IPAddress>
     let lookup: Lookup
     /// True while the node is overloaded (too many fills under way): queries get MISS_NOFETCH.
@@ -47,6 +64,7 @@ public final class ICPEndpoint: Sendable {
 
     struct State {
         var socket: DatagramThread?
+        var groupSockets: [DatagramThread] = []
         /// Where round timeouts are scheduled.
         var loop: (any EventLoop)?
         var rounds: [UInt32: Round] = [:]
@@ -60,8 +78,10 @@ public final class ICPEndpoint: Sendable {
     let state: NIOLockedValueBox<State>
 
     public init(peers: [ICPPeerAddress], allowed: Set<IPAddress>, downAfter: Int = 5, timeoutPolicy: ICPTimeoutPolicy = ICPTimeoutPolicy(),
-                pollMicroseconds: Int = 50, logger: Logger, overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
+                pollMicroseconds: Int = 50, multicast: ICPMulticast? = nil, groups: [Endpoint] = [], logger: Logger, overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
         self.pollMicroseconds = pollMicroseconds
+        self.multicast = multicast
+        self.groups = groups
         self.peers = peers
         self.overloaded = overloaded
         self.allowed = allowed
@@ -71,19 +91,43 @@ public final class ICPEndpoint: Sendable {
         state = NIOLockedValueBox(State(health: Array(repeating: ICPPeerHealth(downAfter: downAfter), count: peers.count)))
     }
 
-    /// Binds the UDP socket and starts its thread; round timeouts run on one loop of `group`.
-    public func start(listen: Endpoint, group: any EventLoopGroup) throws -> DatagramThread {
+    /// Binds the UDP socket (and one per multicast group listened to) and starts their threads; round timeouts
+    /// run on one loop of `group`. Returns the unicast socket's address.
+    public func start(listen: Endpoint, group: any EventLoopGroup) async throws -> Endpoint {
         let loop = group.next()
         // Whole datagrams up to RFC 2186's 16 KiB; a longer one arrives cut and fails the length check.
         let socket = try DatagramThread.bind(listen, maximumDatagram: ICPMessage.maximumLength + 1, name: "shoal-icp",
                                              pollMicroseconds: pollMicroseconds) { bytes, sender in
             self.received(bytes, from: sender)
         }
+        if let multicast { socket.setMulticastTTL(multicast.ttl) }
         state.withLockedValue { state in
             state.socket = socket
             state.loop = loop
         }
-        return socket
+        for address in groups {
+            let listener: DatagramThread
+            do {
+                listener = try DatagramThread.bind(address, maximumDatagram: ICPMessage.maximumLength + 1, name: "shoal-icp-group") { bytes, sender in
+                    self.received(bytes, from: sender)
+                }
+                state.withLockedValue { $0.groupSockets.append(listener) }
+                try listener.join(group: address.address)
+            } catch {
+                await close()
+                throw ListenerError(address: address, underlying: error)
+            }
+        }
+        return socket.boundAddress
+    }
+
+    /// Closes every socket of the endpoint.
+    public func close() async {
+        let sockets = state.withLockedValue { state in
+            defer { state.socket = nil; state.groupSockets = [] }
+            return (state.socket.map { [$0] } ?? []) + state.groupSockets
+        }
+        for socket in sockets { await socket.close() }
     }
 
     /// MISS_NOFETCH to every query while set (warming up, overloaded).
@@ -105,7 +149,12 @@ public final class ICPEndpoint: Sendable {
 
     /// One datagram arrived (on the socket's thread).
     func received(_ bytes: UnsafeRawBufferPointer, from sender: SocketAddress) {
-        let (refusing, socket) = state.withLockedValue { ($0.refusingFetches, $0.socket) }
+        let (refusing, socket, listensToGroups) = state.withLockedValue { ($0.refusingFetches, $0.socket, !$0.groupSockets.isEmpty) }
+        if listensToGroups, let socket, Endpoint(socketAddress: sender) == socket.boundAddress {
+            // Our own query, looped back by a group we also listen to.
+            state.withLockedValue { $0.counters.dropped["own", default: 0] += 1 }
+            return
+        }
         let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender), refusingFetches: refusing || overloaded())
         let outcome = ICPQueryAnswerer.handle(bytes, conditions: conditions, lookup: lookup)
         switch outcome {
@@ -171,7 +220,7 @@ public final class ICPEndpoint: Sendable {
                 let immediate = round.selection.result != nil
                 if immediate { round.continuation = nil }
                 state.rounds[number] = round
-                state.counters.sent[.query, default: 0] += peers.count
+                state.counters.sent[.query, default: 0] += multicast == nil ? peers.count : 1
                 return (number, bytes, wait, immediate)
             }
             guard let prepared else {
@@ -179,7 +228,11 @@ public final class ICPEndpoint: Sendable {
                 return
             }
             let (number, bytes, wait, immediate) = prepared
-            for peer in peers { socket.send(bytes, to: peer.icp.socketAddress) }
+            if let multicast {
+                socket.send(bytes, to: multicast.group.socketAddress)
+            } else {
+                for peer in peers { socket.send(bytes, to: peer.icp.socketAddress) }
+            }
             if immediate {
                 // No peer is up: the query went out as a probe; keep the round open to mark replies, then go direct.
                 scheduleExpiry(number, after: wait, on: loop)

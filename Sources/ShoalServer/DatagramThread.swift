@@ -101,6 +101,26 @@ public final class DatagramThread: Sendable {
         }
     }
 
+    /// Joins the IPv4 multicast `group` (the kernel picks the interface by its route to the group); the socket,
+    /// bound to the group's address, then receives what is sent there.
+    public func join(group: IPAddress) throws {
+        guard case let .v4(bits) = group, bits >> 28 == 0xE else {
+            throw IOError(errnoCode: EINVAL, reason: "\(group) is not an IPv4 multicast group")
+        }
+        var request = ip_mreq()
+        request.imr_multiaddr.s_addr = bits.bigEndian
+        request.imr_interface.s_addr = 0
+        guard setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<ip_mreq>.size)) == 0 else {
+            throw IOError(errnoCode: errno, reason: "joining \(group)")
+        }
+    }
+
+    /// The time-to-live of multicast datagrams this socket sends (1: this link only).
+    public func setMulticastTTL(_ ttl: Int) {
+        var value = Int32(clamping: ttl)
+        _ = setsockopt(fd, Int32(IPPROTO_IP), IP_MULTICAST_TTL, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Stops the thread and closes the socket.
     public func close() async {
         guard stopping.withLockedValue({ stopping in defer { stopping = true }; return !stopping }) else { return }
