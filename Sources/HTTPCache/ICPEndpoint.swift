@@ -78,7 +78,8 @@ public final class ICPEndpoint: Sendable {
     let state: NIOLockedValueBox<State>
 
     public init(peers: [ICPPeerAddress], allowed: Set<IPAddress>, downAfter: Int = 5, timeoutPolicy: ICPTimeoutPolicy = ICPTimeoutPolicy(),
-                pollMicroseconds: Int = 50, multicast: ICPMulticast? = nil, groups: [Endpoint] = [], logger: Logger, overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
+                pollMicroseconds: Int = 50, multicast: ICPMulticast? = nil, groups: [Endpoint] = [], logger: Logger,
+                overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
         self.pollMicroseconds = pollMicroseconds
         self.multicast = multicast
         self.groups = groups
