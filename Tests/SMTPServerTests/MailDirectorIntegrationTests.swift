@@ -40,9 +40,13 @@ struct MailDirectorIntegrationTests {
         return nodes
     }
 
+    /// The engines a plaintext mail service may run on: every plaintext test runs on both.
+    static let engines = ["nio", "epoll"]
+
     /// Writes the director's configuration (an imap and a pop3 service over the nodes) and starts it.
-    /// With `directory`, the director checks logins against it before choosing a node.
-    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil, directory: String? = nil) async throws
+    /// With `directory`, the director checks logins against it before choosing a node; `engine` is every service's.
+    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil, directory: String? = nil,
+                              engine: String = "nio") async throws
         -> (imap: Int, pop3: Int, submission: Int, process: TestProcess) {
         let imap = try TestPorts.free(host: director), pop3 = try TestPorts.free(host: director)
         let submission = try TestPorts.free(host: director)
@@ -57,18 +61,21 @@ struct MailDirectorIntegrationTests {
               - name: imap
                 listen: \(director):\(imap)
                 protocol: imap
+                engine: \(engine)
                 proxy_protocol: v2
                 mail: {hostname: director.shoal.test, allow_plaintext: true, command_timeout: 60\(check)}
                 servers:
             \(servers(\.imapPort))  - name: pop3
                 listen: \(director):\(pop3)
                 protocol: pop3
+                engine: \(engine)
                 proxy_protocol: v1
                 mail: {hostname: director.shoal.test, allow_plaintext: true\(check)}
                 servers:
             \(servers(\.pop3Port))  - name: submission
                 listen: \(director):\(submission)
                 protocol: submission
+                engine: \(engine)
                 proxy_protocol: v2
                 mail: {hostname: director.shoal.test, allow_plaintext: true\(check)}
                 servers:
@@ -100,11 +107,11 @@ struct MailDirectorIntegrationTests {
 
     static func password(_ user: String) -> String { "\(user)-pw" }
 
-    @Test func aUsersImapSessionsFromDifferentAddressesLandOnOneNodeAndMoveWhenItDies() async throws {
-        let bed = try MailTestbed("maildir-imap")
+    @Test(arguments: engines) func aUsersImapSessionsFromDifferentAddressesLandOnOneNodeAndMoveWhenItDies(engine: String) async throws {
+        let bed = try MailTestbed("maildir-imap-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
-        let director = try await Self.startDirector(bed, nodes: nodes)
+        let director = try await Self.startDirector(bed, nodes: nodes, engine: engine)
 
         // alice from six addresses (Alice and ALICE too: the name is normalised).
         let names = ["alice", "Alice", "alice", "ALICE", "alice", "alice"]
@@ -170,11 +177,11 @@ struct MailDirectorIntegrationTests {
         }
     }
 
-    @Test func pop3LoginsThroughTheDirectorReadTheMaildrop() async throws {
-        let bed = try MailTestbed("maildir-pop3")
+    @Test(arguments: engines) func pop3LoginsThroughTheDirectorReadTheMaildrop(engine: String) async throws {
+        let bed = try MailTestbed("maildir-pop3-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
-        let director = try await Self.startDirector(bed, nodes: nodes)
+        let director = try await Self.startDirector(bed, nodes: nodes, engine: engine)
         let answers = try await Self.sessions(bed, proto: "pop3", port: director.pop3,
                                               (0..<3).map { ("127.0.160.\(70 + $0)", "alice", "alice-pw") })
         for answer in answers {
@@ -209,11 +216,11 @@ struct MailDirectorIntegrationTests {
     /// `mail: {directory: …}`: the director checks logins itself. A bad one is refused with the protocol's
     /// answer and no node hears of it (the nodes log every failed login; with every node gone the answer is
     /// still "bad credentials", not "no server"); a good one is spliced to the user's node as before.
-    @Test func theDirectorChecksLoginsAgainstTheDirectoryBeforeAnyNode() async throws {
-        let bed = try MailTestbed("maildir-auth")
+    @Test(arguments: engines) func theDirectorChecksLoginsAgainstTheDirectoryBeforeAnyNode(engine: String) async throws {
+        let bed = try MailTestbed("maildir-auth-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
-        let director = try await Self.startDirector(bed, nodes: nodes, directory: "sqlite:" + bed.dir.file("users.db"))
+        let director = try await Self.startDirector(bed, nodes: nodes, directory: "sqlite:" + bed.dir.file("users.db"), engine: engine)
 
         let good = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.90", "alice", "alice-pw")])
         #expect((good.first?["login"] as? [Any])?.first as? String == "OK", "\(good)")
@@ -247,12 +254,12 @@ struct MailDirectorIntegrationTests {
         return path == "/metrics" ? result.stdout : result.stdout.filter { !$0.isWhitespace }  // JSON without its layout
     }
 
-    @Test func drainingAUsersNodeMovesNewSessionsAndLetsTheOpenOneFinishAndTheAdminAPISaysWho() async throws {
-        let bed = try MailTestbed("maildir-drain")
+    @Test(arguments: engines) func drainingAUsersNodeMovesNewSessionsAndLetsTheOpenOneFinishAndTheAdminAPISaysWho(engine: String) async throws {
+        let bed = try MailTestbed("maildir-drain-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
         let adminPort = try TestPorts.free(host: Self.director)
-        let director = try await Self.startDirector(bed, nodes: nodes, admin: adminPort)
+        let director = try await Self.startDirector(bed, nodes: nodes, admin: adminPort, engine: engine)
         let service = "tcp-\(Self.director)-\(director.imap)"
 
         // Who serves alice, by the admin API, agrees with where her session lands.
