@@ -53,13 +53,13 @@ public protocol EpollPreambleFactory: Sendable {
 
 /// A handle to run code on a connection's epoll thread later (from any thread): the answer to `.suspend`.
 public struct EpollResume: Sendable {
-    let worker: EpollWorker
-    let slot: Int
-    let generation: UInt32
+    public typealias Body = @Sendable (any EpollPreamble, Int64) -> [EpollPreambleStep]
+    private let schedule: @Sendable (@escaping Body) -> Void
+
+    /// `schedule` runs a body later on the connection's thread (the engine's; a test's own driver).
+    public init(_ schedule: @escaping @Sendable (@escaping Body) -> Void) { self.schedule = schedule }
 
     /// Runs `body` with the connection's preamble and the engine's clock on its thread, then performs its steps
     /// (nothing if the connection closed meanwhile).
-    public func run(_ body: @escaping @Sendable (any EpollPreamble, Int64) -> [EpollPreambleStep]) {
-        worker.enqueue(.resume(slot: slot, generation: generation, body))
-    }
+    public func run(_ body: @escaping Body) { schedule(body) }
 }

@@ -256,7 +256,9 @@ final class EpollWorker: @unchecked Sendable {
             return
         }
         if let preambles {
-            let preamble = preambles.makePreamble(client: client, resume: EpollResume(worker: self, slot: slot, generation: generations[slot]))
+            let generation = generations[slot]
+            let resume = EpollResume { [self] body in enqueue(.resume(slot: slot, generation: generation, body)) }
+            let preamble = preambles.makePreamble(client: client, resume: resume)
             slots[slot]!.preamble = preamble
             slots[slot]!.talking = true
             apply(preamble.start(now: now), slot)
