@@ -1,6 +1,6 @@
 public import DirectorProxy
-import Director
-import Logging
+public import Director
+public import Logging
 import MailAccess
 import NIOCore
 public import ShoalCore

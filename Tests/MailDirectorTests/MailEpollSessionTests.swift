@@ -1,7 +1,9 @@
 import Director
 import DirectorProxy
 import Logging
+import MailAccess
 @testable import MailDirector
+import NIOCore
 import ShoalCore
 import Testing
 
@@ -11,6 +13,7 @@ import Testing
 @Suite struct MailEpollSessionTests {
     /// Never asked: a session only names the request; the engine schedules.
     final class UnusedScheduler: ConnectionScheduler {
+        func accepts(_ server: Endpoint, in service: VirtualServiceKey) -> Bool { false }
         func schedule(_ request: ConnectionRequest, excluding: Set<Endpoint>) -> ProxyLease? { nil }
         func abandon(_ lease: ProxyLease) {}
         func traffic(_ lease: ProxyLease, inBytes: UInt64, outBytes: UInt64) {}
@@ -54,7 +57,7 @@ import Testing
         #expect(text(session.start(now: 0), to: .client).hasPrefix("* OK [CAPABILITY IMAP4rev1"))
         // LOGIN, and a SELECT pipelined behind it: held until the splice.
         let login = bytes("a1 LOGIN Alice secret\r\na2 SELECT INBOX\r\n") { session.clientBytes($0, now: 1) }
-        #expect(login == [.connect(ConnectionRequest(proto: .tcp, client: Self.client, virtual: Self.virtual,
+        #expect(login == [EpollPreambleStep.connect(ConnectionRequest(proto: .tcp, client: Self.client, virtual: Self.virtual,
                                                      affinityKey: UserAffinityKey.key("alice")))])
         let replay = session.connected(to: Self.node, now: 2)
         let plain = SASLBase64.encode(Array("\0Alice\0secret".utf8))
@@ -62,7 +65,7 @@ import Testing
         let answer = bytes("* OK node ready\r\nD1 OK [CAPABILITY IMAP4rev1] Logged in\r\n* 1 EXISTS\r\n") { session.serverBytes($0, now: 3) }
         #expect(text(answer, to: .client) == "a1 OK [CAPABILITY IMAP4rev1] Logged in\r\n* 1 EXISTS\r\n")
         #expect(text(answer, to: .server) == "a2 SELECT INBOX\r\n")
-        #expect(answer.last == .relay)
+        #expect(answer.last == EpollPreambleStep.relay)
         #expect(statistics.snapshot.loginsProxied == [Self.node: 1] && statistics.snapshot.sessions == [Self.node: 1])
         session.closed()
         #expect(statistics.snapshot.sessions == [Self.node: 0])
@@ -75,7 +78,7 @@ import Testing
         _ = bytes("a LOGIN alice wrong\r\n") { session.clientBytes($0, now: 1) }
         _ = session.connected(to: Self.node, now: 2)
         let refused = bytes("* OK hi\r\nD1 NO [AUTHENTICATIONFAILED] Authentication failed.\r\n") { session.serverBytes($0, now: 3) }
-        #expect(refused.first == .dropServer)
+        #expect(refused.first == EpollPreambleStep.dropServer)
         #expect(text(refused, to: .client) == "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n")
         #expect(statistics.snapshot.loginsRefused == 1)
         // Again, right: a new connect for the same user.
@@ -101,7 +104,7 @@ import Testing
         #expect(text(long, to: .client).contains("BAD"), "\(long)")
         #expect(session.sweep(now: 5000, connecting: false).isEmpty)
         let timedOut = session.sweep(now: 20_000, connecting: false)
-        #expect(timedOut.last == .close, "\(timedOut)")
+        #expect(timedOut.last == EpollPreambleStep.close, "\(timedOut)")
         #expect(text(timedOut, to: .client).hasPrefix("* BYE"), "\(timedOut)")
     }
 
@@ -110,13 +113,13 @@ import Testing
         #expect(text(pop3.start(now: 0), to: .client).hasPrefix("+OK"))
         _ = bytes("USER bob\r\n") { pop3.clientBytes($0, now: 1) }
         let pass = bytes("PASS pw\r\n") { pop3.clientBytes($0, now: 1) }
-        #expect(pass == [.connect(ConnectionRequest(proto: .tcp, client: Self.client, virtual: Self.virtual, affinityKey: UserAffinityKey.key("bob")))])
+        #expect(pass == [EpollPreambleStep.connect(ConnectionRequest(proto: .tcp, client: Self.client, virtual: Self.virtual, affinityKey: UserAffinityKey.key("bob")))])
         #expect(pop3.connected(to: Self.node, now: 2).isEmpty)
         let greeted = bytes("+OK node\r\n") { pop3.serverBytes($0, now: 3) }
         #expect(!text(greeted, to: .server).isEmpty)
         #expect(pop3.mayQuiesce == false)
         let node = pop3.serverEnded(now: 4)
-        #expect(node.first == .dropServer && text(node, to: .client).hasPrefix("-ERR"), "\(node)")
+        #expect(node.first == EpollPreambleStep.dropServer && text(node, to: .client).hasPrefix("-ERR"), "\(node)")
         #expect(pop3.mayQuiesce)
 
         let submission = make(.submission)
