@@ -411,7 +411,8 @@ public actor DirectorServer: Service {
                                             scheduler: runtime, logger: logger)
             try await listener.start(group: group)
             return .datagram(listener)
-        case .imap, .pop3, .submission where service.proxy.engine == .epoll:
+        case .imap where service.proxy.engine == .epoll, .pop3 where service.proxy.engine == .epoll,
+             .submission where service.proxy.engine == .epoll:
             guard let settings = service.mail else { throw DirectorMailError.missingSettings(service.listen) }
             let sessions = MailEpollSessions(settings: settings, virtual: service.listen, scheduler: runtime,
                                              statistics: mailStatistics, logger: logger)
