@@ -88,6 +88,11 @@ struct MailDirectorIntegrationTests {
         } catch {
             throw HarnessError("director did not listen: \(error)\n--- config\n\(yaml)\n--- log\n\(process.standardError)")
         }
+        // The engine asked for is the one listening (the epoll engine's listeners say so in their log line).
+        let epollListeners = process.standardError.components(separatedBy: "engine=epoll").count - 1
+        guard epollListeners == (engine == "epoll" ? 3 : 0) else {
+            throw HarnessError("\(epollListeners) epoll listeners for engine \(engine)\n--- log\n\(process.standardError)")
+        }
         return (imap, pop3, submission, process)
     }
 
