@@ -196,6 +196,15 @@ struct MailDirectorIntegrationTests {
         }
         let wrong = try await Self.sessions(bed, proto: "pop3", port: director.pop3, [("127.0.160.80", "alice", "nope")])
         #expect((wrong.first?["login_error"] as? String)?.contains("-ERR") == true, "\(wrong)")
+        // Malformed input before login gets -ERR, never a crash; QUIT still works.
+        let raw = try await bed.raw(port: director.pop3, [
+            .send("\u{1}\u{2}junk\r\n"), .send("PASS early\r\n"), .send(String(repeating: "X", count: 9000) + "\r\n"), .send("QUIT\r\n"),
+            .drain(seconds: 30),
+        ], host: Self.director)
+        let drained = raw.drained ?? ""
+        #expect(drained.contains("-ERR Unknown command") && drained.contains("-ERR USER first.") && drained.contains("-ERR Line too long.")
+            && drained.contains("+OK"), "\(raw)")
+        #expect(director.process.isRunning)
 
         // Submission: smtplib authenticates through the director and the node delivers to bob.
         let sent = try await bed.smtplib(port: director.submission, from: "alice@shoal.test", to: ["bob@shoal.test"],
