@@ -33,13 +33,10 @@ final class MailEpollSession: EpollPreamble {
     private let client: Endpoint
     private let resume: EpollResume
     private var settings: MailProxySettings { service.settings }
-    private var decoder: CRLFLineDecoder
-    private var buffer: ByteBuffer?
+    private var input: MailClientInput
     /// The replay of the login under way, and the node's lines cut for it.
     private var login: MailLogin?
-    private var conversation: (any MailBackendConversation)?
-    private var nodeDecoder = CRLFLineDecoder(maximumLineLength: 8192)
-    private var nodeBuffer: ByteBuffer?
+    private var replay: MailBackendReplay?
     private var node: Endpoint?
     /// Set once spliced: the node the session counts against.
     private var splicedTo: Endpoint?
@@ -53,7 +50,7 @@ final class MailEpollSession: EpollPreamble {
         self.session = service.session
         self.client = client
         self.resume = resume
-        decoder = CRLFLineDecoder(maximumLineLength: service.settings.maximumLineLength)
+        input = MailClientInput(maximumLineLength: service.settings.maximumLineLength)
     }
 
     private static func milliseconds(_ amount: TimeAmount) -> Int64 { amount.nanoseconds / 1_000_000 }
@@ -66,13 +63,13 @@ final class MailEpollSession: EpollPreamble {
         return take()
     }
 
-    var acceptsClientInput: Bool { !session.isRouting || (buffer?.readableBytes ?? 0) < 64 * 1024 }
+    var acceptsClientInput: Bool { !session.isRouting || input.bufferedBytes < 64 * 1024 }
 
     var mayQuiesce: Bool { !session.isRouting }
 
     func clientBytes(_ bytes: UnsafeRawBufferPointer, now: Int64) -> [EpollPreambleStep] {
-        if buffer == nil { buffer = ByteBuffer() }
-        buffer!.writeBytes(bytes)
+        var incoming = ByteBuffer(bytes: bytes)
+        input.append(&incoming)
         if !session.isRouting { deadline = now + Self.milliseconds(settings.commandTimeout) }
         process(now: now)
         return take()
@@ -90,9 +87,9 @@ final class MailEpollSession: EpollPreamble {
 
     func connected(to server: Endpoint, now: Int64) -> [EpollPreambleStep] {
         node = server
-        guard var conversation else { return [.dropServer] }
-        send(conversation.start(), to: .server)
-        self.conversation = conversation
+        guard var replay else { return [.dropServer] }
+        send(replay.start(), to: .server)
+        self.replay = replay
         return take()
     }
 
@@ -105,30 +102,17 @@ final class MailEpollSession: EpollPreamble {
     }
 
     func serverBytes(_ bytes: UnsafeRawBufferPointer, now: Int64) -> [EpollPreambleStep] {
-        guard conversation != nil else { return [] }
-        var incoming = nodeBuffer.take() ?? ByteBuffer()
-        incoming.writeBytes(bytes)
-        while conversation != nil, let item = nodeDecoder.decode(buffer: &incoming) {
-            switch item {
-            case let .line(line):
-                switch conversation!.receive(String(decoding: line.readableBytesView, as: UTF8.self)) {
-                case let .send(lines):
-                    send(lines, to: .server)
-                case let .finished(result):
-                    routed(result, leftover: incoming.readableBytes > 0 ? incoming : nil, now: now)
-                    return take()
-                }
-            case .tooLong, .chunk:
-                routed(.unavailable, leftover: nil, now: now)
-                return take()
-            }
-        }
-        nodeBuffer = incoming.readableBytes > 0 ? incoming : nil
+        guard var replay else { return [] }
+        var incoming = ByteBuffer(bytes: bytes)
+        let progress = replay.receive(&incoming)
+        self.replay = replay
+        send(progress.send, to: .server)
+        if let outcome = progress.result { routed(outcome.result, leftover: outcome.leftover, now: now) }
         return take()
     }
 
     func serverEnded(now: Int64) -> [EpollPreambleStep] {
-        if conversation != nil { routed(.unavailable, leftover: nil, now: now) }
+        if replay != nil { routed(.unavailable, leftover: nil, now: now) }
         return take()
     }
 
@@ -137,7 +121,7 @@ final class MailEpollSession: EpollPreamble {
     func sweep(now: Int64, connecting: Bool) -> [EpollPreambleStep] {
         guard now >= deadline else { return [] }
         if session.isRouting {
-            if conversation != nil && node != nil && !connecting {
+            if replay != nil && node != nil && !connecting {
                 routed(.unavailable, leftover: nil, now: now)
             } else {
                 deadline = now + Self.milliseconds(settings.loginTimeout)
@@ -175,17 +159,7 @@ final class MailEpollSession: EpollPreamble {
 
     /// Feeds every complete line or literal chunk to the session until it routes, closes or input runs out.
     private func process(now: Int64) {
-        while !session.isRouting, !session.isClosed, var input = buffer.take(), input.readableBytes > 0 {
-            if case let .chunk(remaining) = session.inputMode { decoder.pendingChunk = remaining } else { decoder.pendingChunk = 0 }
-            let item = decoder.decode(buffer: &input)
-            buffer = input.readableBytes > 0 ? input : nil
-            guard let item else { break }
-            let event: MailProxyEvent
-            switch item {
-            case let .line(line): event = .line(line)
-            case .tooLong: event = .lineTooLong
-            case let .chunk(chunk): event = .chunk(chunk)
-            }
+        while !session.isRouting, !session.isClosed, let event = input.next(for: session) {
             run(session.receive(event), now: now)
         }
     }
@@ -260,18 +234,13 @@ final class MailEpollSession: EpollPreamble {
     /// once connected.
     private func attempt(_ login: MailLogin, affinity: String) {
         self.login = login
-        conversation = session.backendLogin(login)
+        replay = MailBackendReplay(session.backendLogin(login))
         node = nil
-        nodeDecoder = CRLFLineDecoder(maximumLineLength: 8192)
-        nodeBuffer = nil
         steps.append(.connect(ConnectionRequest(proto: .tcp, client: client, virtual: service.virtual,
                                                 affinityKey: UserAffinityKey.key(affinity))))
     }
 
-    private func finishLogin() {
-        conversation = nil
-        nodeBuffer = nil
-    }
+    private func finishLogin() { replay = nil }
 
     /// The replay's outcome: refused or unavailable go back to the session (the node connection dropped);
     /// accepted is answered under the client's tag and the connection relayed, held input first.
@@ -290,7 +259,7 @@ final class MailEpollSession: EpollPreamble {
         case .accepted:
             run(session.receive(.routed(result)), now: now)
             if let leftover { steps.append(.send(.client, Array(leftover.readableBytesView))) }
-            if let pending = buffer.take(), pending.readableBytes > 0 { steps.append(.send(.server, Array(pending.readableBytesView))) }
+            if let pending = input.takeBuffered(), pending.readableBytes > 0 { steps.append(.send(.server, Array(pending.readableBytesView))) }
             if let node {
                 splicedTo = node
                 service.statistics.proxied(to: node)
