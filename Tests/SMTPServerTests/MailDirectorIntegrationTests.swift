@@ -310,6 +310,44 @@ struct MailDirectorIntegrationTests {
         #expect(metrics.contains("shoal_mail_logins_proxied_total{server=\"\(homeAddress)\"} 1"), "\(metrics)")
     }
 
+    /// A reload gives an epoll mail service its new settings (the greeting's hostname) for new connections; a
+    /// reload the epoll engine cannot take (TLS to the nodes) is refused, naming the field, and changes nothing.
+    @Test func aReloadChangesAnEpollMailServiceAndARefusedOneChangesNothing() async throws {
+        let bed = try MailTestbed("maildir-epoll-reload")
+        defer { bed.shutdown() }
+        let port = try TestPorts.free(host: Self.director)
+        func yaml(_ hostname: String, _ extra: String = "") -> String {
+            """
+            services:
+              - listen: \(Self.director):\(port)
+                protocol: imap
+                engine: epoll
+                mail: {hostname: \(hostname), allow_plaintext: true\(extra)}
+                servers: [{address: "127.0.160.99:143"}]
+            """
+        }
+        let path = try bed.dir.write("director-reload.yaml", yaml("before.shoal.test"))
+        let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director-reload")
+        try await TestPorts.waitForListener(Self.director, [port], timeout: 30, process: process)
+        func greeting() async throws -> String {
+            "\(try await bed.raw(port: port, [.send("a LOGOUT\r\n"), .drain(seconds: 30)], host: Self.director))"
+        }
+        let first = try await greeting()
+        #expect(first.contains("before.shoal.test") && first.contains("a OK"), "\(first)")
+        _ = try bed.dir.write("director-reload.yaml", yaml("after.shoal.test"))
+        process.signal(SIGHUP)
+        #expect(await eventually(within: 120, every: .milliseconds(100)) { process.standardError.contains("configuration reloaded") })
+        let second = try await greeting()
+        #expect(second.contains("after.shoal.test"), "\(second)")
+        _ = try bed.dir.write("director-reload.yaml", yaml("refused.shoal.test", ", node_tls: {verify: false}"))
+        process.signal(SIGHUP)
+        #expect(await eventually(within: 120, every: .milliseconds(100)) { process.standardError.contains("reload failed") })
+        let third = try await greeting()
+        #expect(third.contains("after.shoal.test"), "\(third)")
+        #expect(process.standardError.contains("engine epoll carries plaintext mail sessions only"), "\(process.standardError)")
+        #expect(process.isRunning)
+    }
+
     @Test func starttlsAndImplicitTLSAtTheDirector() async throws {
         let bed = try MailTestbed("maildir-tls")
         defer { bed.shutdown() }
