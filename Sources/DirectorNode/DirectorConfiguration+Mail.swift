@@ -64,4 +64,14 @@ extension DirectorConfiguration {
         }
         return settings
     }
+
+    /// `engine: epoll` carries plaintext mail sessions only: STARTTLS, implicit TLS and TLS to the nodes stay on
+    /// the NIO engine, so a mail service asking for both is refused, naming the TLS field.
+    static func refuseTLSOnEpoll(_ node: ConfigNode?) throws(ConfigError) {
+        for field in ["implicit_tls", "node_tls", "certificate", "key"] {
+            if let tlsNode = try node?.optional(field) {
+                throw tlsNode.error("engine epoll carries plaintext mail sessions only; TLS (\(field)) needs engine nio")
+            }
+        }
+    }
 }
