@@ -87,6 +87,8 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
     public var containerPrefix: String? = nil
     /// The podman host: the node image.
     public var image: String? = nil
+    /// Logins allowed on the mail nodes' admin site (the spec's users with `admin: true`).
+    public var admins: [String] = []
 
     /// The first host number of pool number `index` (its nodes are the next `maximumReplicas` addresses).
     public static func poolBase(_ index: Int) -> Int { 10 + 40 * index }
@@ -147,7 +149,8 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
                              directoryKind: spec.directory.kind, stateDirectory: stateDirectory,
                              storeRoot: spec.storeRoot ?? layout.defaultStoreRoot, docroot: spec.docroot ?? layout.defaultDocroot,
                              origin: origin, nodes: nodes, services: services,
-                             namespacePrefix: hosts == .loopback ? nil : namespacePrefix + spec.name + "-")
+                             namespacePrefix: hosts == .loopback ? nil : namespacePrefix + spec.name + "-",
+                             admins: spec.directory.users.filter { $0.admin == true }.map(\.login))
     }
 
     /// What a node of `role` listens on.
@@ -158,7 +161,8 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
                     PlannedListener(name: "lmtp", port: ApplianceDefaultPort.lmtp),
                     PlannedListener(name: "submission", port: ServiceProtocol.submission.defaultPort),
                     PlannedListener(name: "imap", port: ServiceProtocol.imap.defaultPort),
-                    PlannedListener(name: "pop3", port: ServiceProtocol.pop3.defaultPort)]
+                    PlannedListener(name: "pop3", port: ServiceProtocol.pop3.defaultPort),
+                    PlannedListener(name: "webmail", port: ServiceProtocol.webmail.defaultPort)]
         case .web:
             return [PlannedListener(name: "http", port: ServiceProtocol.http.defaultPort)]
         case .cache:

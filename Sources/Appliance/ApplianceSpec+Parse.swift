@@ -26,6 +26,7 @@ extension ApplianceSpec {
     ///   users:
     ///     - {login: alice, password: s3cret}                  # address alice@DOMAIN
     ///     - {login: bob, password: s3cret, addresses: [bob@shoal.test, postmaster@shoal.test]}
+    ///     - {login: root, password: s3cret, admin: true}       # may use the mail nodes' admin site
     /// store: /srv/mail                   # shared Maildir root (default: under the state directory)
     /// docroot: /srv/www                  # shared document root (default: under the state directory)
     /// origin: node                       # cache origin: a web node of the shared tier, or ADDRESS:PORT
@@ -128,7 +129,7 @@ extension ApplianceSpec {
         var logins: [String: Int] = [:]
         var addresses: [String: Int] = [:]
         for item in try node.optional("users")?.list() ?? [] {
-            try item.allowOnly(["login", "password", "addresses"])
+            try item.allowOnly(["login", "password", "addresses", "admin"])
             let loginNode = try item.required("login")
             let login = try loginNode.string()
             guard Self.isValidLogin(login) else { throw loginNode.error("'\(login)' is not a login (1 to 64 of a-z A-Z 0-9 . _ -)") }
@@ -154,7 +155,8 @@ extension ApplianceSpec {
                 addresses[address] = item.line ?? 0
                 list = [address]
             }
-            directory.users.append(ApplianceUser(login: login, password: password, addresses: list))
+            let admin = try item.optional("admin")?.bool()
+            directory.users.append(ApplianceUser(login: login, password: password, addresses: list, admin: admin == true ? true : nil))
         }
         return directory
     }
