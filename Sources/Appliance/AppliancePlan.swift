@@ -171,6 +171,21 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
         }
     }
 
+    /// The same plan without the webmail VIP, the nodes' webmail listeners and the admin site (for renderers that
+    /// cannot ship the certificate and cookie key `up` makes).
+    public func withoutWebmail() -> AppliancePlan {
+        var plan = self
+        let names = Set(services.filter { $0.proto == .webmail }.map(\.name))
+        plan.services.removeAll { $0.proto == .webmail }
+        for index in plan.nodes.indices {
+            plan.nodes[index].listeners.removeAll {
+                $0.name == ServiceProtocol.webmail.rawValue || (plan.nodes[index].kind == .director && names.contains($0.name))
+            }
+        }
+        plan.admins = []
+        return plan
+    }
+
     /// The node named `name`.
     public func node(_ name: String) -> PlannedNode? { nodes.first { $0.name == name } }
 

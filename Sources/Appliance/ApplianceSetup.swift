@@ -91,10 +91,11 @@ public struct ApplianceSetup: Sendable {
         let files = FileManager.default
         try? files.removeItem(atPath: layout.ldapDirectory)
         try files.createDirectory(atPath: layout.ldapDirectory, withIntermediateDirectories: true)
-        let reader = Self.randomSecret()
-        let (database, users) = Self.slapd(spec: spec, plan: plan, reader: reader)
+        let reader = Self.randomSecret(), admin = Self.randomSecret()
+        let (database, users) = Self.slapd(spec: spec, plan: plan, reader: reader, admin: admin)
         try database.write(users: users)
         files.createFile(atPath: layout.ldapReaderSecret, contents: Data((reader + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        files.createFile(atPath: layout.ldapAdminSecret, contents: Data((admin + "\n").utf8), attributes: [.posixPermissions: 0o600])
         chmod(database.configFile, 0o600)
         let slapadd = "/usr/sbin/slapadd"
         guard files.isExecutableFile(atPath: slapadd) else {
@@ -154,11 +155,11 @@ public struct ApplianceSetup: Sendable {
 
     /// The directory tier's slapd database (under the plan's state directory) and the spec's users in it: passwords
     /// SSHA512, mailboxes in the shared store. `seedSlapd` writes it; the Kubernetes and compose renderers ship it.
-    static func slapd(spec: ApplianceSpec, plan: AppliancePlan, reader: String) -> (SlapdDatabase, [SlapdUser]) {
+    static func slapd(spec: ApplianceSpec, plan: AppliancePlan, reader: String, admin: String = randomSecret()) -> (SlapdDatabase, [SlapdUser]) {
         let layout = ApplianceLayout(root: plan.stateDirectory)
         var database = SlapdDatabase(directory: layout.ldapDirectory, baseDN: ApplianceDirectoryTier.baseDN(plan.domain),
                                      peopleDN: ApplianceDirectoryTier.peopleDN(plan.domain), adminDN: ApplianceDirectoryTier.adminDN(plan.domain),
-                                     adminPassword: randomSecret(), readerDN: ApplianceDirectoryTier.readerDN(plan.domain),
+                                     adminPassword: admin, readerDN: ApplianceDirectoryTier.readerDN(plan.domain),
                                      readerPassword: reader)
         database.caFile = nil
         let users = spec.directory.users.map { user in

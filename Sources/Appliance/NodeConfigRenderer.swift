@@ -82,10 +82,12 @@ public struct NodeConfigRenderer: Sendable {
         var fields: [(String, Node)] = [("hostname", Node("\(node.name).\(plan.domain)"))]
         if plan.directoryKind == .ldap, let ldap = plan.node("directory"), let endpoint = ldap.endpoint("ldap") {
             fields.append(("directory", Node("ldap://\(endpoint)")))
+            // Nodes read as the reader; with admins in the spec they serve an admin site that writes users, so bind as the admin.
+            let writes = !plan.admins.isEmpty
             fields.append(("ldap", map([
                 ("base", Node(ApplianceDirectoryTier.peopleDN(plan.domain))),
-                ("bind_dn", Node(ApplianceDirectoryTier.readerDN(plan.domain))),
-                ("bind_password_file", Node(layout.ldapReaderSecret)),
+                ("bind_dn", Node(writes ? ApplianceDirectoryTier.adminDN(plan.domain) : ApplianceDirectoryTier.readerDN(plan.domain))),
+                ("bind_password_file", Node(writes ? layout.ldapAdminSecret : layout.ldapReaderSecret)),
             ])))
         } else {
             fields.append(("directory", Node("sqlite:\(layout.sqliteFile)")))

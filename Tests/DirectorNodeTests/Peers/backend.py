@@ -1,10 +1,30 @@
 # backend.py MODE HOST PORT NAME: a real server for the director tests.
 # - http: HTTP/1.1 server answering `NAME PATH\n` (keep-alive, threaded);
+# - https CERT KEY: the same over TLS, answering `NAME PATH X-Forwarded-Proto\n`;
 # - eof: reads until the client half-closes, then answers `NAME got N bytes\n` and closes;
 # - udp: answers every datagram with `NAME:` + the datagram (prints `ready` once bound);
 # - flood: writes 64 KiB chunks as fast as the peer takes them; prints the running total to stdout.
-import sys, socket, threading, http.server
+import sys, socket, threading, http.server, ssl
 mode, host, port, name = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+if mode == "https":
+    class TH(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def do_GET(self):
+            body = ("%s %s %s\n" % (name, self.path, self.headers.get("X-Forwarded-Proto", "-"))).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        def log_message(self, *args):
+            pass
+    class TS(http.server.ThreadingHTTPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[5], sys.argv[6])
+    server = TS((host, port), TH)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
 if mode == "http":
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
