@@ -82,7 +82,7 @@ import Testing
         #expect(facts["forged_status"] as? Int == 403, "\(facts)")
         #expect(!(facts["bob_after_forgery"] as? String ?? "").contains("shadowExpire"))
         let directory = try await DirectorySpec(parsing: slapd.uri).openDirectory(
-            ldap: LDAPOptions(base: slapd.peopleDN, bindDN: slapd.adminDN, bindPasswordFile: base + "/ldap.secret"))
+            ldap: .init(base: slapd.peopleDN, bindDN: slapd.adminDN, bindPasswordFile: base + "/ldap.secret"))
         #expect(try await directory.user(login: "dave") == nil)
         #expect(try await directory.user(login: "bob")?.enabled == true)
         let audit = try String(contentsOfFile: base + "/audit.log", encoding: .utf8)
