@@ -178,8 +178,9 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
         let names = Set(services.filter { $0.proto == .webmail }.map(\.name))
         plan.services.removeAll { $0.proto == .webmail }
         for index in plan.nodes.indices {
+            let director = plan.nodes[index].kind == .director
             plan.nodes[index].listeners.removeAll {
-                $0.name == ServiceProtocol.webmail.rawValue || (plan.nodes[index].kind == .director && names.contains($0.name))
+                $0.name == ServiceProtocol.webmail.rawValue || (director && names.contains($0.name))
             }
         }
         plan.admins = []
