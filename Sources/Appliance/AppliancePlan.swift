@@ -121,12 +121,13 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
             nodes.append(PlannedNode(name: "origin", kind: .origin, pool: nil, address: spec.network.address(3).description,
                                      listeners: [PlannedListener(name: "http", port: ApplianceDefaultPort.origin)]))
         }
+        let webmailPools = Set(spec.director.services.filter { $0.proto == .webmail }.map(\.pool))
         for (index, pool) in spec.pools.enumerated() {
             let count = replicas[pool.name] ?? pool.replicas
             for number in stride(from: 1, through: count, by: 1) {
                 let address = spec.network.address(poolBase(index) + number).description
                 nodes.append(PlannedNode(name: "\(pool.name)-\(number)", kind: NodeKind(rawValue: pool.role.rawValue)!, pool: pool.name,
-                                         address: address, listeners: nodeListeners(pool.role)))
+                                         address: address, listeners: nodeListeners(pool.role, webmail: webmailPools.contains(pool.name))))
             }
         }
         var services: [PlannedService] = []
@@ -153,16 +154,16 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
                              admins: spec.directory.users.filter { $0.admin == true }.map(\.login))
     }
 
-    /// What a node of `role` listens on.
-    static func nodeListeners(_ role: NodeRole) -> [PlannedListener] {
+    /// What a node of `role` listens on; mail nodes add webmail (HTTPS) when a webmail service uses their pool.
+    static func nodeListeners(_ role: NodeRole, webmail: Bool = false) -> [PlannedListener] {
         switch role {
         case .mail:
             return [PlannedListener(name: "smtp", port: ServiceProtocol.smtp.defaultPort),
                     PlannedListener(name: "lmtp", port: ApplianceDefaultPort.lmtp),
                     PlannedListener(name: "submission", port: ServiceProtocol.submission.defaultPort),
                     PlannedListener(name: "imap", port: ServiceProtocol.imap.defaultPort),
-                    PlannedListener(name: "pop3", port: ServiceProtocol.pop3.defaultPort),
-                    PlannedListener(name: "webmail", port: ServiceProtocol.webmail.defaultPort)]
+                    PlannedListener(name: "pop3", port: ServiceProtocol.pop3.defaultPort)]
+                + (webmail ? [PlannedListener(name: "webmail", port: ServiceProtocol.webmail.defaultPort)] : [])
         case .web:
             return [PlannedListener(name: "http", port: ServiceProtocol.http.defaultPort)]
         case .cache:

@@ -99,7 +99,8 @@ extension ApplianceSpec {
         var services: [VirtualServiceSpec] = []
         var used: Set<Int> = []
         for pool in pools {
-            for proto in pool.role.protocols {
+            // Webmail is opt-in (it needs a certificate, made by `up`): list it in `director.services`.
+            for proto in pool.role.protocols where proto != .webmail {
                 var port = proto.defaultPort
                 while used.contains(port) { port += 1 }
                 used.insert(port)
