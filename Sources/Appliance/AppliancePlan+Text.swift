@@ -6,7 +6,7 @@ extension AppliancePlan {
 
     /// `https://node:port/admin` of every mail node's webmail listener (the admin site is a role of the webmail server).
     public var adminSiteURLs: [String] {
-        nodes.compactMap { node in node.endpoint(ServiceProtocol.webmail.rawValue).map { "https://\($0)/admin" } }
+        nodes.filter { $0.kind == .mail }.compactMap { node in node.endpoint(ServiceProtocol.webmail.rawValue).map { "https://\($0)/admin" } }
     }
 
     /// What `shoal plan` prints: the nodes with their addresses and ports, the virtual services, the shared tier.
