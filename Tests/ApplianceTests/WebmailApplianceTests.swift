@@ -31,7 +31,7 @@ import Testing
         // `shoal status` names the webmail VIP and the admin sites; the director sees every node's webmail port up.
         let status = try await MailClusterLoopbackTests.status(work.state)
         #expect(status["webmail"] as? String == "https://127.0.191.1:8443/", "\(status)")
-        #expect(status["adminSites"] as? [String] == (11...13).map { "https://127.0.191.\($0):8443/admin" })
+        #expect(status["admin_sites"] as? [String] == (11...13).map { "https://127.0.191.\($0):8443/admin" })
         let webmail = (status["services"] as? [[String: Any]])?.first { $0["name"] as? String == "webmail" }
         #expect((webmail?["servers"] as? [[String: Any]])?.map { $0["state"] as? String } == ["UP", "UP", "UP"], "\(String(describing: webmail))")
         let text = try await MailClusterLoopbackTests.shoal(["status", "--state", work.state]).succeeded()
