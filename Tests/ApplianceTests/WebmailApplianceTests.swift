@@ -27,6 +27,7 @@ import Testing
         let up = try await MailClusterLoopbackTests.shoal(["up", work.spec, "--wait", "--state", work.state, "--timeout", "90"])
         try up.succeeded()
         #expect(up.stdout.contains("mail-cluster is up and healthy"), "\(up)")
+        #expect(up.stdout.contains("webmail      https://127.0.191.1:8443/ (admin site: https://127.0.191.11:8443/admin"), "\(up)")
 
         // `shoal status` names the webmail VIP and the admin sites; the director sees every node's webmail port up.
         let status = try await MailClusterLoopbackTests.status(work.state)
