@@ -54,9 +54,14 @@ import Testing
         #expect(cookies.count == 1 && cookies.first?.contains("; Secure") == true, "\(cookies)")
 
         // The admin site, on a mail node's own address: bob (admin: true in the spec) lists the LDAP users; alice may not.
-        let admin = try await Self.run(["admin", "https://127.0.191.11:8443", ca, "bob", "bob-secret"])
+        let admin = try await Self.run(["admin", "https://127.0.191.11:8443", ca, "bob", "bob-secret", "carol", "carol-secret-1"])
         #expect(admin["admin_status"] as? Int == 200 && admin["admin_lists_alice"] as? Bool == true, "\(admin)")
         #expect(admin["api_logins"] as? [String] == ["alice", "bob"], "\(admin)")
+        // The admin site writes slapd (the nodes bind as its admin): the new user signs in to webmail through the VIP.
+        #expect(admin["add_status"] as? Int == 201, "\(admin)")
+        let carol = try await Self.run(["read", "https://127.0.191.1:8443", ca, "carol", "carol-secret-1", "nothing-yet"])
+        #expect(carol["login_status"] as? Int == 303 && carol["still_signed_in"] as? Bool == true, "\(carol)")
+        #expect(carol["found"] as? Bool == false)
         let refused = try await Self.run(["admin", "https://127.0.191.11:8443", ca, "alice", "alice-secret"])
         #expect(refused["login_status"] as? Int == 303)
         #expect(refused["admin_status"] as? Int != 200 && refused["api_status"] as? Int != 200, "\(refused)")

@@ -2,7 +2,8 @@
 """A webmail user through an appliance's HTTPS VIP (certificate checked against the appliance's CA file).
 
     webmail_vip.py read BASE_URL CA_FILE USER PASSWORD SUBJECT    sign in, find SUBJECT, read it, stay on one node
-    webmail_vip.py admin BASE_URL CA_FILE USER PASSWORD           sign in, open /admin and /api/admin/users
+    webmail_vip.py admin BASE_URL CA_FILE USER PASSWORD [NEW_LOGIN NEW_PASSWORD]
+                                                                  sign in, open /admin and /api/admin/users, add a user
 
 Cookies (the director's SHOALSRV and the webmail session) are kept by hand so the test can see them.
 Prints one JSON object of observations; the Swift test asserts on them."""
@@ -78,6 +79,13 @@ def main():
             facts["api_logins"] = sorted(u.get("login") for u in users)
         else:
             facts["api_logins"] = page[:200]
+        if len(sys.argv) > 7:
+            status, page = browser.request("GET", "/api/admin/session")
+            csrf = json.loads(page)["csrf"] if status == 200 else ""
+            status, page = browser.request("POST", "/api/admin/users/add", {"csrf": csrf, "login": sys.argv[6], "password": sys.argv[7],
+                                                                           "address": sys.argv[6] + "@shoal.test", "quota_mb": ""})
+            facts["add_status"] = status
+            facts["add_answer"] = page[:500]
     facts["director_cookies"] = browser.director_cookies
     facts["session_cookie"] = any(name.startswith("__Host-") for name in browser.cookies)
     print(json.dumps(facts))
