@@ -6,30 +6,12 @@
 # - flood: writes 64 KiB chunks as fast as the peer takes them; prints the running total to stdout.
 import sys, socket, threading, http.server, ssl
 mode, host, port, name = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-if mode == "https":
-    class TH(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def do_GET(self):
-            body = ("%s %s %s\n" % (name, self.path, self.headers.get("X-Forwarded-Proto", "-"))).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        def log_message(self, *args):
-            pass
-    class TS(http.server.ThreadingHTTPServer):
-        allow_reuse_address = True
-        daemon_threads = True
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(sys.argv[5], sys.argv[6])
-    server = TS((host, port), TH)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.serve_forever()
-if mode == "http":
+if mode in ("http", "https"):
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         def do_GET(self):
-            body = (name + " " + self.path + "\n").encode()
+            proto = " " + self.headers.get("X-Forwarded-Proto", "-") if mode == "https" else ""
+            body = (name + " " + self.path + proto + "\n").encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -40,7 +22,12 @@ if mode == "http":
         allow_reuse_address = True
         daemon_threads = True
         request_queue_size = 1024
-    S((host, port), H).serve_forever()
+    server = S((host, port), H)
+    if mode == "https":
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[5], sys.argv[6])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
 elif mode == "udp":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
