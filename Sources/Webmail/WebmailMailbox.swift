@@ -53,10 +53,16 @@ struct WebmailMailbox: Sendable {
         var messages = try await mailbox.listing(folder: query.folder).messages
         let words = query.words
         if !words.isEmpty {
+            // In batches: one piece of thread-pool work reads 200 messages, instead of one hop per message.
             var matching: [StoredMessage] = []
-            for message in messages {
-                guard let bytes = try await mailbox.contents(of: message, folder: query.folder) else { continue }
-                if MessageSearch.matches(bytes, words: words) { matching.append(message) }
+            var start = 0
+            while start < messages.count {
+                let batch = Array(messages[start..<min(messages.count, start + 200)])
+                let contents = try await mailbox.contents(of: batch, folder: query.folder)
+                for (message, bytes) in zip(batch, contents) {
+                    if let bytes, MessageSearch.matches(bytes, words: words) { matching.append(message) }
+                }
+                start += 200
             }
             messages = matching
         }
@@ -75,10 +81,16 @@ struct WebmailMailbox: Sendable {
             return (rows, order.count)
         case .subject, .from:
             let all = try await summaries(messages, folder: query.folder)
-            let key: (Row) -> String = query.sort == .subject ? { $0.summary.subject.lowercased() } : { $0.summary.from.lowercased() }
-            let sorted = all.sorted { (key($0), $1.message.uid) < (key($1), $0.message.uid) }
+            // Each key made once (not twice per comparison), compared as UTF-8 bytes: the order String's `<` gives
+            // for these lowercased keys is by Unicode scalars (of NFC text), which UTF-8 byte order matches.
+            let keyed = all.map { row in
+                (key: Array((query.sort == .subject ? row.summary.subject : row.summary.from).lowercased().utf8), row: row)
+            }
+            let sorted = keyed.sorted { a, b in
+                a.key == b.key ? a.row.message.uid > b.row.message.uid : a.key.lexicographicallyPrecedes(b.key)
+            }
             let range = query.range(total: sorted.count, pageSize: pageSize)
-            return (Array(sorted[range]), sorted.count)
+            return (sorted[range].map(\.row), sorted.count)
         }
         let range = query.range(total: messages.count, pageSize: pageSize)
         return (try await summaries(Array(messages[range]), folder: query.folder), messages.count)
