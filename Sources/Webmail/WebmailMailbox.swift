@@ -14,6 +14,7 @@ struct WebmailMailbox: Sendable {
     let mailbox: Mailbox
     let summaries: MessageSummaryCache
     let threadValues: ThreadValuesCache
+    var sortedOrders = SortedOrderCache()
 
     /// A folder with its counts.
     struct FolderInfo: Hashable, Sendable {
@@ -50,7 +51,8 @@ struct WebmailMailbox: Sendable {
 
     /// One page of a folder: the rows and how many messages match in all.
     func list(_ query: MessageListQuery, pageSize: Int) async throws(MailStoreError) -> (rows: [Row], total: Int) {
-        var messages = try await mailbox.listing(folder: query.folder).messages
+        let listing = try await mailbox.listing(folder: query.folder)
+        var messages = listing.messages
         let words = query.words
         if !words.isEmpty {
             // In batches: one piece of thread-pool work reads 200 messages, instead of one hop per message.
@@ -80,6 +82,13 @@ struct WebmailMailbox: Sendable {
             for index in rows.indices { rows[index].depth = depths[rows[index].message.uid] ?? 0 }
             return (rows, order.count)
         case .subject, .from:
+            // Unsearched, the folder's whole listing is sorted: the order is kept while its UIDs stay the same.
+            let cacheKey = words.isEmpty ? SortedOrderCache.key(mailbox: mailbox.path, folder: query.folder, sort: "\(query.sort)") : nil
+            let uids = cacheKey == nil ? [] : messages.map(\.uid)
+            if let cacheKey, let order = sortedOrders.order(cacheKey, uidValidity: listing.uidValidity, uids: uids) {
+                let range = query.range(total: order.count, pageSize: pageSize)
+                return (try await summaries(order[range].map { messages[$0] }, folder: query.folder), order.count)
+            }
             let all = try await summaries(messages, folder: query.folder)
             // Each key made once (not twice per comparison), compared as UTF-8 bytes: the order String's `<` gives
             // for these lowercased keys is by Unicode scalars (of NFC text), which UTF-8 byte order matches.
@@ -88,6 +97,11 @@ struct WebmailMailbox: Sendable {
             }
             let sorted = keyed.sorted { a, b in
                 a.key == b.key ? a.row.message.uid > b.row.message.uid : a.key.lexicographicallyPrecedes(b.key)
+            }
+            // Kept only when every message had a summary (a message gone meanwhile leaves rows and listing unaligned).
+            if let cacheKey, all.count == messages.count {
+                let index = Dictionary(messages.enumerated().map { ($1.uid, $0) }, uniquingKeysWith: { a, _ in a })
+                sortedOrders.put(cacheKey, .init(uidValidity: listing.uidValidity, uids: uids, order: sorted.compactMap { index[$0.row.message.uid] }))
             }
             let range = query.range(total: sorted.count, pageSize: pageSize)
             return (sorted[range].map(\.row), sorted.count)

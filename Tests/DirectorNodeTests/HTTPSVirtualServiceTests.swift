@@ -5,7 +5,7 @@ import ShoalTestFixtures
 import Testing
 
 /// An HTTPS VIP (TLS terminated at the director, `http.tls`) with cookie persistence, in front of real Python
-/// HTTPS and HTTP servers, driven by curl (127.0.200.x). TLS to the nodes (`http.node_tls`) checks their
+/// HTTPS and HTTP servers, driven by curl (127.0.203.x). TLS to the nodes (`http.node_tls`) checks their
 /// certificates against the CA file; a reload with a bad certificate is refused and changes nothing.
 @Suite(.serialized) struct HTTPSVirtualServiceTests {
     /// One curl request; `jar` keeps cookies between calls; returns the body's first line and the response headers.
@@ -35,7 +35,7 @@ import Testing
     static func yaml(certificate: String, key: String, nodeTLS: Bool, servers: [String]) -> String {
         """
         services:
-          - listen: 127.0.200.1:8443
+          - listen: 127.0.203.1:8443
             protocol: http
             scheduler: rr
             servers: [\(servers.map { "{address: \($0)}" }.joined(separator: ", "))]
@@ -49,15 +49,15 @@ import Testing
     @Test func cookieKeepsAClientOnOneNodeBehindAnHTTPSVirtualService() async throws {
         _ = try PythonPeers.python()
         let (certificate, key) = try await offPool {
-            try SelfSignedCertificate.make(names: "IP:127.0.200.1,IP:127.0.200.2,IP:127.0.200.3,DNS:localhost")
+            try SelfSignedCertificate.make(names: "IP:127.0.203.1,IP:127.0.203.2,IP:127.0.203.3,DNS:localhost")
         }
-        let a = try Backend("https", "127.0.200.2", 8443, name: "A", extra: [certificate, key])
-        let b = try Backend("https", "127.0.200.3", 8443, name: "B", extra: [certificate, key])
+        let a = try Backend("https", "127.0.203.2", 8443, name: "A", extra: [certificate, key])
+        let b = try Backend("https", "127.0.203.3", 8443, name: "B", extra: [certificate, key])
         defer { a.kill(); b.kill() }
         let director = try await DirectorHarness(Self.yaml(certificate: certificate, key: key, nodeTLS: true,
-                                                           servers: ["127.0.200.2:8443", "127.0.200.3:8443"]))
+                                                           servers: ["127.0.203.2:8443", "127.0.203.3:8443"]))
         defer { Task { await director.stop() } }
-        let url = "https://127.0.200.1:8443/inbox"
+        let url = "https://127.0.203.1:8443/inbox"
 
         // curl checks the VIP's certificate against the CA: TLS ends at the director, and the node (itself over
         // TLS from the director) was told the client came over HTTPS.
@@ -90,22 +90,22 @@ import Testing
 
     @Test func plainNodesBehindTheHTTPSVirtualServiceAndABadCertificateReloadChangesNothing() async throws {
         _ = try PythonPeers.python()
-        let (certificate, key) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.200.1") }
-        let plain = try Backend("http", "127.0.200.4", 8080, name: "P")
+        let (certificate, key) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.203.1") }
+        let plain = try Backend("http", "127.0.203.4", 8080, name: "P")
         defer { plain.kill() }
-        let good = Self.yaml(certificate: certificate, key: key, nodeTLS: false, servers: ["127.0.200.4:8080"])
+        let good = Self.yaml(certificate: certificate, key: key, nodeTLS: false, servers: ["127.0.203.4:8080"])
         let director = try await DirectorHarness(good)
         defer { Task { await director.stop() } }
-        let url = "https://127.0.200.1:8443/x"
+        let url = "https://127.0.203.1:8443/x"
         #expect(try await Self.get(url, ca: certificate).line == "P /x")
 
         // A key that is not the certificate's: the reload is refused naming the config line; the VIP keeps its certificate.
-        let (_, otherKey) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.200.1") }
-        let bad = Self.yaml(certificate: certificate, key: otherKey, nodeTLS: false, servers: ["127.0.200.4:8080"])
+        let (_, otherKey) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.203.1") }
+        let bad = Self.yaml(certificate: certificate, key: otherKey, nodeTLS: false, servers: ["127.0.203.4:8080"])
         #expect(try await director.reload(bad) == false)
         let mismatch = Self.configError(bad)
         #expect(mismatch?.file == "director.yaml" && mismatch?.line == 8 && mismatch?.field?.contains("http.tls") == true, "\(String(describing: mismatch))")
-        let missing = Self.yaml(certificate: "/nonexistent/cert.pem", key: key, nodeTLS: false, servers: ["127.0.200.4:8080"])
+        let missing = Self.yaml(certificate: "/nonexistent/cert.pem", key: key, nodeTLS: false, servers: ["127.0.203.4:8080"])
         let absent = Self.configError(missing)
         #expect(absent?.line == 8 && absent?.field?.hasSuffix("http.tls.certificate") == true
                 && absent?.message.contains("/nonexistent/cert.pem") == true, "\(String(describing: absent))")

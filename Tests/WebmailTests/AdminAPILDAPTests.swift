@@ -5,7 +5,7 @@ import Testing
 
 /// The JSON admin API of a mail node whose directory is a real slapd (the Directory tests' `SlapdFixture`), bound as the
 /// directory's admin: add, password, quota, aliases, disable, enable and delete, each read back from LDAP with
-/// ldapsearch and from the Directory module, and each in the audit log. Webmail on 127.0.201.1.
+/// ldapsearch and from the Directory module, and each in the audit log. Webmail on 127.0.204.1.
 @Suite(.serialized) struct AdminAPILDAPTests {
     @Test func everyAdminAPIChangeIsInLDAPAndInTheAuditLog() async throws {
         _ = try requiredTool("ldapsearch", package: "ldap-utils")
@@ -24,8 +24,8 @@ import Testing
         defer { slapd.stop() }
         try (slapd.adminPassword + "\n").write(toFile: base + "/ldap.secret", atomically: true, encoding: .utf8)
         try String(repeating: "k", count: 48).write(toFile: base + "/cookie.key", atomically: true, encoding: .utf8)
-        let (certificate, key) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.201.1") }
-        let host = "127.0.201.1"
+        let (certificate, key) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.204.1") }
+        let host = "127.0.204.1"
         let port = try TestPorts.free(host: host)
         let config = base + "/node.yaml"
         try """
