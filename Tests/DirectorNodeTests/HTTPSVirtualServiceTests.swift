@@ -6,7 +6,8 @@ import Testing
 
 /// An HTTPS VIP (TLS terminated at the director, `http.tls`) with cookie persistence, in front of real Python
 /// HTTPS and HTTP servers, driven by curl (127.0.203.x). TLS to the nodes (`http.node_tls`) checks their
-/// certificates against the CA file; a reload with a bad certificate is refused and changes nothing.
+/// certificates against the CA file; a reload with a bad certificate is refused and changes nothing, one with a
+/// renewed certificate serves it to new connections.
 @Suite(.serialized) struct HTTPSVirtualServiceTests {
     /// One curl request; `jar` keeps cookies between calls; returns the body's first line and the response headers.
     static func get(_ url: String, ca: String, jar: String? = nil) async throws -> (line: String, headers: String) {
@@ -88,7 +89,7 @@ import Testing
         #expect(after == Array(repeating: other, count: 4), "\(after)")
     }
 
-    @Test func plainNodesBehindTheHTTPSVirtualServiceAndABadCertificateReloadChangesNothing() async throws {
+    @Test func plainNodesBehindTheHTTPSVirtualServiceAndCertificateReloads() async throws {
         _ = try PythonPeers.python()
         let (certificate, key) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.203.1") }
         let plain = try Backend("http", "127.0.203.4", 8080, name: "P")
@@ -110,8 +111,10 @@ import Testing
         #expect(absent?.line == 8 && absent?.field?.hasSuffix("http.tls.certificate") == true
                 && absent?.message.contains("/nonexistent/cert.pem") == true, "\(String(describing: absent))")
         #expect(try await Self.get(url, ca: certificate).line == "P /x")
-        // A good reload still applies (and reads the files again).
-        #expect(try await director.reload(good) == true)
-        #expect(try await Self.get(url, ca: certificate).line == "P /x")
+        // A reload with a new certificate applies to new connections: clients trusting only the old one now fail.
+        let (renewed, renewedKey) = try await offPool { try SelfSignedCertificate.make(names: "IP:127.0.203.1") }
+        #expect(try await director.reload(Self.yaml(certificate: renewed, key: renewedKey, nodeTLS: false, servers: ["127.0.203.4:8080"])) == true)
+        #expect(try await Self.get(url, ca: renewed).line == "P /x")
+        #expect(try await Self.get(url, ca: certificate).line.hasPrefix("FAIL curl 60"), "the old certificate is still served")
     }
 }
