@@ -61,7 +61,7 @@ bench: check-swift
 	swift build -c release --product shoal
 	scripts/bench-mail.sh "$$(swift build -c release --show-bin-path)/shoal" 2000 10
 	scripts/bench-read.sh "$$(swift build -c release --show-bin-path)/shoal"
-	scripts/bench-maildirector.sh "$$(swift build -c release --show-bin-path)/shoal"
+	BENCH_PINNED=1 scripts/bench-maildirector.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-director.sh "$$(swift build -c release --show-bin-path)/shoal"
 	scripts/bench-http.sh 10 50 3
 	scripts/bench-web.sh "$$(swift build -c release --show-bin-path)/shoal" 10 64 3

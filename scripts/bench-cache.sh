@@ -9,7 +9,7 @@
 # push the queried object out of Squid's 256 MB memory cache, and leave Shoal's disk writes backed up (see
 # BENCHMARKS.md). The URL queried is the key both caches store the object under in accelerator mode
 # (http://ORIGIN/4k.bin; origin max-age 3600, so fresh for RFC 2187's 30 s more), and the run fails unless all
-# 5000 replies are HIT.
+# 5000 replies are HIT. A second Shoal node with icp.poll_us: 0 is measured beside the default one.
 # Usage: scripts/bench-cache.sh SHOAL_BINARY [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +79,13 @@ store: { directory: $BENCH_LOG/shoal/store, memory_bytes: 268435456, memory_obje
 icp: { listen: "$NET.2:18591" }
 limits: { connections: 10000 }
 CONF
+cat >"$BENCH_LOG/shoal/nopoll.yaml" <<CONF
+name: bench-nopoll
+http: { listen: "$NET.6:18585" }
+origin: { servers: ["$NET.1:18580"] }
+store: { directory: $BENCH_LOG/shoal/store-nopoll }
+icp: { listen: "$NET.6:18595", poll_us: 0 }
+CONF
 cat >"$BENCH_LOG/miss.lua" <<'LUA'
 counter = 0
 request = function()
@@ -113,6 +120,23 @@ start() {
 }
 
 declare -A RESULTS
+icp_nopoll() {
+    rm -rf "$BENCH_LOG/shoal/store-nopoll"
+    "$SHOAL" cache-node --config "$BENCH_LOG/shoal/nopoll.yaml" >"$BENCH_LOG/shoal/nopoll.log" 2>&1 &
+    local nopoll=$!
+    for _ in $(seq 1 200); do
+        [[ "$(curl -s --noproxy '*' "http://$NET.6:18585/4k.bin" | wc -c)" == 4096 ]] && break
+        sleep 0.1
+    done
+    curl -s -o /dev/null "http://$NET.6:18585/4k.bin"
+    local line
+    line=$(python3 scripts/icp-latency.py "$NET.9" "$NET.6" 18595 "$icp_url" 5000 HIT) \
+        || { echo "error: shoal (poll_us 0) did not answer every ICP query HIT: $line" >&2; kill $nopoll; exit 1; }
+    echo "round $round shoal-nopoll ICP: $line" >&2
+    RESULTS["nopoll|icp50"]+="$(awk '{print $2}' <<<"$line") "
+    RESULTS["nopoll|icp99"]+="$(awk '{print $4}' <<<"$line") "
+    kill $nopoll; wait $nopoll 2>/dev/null || true
+}
 ROWS=("4 KiB hit|4k.bin" "100 KiB hit|100k.bin" "4 KiB miss|miss")
 for round in $(seq 1 "$ROUNDS"); do
     for server in shoal squid nginx varnish; do
@@ -130,6 +154,10 @@ for round in $(seq 1 "$ROUNDS"); do
                 echo "round $round $server ICP: $line" >&2
                 RESULTS["$server|icp50"]+="$(awk '{print $2}' <<<"$line") "
                 RESULTS["$server|icp99"]+="$(awk '{print $4}' <<<"$line") "
+                if [[ "$server" == shoal ]]; then
+                    # The same node with icp.poll_us: 0 (its ICP thread sleeps at once after each answer), beside it.
+                    icp_nopoll
+                fi
             fi
             log="$BENCH_LOG/$server-${file%.bin}-$round.txt"
             if [[ "$file" == miss ]]; then
@@ -156,9 +184,9 @@ for row in "${ROWS[@]}"; do
     echo "| $name | $(stats "${RESULTS["shoal|$name"]}") | $(stats "${RESULTS["squid|$name"]}") | $(stats "${RESULTS["nginx|$name"]}") | $(stats "${RESULTS["varnish|$name"]}") |"
 done
 echo
-echo "| ICP query→reply (every reply HIT, checked), 5000 sequential queries | shoal µs | Squid µs |"
-echo "|---|---:|---:|"
-echo "| p50 | $(stats "${RESULTS["shoal|icp50"]}") | $(stats "${RESULTS["squid|icp50"]}") |"
-echo "| p99 | $(stats "${RESULTS["shoal|icp99"]}") | $(stats "${RESULTS["squid|icp99"]}") |"
+echo "| ICP query→reply (every reply HIT, checked), 5000 sequential queries | shoal µs | shoal, poll_us 0 µs | Squid µs |"
+echo "|---|---:|---:|---:|"
+echo "| p50 | $(stats "${RESULTS["shoal|icp50"]}") | $(stats "${RESULTS["nopoll|icp50"]}") | $(stats "${RESULTS["squid|icp50"]}") |"
+echo "| p99 | $(stats "${RESULTS["shoal|icp99"]}") | $(stats "${RESULTS["nopoll|icp99"]}") | $(stats "${RESULTS["squid|icp99"]}") |"
 echo
 echo "wrk output: $BENCH_LOG"

@@ -10,7 +10,8 @@
 # Usage: scripts/profile-maildirector.sh SHOAL_BINARY [WARM_SESSIONS] [SESSIONS]
 # Environment: PROFILE_TOOLS ("callgrind perf"; add strace for syscalls), PERF_RUNS (5), PROFILE_CLIENTS (2),
 #              PROFILE_NET (127.0.161: the loopback /24), PROFILE_LOG (/tmp/profile-maildirector: callgrind's
-#              files, for callgrind_annotate).
+#              files, for callgrind_annotate), PROFILE_ENGINE (nio: the director's engine for the service;
+#              epoll: the epoll engine's mail sessions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHOAL=$(realpath "${1:?usage: scripts/profile-maildirector.sh SHOAL_BINARY [WARM_SESSIONS] [SESSIONS]}")
@@ -21,6 +22,7 @@ PERF_RUNS=${PERF_RUNS:-5}
 CLIENTS=${PROFILE_CLIENTS:-2}
 NET=${PROFILE_NET:-127.0.161}
 LOG=${PROFILE_LOG:-/tmp/profile-maildirector}
+ENGINE=${PROFILE_ENGINE:-nio}
 client="$PWD/scripts/bench-read-client.py"
 for tool in valgrind:valgrind perf:linux-perf gcc:gcc objcopy:binutils python3:python3 strace:strace; do
     command -v "${tool%%:*}" >/dev/null || { echo "error: ${tool%%:*} not found: apt-get install -y ${tool##*:}" >&2; exit 1; }
@@ -46,6 +48,7 @@ cat >"$LOG/director.yaml" <<YAML
 services:
   - listen: $director_ip:$director_imap
     protocol: imap
+    engine: $ENGINE
     mail: { hostname: profile-director, allow_plaintext: true }
     servers: [{address: $node_ip:$node_imap}]
 YAML
@@ -91,7 +94,7 @@ spread() {  # values...: median (min–max)
 }
 
 echo "Mail director cost per IMAP session (connect, greeting, LOGIN, SELECT INBOX, LOGOUT), $CLIENTS clients,"
-echo "$WARM sessions to warm up, then $SESSIONS counted. Shoal: $1"
+echo "$WARM sessions to warm up, then $SESSIONS counted, engine $ENGINE. Shoal: $1"
 echo
 for tool in $TOOLS; do
     case $tool in

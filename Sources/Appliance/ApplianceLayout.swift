@@ -29,6 +29,18 @@ public struct ApplianceLayout: Sendable, Hashable {
     public var ldapDirectory: String { sharedDirectory + "/ldap" }
     /// The LDAP reader account's password, which mail nodes bind with.
     public var ldapReaderSecret: String { ldapDirectory + "/reader.secret" }
+    /// The directory's admin (rootdn) password: mail nodes bind with it when the spec names admins, since the
+    /// admin site on every mail node writes users (the reader may only read).
+    public var ldapAdminSecret: String { ldapDirectory + "/admin.secret" }
+
+    /// The appliance's TLS certificate (self-signed, made by `up` when absent): the webmail VIP's and the mail
+    /// nodes' webmail listeners', and the trust root the director checks the nodes against.
+    public var tlsCertificate: String { sharedDirectory + "/tls/cluster.pem" }
+    public var tlsKey: String { sharedDirectory + "/tls/cluster.key" }
+    /// The webmail cookie key the mail nodes share, so the director may move a browser between them.
+    public var webmailSecret: String { sharedDirectory + "/webmail.secret" }
+    /// The admin site's audit log (one file for every mail node).
+    public var webmailAuditLog: String { logDirectory + "/admin-audit.log" }
 
     public func nodeDirectory(_ node: String) -> String { nodesDirectory + "/" + node }
     public func configFile(_ node: String) -> String { nodeDirectory(node) + "/config.yaml" }

@@ -1,4 +1,14 @@
 extension AppliancePlan {
+    /// `https://VIP:port/` of the webmail service, if the plan has one.
+    public var webmailURL: String? {
+        services.first { $0.proto == .webmail }.map { "https://\($0.address):\($0.port == 0 ? "free" : String($0.port))/" }
+    }
+
+    /// `https://node:port/admin` of every mail node's webmail listener (the admin site is a role of the webmail server).
+    public var adminSiteURLs: [String] {
+        nodes.filter { $0.kind == .mail }.compactMap { node in node.endpoint(ServiceProtocol.webmail.rawValue).map { "https://\($0)/admin" } }
+    }
+
     /// What `shoal plan` prints: the nodes with their addresses and ports, the virtual services, the shared tier.
     public var text: String {
         var lines = ["appliance \(name) (\(specFile)) on \(hosts.rawValue) hosts, network \(network)", "", "nodes:"]
@@ -18,6 +28,11 @@ extension AppliancePlan {
                 + vip.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + "\(service.scheduler)\(service.persistence.map { ", persistent \($0) s" } ?? "") -> \(service.pool) port \(service.nodePort)"
                 + " [\(members.isEmpty ? "no nodes" : members.joined(separator: " "))], check \(service.proto.checkType)")
+        }
+        if let webmailURL {
+            lines.append("")
+            lines.append("webmail: \(webmailURL) (HTTPS VIP, cookie persistence, HTTPS to the nodes' webmail port)")
+            lines.append("admin site: \(adminSiteURLs.joined(separator: " ")) (admins: \(admins.isEmpty ? "none" : admins.joined(separator: ", ")))")
         }
         lines.append("")
         lines.append("shared tier:")

@@ -87,6 +87,8 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
     public var containerPrefix: String? = nil
     /// The podman host: the node image.
     public var image: String? = nil
+    /// Logins allowed on the mail nodes' admin site (the spec's users with `admin: true`).
+    public var admins: [String] = []
 
     /// The first host number of pool number `index` (its nodes are the next `maximumReplicas` addresses).
     public static func poolBase(_ index: Int) -> Int { 10 + 40 * index }
@@ -119,12 +121,13 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
             nodes.append(PlannedNode(name: "origin", kind: .origin, pool: nil, address: spec.network.address(3).description,
                                      listeners: [PlannedListener(name: "http", port: ApplianceDefaultPort.origin)]))
         }
+        let webmailPools = Set(spec.director.services.filter { $0.proto == .webmail }.map(\.pool))
         for (index, pool) in spec.pools.enumerated() {
             let count = replicas[pool.name] ?? pool.replicas
             for number in stride(from: 1, through: count, by: 1) {
                 let address = spec.network.address(poolBase(index) + number).description
                 nodes.append(PlannedNode(name: "\(pool.name)-\(number)", kind: NodeKind(rawValue: pool.role.rawValue)!, pool: pool.name,
-                                         address: address, listeners: nodeListeners(pool.role)))
+                                         address: address, listeners: nodeListeners(pool.role, webmail: webmailPools.contains(pool.name))))
             }
         }
         var services: [PlannedService] = []
@@ -147,11 +150,12 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
                              directoryKind: spec.directory.kind, stateDirectory: stateDirectory,
                              storeRoot: spec.storeRoot ?? layout.defaultStoreRoot, docroot: spec.docroot ?? layout.defaultDocroot,
                              origin: origin, nodes: nodes, services: services,
-                             namespacePrefix: hosts == .loopback ? nil : namespacePrefix + spec.name + "-")
+                             namespacePrefix: hosts == .loopback ? nil : namespacePrefix + spec.name + "-",
+                             admins: spec.directory.users.filter { $0.admin == true }.map(\.login))
     }
 
-    /// What a node of `role` listens on.
-    static func nodeListeners(_ role: NodeRole) -> [PlannedListener] {
+    /// What a node of `role` listens on; mail nodes add webmail (HTTPS) when a webmail service uses their pool.
+    static func nodeListeners(_ role: NodeRole, webmail: Bool = false) -> [PlannedListener] {
         switch role {
         case .mail:
             return [PlannedListener(name: "smtp", port: ServiceProtocol.smtp.defaultPort),
@@ -159,12 +163,29 @@ public struct AppliancePlan: Sendable, Hashable, Codable {
                     PlannedListener(name: "submission", port: ServiceProtocol.submission.defaultPort),
                     PlannedListener(name: "imap", port: ServiceProtocol.imap.defaultPort),
                     PlannedListener(name: "pop3", port: ServiceProtocol.pop3.defaultPort)]
+                + (webmail ? [PlannedListener(name: "webmail", port: ServiceProtocol.webmail.defaultPort)] : [])
         case .web:
             return [PlannedListener(name: "http", port: ServiceProtocol.http.defaultPort)]
         case .cache:
             return [PlannedListener(name: "http", port: ServiceProtocol.cache.defaultPort),
                     PlannedListener(name: "icp", port: ApplianceDefaultPort.icp)]
         }
+    }
+
+    /// The same plan without the webmail VIP, the nodes' webmail listeners and the admin site (for renderers that
+    /// cannot ship the certificate and cookie key `up` makes).
+    public func withoutWebmail() -> AppliancePlan {
+        var plan = self
+        let names = Set(services.filter { $0.proto == .webmail }.map(\.name))
+        plan.services.removeAll { $0.proto == .webmail }
+        for index in plan.nodes.indices {
+            let director = plan.nodes[index].kind == .director
+            plan.nodes[index].listeners.removeAll {
+                $0.name == ServiceProtocol.webmail.rawValue || (director && names.contains($0.name))
+            }
+        }
+        plan.admins = []
+        return plan
     }
 
     /// The node named `name`.

@@ -42,6 +42,7 @@ public struct ApplianceSetup: Sendable {
             }
         }
         if plan.nodes.contains(where: { $0.kind == .web || $0.kind == .origin }) { try seedDocroot() }
+        if plan.nodes.contains(where: { $0.port(ServiceProtocol.webmail.rawValue) != nil }) { try seedWebmailSecrets() }
         try writeConfigs(for: plan.nodes)
     }
 
@@ -90,10 +91,11 @@ public struct ApplianceSetup: Sendable {
         let files = FileManager.default
         try? files.removeItem(atPath: layout.ldapDirectory)
         try files.createDirectory(atPath: layout.ldapDirectory, withIntermediateDirectories: true)
-        let reader = Self.randomSecret()
-        let (database, users) = Self.slapd(spec: spec, plan: plan, reader: reader)
+        let reader = Self.randomSecret(), admin = Self.randomSecret()
+        let (database, users) = Self.slapd(spec: spec, plan: plan, reader: reader, admin: admin)
         try database.write(users: users)
         files.createFile(atPath: layout.ldapReaderSecret, contents: Data((reader + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        files.createFile(atPath: layout.ldapAdminSecret, contents: Data((admin + "\n").utf8), attributes: [.posixPermissions: 0o600])
         chmod(database.configFile, 0o600)
         let slapadd = "/usr/sbin/slapadd"
         guard files.isExecutableFile(atPath: slapadd) else {
@@ -109,6 +111,38 @@ public struct ApplianceSetup: Sendable {
         }
     }
 
+    /// The webmail tier's secrets, kept across restarts: a self-signed certificate for the director's HTTPS VIP and
+    /// the nodes' webmail listeners (also the trust root the director checks the nodes with), and the cookie key
+    /// the nodes share.
+    func seedWebmailSecrets() throws {
+        let files = FileManager.default
+        if !files.fileExists(atPath: layout.webmailSecret) {
+            files.createFile(atPath: layout.webmailSecret, contents: Data((Self.randomSecret() + Self.randomSecret() + "\n").utf8),
+                             attributes: [.posixPermissions: 0o600])
+        }
+        guard !files.fileExists(atPath: layout.tlsCertificate) || !files.fileExists(atPath: layout.tlsKey) else { return }
+        try files.createDirectory(atPath: (layout.tlsCertificate as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let openssl = "/usr/bin/openssl"
+        guard files.isExecutableFile(atPath: openssl) else {
+            throw Failure("\(openssl) not found: the webmail VIP's certificate needs the Debian package openssl")
+        }
+        let names = ["DNS:webmail.\(plan.domain)", "DNS:localhost", "IP:\(plan.director.address)"]
+            + plan.nodes.filter { $0.kind == .mail }.map { "IP:\($0.address)" }
+        let log = layout.logFile("openssl")
+        let pid = try ChildProcess.spawn([
+            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", layout.tlsKey, "-out", layout.tlsCertificate, "-days", "825", "-subj", "/CN=webmail.\(plan.domain)",
+            "-addext", "subjectAltName=" + names.joined(separator: ","),
+        ], logFile: log)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw Failure("openssl could not make the webmail certificate (\(ChildProcess.describe(status: status))): \(output)")
+        }
+        chmod(layout.tlsKey, 0o600)
+    }
+
     /// The document root, with an index page when it is the appliance's own and has none.
     func seedDocroot() throws {
         try FileManager.default.createDirectory(atPath: plan.docroot, withIntermediateDirectories: true)
@@ -121,11 +155,11 @@ public struct ApplianceSetup: Sendable {
 
     /// The directory tier's slapd database (under the plan's state directory) and the spec's users in it: passwords
     /// SSHA512, mailboxes in the shared store. `seedSlapd` writes it; the Kubernetes and compose renderers ship it.
-    static func slapd(spec: ApplianceSpec, plan: AppliancePlan, reader: String) -> (SlapdDatabase, [SlapdUser]) {
+    static func slapd(spec: ApplianceSpec, plan: AppliancePlan, reader: String, admin: String = randomSecret()) -> (SlapdDatabase, [SlapdUser]) {
         let layout = ApplianceLayout(root: plan.stateDirectory)
         var database = SlapdDatabase(directory: layout.ldapDirectory, baseDN: ApplianceDirectoryTier.baseDN(plan.domain),
                                      peopleDN: ApplianceDirectoryTier.peopleDN(plan.domain), adminDN: ApplianceDirectoryTier.adminDN(plan.domain),
-                                     adminPassword: randomSecret(), readerDN: ApplianceDirectoryTier.readerDN(plan.domain),
+                                     adminPassword: admin, readerDN: ApplianceDirectoryTier.readerDN(plan.domain),
                                      readerPassword: reader)
         database.caFile = nil
         let users = spec.directory.users.map { user in

@@ -26,6 +26,7 @@ extension ApplianceSpec {
     ///   users:
     ///     - {login: alice, password: s3cret}                  # address alice@DOMAIN
     ///     - {login: bob, password: s3cret, addresses: [bob@shoal.test, postmaster@shoal.test]}
+    ///     - {login: root, password: s3cret, admin: true}       # may use the mail nodes' admin site
     /// store: /srv/mail                   # shared Maildir root (default: under the state directory)
     /// docroot: /srv/www                  # shared document root (default: under the state directory)
     /// origin: node                       # cache origin: a web node of the shared tier, or ADDRESS:PORT
@@ -98,7 +99,8 @@ extension ApplianceSpec {
         var services: [VirtualServiceSpec] = []
         var used: Set<Int> = []
         for pool in pools {
-            for proto in pool.role.protocols {
+            // Webmail is opt-in (it needs a certificate, made by `up`): list it in `director.services`.
+            for proto in pool.role.protocols where proto != .webmail {
                 var port = proto.defaultPort
                 while used.contains(port) { port += 1 }
                 used.insert(port)
@@ -128,7 +130,7 @@ extension ApplianceSpec {
         var logins: [String: Int] = [:]
         var addresses: [String: Int] = [:]
         for item in try node.optional("users")?.list() ?? [] {
-            try item.allowOnly(["login", "password", "addresses"])
+            try item.allowOnly(["login", "password", "addresses", "admin"])
             let loginNode = try item.required("login")
             let login = try loginNode.string()
             guard Self.isValidLogin(login) else { throw loginNode.error("'\(login)' is not a login (1 to 64 of a-z A-Z 0-9 . _ -)") }
@@ -154,7 +156,8 @@ extension ApplianceSpec {
                 addresses[address] = item.line ?? 0
                 list = [address]
             }
-            directory.users.append(ApplianceUser(login: login, password: password, addresses: list))
+            let admin = try item.optional("admin")?.bool()
+            directory.users.append(ApplianceUser(login: login, password: password, addresses: list, admin: admin == true ? true : nil))
         }
         return directory
     }

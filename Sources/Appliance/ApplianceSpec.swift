@@ -84,11 +84,14 @@ public struct ApplianceUser: Sendable, Hashable, Codable {
     public var password: String
     /// The primary address first; default `LOGIN@domain`.
     public var addresses: [String]
+    /// The user may use the admin site and API (`webmail.admins` of the mail nodes); nil is no.
+    public var admin: Bool?
 
-    public init(login: String, password: String, addresses: [String]) {
+    public init(login: String, password: String, addresses: [String], admin: Bool? = nil) {
         self.login = login
         self.password = password
         self.addresses = addresses
+        self.admin = admin
     }
 }
 

@@ -48,6 +48,10 @@ public struct ApplianceStatus: Sendable, Hashable, Codable {
     public var nodes: [Node]
     /// The netns host: the namespace clients reach the VIPs from (`ip netns exec NAME ...`).
     public var clientNamespace: String? = nil
+    /// Webmail through the director's HTTPS VIP (`https://address:port/`), when the plan has one.
+    public var webmail: String? = nil
+    /// The admin site on each mail node's webmail listener, on the cluster's own network (not through a VIP).
+    public var adminSites: [String]? = nil
 
     /// Director servers by endpoint (`address:port`) and service key, from `GET /api/services`.
     public struct DirectorView: Sendable, Hashable {
@@ -124,13 +128,16 @@ public struct ApplianceStatus: Sendable, Hashable, Codable {
         return ApplianceStatus(name: plan.name, hosts: plan.hosts, stateDirectory: plan.stateDirectory,
                                supervisor: Supervisor(pid: state?.supervisorPid, running: supervisorRunning),
                                admin: directorNode.endpoint("admin") ?? directorNode.address, healthy: supervisorRunning && nodes.allSatisfy(\.healthy),
-                               services: services, nodes: nodes, clientNamespace: NetnsTopology(plan: plan)?.client)
+                               services: services, nodes: nodes, clientNamespace: NetnsTopology(plan: plan)?.client,
+                               webmail: plan.webmailURL, adminSites: plan.adminSiteURLs.isEmpty ? nil : plan.adminSiteURLs)
     }
 
     /// The table `shoal status` prints.
     public var text: String {
         var lines = ["\(name) on \(hosts.rawValue): \(healthy ? "healthy" : "NOT healthy"), supervisor \(supervisor.running ? "pid \(supervisor.pid.map(String.init) ?? "?")" : "not running"), admin http://\(admin)/"]
         if let clientNamespace { lines.append("clients: ip netns exec \(clientNamespace) ...") }
+        if let webmail { lines.append("webmail: \(webmail) (TLS ends at the director; cookie SHOALSRV keeps a browser on one node)") }
+        if let adminSites { lines.append("admin site (admins only, on the cluster network): \(adminSites.joined(separator: " "))") }
         lines.append("")
         lines.append("virtual services:")
         for service in services {

@@ -23,7 +23,8 @@ public struct ManifestRenderer: Sendable {
     public init(spec: ApplianceSpec, image: String = "localhost/shoal-node:latest") throws {
         self.spec = spec
         self.image = image
-        plan = try AppliancePlan.make(spec, hosts: .podman, stateDirectory: Self.stateDirectory)
+        // Webmail needs the appliance's certificate and cookie key, which `up` makes and manifests do not ship yet.
+        plan = try AppliancePlan.make(spec, hosts: .podman, stateDirectory: Self.stateDirectory).withoutWebmail()
     }
 
     /// The manifests for `target`, as YAML text.

@@ -39,6 +39,16 @@ public struct NodeConfigRenderer: Sendable {
                 ("scheduler", Node(service.scheduler)),
             ]
             if let timeout = service.persistence { fields.append(("persistence", map([("timeout", Node(String(timeout)))]))) }
+            if service.proto == .webmail {
+                // TLS ends at the director (the VIP's certificate) and starts again to the nodes: webmail refuses
+                // plain HTTP off loopback, and the netns and podman hosts are not loopback.
+                fields.append(("protocol", Node("http")))
+                fields.append(("http", map([
+                    ("cookie", Node("SHOALSRV")),
+                    ("tls", map([("certificate", Node(layout.tlsCertificate)), ("key", Node(layout.tlsKey))])),
+                    ("node_tls", map([("ca_file", Node(layout.tlsCertificate)), ("verify", Node("true"))])),
+                ])))
+            }
             fields.append(("alpha", Node("true")))
             fields.append(("check", check(service.proto)))
             fields.append(("servers", .sequence(.init(plan.members(of: service.pool).map { member in
@@ -72,17 +82,28 @@ public struct NodeConfigRenderer: Sendable {
         var fields: [(String, Node)] = [("hostname", Node("\(node.name).\(plan.domain)"))]
         if plan.directoryKind == .ldap, let ldap = plan.node("directory"), let endpoint = ldap.endpoint("ldap") {
             fields.append(("directory", Node("ldap://\(endpoint)")))
+            // Nodes read as the reader; with admins in the spec they serve an admin site that writes users, so bind as the admin.
+            let writes = !plan.admins.isEmpty
             fields.append(("ldap", map([
                 ("base", Node(ApplianceDirectoryTier.peopleDN(plan.domain))),
-                ("bind_dn", Node(ApplianceDirectoryTier.readerDN(plan.domain))),
-                ("bind_password_file", Node(layout.ldapReaderSecret)),
+                ("bind_dn", Node(writes ? ApplianceDirectoryTier.adminDN(plan.domain) : ApplianceDirectoryTier.readerDN(plan.domain))),
+                ("bind_password_file", Node(writes ? layout.ldapAdminSecret : layout.ldapReaderSecret)),
             ])))
         } else {
             fields.append(("directory", Node("sqlite:\(layout.sqliteFile)")))
         }
         fields.append(("store", map([("root", Node(plan.storeRoot))])))
         for listener in node.listeners {
-            fields.append((listener.name, map([("listen", Node("\(node.address):\(listener.port)"))])))
+            // The webmail listener is the node's `https:` block (webmail and, for admins, the admin site).
+            let name = listener.name == ServiceProtocol.webmail.rawValue ? "https" : listener.name
+            fields.append((name, map([("listen", Node("\(node.address):\(listener.port)"))])))
+        }
+        if node.port(ServiceProtocol.webmail.rawValue) != nil {
+            fields.append(("tls", map([("certificate", Node(layout.tlsCertificate)), ("key", Node(layout.tlsKey))])))
+            var webmail: [(String, Node)] = [("secret_file", Node(layout.webmailSecret)), ("audit_log", Node(layout.webmailAuditLog))]
+            let admins = plan.admins
+            if !admins.isEmpty { webmail.append(("admins", .sequence(.init(admins.map { Node($0) })))) }
+            fields.append(("webmail", map(webmail)))
         }
         fields.append(("local_domains", .sequence(.init([Node(plan.domain)]))))
         // Loopback and private namespaces carry no certificate: plaintext logins on the cluster's own network only.

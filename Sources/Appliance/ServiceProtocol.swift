@@ -9,11 +9,13 @@ public enum NodeRole: String, Sendable, Hashable, Codable, CaseIterable {
 /// A protocol a virtual service of the director offers, and what a node of its role listens with.
 public enum ServiceProtocol: String, Sendable, Hashable, Codable, CaseIterable {
     case smtp, submission, imap, pop3, http, cache
+    /// Webmail (and the admin site) of the mail nodes, behind an HTTPS VIP with cookie persistence.
+    case webmail
 
     /// The role of the pool behind it.
     public var role: NodeRole {
         switch self {
-        case .smtp, .submission, .imap, .pop3: return .mail
+        case .smtp, .submission, .imap, .pop3, .webmail: return .mail
         case .http: return .web
         case .cache: return .cache
         }
@@ -29,6 +31,7 @@ public enum ServiceProtocol: String, Sendable, Hashable, Codable, CaseIterable {
         case .pop3: return 1110
         case .http: return 8080
         case .cache: return 3128
+        case .webmail: return 8443
         }
     }
 
@@ -39,7 +42,7 @@ public enum ServiceProtocol: String, Sendable, Hashable, Codable, CaseIterable {
         case .imap: return "imap"
         case .pop3: return "pop3"
         case .http: return "http"
-        case .cache: return "tcp"
+        case .cache, .webmail: return "tcp"   // the HTTP check speaks no TLS; a webmail node's port must accept
         }
     }
 }

@@ -35,16 +35,7 @@ extension DirectorConfiguration {
         if let v = try node?.optional("login_timeout") { settings.loginTimeout = .nanoseconds(Int64(try v.seconds(in: 0.001...3600) * 1e9)) }
         if let v = try node?.optional("max_line_length") { settings.maximumLineLength = try v.int(in: 64...65536) }
         if let nodeTLS = try node?.optional("node_tls") {
-            try nodeTLS.allowOnly(["ca_file", "server_name", "verify"])
-            let caFile = try nodeTLS.optional("ca_file")?.string()
-            do {
-                settings.nodeTLS = try MailNodeTLS(caFile: caFile, serverName: try nodeTLS.optional("server_name")?.string(),
-                                                   verify: try nodeTLS.optional("verify")?.bool() ?? true)
-            } catch let error as ConfigError {
-                throw error
-            } catch {
-                throw (try nodeTLS.optional("ca_file") ?? nodeTLS).error("cannot set up TLS to the nodes: \(error)")
-            }
+            settings.nodeTLS = try NodeTLS.parse(nodeTLS)
         }
         if let directory = try node?.optional("directory") {
             let (spec, ldap) = try DirectorySpec.parse(directory: directory, ldap: try node?.optional("ldap"))
@@ -63,5 +54,15 @@ extension DirectorConfiguration {
             throw node.error("implicit_tls needs a certificate and key")
         }
         return settings
+    }
+
+    /// `engine: epoll` carries plaintext mail sessions only: STARTTLS, implicit TLS and TLS to the nodes stay on
+    /// the NIO engine, so a mail service asking for both is refused, naming the TLS field.
+    static func refuseTLSOnEpoll(_ node: ConfigNode?) throws(ConfigError) {
+        for field in ["implicit_tls", "node_tls", "certificate", "key"] {
+            if let tlsNode = try node?.optional(field) {
+                throw tlsNode.error("engine epoll carries plaintext mail sessions only; TLS (\(field)) needs engine nio")
+            }
+        }
     }
 }

@@ -121,7 +121,9 @@ extension DirectorConfiguration {
         if let engineNode = try node.optional("engine") {
             proxy.engine = ProxyEngine(rawValue: try engineNode.choice(ProxyEngine.allCases.map(\.rawValue)))!
             if proxy.engine == .epoll {
-                guard mode == .tcp else { throw engineNode.error("engine epoll forwards plain TCP only (protocol: tcp)") }
+                guard mode == .tcp || mode.mailProtocol != nil else {
+                    throw engineNode.error("engine epoll forwards plain TCP and plaintext mail only (protocol: tcp, imap, pop3, submission)")
+                }
                 guard !proxy.acceptProxyProtocol else {
                     throw engineNode.error("engine epoll does not read PROXY headers (accept_proxy_protocol); use engine nio")
                 }
@@ -131,6 +133,7 @@ extension DirectorConfiguration {
 
         let mailNode = try node.optional("mail")
         if let mailProtocol = mode.mailProtocol {
+            if proxy.engine == .epoll { try refuseTLSOnEpoll(mailNode) }
             service.mail = try parseMail(mailNode, proto: mailProtocol, proxy: proxy)
         } else if let mailNode {
             throw mailNode.error("mail settings need protocol: imap, pop3 or submission")

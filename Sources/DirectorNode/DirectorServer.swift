@@ -411,6 +411,15 @@ public actor DirectorServer: Service {
                                             scheduler: runtime, logger: logger)
             try await listener.start(group: group)
             return .datagram(listener)
+        case .imap where service.proxy.engine == .epoll, .pop3 where service.proxy.engine == .epoll,
+             .submission where service.proxy.engine == .epoll:
+            guard let settings = service.mail else { throw DirectorMailError.missingSettings(service.listen) }
+            let sessions = MailEpollSessions(settings: settings, virtual: service.listen, scheduler: runtime,
+                                             statistics: mailStatistics, logger: logger)
+            let listener = EpollProxyListener(service: service.config.key, listen: service.listen, settings: settings.proxy,
+                                              scheduler: runtime, engine: try startedEpollEngine(), logger: logger, preambles: sessions)
+            try listener.start()
+            return .epoll(listener)
         case .imap, .pop3, .submission:
             guard let settings = service.mail else { throw DirectorMailError.missingSettings(service.listen) }
             let listener = MailProxyListener(service: service.config.key, listen: service.listen, settings: settings,
@@ -440,6 +449,10 @@ public actor DirectorServer: Service {
                 listener.http = service.http
             case let .epoll(listener):
                 listener.settings = service.proxy
+                if let settings = service.mail {
+                    listener.preambleFactory = MailEpollSessions(settings: settings, virtual: service.listen, scheduler: runtime,
+                                                                 statistics: mailStatistics, logger: logger)
+                }
             case let .datagram(listener):
                 listener.settings = service.proxy
             case let .mail(listener):

@@ -57,6 +57,13 @@ struct EpollConnection {
     var toClient = PendingBytes()
     var toServer = PendingBytes()
     var traffic = TrafficBatch()
+    /// The conversation held before relaying (a mail login), while `talking`.
+    var preamble: (any EpollPreamble)?
+    var talking = false
+    /// What the preamble asked a server for (nil: a plain TCP connection's own request).
+    var request: ConnectionRequest?
+    /// The client's EOF was read while talking (passed on once relaying).
+    var clientEnded = false
 
     init(client: Int32, clientAddress: Endpoint, service: TCPProxyService, now: Int64) {
         self.client = client

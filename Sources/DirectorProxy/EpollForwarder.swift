@@ -39,6 +39,8 @@ public final class EpollForwarder: Sendable {
     /// Waits up to `timeout` for every connection to end, then closes the rest; how many had to be closed.
     /// (Stop the listeners first.)
     public func drain(timeout: Duration) async -> Int {
+        // Connections still in a preamble that may end now (a mail client not logged in) are let go at once.
+        for worker in workers { worker.enqueue(.quiesce) }
         let deadline = ContinuousClock.now + timeout
         while openConnections > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
@@ -68,12 +70,16 @@ public final class EpollProxyListener: Sendable {
     private let logger: Logger
     private let engine: EpollForwarder
     private let current: NIOLockedValueBox<TCPProxyService>
+    private let preambles: NIOLockedValueBox<(any EpollPreambleFactory)?>
     /// The listening socket of each worker, while listening.
     private let sockets = NIOLockedValueBox<[Int32]>([])
     private let bound = NIOLockedValueBox<Endpoint?>(nil)
 
+    /// With `preambles`, each connection first holds the conversation its preamble leads (e.g. a mail login),
+    /// then is relayed.
     public init(service: VirtualServiceKey, listen: Endpoint, settings: ProxySettings, scheduler: any ConnectionScheduler,
-                engine: EpollForwarder, logger: Logger) {
+                engine: EpollForwarder, logger: Logger, preambles: (any EpollPreambleFactory)? = nil) {
+        self.preambles = NIOLockedValueBox(preambles)
         self.service = service
         self.listen = listen
         self.scheduler = scheduler
@@ -84,6 +90,15 @@ public final class EpollProxyListener: Sendable {
 
     /// What a new connection gets (read by the engine's threads at each accept).
     var shared: TCPProxyService { current.withLockedValue { $0 } }
+
+    /// What a connection accepted now gets: the service and the preamble factory.
+    var accepting: (TCPProxyService, (any EpollPreambleFactory)?) { (shared, preambleFactory) }
+
+    /// What makes a new connection's preamble (nil: plain TCP, relayed at once).
+    public var preambleFactory: (any EpollPreambleFactory)? {
+        get { preambles.withLockedValue { $0 } }
+        set { preambles.withLockedValue { $0 = newValue } }
+    }
 
     /// The settings new connections get.
     public var settings: ProxySettings {

@@ -26,6 +26,10 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
         case removeListener(Int32, @Sendable () -> Void)
         case closeAll
         case stop(@Sendable () -> Void)
+        /// Runs a preamble's resumed work (`EpollResume`) if its connection is still there.
+        case resume(slot: Int, generation: UInt32, @Sendable (any EpollPreamble, Int64) -> [EpollPreambleStep])
+        /// Closes the connections whose preamble may end now (drain).
+        case quiesce
     }
 
     private let index: Int
@@ -41,15 +45,15 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
     private var listeners: [Int32: EpollProxyListener] = [:]
     /// Listeners taken out of epoll after running out of descriptors (put back at the next sweep).
     private var pausedListeners: Set<Int32> = []
-    private var slots: [EpollConnection?] = []
-    private var generations: [UInt32] = []
+    var slots: [EpollConnection?] = []
+    var generations: [UInt32] = []
     private var freeSlots: [Int] = []
-    private let buffer: UnsafeMutableRawPointer
-    private let bufferSize = 64 * 1024
+    let buffer: UnsafeMutableRawPointer
+    let bufferSize = 64 * 1024
     /// Relay through a per-thread pipe with `splice(2)` instead of recv/send (`SHOAL_EPOLL_RELAY=splice`, for
     /// measuring both; bytes a full socket did not take are read out of the pipe into the connection).
     private let pipe: (read: Int32, write: Int32)?
-    private var now: Int64 = 0
+    var now: Int64 = 0
 
     private static let listenerTag: UInt64 = 1 << 62
     private static let sweepInterval: Int64 = 250
@@ -91,7 +95,7 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
         switch command {
         case let .removeListener(_, done), let .stop(done): done()
         case let .addListener(fd, _): close(fd)
-        case .closeAll: break
+        case .closeAll, .resume, .quiesce: break
         }
     }
 
@@ -155,6 +159,16 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
             done()
         case .closeAll:
             for slot in slots.indices where slots[slot] != nil { closeConnection(slot, reset: false) }
+        case let .resume(slot, generation, body):
+            guard slot < slots.count, generations[slot] == generation, let connection = slots[slot], connection.talking,
+                  let preamble = connection.preamble else { return }
+            apply(body(preamble, now), slot)
+            talk(slot)
+        case .quiesce:
+            for slot in slots.indices {
+                guard let connection = slots[slot], connection.talking, connection.preamble?.mayQuiesce == true else { continue }
+                closeConnection(slot, reset: false)
+            }
         case let .stop(done):
             loop.stop()
             for slot in slots.indices where slots[slot] != nil { closeConnection(slot, reset: false) }
@@ -190,11 +204,12 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
                 close(fd)
                 continue
             }
-            open(fd, client: client, service: listener.shared)
+            let (service, preambles) = listener.accepting
+            open(fd, client: client, service: service, preambles: preambles)
         }
     }
 
-    private func open(_ fd: Int32, client: Endpoint, service: TCPProxyService) {
+    private func open(_ fd: Int32, client: Endpoint, service: TCPProxyService, preambles: (any EpollPreambleFactory)?) {
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -207,6 +222,15 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
         openCount.add(1, ordering: .relaxed)
         guard register(fd, slot: slot, side: .client) else {
             closeConnection(slot, reset: false)
+            return
+        }
+        if let preambles {
+            let generation = generations[slot]
+            let resume = EpollResume { [self] body in enqueue(.resume(slot: slot, generation: generation, body)) }
+            let preamble = preambles.makePreamble(client: client, resume: resume)
+            slots[slot]!.preamble = preamble
+            slots[slot]!.talking = true
+            apply(preamble.start(now: now), slot)
             return
         }
         startConnect(slot)
@@ -222,12 +246,16 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
     // MARK: Connecting
 
     /// Asks the Director core for a server (as the NIO path does) and starts connecting to it.
-    private func startConnect(_ slot: Int) {
+    func startConnect(_ slot: Int) {
         guard let connection = slots[slot] else { return }
         let service = connection.service
-        let request = ConnectionRequest(proto: .tcp, client: connection.clientAddress, virtual: service.virtual)
+        let request = connection.request ?? ConnectionRequest(proto: .tcp, client: connection.clientAddress, virtual: service.virtual)
         guard let lease = service.scheduler.schedule(request, excluding: connection.refused) else {
             service.logger.notice("no real server available", metadata: ["service": "\(service.service)", "client": "\(connection.clientAddress)"])
+            if connection.talking, let preamble = connection.preamble {
+                slots[slot]!.state = RelayState(now: now, maxAttempts: service.settings.maxAttempts)
+                return apply(preamble.connectFailed(now: now), slot)
+            }
             closeConnection(slot, reset: false)
             return
         }
@@ -250,7 +278,7 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
     }
 
     /// The server refused or did not answer: give its lease back and try the next choice, or close.
-    private func connectFailed(_ slot: Int, error: EpollEngineError) {
+    func connectFailed(_ slot: Int, error: EpollEngineError) {
         guard var connection = slots[slot] else { return }
         if connection.server >= 0 {
             close(connection.server)
@@ -267,11 +295,16 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
         connection.lease = nil
         let action = connection.state.connectFailed(now: now)
         slots[slot] = connection
+        if action == .close, connection.talking, let preamble = connection.preamble {
+            // Every attempt failed: the preamble answers its client (the connection stays).
+            slots[slot]!.state = RelayState(now: now, maxAttempts: service.settings.maxAttempts)
+            return apply(preamble.connectFailed(now: now), slot)
+        }
         perform(action, slot)
     }
 
     /// The server accepted: relay from now on, the PROXY header first; false when that already failed.
-    private func connected(_ slot: Int) -> Bool {
+    func connected(_ slot: Int) -> Bool {
         slots[slot]!.state.connected(now: now)
         let connection = slots[slot]!
         if let version = connection.service.settings.sendProxyProtocol {
@@ -290,12 +323,17 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
                 slots[slot]!.serverWritable = false
             }
         }
+        if slots[slot]!.talking, let preamble = slots[slot]!.preamble, let lease = slots[slot]!.lease {
+            apply(preamble.connected(to: lease.destination, now: now), slot)
+            return slots[slot] != nil
+        }
         return true
     }
 
     // MARK: Relaying
 
     private func connectionEvent(_ slot: Int, side: RelaySide, events: UInt32) {
+        if slots[slot]!.talking { return talkEvent(slot, side: side, events: events) }
         let error = events & EPOLLERR.rawValue != 0
         let hangup = events & (EPOLLHUP.rawValue | EPOLLRDHUP.rawValue) != 0
         if case .connecting = slots[slot]!.state.phase {
@@ -331,7 +369,7 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
     }
 
     /// Moves bytes both ways until every socket would block, passing EOFs on as half-closes.
-    private func pump(_ slot: Int) {
+    func pump(_ slot: Int) {
         var progress = true
         while progress {
             progress = false
@@ -458,7 +496,7 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
     }
 
     /// Closes both sockets (with a reset when `reset`), reports the last traffic and the close to the Director core.
-    private func closeConnection(_ slot: Int, reset: Bool) {
+    func closeConnection(_ slot: Int, reset: Bool) {
         guard var connection = slots[slot] else { return }
         slots[slot] = nil
         generations[slot] = (generations[slot] &+ 1) & 0x3FFF_FFFF
@@ -473,11 +511,15 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
             let scheduler = connection.service.scheduler
             if case .connecting = connection.state.phase {
                 scheduler.abandon(lease)
+            } else if connection.talking {
+                // Closed during a preamble's login: the session was never relayed.
+                scheduler.abandon(lease)
             } else {
                 connection.traffic.report(lease, to: scheduler)
                 scheduler.closed(lease)
             }
         }
+        connection.preamble?.closed()
         openCount.subtract(1, ordering: .relaxed)
     }
 
@@ -493,6 +535,18 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
         for slot in slots.indices {
             guard let connection = slots[slot] else { continue }
             let settings = connection.service.settings
+            if connection.talking, let preamble = connection.preamble {
+                var connecting = false
+                if connection.server >= 0, case .connecting = connection.state.phase { connecting = true }
+                if connecting, connection.state.sweep(now: now, idleTimeout: .max, connectTimeout: settings.connectTimeout.nanoseconds / 1_000_000)
+                    == .connectTimedOut {
+                    connectFailed(slot, error: EpollEngineError("connect", "to \(connection.lease?.destination.description ?? "?")", code: ETIMEDOUT))
+                } else {
+                    apply(preamble.sweep(now: now, connecting: connecting), slot)
+                }
+                if slots[slot]?.talking == true { talk(slot) }
+                continue
+            }
             let verdict = connection.state.sweep(now: now, idleTimeout: settings.idleTimeout.nanoseconds / 1_000_000,
                                                  connectTimeout: settings.connectTimeout.nanoseconds / 1_000_000)
             switch verdict {

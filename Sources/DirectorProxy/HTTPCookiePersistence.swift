@@ -37,9 +37,9 @@ public final class HTTPCookiePersistence: Sendable {
         Self.cookie(named: name, in: headers)
     }
 
-    /// The `Set-Cookie` value that binds a client to `server`.
-    public func setCookie(for server: Endpoint) -> String {
-        "\(name)=\(register(server)); Path=/; HttpOnly"
+    /// The `Set-Cookie` value that binds a client to `server` (`Secure` when clients came over HTTPS).
+    public func setCookie(for server: Endpoint, secure: Bool = false) -> String {
+        "\(name)=\(register(server)); Path=/; HttpOnly" + (secure ? "; Secure" : "")
     }
 
     /// The first value of cookie `name` in the Cookie headers (`a=1; NAME=v; b=2`).

@@ -1,5 +1,6 @@
 public import Director
 public import ShoalCore
+import ShoalServer
 
 extension HTTPServiceConfig {
     static let ruleFields: Set<String> = ["host", "path_prefix", "path_suffix", "path_regex", "method", "header", "pool"]
@@ -10,6 +11,8 @@ extension HTTPServiceConfig {
     ///     forwarded_for: true       # default true
     ///     default_pool: web         # optional; else the service's own pool
     ///     max_header_bytes: 32768   # optional
+    ///     tls: {certificate: /etc/shoal/web.pem, key: /etc/shoal/web.key}   # optional: an HTTPS VIP
+    ///     node_tls: {ca_file: /etc/shoal/ca.pem, verify: true}              # optional: HTTPS to the nodes
     ///     rules:
     ///       - {host: static.example.com, pool: static}
     ///       - {path_prefix: /api/, method: POST, pool: api}
@@ -17,7 +20,7 @@ extension HTTPServiceConfig {
     /// `pools` names the pools rules may use; an unknown pool, field or bad regex is an error naming
     /// the file, line and field.
     public static func parse(_ node: ConfigNode, pools: [String: VirtualServiceKey]) throws(ConfigError) -> HTTPServiceConfig {
-        try node.allowOnly(["cookie", "forwarded_for", "default_pool", "max_header_bytes", "rules"])
+        try node.allowOnly(["cookie", "forwarded_for", "default_pool", "max_header_bytes", "rules", "tls", "node_tls"])
         var config = HTTPServiceConfig(pools: pools)
         if let cookie = try node.optional("cookie") {
             let name = try cookie.string()
@@ -31,12 +34,31 @@ extension HTTPServiceConfig {
         if let fallback = try node.optional("default_pool") {
             config.defaultPool = try poolName(fallback, pools)
         }
+        if let tls = try node.optional("tls") {
+            config.tls = try parseTLS(tls)
+        }
+        if let nodeTLS = try node.optional("node_tls") {
+            config.nodeTLS = try NodeTLS.parse(nodeTLS)
+        }
         if let rules = try node.optional("rules") {
             for item in try rules.list() {
                 config.rules.append(try parseRule(item, pools: pools))
             }
         }
         return config
+    }
+
+    /// `tls: {certificate, key}`: both files are read now; an unreadable or mismatched pair is an error at
+    /// the config line of the field that names it.
+    static func parseTLS(_ node: ConfigNode) throws(ConfigError) -> TLSContextSource {
+        try node.allowOnly(["certificate", "key"])
+        let certificate = try node.required("certificate"), key = try node.required("key")
+        do {
+            return try TLSContextSource(certificatePath: try certificate.string(), keyPath: try key.string())
+        } catch {
+            let culprit = error.field == "tls.key" ? key : certificate
+            throw culprit.error(error.message + " (\(error.file ?? "?"))")
+        }
     }
 
     static func parseRule(_ node: ConfigNode, pools: [String: VirtualServiceKey]) throws(ConfigError) -> HTTPRouteRule {

@@ -1,5 +1,6 @@
 public import Director
 public import ShoalCore
+public import ShoalServer
 
 /// Where a request goes: the HTTP service's own pool, or a named pool with its director service key.
 public enum HTTPRoute: Hashable, Sendable {
@@ -38,6 +39,14 @@ public struct HTTPServiceConfig: Sendable {
     public var forwardedFor: Bool
     /// The largest request head accepted (bytes of header names and values).
     public var maximumHeaderBytes: Int
+    /// TLS terminated at the director (HTTPS VIP), or nil for plain HTTP. The context is read from its
+    /// files when the configuration is parsed, so a reload with a bad certificate fails and changes nothing.
+    public var tls: TLSContextSource?
+    /// TLS from the director to the nodes, or nil for plain HTTP to them.
+    public var nodeTLS: NodeTLS?
+
+    /// The scheme clients use (`https` when the director terminates TLS): X-Forwarded-Proto and Forwarded.
+    public var clientScheme: String { tls == nil ? "http" : "https" }
 
     public init(rules: [HTTPRouteRule] = [], pools: [String: VirtualServiceKey] = [:], defaultPool: String? = nil,
                 cookie: String? = nil, forwardedFor: Bool = true, maximumHeaderBytes: Int = 32 * 1024) {

@@ -1,6 +1,7 @@
 import Director
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NIOPosix
 import ShoalCore
 import ShoalServer
@@ -187,7 +188,8 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler, RemovableChannelHandler 
         let upgrade = HTTPUpgrade.requestedProtocols(head)
         if let upgrade { HTTPUpgrade.restore(upgrade, in: &forwarded.headers) }
         if proxy.config.forwardedFor {
-            HTTPForwardingHeaders.add(client: clientEndpoint, proxy: proxy.virtual, to: &forwarded.headers)
+            HTTPForwardingHeaders.add(client: clientEndpoint, proxy: proxy.virtual, proto: proxy.config.clientScheme,
+                                      to: &forwarded.headers)
         }
         // NIO's decoder reads no further request after an upgrade request or CONNECT: unless the
         // connection switches protocols, it ends with this exchange.
@@ -261,9 +263,14 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler, RemovableChannelHandler 
             (ProxyProtocolHeader(source: ex.request.client, destination: proxy.virtual), version)
         }
         let options = BackendConnector.Options(connectTimeout: proxy.connectTimeout, allowRemoteHalfClosure: false)
+        let nodeTLS = proxy.config.nodeTLS
         proxy.connector.connect(context.eventLoop, lease.destination, options) { channel in
             if let (header, version) = header {
                 try channel.pipeline.syncOperations.addHandler(ProxyProtocolSender(header, version: version))
+            }
+            if let nodeTLS {
+                try channel.pipeline.syncOperations.addHandler(
+                    NIOSSLClientHandler(context: nodeTLS.context, serverHostname: nodeTLS.serverName))
             }
             // Interim 1xx responses are passed on; bytes past a 101 are kept for the splice.
             try channel.pipeline.syncOperations.addHandlers([
@@ -342,7 +349,7 @@ final class HTTPSwitchingHandler: ChannelDuplexHandler, RemovableChannelHandler 
                 if !out.headers.contains(name: "content-length") { keepAlive = false }
             }
             if let cookies = proxy.cookies, ex.cookieToken != HTTPCookiePersistence.token(for: link.destination) {
-                out.headers.add(name: "Set-Cookie", value: cookies.setCookie(for: link.destination))
+                out.headers.add(name: "Set-Cookie", value: cookies.setCookie(for: link.destination, secure: proxy.config.tls != nil))
             }
             if !keepAlive {
                 out.headers.replaceOrAdd(name: "Connection", value: "close")

@@ -2,6 +2,7 @@ import Director
 public import Logging
 public import NIOCore
 import NIOHTTP1
+import NIOSSL
 public import ShoalCore
 import ShoalServer
 
@@ -49,7 +50,11 @@ public struct HTTPSwitchingProxy: Sendable {
         limits.maxHeaderListSize = config.maximumHeaderBytes
         limits.maxHeaderFieldSize = config.maximumHeaderBytes
         let pipeline = channel.pipeline.syncOperations
+        // Before TLS, so that a client that stalls in the handshake is closed like any idle one.
         try pipeline.addHandler(IdleTimeoutHandler(timeout: idleTimeout))
+        if let tls = config.tls {
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls.context))
+        }
         // An upgrade configuration with no upgraders of its own: NIO's upgrade handler steps aside at the
         // first request, and the request decoder keeps bytes read past an upgrade request for the splice.
         try pipeline.configureHTTPServerPipeline(

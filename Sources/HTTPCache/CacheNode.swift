@@ -21,7 +21,6 @@ public final class CacheNode: Service, Sendable {
     let pool: NIOThreadPool
     let accessLog: AccessLog?
     let logger: Logger
-    let icpListener = ICPListenerHolder()
 
     /// Opens the store (loading what is on disk) and builds the servers; nothing is bound yet.
     public init(_ configuration: CacheNodeConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -54,7 +53,9 @@ public final class CacheNode: Service, Sendable {
         let icp = configuration.icpListen.map { _ in
             ICPEndpoint(peers: configuration.peers, allowed: configuration.icpAllow, downAfter: configuration.icpDownAfter,
                         timeoutPolicy: ICPTimeoutPolicy(floor: Int64(configuration.icpTimeoutFloorMilliseconds) * 1_000_000,
-                                                       ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000), logger: logger,
+                                                       ceiling: Int64(configuration.icpTimeoutMilliseconds) * 1_000_000),
+                        pollMicroseconds: configuration.icpPollMicroseconds, multicast: configuration.icpMulticast,
+                        groups: configuration.icpGroups, logger: logger,
                         overloaded: { box.responder?.isOverloaded ?? true }) { url in
                 box.responder?.icpState(url: url) ?? .miss
             }
@@ -88,9 +89,7 @@ public final class CacheNode: Service, Sendable {
     public func start() async throws -> [Endpoint] {
         var bound = try await servers.startAll()
         if let icp, let listen = configuration.icpListen {
-            let listener = try await icp.start(listen: listen, group: group)
-            icpListener.set(listener)
-            bound.append(listener.boundAddress)
+            bound.append(try await icp.start(listen: listen, group: group))
         }
         return bound
     }
@@ -105,7 +104,7 @@ public final class CacheNode: Service, Sendable {
             try await ServerGroup(servers).run()
             group.cancelAll()
         }
-        await icpListener.get()?.close()
+        await icp?.close()
         accessLog?.flush()
         try? await pool.shutdownGracefully()
     }
@@ -113,7 +112,7 @@ public final class CacheNode: Service, Sendable {
     /// Drains the listeners, closes the ICP socket and stops the disk pool (for owners that do not call ``run()``).
     public func stop() async {
         for server in servers { await server.shutdownGracefully() }
-        await icpListener.get()?.close()
+        await icp?.close()
         accessLog?.flush()
         try? await pool.shutdownGracefully()
     }
@@ -140,14 +139,6 @@ final class ResponderBox: @unchecked Sendable {
         get { lock.withLock { value } }
         set { lock.withLock { value = newValue } }
     }
-}
-
-/// Holds the bound ICP socket.
-final class ICPListenerHolder: @unchecked Sendable {
-    private let lock = NIOLock()
-    private var listener: DatagramListener?
-    func set(_ listener: DatagramListener) { lock.withLock { self.listener = listener } }
-    func get() -> DatagramListener? { lock.withLock { listener } }
 }
 
 /// The cache node's admin address: `GET /metrics`.

@@ -22,6 +22,9 @@ public import ShoalHTTP
 ///   timeout_ms: 2000                             # the adaptive timeout's ceiling
 ///   timeout_floor_ms: 20                         # ... and its floor
 ///   nofetch_above_fills: 1024                    # MISS_NOFETCH while more fills than this are under way
+///   poll_us: 50                                  # after a datagram, poll this long before sleeping (0: sleep at once)
+///   multicast: { group: 239.255.31.3:3130, ttl: 1 }   # our queries: one datagram to the group, not one per peer
+///   multicast_groups: [239.255.31.3:3130]        # groups whose queries this node answers
 ///   peers: [{ icp: 127.0.0.2:3130, http: 127.0.0.2:3128, type: sibling }]
 /// carp:                                          # partition misses over the farm by CARP instead of asking over ICP
 ///   self: cache-a                                # this node's member name (default: name); absent: a front
@@ -54,6 +57,12 @@ public struct CacheNodeConfiguration: Sendable {
     public var icpDownAfter: Int
     public var icpTimeoutMilliseconds: Int
     public var icpTimeoutFloorMilliseconds: Int
+    /// Microseconds the ICP thread polls after a datagram before it sleeps (0: never polls).
+    public var icpPollMicroseconds: Int = 50
+    /// Our queries go to this group instead of each peer.
+    public var icpMulticast: ICPMulticast?
+    /// Multicast groups whose queries this node answers.
+    public var icpGroups: [Endpoint] = []
     public var maximumFills: Int
     public var peers: [ICPPeerAddress]
     public var purgeAllowed: Set<IPAddress>
@@ -110,7 +119,8 @@ public struct CacheNodeConfiguration: Sendable {
         try store.allowOnly(["directory", "capacity_bytes", "memory_bytes", "memory_object_limit", "max_object_bytes"])
         var peers: [ICPPeerAddress] = [], icpListen: Endpoint?, icpAllow = Set<IPAddress>(), downAfter = 5, icpTimeout = 2000, icpFloor = 20, maximumFills = 1024
         if let icp = try doc.optional("icp") {
-            try icp.allowOnly(["listen", "allow", "peers", "down_after", "timeout_ms", "timeout_floor_ms", "nofetch_above_fills"])
+            try icp.allowOnly(["listen", "allow", "peers", "down_after", "timeout_ms", "timeout_floor_ms", "nofetch_above_fills", "poll_us",
+                              "multicast", "multicast_groups"])
             icpListen = try icp.required("listen").endpoint()
             icpAllow = try addresses(try icp.optional("allow"))
             downAfter = try icp.optional("down_after")?.int(in: 1...1000) ?? 5
@@ -154,10 +164,30 @@ public struct CacheNodeConfiguration: Sendable {
             configuration.connectPorts = Set(try ports.list().map { (node: ConfigNode) throws(ConfigError) -> Int in try node.int(in: 1...65535) })
         }
         configuration.tunnelIdleTimeout = try limits?.optional("tunnel_idle_timeout")?.seconds(in: 1...86_400) ?? 300
+        if let icp = try doc.optional("icp") {
+            if let poll = try icp.optional("poll_us") { configuration.icpPollMicroseconds = try poll.int(in: 0...10_000) }
+            if let multicast = try icp.optional("multicast") {
+                try multicast.allowOnly(["group", "ttl"])
+                configuration.icpMulticast = ICPMulticast(group: try multicastGroup(try multicast.required("group")),
+                                                          ttl: try multicast.optional("ttl")?.int(in: 1...255) ?? 1)
+            }
+            configuration.icpGroups = try (try icp.optional("multicast_groups")?.list() ?? []).map { (node: ConfigNode) throws(ConfigError) -> Endpoint in
+                try multicastGroup(node)
+            }
+        }
         if let carp = try doc.optional("carp") {
             configuration.carp = try parseCARP(carp, name: configuration.name)
         }
         return configuration
+    }
+
+    /// An IPv4 multicast group and port (224.0.0.0/4).
+    static func multicastGroup(_ node: ConfigNode) throws(ConfigError) -> Endpoint {
+        let endpoint = try node.endpoint()
+        guard case let .v4(bits) = endpoint.address, bits >> 28 == 0xE else {
+            throw node.error("\(endpoint.address) is not an IPv4 multicast group (224.0.0.0/4)")
+        }
+        return endpoint
     }
 
     static func parseCARP(_ carp: ConfigNode, name: String) throws(ConfigError) -> (members: [CARPRouter.Member], selfName: String, downSeconds: Int64, keepsOthers: Bool) {

@@ -6,6 +6,18 @@ import NIOPosix
 public import ShoalCore
 public import ShoalServer
 
+/// Where this node's own queries go instead of to each peer: one datagram to a multicast group (RFC 2186 §4),
+/// with the TTL it may travel; the peers stay the expected responders.
+public struct ICPMulticast: Sendable, Hashable {
+    public var group: Endpoint
+    public var ttl: Int
+
+    public init(group: Endpoint, ttl: Int) {
+        self.group = group
+        self.ttl = ttl
+    }
+}
+
 /// One ICP peer as configured: its ICP address, its HTTP proxy address, sibling or parent.
 public struct ICPPeerAddress: Sendable, Hashable {
     public var icp: Endpoint
@@ -20,19 +32,27 @@ public struct ICPPeerAddress: Sendable, Hashable {
 }
 
 /// A cache node's ICP socket (RFC 2186/2187), server and client on one UDP port as Squid does: queries from
-/// peers are answered by `ICPQueryAnswerer` from the store; our own queries go to every peer and the replies
+/// peers are answered by `ICPQueryAnswerer` from the store, on the socket's own thread (`DatagramThread`: the
+/// answer leaves with no event loop in between); our own queries go to every peer and the replies
 /// are folded into an `ICPPeerSelection` with an adaptive timeout (`ICPTimeoutPolicy`); silent peers are
 /// marked down (`ICPPeerHealth`) and keep being queried as probes until they answer.
 public final class ICPEndpoint: Sendable {
-    /// Answers whether a URL is a HIT for ICP (fresh 30 s more); called on the event loop, must not block.
+    /// Answers whether a URL is a HIT for ICP (fresh 30 s more); called on the ICP thread, must not block.
     public typealias Lookup = @Sendable (String) -> ICPQueryAnswerer.ObjectState
 
     public let peers: [ICPPeerAddress]
+    /// Our queries go to this group, once, instead of to each peer.
+    public let multicast: ICPMulticast?
+    /// Groups whose queries this node answers (each a socket bound to the group, joined; answers leave from
+    /// the unicast socket).
+    public let groups: [Endpoint]
     let allowed: Set<IPAddress>
     let lookup: Lookup
     /// True while the node is overloaded (too many fills under way): queries get MISS_NOFETCH.
     let overloaded: @Sendable () -> Bool
     let timeoutPolicy: ICPTimeoutPolicy
+    /// Microseconds the socket's thread polls after a datagram before sleeping.
+    let pollMicroseconds: Int
     let logger: Logger
 
     struct Round {
@@ -43,7 +63,10 @@ public final class ICPEndpoint: Sendable {
     }
 
     struct State {
-        var channel: (any Channel)?
+        var socket: DatagramThread?
+        var groupSockets: [DatagramThread] = []
+        /// Where round timeouts are scheduled.
+        var loop: (any EventLoop)?
         var rounds: [UInt32: Round] = [:]
         var health: [ICPPeerHealth]
         var counters = ICPCounters()
@@ -55,7 +78,11 @@ public final class ICPEndpoint: Sendable {
     let state: NIOLockedValueBox<State>
 
     public init(peers: [ICPPeerAddress], allowed: Set<IPAddress>, downAfter: Int = 5, timeoutPolicy: ICPTimeoutPolicy = ICPTimeoutPolicy(),
-                logger: Logger, overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
+                pollMicroseconds: Int = 50, multicast: ICPMulticast? = nil, groups: [Endpoint] = [], logger: Logger,
+                overloaded: @escaping @Sendable () -> Bool = { false }, lookup: @escaping Lookup) {
+        self.pollMicroseconds = pollMicroseconds
+        self.multicast = multicast
+        self.groups = groups
         self.peers = peers
         self.overloaded = overloaded
         self.allowed = allowed
@@ -65,18 +92,43 @@ public final class ICPEndpoint: Sendable {
         state = NIOLockedValueBox(State(health: Array(repeating: ICPPeerHealth(downAfter: downAfter), count: peers.count)))
     }
 
-    /// Binds the UDP socket; returns its address.
-    public func start(listen: Endpoint, group: any EventLoopGroup) async throws -> DatagramListener {
-        let listener = try await DatagramListener.bind(listen, group: group, logger: logger) { channel in
-            // Whole datagrams up to RFC 2186's 16 KiB (NIO's default reads 2 KiB and would cut longer URLs).
-            try channel.syncOptions?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: ICPMessage.maximumLength + 1))
-            try channel.pipeline.syncOperations.addHandler(ICPChannelHandler(endpoint: self))
+    /// Binds the UDP socket (and one per multicast group listened to) and starts their threads; round timeouts
+    /// run on one loop of `group`. Returns the unicast socket's address.
+    public func start(listen: Endpoint, group: any EventLoopGroup) async throws -> Endpoint {
+        let loop = group.next()
+        // Whole datagrams up to RFC 2186's 16 KiB; a longer one arrives cut and fails the length check.
+        let socket = try DatagramThread.bind(listen, maximumDatagram: ICPMessage.maximumLength + 1, name: "shoal-icp",
+                                             pollMicroseconds: pollMicroseconds) { bytes, sender in
+            self.received(bytes, from: sender)
         }
-        return listener
+        if let multicast { socket.setMulticastTTL(multicast.ttl) }
+        state.withLockedValue { state in
+            state.socket = socket
+            state.loop = loop
+        }
+        for address in groups {
+            let listener: DatagramThread
+            do {
+                listener = try DatagramThread.bind(address, maximumDatagram: ICPMessage.maximumLength + 1, name: "shoal-icp-group") { bytes, sender in
+                    self.received(bytes, from: sender)
+                }
+                state.withLockedValue { $0.groupSockets.append(listener) }
+                try listener.join(group: address.address)
+            } catch {
+                await close()
+                throw ListenerError(address: address, underlying: error)
+            }
+        }
+        return socket.boundAddress
     }
 
-    func attach(_ channel: any Channel) {
-        state.withLockedValue { $0.channel = channel }
+    /// Closes every socket of the endpoint.
+    public func close() async {
+        let sockets = state.withLockedValue { state in
+            defer { state.socket = nil; state.groupSockets = [] }
+            return (state.socket.map { [$0] } ?? []) + state.groupSockets
+        }
+        for socket in sockets { await socket.close() }
     }
 
     /// MISS_NOFETCH to every query while set (warming up, overloaded).
@@ -96,11 +148,15 @@ public final class ICPEndpoint: Sendable {
         return allowed.contains(endpoint.address)
     }
 
-    /// One datagram arrived (on the channel's event loop).
-    func received(_ datagram: ByteBuffer, from sender: SocketAddress, channel: any Channel) {
-        let bytes = Array(datagram.readableBytesView)
-        let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender),
-                                                     refusingFetches: state.withLockedValue { $0.refusingFetches } || overloaded())
+    /// One datagram arrived (on the socket's thread).
+    func received(_ bytes: UnsafeRawBufferPointer, from sender: SocketAddress) {
+        let (refusing, socket, listensToGroups) = state.withLockedValue { ($0.refusingFetches, $0.socket, !$0.groupSockets.isEmpty) }
+        if listensToGroups, let socket, Endpoint(socketAddress: sender) == socket.boundAddress {
+            // Our own query, looped back by a group we also listen to.
+            state.withLockedValue { $0.counters.dropped["own", default: 0] += 1 }
+            return
+        }
+        let conditions = ICPQueryAnswerer.Conditions(allowed: allows(sender), refusingFetches: refusing || overloaded())
         let outcome = ICPQueryAnswerer.handle(bytes, conditions: conditions, lookup: lookup)
         switch outcome {
         case let .drop(error):
@@ -111,9 +167,7 @@ public final class ICPEndpoint: Sendable {
                 if let query { state.counters.received[query.opcode, default: 0] += 1 } else { state.counters.dropped["malformed", default: 0] += 1 }
                 state.counters.sent[opcode, default: 0] += 1
             }
-            var buffer = channel.allocator.buffer(capacity: reply.count)
-            buffer.writeBytes(reply)
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: sender, data: buffer), promise: nil)
+            socket?.send(reply, to: sender)
         case let .reply(message):
             replyArrived(message, from: sender)
         }
@@ -153,7 +207,8 @@ public final class ICPEndpoint: Sendable {
     /// Asks every peer about `url` (RFC 2187 §3.1): the first HIT, else the fastest parent's MISS, else direct.
     /// Returns `.direct` at once when there are no peers or the socket is not bound.
     public func select(url: String) async -> ICPSelectionResult {
-        guard !peers.isEmpty, let channel = state.withLockedValue({ $0.channel }) else { return .direct }
+        guard !peers.isEmpty, let (socket, loop) = state.withLockedValue({ state in state.socket.flatMap { socket in state.loop.map { (socket, $0) } } })
+        else { return .direct }
         return await withCheckedContinuation { continuation in
             let prepared: (UInt32, [UInt8], Int64, Bool)? = state.withLockedValue { state in
                 let number = state.nextRequest
@@ -166,7 +221,7 @@ public final class ICPEndpoint: Sendable {
                 let immediate = round.selection.result != nil
                 if immediate { round.continuation = nil }
                 state.rounds[number] = round
-                state.counters.sent[.query, default: 0] += peers.count
+                state.counters.sent[.query, default: 0] += multicast == nil ? peers.count : 1
                 return (number, bytes, wait, immediate)
             }
             guard let prepared else {
@@ -174,18 +229,18 @@ public final class ICPEndpoint: Sendable {
                 return
             }
             let (number, bytes, wait, immediate) = prepared
-            for peer in peers {
-                var buffer = channel.allocator.buffer(capacity: bytes.count)
-                buffer.writeBytes(bytes)
-                channel.writeAndFlush(AddressedEnvelope(remoteAddress: peer.icp.socketAddress, data: buffer), promise: nil)
+            if let multicast {
+                socket.send(bytes, to: multicast.group.socketAddress)
+            } else {
+                for peer in peers { socket.send(bytes, to: peer.icp.socketAddress) }
             }
             if immediate {
                 // No peer is up: the query went out as a probe; keep the round open to mark replies, then go direct.
-                scheduleExpiry(number, after: wait, on: channel.eventLoop)
+                scheduleExpiry(number, after: wait, on: loop)
                 continuation.resume(returning: .direct)
                 return
             }
-            let task = channel.eventLoop.scheduleTask(in: .nanoseconds(wait)) { self.expire(number) }
+            let task = loop.scheduleTask(in: .nanoseconds(wait)) { self.expire(number) }
             state.withLockedValue { $0.rounds[number]?.timeout = task }
         }
     }
@@ -212,31 +267,4 @@ public final class ICPEndpoint: Sendable {
 
     /// Reply latencies measured by our queries (nanoseconds), most recent last.
     public var replyLatencies: [Int64] { state.withLockedValue { $0.replyLatencies } }
-}
-
-/// The channel handler of the ICP socket.
-final class ICPChannelHandler: ChannelInboundHandler {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
-    let endpoint: ICPEndpoint
-
-    init(endpoint: ICPEndpoint) { self.endpoint = endpoint }
-
-    func channelActive(context: ChannelHandlerContext) {
-        endpoint.attach(context.channel)
-        context.fireChannelActive()
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { endpoint.attach(context.channel) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        endpoint.received(envelope.data, from: envelope.remoteAddress, channel: context.channel)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A UDP socket reports ICMP errors (e.g. a peer's port closed) here; they are not fatal.
-    }
 }

@@ -19,9 +19,7 @@ final class MailBackendLoginHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private var conversation: any MailBackendConversation
-    private var decoder = CRLFLineDecoder(maximumLineLength: 8192)
-    private var buffer: ByteBuffer?
+    private var replay: MailBackendReplay
     private var report: ((MailBackendOutcome, MailBackendLoginHandler, ChannelHandlerContext) -> Void)?
     private var active = false
     /// The server side of the splice, once spliced.
@@ -30,7 +28,7 @@ final class MailBackendLoginHandler: ChannelDuplexHandler {
     /// `report` gets the outcome, this handler and its context (to `splice` it).
     init(conversation: any MailBackendConversation,
          report: @escaping (MailBackendOutcome, MailBackendLoginHandler, ChannelHandlerContext) -> Void) {
-        self.conversation = conversation
+        self.replay = MailBackendReplay(conversation)
         self.report = report
     }
 
@@ -42,7 +40,7 @@ final class MailBackendLoginHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         // Before the connect completes: NIO writes it once connected.
-        write(conversation.start(), context: context)
+        write(replay.start(), context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -60,26 +58,9 @@ final class MailBackendLoginHandler: ChannelDuplexHandler {
         if let glue { return glue.channelRead(context: context, data: data) }
         guard report != nil else { return }
         var incoming = unwrapInboundIn(data)
-        if var pending = buffer.take() {
-            pending.writeBuffer(&incoming)
-            incoming = pending
-        }
-        while report != nil, let item = decoder.decode(buffer: &incoming) {
-            switch item {
-            case let .line(line):
-                switch conversation.receive(String(decoding: line.readableBytesView, as: UTF8.self)) {
-                case let .send(lines): write(lines, context: context)
-                case let .finished(result):
-                    finish(result, leftover: incoming.readableBytes > 0 ? incoming : nil, context: context)
-                    return
-                }
-            case .tooLong, .chunk:
-                finish(.unavailable, context: context)
-                context.close(promise: nil)
-                return
-            }
-        }
-        buffer = incoming.readableBytes > 0 ? incoming : nil
+        let progress = replay.receive(&incoming)
+        write(progress.send, context: context)
+        if let outcome = progress.result { finish(outcome.result, leftover: outcome.leftover, context: context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -133,7 +114,6 @@ final class MailBackendLoginHandler: ChannelDuplexHandler {
     private func finish(_ result: MailRouteResult, leftover: ByteBuffer? = nil, context: ChannelHandlerContext) {
         guard let report else { return }
         self.report = nil
-        buffer = nil
         guard active else { return }
         report(MailBackendOutcome(result: result, leftover: leftover), self, context)
     }

@@ -29,8 +29,7 @@ final class MailProxyFrontend: ChannelDuplexHandler {
     private var connector: BackendConnector { service.connector }
     private var statistics: MailProxyStatistics { service.statistics }
     private var logger: Logger { service.logger }
-    private var decoder: CRLFLineDecoder
-    private var buffer: ByteBuffer?
+    private var input: MailClientInput
     private var timer: IdleTimer?
     private var client: Endpoint?
     private var readPending = false
@@ -47,7 +46,7 @@ final class MailProxyFrontend: ChannelDuplexHandler {
     init(service: MailProxyService) {
         self.service = service
         self.session = service.session
-        self.decoder = CRLFLineDecoder(maximumLineLength: service.settings.maximumLineLength)
+        self.input = MailClientInput(maximumLineLength: service.settings.maximumLineLength)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -85,12 +84,7 @@ final class MailProxyFrontend: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if let glue { return glue.channelRead(context: context, data: data) }
         var incoming = unwrapInboundIn(data)
-        if var pending = buffer.take() {
-            pending.writeBuffer(&incoming)
-            buffer = pending
-        } else {
-            buffer = incoming
-        }
+        input.append(&incoming)
         timer?.touch()
         process(context: context)
     }
@@ -109,7 +103,7 @@ final class MailProxyFrontend: ChannelDuplexHandler {
     func read(context: ChannelHandlerContext) {
         if let glue { return glue.read(context: context) }
         // Hold reading while a login is replayed and a lot is buffered already.
-        if session.isRouting && (buffer?.readableBytes ?? 0) >= 64 * 1024 {
+        if session.isRouting && input.bufferedBytes >= 64 * 1024 {
             readPending = true
         } else {
             context.read()
@@ -176,17 +170,7 @@ final class MailProxyFrontend: ChannelDuplexHandler {
 
     /// Feeds every complete line or literal chunk to the session until it routes, closes or input runs out.
     private func process(context: ChannelHandlerContext) {
-        while !session.isRouting, !session.isClosed, var input = buffer.take(), input.readableBytes > 0 {
-            if case let .chunk(remaining) = session.inputMode { decoder.pendingChunk = remaining } else { decoder.pendingChunk = 0 }
-            let item = decoder.decode(buffer: &input)
-            buffer = input.readableBytes > 0 ? input : nil
-            guard let item else { break }
-            let event: MailProxyEvent
-            switch item {
-            case let .line(line): event = .line(line)
-            case .tooLong: event = .lineTooLong
-            case let .chunk(chunk): event = .chunk(chunk)
-            }
+        while !session.isRouting, !session.isClosed, let event = input.next(for: session) {
             run(session.receive(event), context: context)
         }
         flushIfNeeded(context: context)
@@ -242,8 +226,7 @@ final class MailProxyFrontend: ChannelDuplexHandler {
     /// RFC 3207/2595: input pipelined after STARTTLS is dropped; then the TLS handler goes first.
     private func startTLS(context: ChannelHandlerContext) {
         flushIfNeeded(context: context)
-        buffer = nil
-        decoder = CRLFLineDecoder(maximumLineLength: settings.maximumLineLength)
+        input.reset()
         guard let tls = settings.tls else {
             context.close(promise: nil)
             return
@@ -389,7 +372,7 @@ final class MailProxyFrontend: ChannelDuplexHandler {
         timer?.arm(timeout: settings.proxy.idleTimeout)
         statistics.proxied(to: lease.destination)
         logger.debug("mail session spliced", metadata: ["user": "\(login.user)", "node": "\(lease.destination)"])
-        if let pending = buffer.take(), pending.readableBytes > 0 {
+        if let pending = input.takeBuffered(), pending.readableBytes > 0 {
             meter.inbound(pending.readableBytes)
             backendContext.writeAndFlush(NIOAny(pending), promise: nil)
         }

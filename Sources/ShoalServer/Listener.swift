@@ -99,5 +99,10 @@ public struct ListenerError: Error, CustomStringConvertible {
     public var address: Endpoint
     public var underlying: any Error
 
+    public init(address: Endpoint, underlying: any Error) {
+        self.address = address
+        self.underlying = underlying
+    }
+
     public var description: String { "cannot listen on \(address): \(underlying)" }
 }

@@ -14,6 +14,7 @@ struct WebmailMailbox: Sendable {
     let mailbox: Mailbox
     let summaries: MessageSummaryCache
     let threadValues: ThreadValuesCache
+    var sortedOrders = SortedOrderCache()
 
     /// A folder with its counts.
     struct FolderInfo: Hashable, Sendable {
@@ -50,13 +51,20 @@ struct WebmailMailbox: Sendable {
 
     /// One page of a folder: the rows and how many messages match in all.
     func list(_ query: MessageListQuery, pageSize: Int) async throws(MailStoreError) -> (rows: [Row], total: Int) {
-        var messages = try await mailbox.listing(folder: query.folder).messages
+        let listing = try await mailbox.listing(folder: query.folder)
+        var messages = listing.messages
         let words = query.words
         if !words.isEmpty {
+            // In batches: one piece of thread-pool work reads 200 messages, instead of one hop per message.
             var matching: [StoredMessage] = []
-            for message in messages {
-                guard let bytes = try await mailbox.contents(of: message, folder: query.folder) else { continue }
-                if MessageSearch.matches(bytes, words: words) { matching.append(message) }
+            var start = 0
+            while start < messages.count {
+                let batch = Array(messages[start..<min(messages.count, start + 200)])
+                let contents = try await mailbox.contents(of: batch, folder: query.folder)
+                for (message, bytes) in zip(batch, contents) {
+                    if let bytes, MessageSearch.matches(bytes, words: words) { matching.append(message) }
+                }
+                start += 200
             }
             messages = matching
         }
@@ -74,11 +82,29 @@ struct WebmailMailbox: Sendable {
             for index in rows.indices { rows[index].depth = depths[rows[index].message.uid] ?? 0 }
             return (rows, order.count)
         case .subject, .from:
+            // Unsearched, the folder's whole listing is sorted: the order is kept while its UIDs stay the same.
+            let cacheKey = words.isEmpty ? SortedOrderCache.key(mailbox: mailbox.path, folder: query.folder, sort: "\(query.sort)") : nil
+            let uids = cacheKey == nil ? [] : messages.map(\.uid)
+            if let cacheKey, let order = sortedOrders.order(cacheKey, uidValidity: listing.uidValidity, uids: uids) {
+                let range = query.range(total: order.count, pageSize: pageSize)
+                return (try await summaries(order[range].map { messages[$0] }, folder: query.folder), order.count)
+            }
             let all = try await summaries(messages, folder: query.folder)
-            let key: (Row) -> String = query.sort == .subject ? { $0.summary.subject.lowercased() } : { $0.summary.from.lowercased() }
-            let sorted = all.sorted { (key($0), $1.message.uid) < (key($1), $0.message.uid) }
+            // Each key made once (not twice per comparison), compared as UTF-8 bytes: the order String's `<` gives
+            // for these lowercased keys is by Unicode scalars (of NFC text), which UTF-8 byte order matches.
+            let keyed = all.map { row in
+                (key: Array((query.sort == .subject ? row.summary.subject : row.summary.from).lowercased().utf8), row: row)
+            }
+            let sorted = keyed.sorted { a, b in
+                a.key == b.key ? a.row.message.uid > b.row.message.uid : a.key.lexicographicallyPrecedes(b.key)
+            }
+            // Kept only when every message had a summary (a message gone meanwhile leaves rows and listing unaligned).
+            if let cacheKey, all.count == messages.count {
+                let index = Dictionary(messages.enumerated().map { ($1.uid, $0) }, uniquingKeysWith: { a, _ in a })
+                sortedOrders.put(cacheKey, .init(uidValidity: listing.uidValidity, uids: uids, order: sorted.compactMap { index[$0.row.message.uid] }))
+            }
             let range = query.range(total: sorted.count, pageSize: pageSize)
-            return (Array(sorted[range]), sorted.count)
+            return (sorted[range].map(\.row), sorted.count)
         }
         let range = query.range(total: messages.count, pageSize: pageSize)
         return (try await summaries(Array(messages[range]), folder: query.folder), messages.count)

@@ -25,6 +25,7 @@ public final class WebmailResponder: HTTPResponder {
     let sessions: NIOLockedValueBox<WebSessionTable>
     let summaries = MessageSummaryCache()
     let threadValues = ThreadValuesCache()
+    let sortedOrders = SortedOrderCache()
 
     public init(settings: WebmailSettings, authenticator: MailAuthenticator, store: MailStore, agent: any MailAgent,
                 signer: CookieSigner = .random(), logger: Logger = Logger(label: "shoal.webmail"),
@@ -203,7 +204,8 @@ public final class WebmailResponder: HTTPResponder {
     }
 
     func mailbox(_ user: DirectoryUser) throws(MailStoreError) -> WebmailMailbox {
-        WebmailMailbox(mailbox: try store.mailbox(for: MailboxLocator.owner(of: user)), summaries: summaries, threadValues: threadValues)
+        WebmailMailbox(mailbox: try store.mailbox(for: MailboxLocator.owner(of: user)), summaries: summaries, threadValues: threadValues,
+                       sortedOrders: sortedOrders)
     }
 
     // MARK: request helpers

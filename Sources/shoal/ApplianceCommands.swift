@@ -101,6 +101,7 @@ extension Shoal {
                 print("\(plan.name) is up\(wait ? String(format: " and healthy in %.2f s", elapsed) : "") (state \(plan.stateDirectory))")
                 for service in plan.services { print("  \(service.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(service.endpoint)") }
                 if let admin = plan.director.endpoint("admin") { print("  \("admin".padding(toLength: 12, withPad: " ", startingAt: 0)) http://\(admin)/") }
+                if let webmail = plan.webmailURL { print("  webmail      \(webmail) (admin site: \(plan.adminSiteURLs.first ?? "-") and the other mail nodes)") }
                 if let topology = NetnsTopology(plan: plan) { print("  clients      ip netns exec \(topology.client) ...") }
                 if let image = plan.image { print("  image        \(image)") }
             }

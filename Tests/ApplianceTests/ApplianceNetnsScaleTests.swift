@@ -86,7 +86,7 @@ import Testing
         #expect(four["healthy"] as? Bool == true, "\(four)")
         #expect(Loopback.node(four, "mail-4")?["address"] as? String == "10.0.197.14")
         let table4 = Self.servers(four)
-        #expect(Set(table4.keys) == ["smtp", "submission", "imap", "pop3"])
+        #expect(Set(table4.keys) == ["smtp", "submission", "imap", "pop3", "webmail"])
         for (service, servers) in table4 {
             #expect(servers.map(\.node) == ["mail-1", "mail-2", "mail-3", "mail-4"], "\(service): \(servers)")
             #expect(servers.allSatisfy { $0.state == "UP" }, "\(service): \(servers)")

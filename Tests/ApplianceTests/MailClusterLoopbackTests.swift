@@ -84,7 +84,7 @@ import Testing
         let services = try #require(status["services"] as? [[String: Any]])
         var vip: [String: Int] = [:]
         for service in services { vip[service["name"] as! String] = service["port"] as? Int }
-        #expect(vip == ["smtp": 2525, "submission": 1587, "imap": 1143, "pop3": 1110])
+        #expect(vip == ["smtp": 2525, "submission": 1587, "imap": 1143, "pop3": 1110, "webmail": 8443])
         #expect(Self.node(status, "directory")?["healthy"] as? Bool == true)
         #expect((status["nodes"] as? [[String: Any]])?.count == 5)
         let host = "127.0.190.1"

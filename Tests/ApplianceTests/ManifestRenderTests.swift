@@ -176,8 +176,9 @@ import Yams
             }
         }
         let published = Set(services["director"]?["ports"] as? [String] ?? [])
+        // Webmail is left out of manifests (its certificate and cookie key are made by `up`).
         for service in try AppliancePlan.make(spec, hosts: .podman, stateDirectory: "/s").services {
-            #expect(published.contains("\(service.port):\(service.port)"))
+            #expect(published.contains("\(service.port):\(service.port)") == (service.proto != .webmail), "\(service.name)")
         }
     }
 

@@ -29,6 +29,38 @@ import WebServer
         #expect(configuration.services[1].check?.delayLoop == 0.5)
     }
 
+    @Test func webmailIsAnHTTPSVirtualServiceWithCookiePersistenceToHTTPSNodes() throws {
+        let (_, plan) = try plan("""
+            network: 127.0.190.0/24
+            directory: {kind: ldap, users: [{login: root, password: r, admin: true}, {login: u, password: p}]}
+            pools: {mail: 2}
+            director: {services: [imap, webmail]}
+            """)
+        let layout = ApplianceLayout(root: "/state/x")
+        let director = try #require(try NodeConfigRenderer(plan: plan).config(for: plan.director))
+        #expect(director.contains("protocol: http") && director.contains("cookie: SHOALSRV"), "\(director)")
+        #expect(director.contains("certificate: \(layout.tlsCertificate)") && director.contains("ca_file: \(layout.tlsCertificate)"), "\(director)")
+        #expect(director.contains("address: 127.0.190.11:8443") && director.contains("address: 127.0.190.12:8443"), "\(director)")
+        let renderer = NodeConfigRenderer(plan: plan)
+        let mail1 = try #require(plan.node("mail-1"))
+        let node = try #require(try renderer.config(for: mail1))
+        let configuration = try MailNodeConfiguration.parse(ConfigDocument.parse(node, file: "mail.yaml"))
+        #expect(configuration.https == Endpoint("127.0.190.11:8443") && configuration.http == nil)
+        #expect(configuration.webmail.admins == ["root"] && configuration.webmailSecretFile == layout.webmailSecret)
+        #expect(configuration.ldap.bindDN == "cn=admin,dc=shoal,dc=test", "the admin site writes users")
+        #expect(plan.webmailURL == "https://127.0.190.1:8443/")
+        #expect(plan.adminSiteURLs == ["https://127.0.190.11:8443/admin", "https://127.0.190.12:8443/admin"])
+        // Without webmail in the services the nodes have no webmail port and read the directory as the reader.
+        let (_, plain) = try self.plan("network: 127.0.190.0/24\ndirectory: {kind: ldap}\npools: {mail: 1}\n")
+        #expect(plain.node("mail-1")?.port("webmail") == nil && plain.webmailURL == nil)
+        let plainNode = try #require(plain.node("mail-1"))
+        let text = try #require(try NodeConfigRenderer(plan: plain).config(for: plainNode))
+        #expect(try MailNodeConfiguration.parse(ConfigDocument.parse(text, file: "m.yaml")).ldap.bindDN == "cn=reader,dc=shoal,dc=test")
+        // Manifests leave webmail out.
+        let rendered = plan.withoutWebmail()
+        #expect(rendered.services.map(\.name) == ["imap"] && rendered.adminSiteURLs.isEmpty && rendered.admins.isEmpty)
+    }
+
     @Test func mailNodesShareTheStoreAndTheDirectory() throws {
         let (_, plan) = try plan("network: 127.0.190.0/24\ndirectory: {kind: ldap}\npools: {mail: 2}\n")
         let renderer = NodeConfigRenderer(plan: plan)

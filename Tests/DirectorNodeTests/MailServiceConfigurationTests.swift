@@ -68,4 +68,29 @@ import Testing
         #expect(error("services:\n  - listen: 127.0.0.1:143\n    protocol: imap\n    mail: {directory: \"ldap://127.0.0.1\", ldap: {bse: x}}\n    servers: []\n")?
             .field == "services[0].mail.ldap.bse")
     }
+
+    /// `engine: epoll` on a plaintext mail service; TLS of any kind (STARTTLS's certificate, implicit TLS, TLS to
+    /// the nodes) is refused with it, naming the field and line.
+    @Test func plaintextMailServicesMayUseTheEpollEngineAndTLSIsRefusedThere() throws {
+        let configuration = try load("""
+            services:
+              - listen: 127.0.0.1:143
+                protocol: imap
+                engine: epoll
+                mail: {allow_plaintext: true}
+                servers: [{address: 127.0.0.2:143}]
+              - listen: 127.0.0.1:110
+                protocol: pop3
+                servers: [{address: 127.0.0.2:110}]
+            """)
+        #expect(configuration.services.map(\.proxy.engine) == [.epoll, .nio])
+        #expect(configuration.services[0].mail?.proto == .imap && configuration.services[0].mail?.proxy.engine == .epoll)
+        for (field, value) in [("certificate", "/x.pem, key: /y.pem"), ("implicit_tls", "true, certificate: /x.pem, key: /y.pem"),
+                               ("node_tls", "{verify: false}")] {
+            let yaml = "services:\n  - listen: 127.0.0.1:143\n    protocol: imap\n    engine: epoll\n    mail: {\(field): \(value)}\n    servers: []\n"
+            let refused = try #require(error(yaml), "\(field) accepted with engine epoll")
+            #expect(refused.file == "mail.yaml" && refused.line == 5 && refused.field == "services[0].mail.\(field)", "\(refused)")
+            #expect(refused.message.contains("engine nio"), "\(refused)")
+        }
+    }
 }

@@ -20,6 +20,22 @@ import Testing
         }
     }
 
+    @Test func tlsFieldsAndTheirErrors() throws {
+        let plain = try parse("http:\n  cookie: C\n")
+        #expect(plain.tls == nil && plain.nodeTLS == nil && plain.clientScheme == "http")
+        let noKey = error("http:\n  tls: {certificate: /nonexistent.pem}\n")
+        #expect(noKey?.file == "svc.yaml" && noKey?.line == 2 && noKey?.field?.hasPrefix("http.tls") == true && noKey?.description.contains("key") == true, "\(String(describing: noKey))")
+        let typo = error("http:\n  tls: {certificate: /a.pem, key: /a.key, chain: /b.pem}\n")
+        #expect(typo?.field == "http.tls.chain", "\(String(describing: typo))")
+        let missing = error("http:\n  tls: {certificate: /nonexistent/a.pem, key: /nonexistent/a.key}\n")
+        #expect(missing?.line == 2 && missing?.field == "http.tls.certificate" && missing?.message.contains("/nonexistent/a.pem") == true,
+                "\(String(describing: missing))")
+        let nodeTLS = error("http:\n  node_tls: {verify: maybe}\n")
+        #expect(nodeTLS?.line == 2 && nodeTLS?.field == "http.node_tls.verify", "\(String(describing: nodeTLS))")
+        let nodes = try parse("http:\n  node_tls: {verify: false}\n")
+        #expect(nodes.nodeTLS != nil && nodes.nodeTLS?.serverName == nil)
+    }
+
     @Test func defaults() throws {
         let config = try parse("http:\n  rules: []\n")
         #expect(config.cookie == nil)

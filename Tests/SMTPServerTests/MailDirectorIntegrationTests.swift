@@ -40,9 +40,13 @@ struct MailDirectorIntegrationTests {
         return nodes
     }
 
+    /// The engines a plaintext mail service may run on: every plaintext test runs on both.
+    static let engines = ["nio", "epoll"]
+
     /// Writes the director's configuration (an imap and a pop3 service over the nodes) and starts it.
-    /// With `directory`, the director checks logins against it before choosing a node.
-    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil, directory: String? = nil) async throws
+    /// With `directory`, the director checks logins against it before choosing a node; `engine` is every service's.
+    static func startDirector(_ bed: MailTestbed, nodes: [MailNodeProcess], admin: Int? = nil, directory: String? = nil,
+                              engine: String = "nio") async throws
         -> (imap: Int, pop3: Int, submission: Int, process: TestProcess) {
         let imap = try TestPorts.free(host: director), pop3 = try TestPorts.free(host: director)
         let submission = try TestPorts.free(host: director)
@@ -57,18 +61,21 @@ struct MailDirectorIntegrationTests {
               - name: imap
                 listen: \(director):\(imap)
                 protocol: imap
+                engine: \(engine)
                 proxy_protocol: v2
                 mail: {hostname: director.shoal.test, allow_plaintext: true, command_timeout: 60\(check)}
                 servers:
             \(servers(\.imapPort))  - name: pop3
                 listen: \(director):\(pop3)
                 protocol: pop3
+                engine: \(engine)
                 proxy_protocol: v1
                 mail: {hostname: director.shoal.test, allow_plaintext: true\(check)}
                 servers:
             \(servers(\.pop3Port))  - name: submission
                 listen: \(director):\(submission)
                 protocol: submission
+                engine: \(engine)
                 proxy_protocol: v2
                 mail: {hostname: director.shoal.test, allow_plaintext: true\(check)}
                 servers:
@@ -80,6 +87,11 @@ struct MailDirectorIntegrationTests {
             try await TestPorts.waitForListener(director, [imap, pop3, submission], timeout: 30, process: process)
         } catch {
             throw HarnessError("director did not listen: \(error)\n--- config\n\(yaml)\n--- log\n\(process.standardError)")
+        }
+        // The engine asked for is the one listening (the epoll engine's listeners say so in their log line).
+        let epollListeners = process.standardError.components(separatedBy: "engine=epoll").count - 1
+        guard epollListeners == (engine == "epoll" ? 3 : 0) else {
+            throw HarnessError("\(epollListeners) epoll listeners for engine \(engine)\n--- log\n\(process.standardError)")
         }
         return (imap, pop3, submission, process)
     }
@@ -100,11 +112,11 @@ struct MailDirectorIntegrationTests {
 
     static func password(_ user: String) -> String { "\(user)-pw" }
 
-    @Test func aUsersImapSessionsFromDifferentAddressesLandOnOneNodeAndMoveWhenItDies() async throws {
-        let bed = try MailTestbed("maildir-imap")
+    @Test(arguments: engines) func aUsersImapSessionsFromDifferentAddressesLandOnOneNodeAndMoveWhenItDies(engine: String) async throws {
+        let bed = try MailTestbed("maildir-imap-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
-        let director = try await Self.startDirector(bed, nodes: nodes)
+        let director = try await Self.startDirector(bed, nodes: nodes, engine: engine)
 
         // alice from six addresses (Alice and ALICE too: the name is normalised).
         let names = ["alice", "Alice", "alice", "ALICE", "alice", "alice"]
@@ -170,11 +182,11 @@ struct MailDirectorIntegrationTests {
         }
     }
 
-    @Test func pop3LoginsThroughTheDirectorReadTheMaildrop() async throws {
-        let bed = try MailTestbed("maildir-pop3")
+    @Test(arguments: engines) func pop3LoginsThroughTheDirectorReadTheMaildrop(engine: String) async throws {
+        let bed = try MailTestbed("maildir-pop3-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
-        let director = try await Self.startDirector(bed, nodes: nodes)
+        let director = try await Self.startDirector(bed, nodes: nodes, engine: engine)
         let answers = try await Self.sessions(bed, proto: "pop3", port: director.pop3,
                                               (0..<3).map { ("127.0.160.\(70 + $0)", "alice", "alice-pw") })
         for answer in answers {
@@ -184,6 +196,15 @@ struct MailDirectorIntegrationTests {
         }
         let wrong = try await Self.sessions(bed, proto: "pop3", port: director.pop3, [("127.0.160.80", "alice", "nope")])
         #expect((wrong.first?["login_error"] as? String)?.contains("-ERR") == true, "\(wrong)")
+        // Malformed input before login gets -ERR, never a crash; QUIT still works.
+        let raw = try await bed.raw(port: director.pop3, [
+            .send("\u{1}\u{2}junk\r\n"), .send("PASS early\r\n"), .send(String(repeating: "X", count: 9000) + "\r\n"), .send("QUIT\r\n"),
+            .drain(seconds: 30),
+        ], host: Self.director)
+        let drained = raw.drained ?? ""
+        #expect(drained.contains("-ERR Unknown command") && drained.contains("-ERR USER first.") && drained.contains("-ERR Line too long.")
+            && drained.contains("+OK"), "\(raw)")
+        #expect(director.process.isRunning)
 
         // Submission: smtplib authenticates through the director and the node delivers to bob.
         let sent = try await bed.smtplib(port: director.submission, from: "alice@shoal.test", to: ["bob@shoal.test"],
@@ -209,11 +230,11 @@ struct MailDirectorIntegrationTests {
     /// `mail: {directory: …}`: the director checks logins itself. A bad one is refused with the protocol's
     /// answer and no node hears of it (the nodes log every failed login; with every node gone the answer is
     /// still "bad credentials", not "no server"); a good one is spliced to the user's node as before.
-    @Test func theDirectorChecksLoginsAgainstTheDirectoryBeforeAnyNode() async throws {
-        let bed = try MailTestbed("maildir-auth")
+    @Test(arguments: engines) func theDirectorChecksLoginsAgainstTheDirectoryBeforeAnyNode(engine: String) async throws {
+        let bed = try MailTestbed("maildir-auth-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
-        let director = try await Self.startDirector(bed, nodes: nodes, directory: "sqlite:" + bed.dir.file("users.db"))
+        let director = try await Self.startDirector(bed, nodes: nodes, directory: "sqlite:" + bed.dir.file("users.db"), engine: engine)
 
         let good = try await Self.sessions(bed, proto: "imap", port: director.imap, [("127.0.160.90", "alice", "alice-pw")])
         #expect((good.first?["login"] as? [Any])?.first as? String == "OK", "\(good)")
@@ -247,12 +268,12 @@ struct MailDirectorIntegrationTests {
         return path == "/metrics" ? result.stdout : result.stdout.filter { !$0.isWhitespace }  // JSON without its layout
     }
 
-    @Test func drainingAUsersNodeMovesNewSessionsAndLetsTheOpenOneFinishAndTheAdminAPISaysWho() async throws {
-        let bed = try MailTestbed("maildir-drain")
+    @Test(arguments: engines) func drainingAUsersNodeMovesNewSessionsAndLetsTheOpenOneFinishAndTheAdminAPISaysWho(engine: String) async throws {
+        let bed = try MailTestbed("maildir-drain-\(engine)")
         defer { bed.shutdown() }
         let nodes = try await Self.cluster(bed)
         let adminPort = try TestPorts.free(host: Self.director)
-        let director = try await Self.startDirector(bed, nodes: nodes, admin: adminPort)
+        let director = try await Self.startDirector(bed, nodes: nodes, admin: adminPort, engine: engine)
         let service = "tcp-\(Self.director)-\(director.imap)"
 
         // Who serves alice, by the admin API, agrees with where her session lands.
@@ -287,6 +308,44 @@ struct MailDirectorIntegrationTests {
         #expect(stats.contains("\"logins_proxied\":1"), "\(stats)")
         let metrics = try await Self.admin(adminPort, "GET", "/metrics")
         #expect(metrics.contains("shoal_mail_logins_proxied_total{server=\"\(homeAddress)\"} 1"), "\(metrics)")
+    }
+
+    /// A reload gives an epoll mail service its new settings (the greeting's hostname) for new connections; a
+    /// reload the epoll engine cannot take (TLS to the nodes) is refused, naming the field, and changes nothing.
+    @Test func aReloadChangesAnEpollMailServiceAndARefusedOneChangesNothing() async throws {
+        let bed = try MailTestbed("maildir-epoll-reload")
+        defer { bed.shutdown() }
+        let port = try TestPorts.free(host: Self.director)
+        func yaml(_ hostname: String, _ extra: String = "") -> String {
+            """
+            services:
+              - listen: \(Self.director):\(port)
+                protocol: imap
+                engine: epoll
+                mail: {hostname: \(hostname), allow_plaintext: true\(extra)}
+                servers: [{address: "127.0.160.99:143"}]
+            """
+        }
+        let path = try bed.dir.write("director-reload.yaml", yaml("before.shoal.test"))
+        let process = try bed.launch(try ShoalBinary.executable(), ["director", "--config", path], name: "director-reload")
+        try await TestPorts.waitForListener(Self.director, [port], timeout: 30, process: process)
+        func greeting() async throws -> String {
+            "\(try await bed.raw(port: port, [.send("a LOGOUT\r\n"), .drain(seconds: 30)], host: Self.director))"
+        }
+        let first = try await greeting()
+        #expect(first.contains("before.shoal.test") && first.contains("a OK"), "\(first)")
+        _ = try bed.dir.write("director-reload.yaml", yaml("after.shoal.test"))
+        process.signal(SIGHUP)
+        #expect(await eventually(within: 120, every: .milliseconds(100)) { process.standardError.contains("configuration reloaded") })
+        let second = try await greeting()
+        #expect(second.contains("after.shoal.test"), "\(second)")
+        _ = try bed.dir.write("director-reload.yaml", yaml("refused.shoal.test", ", node_tls: {verify: false}"))
+        process.signal(SIGHUP)
+        #expect(await eventually(within: 120, every: .milliseconds(100)) { process.standardError.contains("reload failed") })
+        let third = try await greeting()
+        #expect(third.contains("after.shoal.test"), "\(third)")
+        #expect(process.standardError.contains("engine epoll carries plaintext mail sessions only"), "\(process.standardError)")
+        #expect(process.isRunning)
     }
 
     @Test func starttlsAndImplicitTLSAtTheDirector() async throws {

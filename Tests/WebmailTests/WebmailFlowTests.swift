@@ -139,6 +139,19 @@ import ShoalTestFixtures
         #expect(rows == ["Other/0", "Plan/0", "Re: Plan/1", "Re: Plan/2"], "\(rows)")
     }
 
+    /// The kept subject and sender orders (`SortedOrderCache`) follow the folder: a new message and an expunge show at once.
+    @Test func sortedOrdersFollowTheFolder() async throws {
+        let node = try await WebmailNodeFixture.start(host: "127.0.204.2")
+        defer { node.stop() }
+        let f = try await node.client("sortcache")
+        #expect(f["first"] as? [String] == ["Figs", "Kiwis", "Melons"], "\(f)")
+        #expect(f["again"] as? [String] == ["Figs", "Kiwis", "Melons"], "\(f)")
+        #expect(f["by_sender"] as? [String] == ["Kiwis", "Figs", "Melons"], "\(f)")
+        #expect(f["after_new"] as? [String] == ["Apples", "Figs", "Kiwis", "Melons"], "\(f)")
+        #expect(f["by_sender_after_new"] as? [String] == ["Kiwis", "Apples", "Figs", "Melons"], "\(f)")
+        #expect(f["after_expunge"] as? [String] == ["Apples", "Figs", "Melons"], "\(f)")
+    }
+
     /// The administration as JSON for scripts (Python's urllib.request): every operation of the pages, refusals
     /// with the field named, administrators only, each change in the directory and the audit log.
     @Test func theAdministrationJSONAPIServesScripts() async throws {

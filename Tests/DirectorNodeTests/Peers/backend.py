@@ -1,15 +1,17 @@
 # backend.py MODE HOST PORT NAME: a real server for the director tests.
 # - http: HTTP/1.1 server answering `NAME PATH\n` (keep-alive, threaded);
+# - https CERT KEY: the same over TLS, answering `NAME PATH X-Forwarded-Proto\n`;
 # - eof: reads until the client half-closes, then answers `NAME got N bytes\n` and closes;
 # - udp: answers every datagram with `NAME:` + the datagram (prints `ready` once bound);
 # - flood: writes 64 KiB chunks as fast as the peer takes them; prints the running total to stdout.
-import sys, socket, threading, http.server
+import sys, socket, threading, http.server, ssl
 mode, host, port, name = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-if mode == "http":
+if mode in ("http", "https"):
     class H(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         def do_GET(self):
-            body = (name + " " + self.path + "\n").encode()
+            proto = " " + self.headers.get("X-Forwarded-Proto", "-") if mode == "https" else ""
+            body = (name + " " + self.path + proto + "\n").encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -20,7 +22,12 @@ if mode == "http":
         allow_reuse_address = True
         daemon_threads = True
         request_queue_size = 1024
-    S((host, port), H).serve_forever()
+    server = S((host, port), H)
+    if mode == "https":
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[5], sys.argv[6])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
 elif mode == "udp":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

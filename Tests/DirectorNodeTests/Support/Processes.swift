@@ -12,11 +12,11 @@ final class Backend: @unchecked Sendable {
     let child: TestProcess
 
     /// Starts the backend and waits (blocking this thread, briefly) until it is bound.
-    init(_ mode: String, _ host: String, _ port: Int, name: String) throws {
+    init(_ mode: String, _ host: String, _ port: Int, name: String, extra: [String] = []) throws {
         self.name = name
         self.host = host
         self.port = port
-        child = try peers.launch("backend.py", [mode, host, String(port), name])
+        child = try peers.launch("backend.py", [mode, host, String(port), name] + extra)
         if mode == "udp" {
             // A datagram sent before the backend is bound is lost: wait until it says so.
             let deadline = Date().addingTimeInterval(10)

@@ -589,5 +589,32 @@ def threads():
     facts["thread_rows"] = [[subject, int(depth or 0)] for depth, subject in rows]
 
 
-{"flow": flow, "admin": admin, "hostile": hostile, "upload": upload, "flags": flags, "api": api, "threads": threads}[SCENARIO]()
+def sorted_subjects(browser, sort):
+    status, _, page = browser.request("GET", "/mail?sort=" + sort)
+    return re.findall(r'<a class="subject" href="[^"]+">([^<]+)</a>', page)
+
+
+def sortcache():
+    """Sorting by subject or sender twice, then after a new message and after an expunge: each order is the folder's own."""
+    bob_imap = imap("bob", "bob-password")
+    for sender, subject in [("zed@shoal.test", "Melons"), ("amy@shoal.test", "Kiwis"), ("kim@shoal.test", "Figs")]:
+        append(bob_imap, "INBOX", "From: %s\r\nSubject: %s\r\n\r\nText.\r\n" % (sender, subject))
+    browser = Browser()
+    browser.sign_in("bob", "bob-password")
+    facts["first"] = sorted_subjects(browser, "subject")
+    facts["again"] = sorted_subjects(browser, "subject")
+    facts["by_sender"] = sorted_subjects(browser, "from")
+    append(bob_imap, "INBOX", "From: bo@shoal.test\r\nSubject: Apples\r\n\r\nText.\r\n")
+    facts["after_new"] = sorted_subjects(browser, "subject")
+    facts["by_sender_after_new"] = sorted_subjects(browser, "from")
+    bob_imap.select("INBOX")
+    typ, data = bob_imap.search(None, "SUBJECT", '"Kiwis"')
+    bob_imap.store(data[0].split()[0], "+FLAGS", "\\Deleted")
+    bob_imap.expunge()
+    facts["after_expunge"] = sorted_subjects(browser, "subject")
+    bob_imap.logout()
+
+
+{"flow": flow, "admin": admin, "hostile": hostile, "upload": upload, "flags": flags, "api": api, "threads": threads,
+ "sortcache": sortcache}[SCENARIO]()
 print(json.dumps(facts))
