@@ -185,7 +185,8 @@ import Testing
             repeat {
                 text = try await ipvsadm(["-L", "-n", "--stats", "--exact"])
                 stats = rows(text)
-                if stats["10.210.1.1:80"]?[0] == 6 && (stats["10.210.3.1:8080"]?[1] ?? 0) > 0 { break }
+                // A copy taken while the flows ran shows part of them: wait for one taken after (all DR flows' packets in).
+                if stats["10.210.1.1:80"]?[0] == 6 && (stats["10.210.3.1:8080"]?[1] ?? 0) >= 3 * UInt64(dr.count) { break }
                 try await Task.sleep(for: .milliseconds(500))
             } while Date() < statsDeadline
             // Conns InPkts OutPkts InBytes OutBytes per server: NAT connections as answered, packets both ways.
