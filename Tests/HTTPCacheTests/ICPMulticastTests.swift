@@ -16,16 +16,36 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shoal-icp-mcast-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory + "/root", withIntermediateDirectories: true)
         try "contents of page\n".write(toFile: directory + "/root/page", atomically: true, encoding: .utf8)
-        var processes: [TestProcess] = []
-        func inNamespace(_ arguments: [String]) async throws -> TestProcess.Result {
-            try await TestProcess.run(ip, ["netns", "exec", namespace] + arguments, timeout: 60)
+        try await TestProcess.run(ip, ["netns", "add", namespace]).succeeded()
+        let processes = ProcessList()
+        do {
+            try await Self.farm(ip: ip, nginx: nginx, curl: curl, shoal: shoal, namespace: namespace, directory: directory, processes: processes)
+        } catch {
+            await Self.cleanUp(processes, ip: ip, namespace: namespace, directory: directory)
+            throw error
         }
-        defer {
-            for process in processes { process.stop() }
+        await Self.cleanUp(processes, ip: ip, namespace: namespace, directory: directory)
+    }
+
+    /// The processes a test started (stopped off the concurrency pool at the end).
+    final class ProcessList: @unchecked Sendable {
+        var processes: [TestProcess] = []
+    }
+
+    /// Stops the processes and removes the namespace on a thread of its own: `stop` waits, and the pool must stay free.
+    static func cleanUp(_ list: ProcessList, ip: String, namespace: String, directory: String) async {
+        _ = try? await offPool {
+            for process in list.processes { process.stop() }
             _ = try? TestProcess.runBlocking(ip, ["netns", "del", namespace])
             try? FileManager.default.removeItem(atPath: directory)
         }
-        try await TestProcess.run(ip, ["netns", "add", namespace]).succeeded()
+    }
+
+    static func farm(ip: String, nginx: String, curl: String, shoal: String, namespace: String, directory: String,
+                     processes list: ProcessList) async throws {
+        func inNamespace(_ arguments: [String]) async throws -> TestProcess.Result {
+            try await TestProcess.run(ip, ["netns", "exec", namespace] + arguments, timeout: 60)
+        }
         try await TestProcess.run(ip, ["-n", namespace, "link", "set", "lo", "up", "multicast", "on"]).succeeded()
         try await TestProcess.run(ip, ["-n", namespace, "route", "add", "224.0.0.0/4", "dev", "lo"]).succeeded()
 
@@ -33,7 +53,7 @@ import Testing
             server { listen 127.0.0.10:8080; root \(directory)/root; access_log \(directory)/origin.log;
                      add_header Cache-Control "max-age=300"; }
             """).write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
-        processes.append(try TestProcess(ip, ["netns", "exec", namespace, nginx] + NginxConfig.arguments(directory: directory), name: "origin"))
+        list.processes.append(try TestProcess(ip, ["netns", "exec", namespace, nginx] + NginxConfig.arguments(directory: directory), name: "origin"))
         let group = "239.255.31.3:3130"
         for (name, host, icp) in [
             ("cache-a", "127.0.0.11", "multicast: { group: \"\(group)\", ttl: 1 }\n  peers: [{ icp: \"127.0.0.12:3130\", http: \"127.0.0.12:3128\" }, { icp: \"127.0.0.13:3130\", http: \"127.0.0.13:3128\" }]"),
@@ -52,8 +72,8 @@ import Testing
                   \(icp)
 
                 """.write(toFile: "\(directory)/\(name).yaml", atomically: true, encoding: .utf8)
-            processes.append(try TestProcess(ip, ["netns", "exec", namespace, shoal, "cache-node", "--config", "\(directory)/\(name).yaml"],
-                                             name: name))
+            list.processes.append(try TestProcess(ip, ["netns", "exec", namespace, shoal, "cache-node", "--config", "\(directory)/\(name).yaml"],
+                                                  name: name))
         }
         func get(_ host: String, _ path: String) async throws -> String {
             try await inNamespace([curl, "-sS", "--max-time", "10", "http://\(host)\(path)"]).stdout
