@@ -114,18 +114,7 @@ public final class EpollProxyListener: Sendable {
 
     /// Binds one socket per engine thread (all or none) and starts accepting.
     public func start() throws {
-        var fds: [Int32] = []
-        var address = listen
-        do {
-            for _ in engine.workers {
-                let fd = try EpollSockets.listeningSocket(address, backlog: 4096)
-                fds.append(fd)
-                if address.port == 0, let local = EpollSockets.localEndpoint(fd) { address = local }
-            }
-        } catch {
-            for fd in fds { close(fd) }
-            throw error
-        }
+        let (fds, address) = try EpollSockets.listeningSockets(listen, count: engine.workers.count, backlog: 4096)
         sockets.withLockedValue { $0 = fds }
         bound.withLockedValue { $0 = address }
         for (worker, fd) in zip(engine.workers, fds) { worker.enqueue(.addListener(fd, self)) }

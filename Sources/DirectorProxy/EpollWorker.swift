@@ -182,22 +182,16 @@ final class EpollWorker: EpollLoopHandler, @unchecked Sendable {
 
     private func accept(from listenFD: Int32, listener: EpollProxyListener) {
         for _ in 0..<64 {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    EpollSockets.accept4(listenFD, $0, &length, EpollSockets.nonBlockingCloseOnExec)
-                }
-            }
-            guard fd >= 0 else {
-                let code = errno
-                if code == EINTR || code == ECONNABORTED { continue }
-                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
-                    // Out of descriptors: stop polling this socket until the next sweep (else epoll reports it forever).
-                    logger.warning("cannot accept: out of descriptors", metadata: ["listener": "\(listener.listen)", "error": "\(EpollEngineError("accept4", "", code: code))"])
-                    _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listenFD, nil)
-                    pausedListeners.insert(listenFD)
-                }
+            let fd: Int32, storage: sockaddr_storage
+            switch EpollSockets.accept(listenFD) {
+            case let .accepted(accepted, peer): (fd, storage) = (accepted, peer)
+            case .again: continue
+            case .done: return
+            case let .exhausted(code):
+                // Out of descriptors: stop polling this socket until the next sweep.
+                logger.warning("cannot accept: out of descriptors", metadata: ["listener": "\(listener.listen)", "error": "\(EpollEngineError("accept4", "", code: code))"])
+                _ = epoll_ctl(epoll, EPOLL_CTL_DEL, listenFD, nil)
+                pausedListeners.insert(listenFD)
                 return
             }
             guard let client = EpollSockets.endpoint(storage) else {

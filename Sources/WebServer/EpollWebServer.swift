@@ -35,18 +35,7 @@ public final class EpollWebServer: BindableServer, Sendable {
     @discardableResult
     public func start() async throws -> Endpoint {
         if let bound = state.withLockedValue({ $0.bound }) { return bound }
-        var fds: [Int32] = []
-        var address = listen
-        do {
-            for _ in 0..<threadCount {
-                let fd = try EpollSockets.listeningSocket(address, backlog: 4096)
-                fds.append(fd)
-                if address.port == 0, let local = EpollSockets.localEndpoint(fd) { address = local }
-            }
-        } catch {
-            for fd in fds { close(fd) }
-            throw error
-        }
+        let (fds, address) = try EpollSockets.listeningSockets(listen, count: threadCount, backlog: 4096)
         var workers: [EpollWebWorker] = []
         do {
             for index in 0..<threadCount { workers.append(try EpollWebWorker(index: index, engine: shared)) }

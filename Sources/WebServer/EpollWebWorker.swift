@@ -21,6 +21,8 @@ final class EpollWebWorker: EpollLoopHandler, @unchecked Sendable {
     let loop: EpollLoop
     private let engine: EpollWebEngineShared
     private var listenFD: Int32 = -1
+    /// The listener is out of epoll after running out of descriptors (put back at the next sweep).
+    private var listenerPaused = false
     private var slots: [EpollWebConnection?] = []
     private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
@@ -59,6 +61,7 @@ final class EpollWebWorker: EpollLoopHandler, @unchecked Sendable {
             loop.remove(listenFD)
             close(listenFD)
             listenFD = -1
+            listenerPaused = false
         }
         for slot in slots.indices {
             guard let connection = slots[slot] else { continue }
@@ -87,6 +90,10 @@ final class EpollWebWorker: EpollLoopHandler, @unchecked Sendable {
 
     func sweep(now: Int64) {
         self.now = now
+        if listenerPaused, listenFD >= 0 {
+            listenerPaused = false
+            _ = loop.add(listenFD, events: EPOLLIN.rawValue, tag: Self.listenerTag)
+        }
         for slot in slots.indices {
             guard let connection = slots[slot], connection.deadline <= now else { continue }
             if case .responding = connection.phase { continue }
@@ -97,18 +104,16 @@ final class EpollWebWorker: EpollLoopHandler, @unchecked Sendable {
 
     private func accept() {
         for _ in 0..<64 {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    EpollSockets.accept4(listenFD, $0, &length, EpollSockets.nonBlockingCloseOnExec)
-                }
-            }
-            guard fd >= 0 else {
-                if errno == EINTR || errno == ECONNABORTED { continue }
-                if errno == EMFILE || errno == ENFILE {
-                    engine.logger.warning("cannot accept: out of descriptors")
-                }
+            let fd: Int32, storage: sockaddr_storage
+            switch EpollSockets.accept(listenFD) {
+            case let .accepted(accepted, peer): (fd, storage) = (accepted, peer)
+            case .again: continue
+            case .done: return
+            case .exhausted:
+                // Out of descriptors: stop polling the (level-triggered) listener until the next sweep.
+                engine.logger.warning("cannot accept: out of descriptors")
+                loop.remove(listenFD)
+                listenerPaused = true
                 return
             }
             guard engine.open.add(1, ordering: .relaxed).newValue <= engine.configuration.maxConnections else {

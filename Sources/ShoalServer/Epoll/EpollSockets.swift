@@ -44,6 +44,35 @@ public enum EpollSockets {
 
     public static let nonBlockingCloseOnExec = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
 
+    /// What one `accept` on a listening socket gave.
+    public enum AcceptOutcome {
+        /// A connection (non-blocking, close-on-exec) and its peer's address.
+        case accepted(fd: Int32, peer: sockaddr_storage)
+        /// Interrupted, or the connection was aborted before it was taken: accept again.
+        case again
+        /// Out of descriptors or memory (errno `code`): stop polling the socket until some are freed, else a
+        /// level-triggered listener is reported ready forever.
+        case exhausted(code: Int32)
+        /// Nothing left to accept (or another error): wait for the next readiness.
+        case done
+    }
+
+    /// Accepts one connection from a non-blocking listening socket.
+    public static func accept(_ listenFD: Int32) -> AcceptOutcome {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { accept4(listenFD, $0, &length, nonBlockingCloseOnExec) }
+        }
+        if fd >= 0 { return .accepted(fd: fd, peer: storage) }
+        let code = errno
+        switch code {
+        case EINTR, ECONNABORTED: return .again
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(code: code)
+        default: return .done
+        }
+    }
+
     /// A new non-blocking TCP socket of `endpoint`'s family, or -1 (errno set).
     public static func streamSocket(for endpoint: Endpoint) -> Int32 {
         let family = endpoint.address.family == .inet ? AF_INET : AF_INET6
@@ -96,6 +125,24 @@ public enum EpollSockets {
             throw error
         }
         return fd
+    }
+
+    /// `count` listening sockets sharing `endpoint` (one per engine thread), all or none; with port 0 the first
+    /// socket's port is taken by the others. Returns the sockets and the address actually bound.
+    public static func listeningSockets(_ endpoint: Endpoint, count: Int, backlog: Int32) throws(EpollEngineError) -> (fds: [Int32], bound: Endpoint) {
+        var fds: [Int32] = []
+        var address = endpoint
+        do {
+            for _ in 0..<count {
+                let fd = try listeningSocket(address, backlog: backlog)
+                fds.append(fd)
+                if address.port == 0, let local = localEndpoint(fd) { address = local }
+            }
+        } catch {
+            for fd in fds { close(fd) }
+            throw error
+        }
+        return (fds, address)
     }
 
     /// The address a socket is bound to.
